@@ -1,0 +1,67 @@
+import type { Entry, ScopeFilters, SessionMode, SessionStatus } from '../../../src-shared/model.js';
+
+/** What the store keeps of a session: its whole config plus lifecycle. `entryCount` is derived, not stored. */
+export interface SessionRecord {
+  id: string;
+  name: string;
+  mode: SessionMode;
+  targetUrl?: string;
+  listenPort: number;
+  listenHost: string;
+  namespace: string;
+  filters: ScopeFilters;
+  status: SessionStatus;
+  createdAt: string;
+  startedAt: string;
+  expiresAt: string;
+  stoppedAt?: string;
+}
+
+export type BodySide = 'request' | 'response';
+
+/** Raw (still content-encoded) captured bytes of an exchange, at most the capture limit each. */
+export interface EntryBodies {
+  request?: Buffer;
+  response?: Buffer;
+}
+
+/**
+ * The history store. Reads and writes are synchronous against the in-memory database so the capture path never
+ * waits on disk; durability is the store's own business (journal + periodic snapshot, see sqljs-store.ts).
+ * Entries are stored without `text`/`base64` in their BodyInfo: bodies are kept as raw bytes and decoded on read.
+ */
+export interface RecorderStore {
+  upsertSession(record: SessionRecord): void;
+  getSession(id: string): SessionRecord | undefined;
+  listSessions(): SessionRecord[];
+  /** Removes the session, its entries and their body files. */
+  deleteSession(id: string): void;
+
+  insertEntry(entry: Entry, bodies: EntryBodies): void;
+  updateEntry(sessionId: string, entryId: string, patch: { tags?: string[]; notes?: string }): Entry | undefined;
+  deleteEntries(sessionId: string, entryIds: string[]): void;
+  getEntry(sessionId: string, entryId: string): Entry | undefined;
+  /** In capture order (oldest first). */
+  listEntries(sessionId: string, offset: number, limit: number): { entries: Entry[]; total: number };
+  countEntries(sessionId: string): number;
+  /** The `count` oldest entry ids of a session, oldest first (for FIFO eviction). */
+  oldestEntryIds(sessionId: string, count: number): string[];
+  readBody(sessionId: string, entryId: string, side: BodySide): Buffer | undefined;
+
+  /** Make everything written so far durable now. */
+  flush(): Promise<void>;
+  /** Flush and release; the store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+export interface StoreOpenOptions {
+  dataDir: string;
+  /** Bodies larger than this live in files beside the database, not in it. Default 16 KiB. */
+  inlineBodyLimit?: number;
+  /** How often buffered journal writes are fsync'd. Default 250 ms (the spec allows losing ~1 s). */
+  journalFlushMs?: number;
+  /** Write a fresh snapshot once the journal grows past this many bytes. Default 8 MiB. */
+  snapshotJournalBytes?: number;
+  /** Warnings for people (e.g. a corrupt database moved aside). Default: console.warn. */
+  onWarning?: (message: string) => void;
+}

@@ -1,0 +1,49 @@
+/**
+ * The one API contract. REST routes, the Electron preload/IPC binding, the renderer's RecorderClient and
+ * the CLI are all typed from `RecorderOperations`; the route table below is the single source of paths.
+ */
+import type { Entry, EntryPage, PortCheck, PortsStatus, Session } from './model.js';
+import type { PatchEntryInput, StartSessionInput } from './schemas.js';
+
+export const API_PREFIX = '/api/v1/recorder';
+
+export interface RecorderOperations {
+  startSession(input: StartSessionInput): Promise<{ session: Session }>;
+  listSessions(): Promise<{ sessions: Session[]; total: number }>;
+  getSession(params: { id: string }): Promise<{ session: Session }>;
+  stopSession(params: { id: string }): Promise<{ session: Session }>;
+  restartSession(params: { id: string }): Promise<{ session: Session }>;
+  deleteSession(params: { id: string }): Promise<{ deleted: true; id: string }>;
+  listEntries(params: { id: string; offset?: number; limit?: number; bodies?: boolean }): Promise<EntryPage>;
+  getEntry(params: { id: string; entryId: string }): Promise<{ entry: Entry }>;
+  patchEntry(params: { id: string; entryId: string } & PatchEntryInput): Promise<{ entry: Entry }>;
+  ports(): Promise<PortsStatus>;
+  portCheck(params: { port: number }): Promise<PortCheck>;
+}
+
+export type OperationName = keyof RecorderOperations;
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Path under API_PREFIX, fastify-style parameters. */
+  path: string;
+}
+
+/** Static routes are listed before `/:id` so that `/sessions` and `/ports` never read as a session id. */
+export const ROUTES: Record<OperationName, RouteSpec> = {
+  startSession: { method: 'POST', path: '/start' },
+  listSessions: { method: 'GET', path: '/sessions' },
+  ports: { method: 'GET', path: '/ports' },
+  portCheck: { method: 'GET', path: '/port-check' },
+  getSession: { method: 'GET', path: '/:id' },
+  stopSession: { method: 'POST', path: '/:id/stop' },
+  restartSession: { method: 'POST', path: '/:id/restart' },
+  deleteSession: { method: 'DELETE', path: '/:id' },
+  listEntries: { method: 'GET', path: '/:id/entries' },
+  getEntry: { method: 'GET', path: '/:id/entries/:entryId' },
+  patchEntry: { method: 'PATCH', path: '/:id/entries/:entryId' },
+};
+
+/** Raw body bytes of an entry (not JSON): `which` is request|response, `?decoded=1` for the decoded form. */
+export const ENTRY_BODY_PATH = '/:id/entries/:entryId/body/:which';
+export const STREAM_PATH = '/:id/ws';

@@ -1,0 +1,56 @@
+/**
+ * Errors cross every boundary (REST, IPC, CLI) as values: a stable code, a message for people and,
+ * where one input field is at fault, its path. Electron keeps only `message` of a thrown error, so the
+ * code travels explicitly.
+ */
+export type ApiErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'limit_reached'
+  | 'not_supported'
+  | 'internal';
+
+export interface ApiErrorBody {
+  error: string;
+  code: ApiErrorCode;
+  field?: string;
+}
+
+export const HTTP_STATUS_FOR_CODE: Record<ApiErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  limit_reached: 429,
+  not_supported: 400,
+  internal: 500,
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get status(): number {
+    return HTTP_STATUS_FOR_CODE[this.code];
+  }
+
+  toBody(): ApiErrorBody {
+    return this.field === undefined
+      ? { error: this.message, code: this.code }
+      : { error: this.message, code: this.code, field: this.field };
+  }
+}
+
+export function isApiErrorBody(value: unknown): value is ApiErrorBody {
+  return typeof value === 'object' && value !== null && typeof (value as ApiErrorBody).error === 'string';
+}

@@ -1,0 +1,164 @@
+/**
+ * The recorder's data model, as it crosses the API. Shapes follow the recorder reference
+ * (seed-traffic-recorder.txt): a session as `POST /start` answers it, an entry as the `/ws` stream shows it.
+ */
+
+export type SessionMode = 'reverse' | 'forward';
+export type SessionStatus = 'running' | 'stopped';
+
+/** Every protocol the model has room for; the engine records `http` and `tunnel` today. */
+export const ENTRY_TYPES = ['http', 'tunnel', 'websocket', 'sse', 'grpc', 'soap', 'mcp'] as const;
+export type EntryType = (typeof ENTRY_TYPES)[number];
+
+export interface ScopeFilters {
+  includeHosts?: string[];
+  excludeHosts?: string[];
+  includePaths?: string[];
+  excludePaths?: string[];
+  includeMethods?: string[];
+  excludeStatus?: number[];
+}
+
+export interface SessionConfig {
+  name: string;
+  mode: SessionMode;
+  targetUrl?: string;
+  /** 0 = auto-assign from the port range. */
+  listenPort: number;
+  listenHost: string;
+  namespace: string;
+  filters: ScopeFilters;
+}
+
+export interface Session {
+  id: string;
+  name: string;
+  mode: SessionMode;
+  targetUrl?: string;
+  listenPort: number;
+  listenHost: string;
+  /** The address to hand an application: `http://127.0.0.1:PORT` (or the bound host). */
+  proxyUrl: string;
+  namespace: string;
+  status: SessionStatus;
+  entryCount: number;
+  createdAt: string;
+  expiresAt: string;
+  startedAt: string;
+  stoppedAt?: string;
+  filters: ScopeFilters;
+}
+
+/** A header as it was on the wire: original case, order and duplicates kept. */
+export type HeaderPair = [name: string, value: string];
+
+export interface BodyInfo {
+  /** Full size in bytes as transferred (still content-encoded), even when only part was captured. */
+  size: number;
+  /** Bytes kept (at most the capture limit). */
+  capturedSize: number;
+  truncated: boolean;
+  /** The Content-Encoding the raw bytes carry, if any. */
+  contentEncoding?: string;
+  contentType?: string;
+  /** Decoded body, present when the entry is read with bodies: UTF-8 text, or base64 for binary. */
+  text?: string;
+  base64?: string;
+  /** Why the decoded body could not be produced (unknown encoding, corrupt gzip, truncated stream). */
+  decodeError?: string;
+}
+
+export interface EntryRequest {
+  method: string;
+  url: string;
+  httpVersion: string;
+  headers: HeaderPair[];
+  body: BodyInfo;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+export interface EntryResponse {
+  statusCode: number;
+  statusMessage: string;
+  httpVersion: string;
+  headers: HeaderPair[];
+  body: BodyInfo;
+}
+
+/** Upstream-leg phases in milliseconds; -1 where a phase did not happen (e.g. a reused connection). */
+export interface Timings {
+  dnsMs: number;
+  connectMs: number;
+  tlsMs: number;
+  sendMs: number;
+  waitMs: number;
+  recvMs: number;
+  totalMs: number;
+}
+
+export interface EntryError {
+  code: string;
+  message: string;
+}
+
+/** A CONNECT tunnel passed through without interception. */
+export interface TunnelInfo {
+  host: string;
+  port: number;
+  bytesUp: number;
+  bytesDown: number;
+  durationMs: number;
+}
+
+export interface Entry {
+  id: string;
+  sessionId: string;
+  entryType: EntryType;
+  startedAt: string;
+  request: EntryRequest;
+  response?: EntryResponse;
+  durationMs: number;
+  timings: Timings;
+  tags: string[];
+  notes: string;
+  mapLocal: boolean;
+  error?: EntryError;
+  tunnel?: TunnelInfo;
+}
+
+export const EVICT_ENTRY_ID = '__evict__';
+
+/** Messages on `GET /api/v1/recorder/:id/ws`, exactly as the reference shows them. */
+export type StreamMessage =
+  | { type: 'entry'; entry: Entry }
+  | { type: 'entry'; entry: { id: typeof EVICT_ENTRY_ID; notes: string } }
+  | { type: 'entry-updated'; entry: Entry }
+  | { type: 'session'; session: Session };
+
+export interface PortDetail {
+  port: number;
+  sessionId: string;
+  sessionName: string;
+}
+
+export interface PortsStatus {
+  used: number;
+  max: number;
+  rangeStart: number;
+  rangeEnd: number;
+  details: PortDetail[];
+}
+
+export interface PortCheck {
+  port: number;
+  available: boolean;
+  reason?: string;
+}
+
+export interface EntryPage {
+  entries: Entry[];
+  total: number;
+  offset: number;
+  limit: number;
+}

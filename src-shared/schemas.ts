@@ -1,0 +1,113 @@
+/**
+ * Input schemas shared by every boundary (REST, IPC, config files, CLI). A bad input becomes an ApiError
+ * that names the offending field; nothing here throws anything else.
+ */
+import { z } from 'zod';
+import { ApiError } from './errors.js';
+
+export const PORT_RANGE = { start: 8081, end: 8999 } as const;
+
+const globList = z.array(z.string().min(1, 'a pattern must not be empty').max(1024)).max(500);
+
+export const scopeFiltersSchema = z.strictObject({
+  includeHosts: globList.optional(),
+  excludeHosts: globList.optional(),
+  includePaths: globList.optional(),
+  excludePaths: globList.optional(),
+  includeMethods: z.array(z.string().regex(/^[A-Za-z]+$/, 'a method is letters only').max(32)).max(50).optional(),
+  excludeStatus: z.array(z.number().int().min(100).max(999)).max(900).optional(),
+});
+
+/** Options the reference defines that this engine does not implement yet: refused, never ignored. */
+export const NOT_YET_SUPPORTED_OPTIONS = ['toxics', 'modifications', 'mitm', 'mapLocal'] as const;
+
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http:// or https:// URL');
+
+export const startSessionSchema = z
+  .strictObject({
+    name: z.string().max(200).optional(),
+    mode: z.enum(['reverse', 'forward'], { error: 'must be "reverse" or "forward"' }).optional(),
+    targetUrl: httpUrl.optional(),
+    listenPort: z.number().int().min(0).max(65535).optional(),
+    /** Alias used by some SDKs. */
+    port: z.number().int().min(0).max(65535).optional(),
+    listenHost: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address such as 127.0.0.1 or 0.0.0.0' }).optional(),
+    namespace: z.string().min(1).max(200).regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only').optional(),
+    filters: scopeFiltersSchema.optional(),
+    toxics: z.unknown().optional(),
+    modifications: z.unknown().optional(),
+    mitm: z.unknown().optional(),
+    mapLocal: z.unknown().optional(),
+  })
+  .superRefine((value, ctx) => {
+    const mode = value.mode ?? 'reverse';
+    if (mode === 'reverse' && !value.targetUrl) {
+      ctx.addIssue({ code: 'custom', path: ['targetUrl'], message: 'is required for a reverse-proxy session' });
+    }
+    if (value.listenPort !== undefined && value.port !== undefined && value.listenPort !== value.port) {
+      ctx.addIssue({ code: 'custom', path: ['port'], message: 'disagrees with listenPort' });
+    }
+  });
+
+export type StartSessionInput = z.infer<typeof startSessionSchema>;
+
+export const patchEntrySchema = z
+  .strictObject({
+    tags: z.array(z.string().trim().min(1, 'a tag must not be empty').max(100)).max(100).optional(),
+    notes: z.string().max(100_000).optional(),
+  })
+  .refine((v) => v.tags !== undefined || v.notes !== undefined, { message: 'give "tags" or "notes"' });
+
+export type PatchEntryInput = z.infer<typeof patchEntrySchema>;
+
+const intFromQuery = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .union([z.string(), z.number()])
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      const n = typeof raw === 'number' ? raw : Number(raw);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+export const entriesQuerySchema = z.object({
+  offset: intFromQuery('offset', 0, Number.MAX_SAFE_INTEGER, 0),
+  limit: intFromQuery('limit', 1, 1000, 100),
+  bodies: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === undefined || v === 'true' || v === '1'),
+});
+
+export const portCheckQuerySchema = z.object({
+  port: intFromQuery('port', 1, 65535, 0).refine((p) => p > 0, 'port is required'),
+});
+
+/** Parse `value` with `schema`, turning the first problem into an ApiError naming its field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'request'): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw new ApiError('bad_request', `invalid ${what}`);
+  const field = issue.path.map(String).join('.');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.join(', ');
+    const where = field ? `${field}: ` : '';
+    return failWith(`${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}`, field ? `${field}.${issue.keys[0]}` : issue.keys[0]);
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+  throw new ApiError('bad_request', field ? `${field}: ${message}` : `invalid ${what}: ${message}`, field || undefined);
+}
+
+function failWith(message: string, field: string | undefined): never {
+  throw new ApiError('bad_request', message, field);
+}
