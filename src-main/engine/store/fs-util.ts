@@ -1,0 +1,55 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+
+/** Captured traffic holds credentials and cookies: only the owner may read it. */
+export const DIR_MODE = 0o700;
+export const FILE_MODE = 0o600;
+
+/**
+ * A rename or a new file is only durable once its directory entry is; Linux needs an fsync of the directory for that.
+ * Some platforms (Windows) cannot open a directory for fsync; there rename durability is the OS's business.
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    if (!isCode(error, 'EISDIR', 'EPERM', 'EACCES', 'EINVAL')) throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Write a whole file and make its bytes durable (the caller fsyncs the directory when the name is new). */
+export async function writeFileSynced(file: string, data: Uint8Array): Promise<void> {
+  const handle = await fsp.open(file, 'w', FILE_MODE);
+  try {
+    await handle.writeFile(data);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export function isCode(error: unknown, ...codes: string[]): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && codes.includes(String(error.code));
+}
+
+/**
+ * Ids become file names. The engine makes safe ids, but a store must not let an id like `../../x` escape the
+ * bodies folder, so anything outside a conservative alphabet is hex-encoded (deterministically, so the same id
+ * always maps to the same name).
+ */
+export function safeFileName(id: string): string {
+  if (/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(id)) return id;
+  return `~${Buffer.from(id, 'utf8').toString('hex')}`;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function joinSafe(root: string, ...ids: string[]): string {
+  return path.join(root, ...ids.map(safeFileName));
+}
