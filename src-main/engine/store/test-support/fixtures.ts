@@ -29,6 +29,9 @@ export function makeEntry(sessionId: string, id: string, overrides: Partial<Entr
     ['Authorization', 'Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijklmnop'],
     ['Cookie', 'session=0123456789abcdef0123456789abcdef; theme=dark; lang=en-US'],
     ['X-Request-Id', `req-${id}`],
+    ['Traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'],
+    ['Referer', 'https://app.example.test/orders/checkout?step=payment&variant=b'],
+    ['Accept-Language', 'en-US,en;q=0.9,de;q=0.8'],
   ];
   return {
     id,
@@ -66,4 +69,12 @@ export function makeEntry(sessionId: string, id: string, overrides: Partial<Entr
     mapLocal: false,
     ...overrides,
   };
+}
+
+/** Deterministic body bytes, so a reader can check them without having kept a copy. */
+export function bodyFor(id: string, side: 'request' | 'response', size: number): Buffer {
+  const seed = Buffer.from(`${side}:${id}:`);
+  const out = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) out[i] = seed[i % seed.length] as number;
+  return out;
 }
