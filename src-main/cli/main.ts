@@ -1,0 +1,179 @@
+/**
+ * `traffic-recorder`: `serve` runs the headless server; `recorder ...` drives a running one over REST.
+ * People get tables, scripts get `--json`; any failure is one line on stderr and a non-zero exit.
+ */
+import fs from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ApiError } from '../../src-shared/errors.js';
+import type { StartSessionInput } from '../../src-shared/schemas.js';
+import { RestRecorderClient } from './rest-client.js';
+import { entriesTable, sessionSummary, sessionsTable } from './format.js';
+
+const DEFAULT_SERVER = 'http://127.0.0.1:5770';
+
+function intArg(name: string, min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+interface GlobalOptions {
+  server: string;
+  token?: string;
+  json?: boolean;
+}
+
+function print(json: boolean | undefined, data: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('traffic-recorder')
+    .description('Record HTTP(S) traffic through local proxy sessions; drive it over REST.')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+
+  program
+    .command('serve')
+    .description('run the headless server: REST API, WebSocket stream and the UI in a browser')
+    .option('--host <host>', 'address to bind (use 0.0.0.0 to reach it from other machines)', '127.0.0.1')
+    .option('--port <port>', 'API port (0 = any free port)', intArg('--port', 0, 65535), 5770)
+    .option('--data-dir <dir>', 'where sessions, entries and the token live (default: per-OS app data, or $TRAFFIC_RECORDER_DATA_DIR)')
+    .option('--token <token>', 'API token (default: $TRAFFIC_RECORDER_TOKEN, or generated once and kept in the data dir)')
+    .option('--allowed-host <name...>', 'extra Host names to accept, e.g. when behind a reverse proxy')
+    .action(async (opts: { host: string; port: number; dataDir?: string; token?: string; allowedHost?: string[] }) => {
+      const { startHeadless } = await import('../server/headless.js');
+      const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, allowedHosts: opts.allowedHost });
+      process.stdout.write(
+        [
+          `Traffic Recorder API listening on ${headless.server.url}`,
+          `API token: ${headless.token}`,
+          `UI: ${headless.uiUrl}`,
+          `Data directory: ${headless.dataDir}`,
+          '',
+        ].join('\n'),
+      );
+      const shutdown = (signal: string) => {
+        process.stdout.write(`${signal}: stopping sessions and saving...\n`);
+        headless.close().then(
+          () => process.exit(0),
+          (e: unknown) => {
+            process.stderr.write(`error during shutdown: ${(e as Error).message}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+
+  const recorder = program
+    .command('recorder')
+    .description('manage recording sessions on a running server')
+    .addOption(new Option('--server <url>', 'server URL').default(DEFAULT_SERVER).env('TRAFFIC_RECORDER_SERVER'))
+    .addOption(new Option('--token <token>', 'API token').env('TRAFFIC_RECORDER_TOKEN'))
+    .option('--json', 'print JSON for scripts');
+  const client = (cmd: Command) => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    return { api: new RestRecorderClient(g.server, g.token), json: g.json };
+  };
+
+  recorder
+    .command('start')
+    .description('start a session (reverse proxy to --target, or --mode forward)')
+    .option('--target <url>', 'upstream URL (required for reverse mode)')
+    .option('--port <port>', 'listen port (default: first free in 8081-8999)', intArg('--port', 0, 65535))
+    .option('--name <name>', 'session name (generated when empty)')
+    .addOption(new Option('--mode <mode>', 'proxy mode').choices(['reverse', 'forward']).default('reverse'))
+    .option('--session-namespace <ns>', 'namespace', 'default')
+    .option('--listen-host <ip>', 'address the proxy binds (default 127.0.0.1)')
+    .option('--config <file>', 'full session config as JSON (filters etc.); flags override its fields')
+    .action(async (opts, cmd: Command) => {
+      const { api, json } = client(cmd);
+      let input: StartSessionInput = {};
+      if (opts.config) {
+        try {
+          input = JSON.parse(fs.readFileSync(opts.config, 'utf8')) as StartSessionInput;
+        } catch (e) {
+          throw new ApiError('bad_request', `--config ${opts.config}: ${(e as Error).message}`);
+        }
+      }
+      input = {
+        ...input,
+        mode: opts.mode,
+        namespace: opts.sessionNamespace,
+        ...(opts.target ? { targetUrl: opts.target } : {}),
+        ...(opts.port !== undefined ? { listenPort: opts.port } : {}),
+        ...(opts.name ? { name: opts.name } : {}),
+        ...(opts.listenHost ? { listenHost: opts.listenHost } : {}),
+      };
+      const { session } = await api.startSession(input);
+      print(json, { session }, () => sessionSummary(session));
+    });
+
+  recorder
+    .command('list')
+    .description('list sessions')
+    .action(async (_opts, cmd: Command) => {
+      const { api, json } = client(cmd);
+      const result = await api.listSessions();
+      print(json, result, () => sessionsTable(result.sessions));
+    });
+
+  for (const [name, verb] of [
+    ['get', 'show'],
+    ['stop', 'stop'],
+    ['restart', 'restart'],
+  ] as const) {
+    recorder
+      .command(`${name} <id>`)
+      .description(`${verb} a session`)
+      .action(async (id: string, _opts, cmd: Command) => {
+        const { api, json } = client(cmd);
+        const call = name === 'get' ? api.getSession({ id }) : name === 'stop' ? api.stopSession({ id }) : api.restartSession({ id });
+        const { session } = await call;
+        print(json, { session }, () => sessionSummary(session));
+      });
+  }
+
+  recorder
+    .command('delete <id>')
+    .description('delete a session and its entries')
+    .action(async (id: string, _opts, cmd: Command) => {
+      const { api, json } = client(cmd);
+      const result = await api.deleteSession({ id });
+      print(json, result, () => `Deleted session ${id}.`);
+    });
+
+  recorder
+    .command('entries <id>')
+    .description("list a session's entries")
+    .option('--offset <n>', 'skip this many', intArg('--offset', 0, Number.MAX_SAFE_INTEGER), 0)
+    .option('--limit <n>', 'at most this many (1-1000)', intArg('--limit', 1, 1000), 100)
+    .action(async (id: string, opts: { offset: number; limit: number }, cmd: Command) => {
+      const { api, json } = client(cmd);
+      const page = await api.listEntries({ id, offset: opts.offset, limit: opts.limit, bodies: json ? true : false });
+      print(json, page, () => entriesTable(page.entries, page.total, page.offset));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message?: string };
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : (err.exitCode ?? 2);
+    }
+    const message = e instanceof ApiError ? e.message : (err.message ?? String(e));
+    process.stderr.write(`traffic-recorder: ${message.split('\n')[0]}\n`);
+    return 1;
+  }
+}

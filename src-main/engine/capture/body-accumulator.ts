@@ -1,0 +1,38 @@
+/** Keeps the first `limit` bytes of a body and counts all of them: the client and upstream still get every byte. */
+export class BodyAccumulator {
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  size = 0;
+  ended = false;
+
+  constructor(private readonly limit: number) {}
+
+  add(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.kept >= this.limit) return;
+    const room = this.limit - this.kept;
+    const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    // Copy: the producer may reuse its buffer (the HTTP parser's slab), and we keep bytes past this tick.
+    this.chunks.push(Buffer.from(part));
+    this.kept += part.length;
+  }
+
+  get truncated(): boolean {
+    return this.size > this.kept;
+  }
+
+  bytes(): Buffer {
+    if (this.chunks.length === 1) return this.chunks[0]!;
+    const joined = Buffer.concat(this.chunks, this.kept);
+    this.chunks = [joined];
+    return joined;
+  }
+}
+
+export function toBuffer(chunk: unknown, encoding?: BufferEncoding): Buffer | undefined {
+  if (chunk === undefined || chunk === null) return undefined;
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, encoding ?? 'utf8');
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return undefined;
+}

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { BodyInfo, Entry, HeaderPair } from '../../../src-shared/model.js';
+import type { EntryBodies } from '../store/store-types.js';
+import type { BodyAccumulator } from './body-accumulator.js';
+import type { CapturedExchange } from './http-capture.js';
+import { buildTimings } from './upstream-timings.js';
+
+export function headerValue(headers: readonly HeaderPair[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of headers) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}
+
+function bodyInfo(body: BodyAccumulator, headers: readonly HeaderPair[]): BodyInfo {
+  const info: BodyInfo = { size: body.size, capturedSize: Math.min(body.size, body.bytes().length), truncated: body.truncated };
+  const encoding = headerValue(headers, 'content-encoding');
+  if (encoding) info.contentEncoding = encoding;
+  const type = headerValue(headers, 'content-type');
+  if (type) info.contentType = type;
+  return info;
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+export function buildHttpEntry(sessionId: string, exchange: CapturedExchange): { entry: Entry; bodies: EntryBodies } {
+  const requestBody = exchange.requestBody.bytes();
+  const responseBody = exchange.responseBody.bytes();
+  const entry: Entry = {
+    id: randomUUID(),
+    sessionId,
+    entryType: 'http',
+    startedAt: new Date(exchange.startedAt).toISOString(),
+    request: {
+      method: exchange.method,
+      url: exchange.url,
+      httpVersion: exchange.httpVersion,
+      headers: exchange.requestHeaders,
+      body: bodyInfo(exchange.requestBody, exchange.requestHeaders),
+      remoteAddress: exchange.remoteAddress,
+      remotePort: exchange.remotePort,
+    },
+    durationMs: round(exchange.end - exchange.start),
+    timings: buildTimings(exchange.upstream, exchange.start, exchange.end),
+    tags: [],
+    notes: '',
+    mapLocal: false,
+  };
+  if (exchange.response) {
+    entry.response = {
+      statusCode: exchange.response.statusCode,
+      statusMessage: exchange.response.statusMessage,
+      httpVersion: exchange.upstream?.httpVersion ?? exchange.httpVersion,
+      headers: exchange.response.headers,
+      body: bodyInfo(exchange.responseBody, exchange.response.headers),
+    };
+  }
+  if (exchange.error) entry.error = exchange.error;
+  const bodies: EntryBodies = {};
+  if (requestBody.length) bodies.request = requestBody;
+  if (responseBody.length) bodies.response = responseBody;
+  return { entry, bodies };
+}

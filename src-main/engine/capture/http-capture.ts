@@ -1,0 +1,156 @@
+/**
+ * Capture of one HTTP exchange on the raw Node objects, before mockttp handles them (see mockttp-hooks.ts):
+ * the request's wire headers, every body byte as it passes (first `bodyLimit` bytes kept), the response head as
+ * Node serialized it, and the upstream leg's timings. Nothing here buffers beyond the capture limit or delays a
+ * byte: bodies are observed, never held back.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EntryError, HeaderPair } from '../../../src-shared/model.js';
+import { BodyAccumulator, toBuffer } from './body-accumulator.js';
+import { exchangeContext, type UpstreamLeg, type UpstreamObserver } from './upstream-timings.js';
+import { explainUpstreamError, upstreamErrorCode } from './upstream-errors.js';
+
+export interface CapturedResponseHead {
+  statusCode: number;
+  statusMessage: string;
+  headers: HeaderPair[];
+}
+
+export interface CapturedExchange {
+  startedAt: number;
+  start: number;
+  end: number;
+  method: string;
+  url: string;
+  httpVersion: string;
+  requestHeaders: HeaderPair[];
+  requestBody: BodyAccumulator;
+  response?: CapturedResponseHead;
+  responseBody: BodyAccumulator;
+  upstream?: UpstreamLeg;
+  error?: EntryError;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+export interface CaptureOptions {
+  bodyLimit: number;
+  upstreamTimeoutMs?: number;
+  /** The URL to record for this request, from its original (pre-mockttp) request line. */
+  recordedUrl: (req: IncomingMessage) => string;
+  onComplete: (exchange: CapturedExchange) => void;
+}
+
+interface MockttpTaggedRequest extends IncomingMessage {
+  tags?: string[];
+}
+
+export function pairHeaders(flat: readonly string[]): HeaderPair[] {
+  const pairs: HeaderPair[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+  return pairs;
+}
+
+/** Node keeps the serialized response head in `_header`: exact order, case and duplicates as sent. */
+function responseHead(res: ServerResponse): CapturedResponseHead {
+  const serialized = (res as ServerResponse & { _header?: string | null })._header;
+  const headers: HeaderPair[] = [];
+  if (typeof serialized === 'string') {
+    const lines = serialized.split('\r\n');
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line === '') break;
+      const colon = line.indexOf(':');
+      if (colon > 0) headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+    }
+  } else {
+    for (const [name, value] of Object.entries(res.getHeaders())) {
+      for (const v of Array.isArray(value) ? value : [value]) headers.push([name, String(v)]);
+    }
+  }
+  return { statusCode: res.statusCode, statusMessage: res.statusMessage ?? '', headers };
+}
+
+/** Start capturing `req`/`res`; returns the async context mockttp must run in so upstream timings are seen. */
+export function captureExchange(req: IncomingMessage, res: ServerResponse, options: CaptureOptions): UpstreamObserver {
+  const exchange: CapturedExchange = {
+    startedAt: Date.now(),
+    start: performance.now(),
+    end: 0,
+    method: req.method ?? 'GET',
+    url: options.recordedUrl(req),
+    httpVersion: req.httpVersion,
+    requestHeaders: pairHeaders(req.rawHeaders),
+    requestBody: new BodyAccumulator(options.bodyLimit),
+    responseBody: new BodyAccumulator(options.bodyLimit),
+    remoteAddress: req.socket.remoteAddress,
+    remotePort: req.socket.remotePort,
+  };
+  const observer: UpstreamObserver = { upstreamTimeoutMs: options.upstreamTimeoutMs };
+
+  const push = req.push;
+  req.push = function capturePush(chunk: unknown, encoding?: BufferEncoding) {
+    if (chunk === null) exchange.requestBody.ended = true;
+    else {
+      const bytes = toBuffer(chunk, encoding);
+      if (bytes) exchange.requestBody.add(bytes);
+    }
+    return push.call(this, chunk, encoding);
+  };
+
+  const write = res.write;
+  const end = res.end;
+  res.write = function captureWrite(this: ServerResponse, ...args: unknown[]) {
+    const bytes = toBuffer(args[0], typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined);
+    if (bytes) exchange.responseBody.add(bytes);
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as typeof res.write;
+  res.end = function captureEnd(this: ServerResponse, ...args: unknown[]) {
+    const code = upstreamErrorCode((req as MockttpTaggedRequest).tags);
+    if (code && res.statusCode === 502 && !res.headersSent) {
+      // mockttp's own 502 body is a bare exception string; say what failed and where, in words.
+      const failure = explainUpstreamError(code, failureDetail(args[0]));
+      exchange.error = failure;
+      args = [`Traffic Recorder: ${failure.message} (${code}) while forwarding ${exchange.method} ${exchange.url}\n`];
+      res.setHeader('content-type', 'text/plain; charset=utf-8');
+    }
+    if (typeof args[0] !== 'function') {
+      const bytes = toBuffer(args[0], typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined);
+      if (bytes) exchange.responseBody.add(bytes);
+    }
+    return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof res.end;
+
+  let done = false;
+  const finish = (aborted: boolean) => {
+    if (done) return;
+    done = true;
+    exchange.end = performance.now();
+    exchange.responseBody.ended = !aborted;
+    exchange.upstream = observer.upstream;
+    if (res.headersSent || res.writableEnded) exchange.response = responseHead(res);
+    if (!exchange.error) {
+      const code = upstreamErrorCode((req as MockttpTaggedRequest).tags);
+      if (code) exchange.error = explainUpstreamError(code);
+      else if (aborted) {
+        exchange.error = exchange.response
+          ? { code: 'ABORTED', message: 'the connection closed before the response was complete' }
+          : { code: 'ABORTED', message: 'the client closed the connection before a response was sent' };
+      }
+    }
+    options.onComplete(exchange);
+  };
+  res.once('finish', () => finish(false));
+  res.once('close', () => finish(!res.writableFinished));
+  return observer;
+}
+
+function failureDetail(body: unknown): string | undefined {
+  const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : undefined;
+  return text?.replace(/^Error:\s*/, '').trim().slice(0, 300) || undefined;
+}
+
+/** Run mockttp's handling of this request inside the exchange's async context. */
+export function runInExchange(observer: UpstreamObserver, next: () => void): void {
+  exchangeContext.run(observer, next);
+}

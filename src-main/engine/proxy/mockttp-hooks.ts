@@ -1,0 +1,106 @@
+/**
+ * The few places where we reach inside mockttp 4.6.5 (pinned exactly; re-check on every upgrade):
+ *
+ * 1. mockttp's `start()` listens on every interface. A recorder must bind 127.0.0.1 unless told otherwise, and
+ *    mockttp offers no host option, so we wrap `createComboServer` (called synchronously at the top of `start()`)
+ *    and make the server it returns listen on the host we chose.
+ * 2. The same wrapper lets each session see every HTTP request (including those inside intercepted tunnels) and
+ *    every blind TLS/raw tunnel, before mockttp's own handling, on the raw Node objects. Capture works on those
+ *    objects directly: cheaper than mockttp's event objects and with the exact wire bytes.
+ * 3. mockttp's loop check compares only the outgoing socket's local address/port with the incoming socket's
+ *    remote address/port, and keeps closed sockets' cached ports. On loopback under load Linux reuses ephemeral
+ *    ports, so real clients get a false "Passthrough loop detected" 500. We require the full 4-tuple of a live
+ *    socket to match, which a real loop always does.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+const require = createRequire(import.meta.url);
+const mockttpDist = path.dirname(require.resolve('mockttp'));
+
+export type RequestTap = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+export type TunnelTap = (kind: 'tls' | 'raw', socket: Socket, hostname: string, port: number | undefined, next: () => void) => void;
+
+export interface ServerHooks {
+  listenHost: string;
+  onRequest: RequestTap;
+  onTunnel: TunnelTap;
+}
+
+interface ComboServerOptions {
+  requestListener: (req: IncomingMessage, res: ServerResponse) => void;
+  tlsPassthroughListener: (socket: Socket, hostname: string, port?: number) => void;
+  rawPassthroughListener: (socket: Socket, hostname: string, port?: number) => void;
+}
+
+interface ListenableServer {
+  listen(...args: unknown[]): unknown;
+}
+
+let pendingHooks: ServerHooks | undefined;
+let installed = false;
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  const combo = require(path.join(mockttpDist, 'server', 'http-combo-server.js')) as {
+    createComboServer: (options: ComboServerOptions) => Promise<ListenableServer>;
+  };
+  const original = combo.createComboServer;
+  combo.createComboServer = async (options: ComboServerOptions) => {
+    const hooks = pendingHooks;
+    pendingHooks = undefined;
+    if (!hooks) return original(options);
+    const { requestListener, tlsPassthroughListener, rawPassthroughListener } = options;
+    const server = await original({
+      ...options,
+      requestListener: (req, res) => hooks.onRequest(req, res, () => requestListener(req, res)),
+      tlsPassthroughListener: (socket, hostname, port) =>
+        hooks.onTunnel('tls', socket, hostname, port, () => tlsPassthroughListener(socket, hostname, port)),
+      rawPassthroughListener: (socket, hostname, port) =>
+        hooks.onTunnel('raw', socket, hostname, port, () => rawPassthroughListener(socket, hostname, port)),
+    });
+    const listen = server.listen.bind(server);
+    server.listen = (port: unknown) => listen(port, hooks.listenHost);
+    return server;
+  };
+
+  const socketUtil = require(path.join(mockttpDist, 'util', 'socket-util.js')) as {
+    isSocketLoop: (outgoing: Set<Socket>, incoming: Socket) => boolean;
+  };
+  socketUtil.isSocketLoop = (outgoing, incoming) => {
+    for (const out of outgoing) {
+      if (out.destroyed) continue;
+      if (
+        out.localPort === incoming.remotePort &&
+        out.remotePort === incoming.localPort &&
+        normalizeIp(out.localAddress) === normalizeIp(incoming.remoteAddress) &&
+        normalizeIp(out.remoteAddress) === normalizeIp(incoming.localAddress)
+      ) {
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
+function normalizeIp(ip: string | undefined): string | undefined {
+  return ip?.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+/**
+ * Run `start` (which must call mockttp's `server.start(port)` synchronously first thing) with these hooks
+ * attached to the server it creates.
+ */
+export async function startWithHooks<T>(hooks: ServerHooks, start: () => Promise<T>): Promise<T> {
+  install();
+  if (pendingHooks) throw new Error('internal: overlapping mockttp starts');
+  pendingHooks = hooks;
+  try {
+    return await start();
+  } finally {
+    pendingHooks = undefined;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * One recording proxy: a mockttp server on its own port, with our capture taps (see mockttp-hooks.ts).
+ * Reverse mode forwards everything to one target; forward mode is a classic proxy (absolute-form requests
+ * recorded, CONNECT tunnels passed through blind and recorded as tunnel entries).
+ */
+import { getLocal, type Mockttp } from 'mockttp';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { SessionRecord } from '../store/store-types.js';
+import { captureExchange, runInExchange, type CapturedExchange } from '../capture/http-capture.js';
+import { watchUpstreamRequests } from '../capture/upstream-timings.js';
+import { compileScopeFilter, type CompiledScopeFilter } from '../filters/scope-filter.js';
+import { startWithHooks } from '../proxy/mockttp-hooks.js';
+
+export interface TunnelRecord {
+  startedAt: number;
+  host: string;
+  port: number;
+  bytesUp: number;
+  bytesDown: number;
+  durationMs: number;
+  remoteAddress?: string;
+  remotePort?: number;
+  kind: 'tls' | 'raw';
+  error?: string;
+}
+
+export interface ProxySessionDeps {
+  bodyLimit: number;
+  upstreamTimeoutMs: number;
+  /** Key and certificate mockttp needs to sniff TLS in CONNECT tunnels (forward mode). */
+  tlsMaterial: () => Promise<{ key: string; cert: string }>;
+  onExchange: (exchange: CapturedExchange) => void;
+  onTunnel: (tunnel: TunnelRecord) => void;
+}
+
+export class ProxySession {
+  private server: Mockttp | undefined;
+  private readonly filter: CompiledScopeFilter;
+  private readonly target: URL | undefined;
+
+  constructor(
+    readonly config: SessionRecord,
+    private readonly deps: ProxySessionDeps,
+  ) {
+    this.filter = compileScopeFilter(config.filters);
+    this.target = config.targetUrl ? new URL(config.targetUrl) : undefined;
+  }
+
+  get running(): boolean {
+    return this.server !== undefined;
+  }
+
+  async start(port: number, host: string): Promise<void> {
+    watchUpstreamRequests();
+    const forward = this.config.mode === 'forward';
+    const https = forward ? { ...(await this.deps.tlsMaterial()), tlsPassthrough: [{ hostname: '*' }] } : undefined;
+    const server = getLocal({
+      recordTraffic: false,
+      maxBodySize: this.deps.bodyLimit,
+      http2: false,
+      suggestChanges: false,
+      debug: false,
+      ...(https ? { https } : {}),
+      ...(forward ? { passthroughUnknownProtocols: true } : {}),
+    });
+    // #209: without a response listener mockttp's response tracking stream grows for the life of a response.
+    server.on('response', () => undefined);
+    await startWithHooks(
+      {
+        listenHost: host,
+        onRequest: (req, res, next) => this.tapRequest(req, res, next),
+        onTunnel: (kind, socket, hostname, tunnelPort, next) => this.tapTunnel(kind, socket, hostname, tunnelPort, next),
+      },
+      () => server.start(port),
+    );
+    try {
+      if (forward) {
+        await server.forAnyRequest().thenPassThrough();
+        await server.forAnyWebSocket().thenPassThrough();
+      } else {
+        const target = this.target!;
+        const origin = `${target.protocol}//${target.host}`;
+        const prefix = target.pathname.replace(/\/+$/, '');
+        const transformRequest = prefix ? { matchReplacePath: [[/^/, prefix]] as Array<[RegExp, string]> } : undefined;
+        await server.forAnyRequest().thenForwardTo(origin, transformRequest ? { transformRequest } : {});
+        await server.forAnyWebSocket().thenForwardTo(origin);
+      }
+    } catch (e) {
+      await server.stop().catch(() => undefined);
+      throw e;
+    }
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await server.stop();
+  }
+
+  private recordedUrl = (req: IncomingMessage): string => {
+    const raw = req.url ?? '/';
+    if (this.target) {
+      const prefix = this.target.pathname.replace(/\/+$/, '');
+      return `${this.target.protocol}//${this.target.host}${prefix}${raw.startsWith('/') ? raw : `/${raw}`}`;
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return raw;
+    // Origin-form inside a tunnel: the Host header names the destination.
+    const scheme = (req.socket as Socket & { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    return `${scheme}://${req.headers.host ?? 'unknown'}${raw}`;
+  };
+
+  private tapRequest(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    if (this.config.mode === 'forward' && this.isDirectHit(req)) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(
+        `Traffic Recorder: this port is a forward proxy (session "${this.config.name}"). ` +
+          `Send requests through it as a proxy, e.g. HTTP_PROXY=http://${req.headers.host ?? '127.0.0.1'}, ` +
+          'or start a reverse session to call it directly.\n',
+      );
+      return;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(this.recordedUrl(req));
+    } catch {
+      url = undefined;
+    }
+    if (!url || !this.filter.acceptsRequest(req.method ?? 'GET', url)) {
+      next();
+      return;
+    }
+    const observer = captureExchange(req, res, {
+      bodyLimit: this.deps.bodyLimit,
+      upstreamTimeoutMs: this.deps.upstreamTimeoutMs,
+      recordedUrl: () => url.toString(),
+      onComplete: (exchange) => {
+        if (this.filter.acceptsStatus(exchange.response?.statusCode)) this.deps.onExchange(exchange);
+      },
+    });
+    runInExchange(observer, next);
+  }
+
+  /** A plain request (origin-form, not inside a tunnel) aimed at the proxy port itself. */
+  private isDirectHit(req: IncomingMessage): boolean {
+    const raw = req.url ?? '';
+    if (!raw.startsWith('/')) return false;
+    const socket = req.socket as Socket & { encrypted?: boolean };
+    if (socket.encrypted) return false;
+    const host = req.headers.host ?? '';
+    const portMatch = /:(\d+)$/.exec(host);
+    return portMatch !== null && Number(portMatch[1]) === this.config.listenPort && socket.localPort === this.config.listenPort;
+  }
+
+  private tapTunnel(kind: 'tls' | 'raw', socket: Socket, hostname: string, port: number | undefined, next: () => void): void {
+    if (!this.filter.acceptsHost(hostname)) {
+      next();
+      return;
+    }
+    const started = performance.now();
+    const startedAt = Date.now();
+    const readBase = socket.bytesRead;
+    const writtenBase = socket.bytesWritten;
+    let error: string | undefined;
+    next();
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      error ??= e.code ?? e.message;
+    });
+    socket.once('close', () => {
+      this.deps.onTunnel({
+        kind,
+        startedAt,
+        host: hostname,
+        port: port ?? 443,
+        bytesUp: Math.max(0, socket.bytesRead - readBase),
+        bytesDown: Math.max(0, socket.bytesWritten - writtenBase),
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        remoteAddress: socket.remoteAddress,
+        remotePort: socket.remotePort,
+        error,
+      });
+    });
+  }
+}

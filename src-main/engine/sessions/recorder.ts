@@ -1,0 +1,386 @@
+/**
+ * The recorder model: sessions, their proxies, capture into the store, limits, expiry, retention and the stream.
+ * Every transport (REST, IPC, CLI through REST) is a thin adapter over these operations.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../../../src-shared/errors.js';
+import type { RecorderOperations } from '../../../src-shared/contract.js';
+import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session } from '../../../src-shared/model.js';
+import { NOT_YET_SUPPORTED_OPTIONS, entriesQuerySchema, parseInput, patchEntrySchema, startSessionSchema, type StartSessionInput } from '../../../src-shared/schemas.js';
+import { entryWithBodies } from '../body/body-view.js';
+import { buildHttpEntry } from '../capture/entry-builder.js';
+import type { CapturedExchange } from '../capture/http-capture.js';
+import type { BodySide, EntryBodies, RecorderStore, SessionRecord } from '../store/store-types.js';
+import { DEFAULT_LIMITS, type RecorderLimits } from './limits.js';
+import { PortCursor, isPortFree } from './port-pool.js';
+import { ProxySession, type TunnelRecord } from './proxy-session.js';
+import { StreamHub, type StreamListener } from './stream-hub.js';
+import { searchEntries } from './entry-search.js';
+import { ephemeralTlsMaterial } from './tls-material.js';
+
+export interface RecorderOptions {
+  store: RecorderStore;
+  limits?: Partial<RecorderLimits>;
+  /** Injectable clock (epoch ms) for expiry and retention. */
+  now?: () => number;
+  /** How often expiry and retention are checked. Default 15 s; 0 disables the timer (tests call sweep()). */
+  sweepIntervalMs?: number;
+  tlsMaterial?: () => Promise<{ key: string; cert: string }>;
+  streamIntervalMs?: number;
+}
+
+const ADJECTIVES = ['amber', 'brisk', 'calm', 'deft', 'eager', 'fond', 'glad', 'keen', 'lucid', 'merry', 'nimble', 'quiet'];
+const NOUNS = ['otter', 'heron', 'lynx', 'falcon', 'badger', 'comet', 'harbor', 'meadow', 'willow', 'ember', 'delta', 'pine'];
+
+export class Recorder implements RecorderOperations {
+  readonly limits: RecorderLimits;
+  private readonly store: RecorderStore;
+  private readonly now: () => number;
+  private readonly proxies = new Map<string, ProxySession>();
+  private readonly starting = new Set<number>();
+  private readonly hub: StreamHub;
+  private readonly cursor: PortCursor;
+  private readonly tlsMaterial: () => Promise<{ key: string; cert: string }>;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: RecorderOptions) {
+    this.store = options.store;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.now = options.now ?? Date.now;
+    this.hub = new StreamHub(options.streamIntervalMs ?? 50);
+    this.cursor = new PortCursor(this.limits.portRange);
+    this.tlsMaterial = options.tlsMaterial ?? ephemeralTlsMaterial;
+    // A session still marked running was interrupted (crash or kill): its proxy is gone.
+    for (const record of this.store.listSessions()) {
+      if (record.status === 'running') {
+        this.store.upsertSession({ ...record, status: 'stopped', stoppedAt: new Date(this.now()).toISOString() });
+      }
+    }
+    const interval = options.sweepIntervalMs ?? 15_000;
+    if (interval > 0) {
+      this.sweepTimer = setInterval(() => void this.sweep(), interval);
+      this.sweepTimer.unref();
+    }
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------------------
+
+  async startSession(rawInput: StartSessionInput): Promise<{ session: Session }> {
+    const input = parseInput(startSessionSchema, rawInput, 'session config');
+    for (const option of NOT_YET_SUPPORTED_OPTIONS) {
+      if (input[option] !== undefined) {
+        throw new ApiError('not_supported', `${option}: not supported yet by this version of Traffic Recorder`, option);
+      }
+    }
+    this.assertCapacity();
+    const nowMs = this.now();
+    const record: SessionRecord = {
+      id: randomUUID(),
+      name: input.name?.trim() || this.generateName(),
+      mode: input.mode ?? 'reverse',
+      listenPort: input.listenPort ?? input.port ?? 0,
+      listenHost: input.listenHost ?? '127.0.0.1',
+      namespace: input.namespace ?? 'default',
+      filters: input.filters ?? {},
+      status: 'running',
+      createdAt: new Date(nowMs).toISOString(),
+      startedAt: new Date(nowMs).toISOString(),
+      expiresAt: new Date(nowMs + this.limits.sessionTtlMs).toISOString(),
+    };
+    if (input.targetUrl) record.targetUrl = input.targetUrl;
+    const started = await this.launch(record, record.listenPort, true);
+    this.store.upsertSession(started);
+    return { session: this.toSession(started) };
+  }
+
+  async listSessions(): Promise<{ sessions: Session[]; total: number }> {
+    const sessions = this.store.listSessions().map((r) => this.toSession(r));
+    sessions.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return { sessions, total: sessions.length };
+  }
+
+  async getSession({ id }: { id: string }): Promise<{ session: Session }> {
+    return { session: this.toSession(this.record(id)) };
+  }
+
+  async stopSession({ id }: { id: string }): Promise<{ session: Session }> {
+    const record = this.record(id);
+    if (record.status === 'stopped') return { session: this.toSession(record) };
+    return { session: this.toSession(await this.halt(record)) };
+  }
+
+  async restartSession({ id }: { id: string }): Promise<{ session: Session }> {
+    const record = this.record(id);
+    if (record.status === 'running') throw new ApiError('conflict', `session ${id} is already running`);
+    this.assertCapacity();
+    const nowMs = this.now();
+    const next: SessionRecord = {
+      ...record,
+      status: 'running',
+      startedAt: new Date(nowMs).toISOString(),
+      expiresAt: new Date(nowMs + this.limits.sessionTtlMs).toISOString(),
+    };
+    delete next.stoppedAt;
+    // Same port when it is still free, otherwise any free one.
+    const preferred = (await this.portAvailable(record.listenPort, record.listenHost)) ? record.listenPort : 0;
+    const started = await this.launch(next, preferred, false);
+    this.store.upsertSession(started);
+    return { session: this.toSession(started) };
+  }
+
+  async deleteSession({ id }: { id: string }): Promise<{ deleted: true; id: string }> {
+    this.record(id);
+    await this.proxies.get(id)?.stop();
+    this.proxies.delete(id);
+    this.store.deleteSession(id);
+    return { deleted: true, id };
+  }
+
+  // ---- entries --------------------------------------------------------------------------------------------
+
+  async listEntries(params: { id: string; offset?: number; limit?: number; bodies?: boolean }): Promise<EntryPage> {
+    this.record(params.id);
+    const query = parseInput(entriesQuerySchema, {
+      offset: params.offset,
+      limit: params.limit,
+      bodies: params.bodies === undefined ? undefined : String(params.bodies),
+    }, 'entries query');
+    const { entries, total } = this.store.listEntries(params.id, query.offset, query.limit);
+    const out = query.bodies ? entries.map((e) => this.withBodies(e)) : entries;
+    return { entries: out, total, offset: query.offset, limit: query.limit };
+  }
+
+  async getEntry({ id, entryId }: { id: string; entryId: string }): Promise<{ entry: Entry }> {
+    return { entry: this.withBodies(this.entry(id, entryId)) };
+  }
+
+  async patchEntry(params: { id: string; entryId: string; tags?: string[]; notes?: string }): Promise<{ entry: Entry }> {
+    const { id, entryId, ...rest } = params;
+    const patch = parseInput(patchEntrySchema, rest, 'annotation');
+    this.entry(id, entryId);
+    const tags = patch.tags ? [...new Set(patch.tags)] : undefined;
+    const updated = this.store.updateEntry(id, entryId, { ...(tags ? { tags } : {}), ...(patch.notes !== undefined ? { notes: patch.notes } : {}) });
+    if (!updated) throw new ApiError('not_found', `entry ${entryId} not found in session ${id}`);
+    this.hub.publish(id, { type: 'entry-updated', entry: updated });
+    return { entry: this.withBodies(updated) };
+  }
+
+  /** Raw captured bytes, or their decoded form. */
+  readEntryBody(id: string, entryId: string, side: BodySide, decoded: boolean): { bytes: Buffer; contentType?: string } {
+    const entry = this.entry(id, entryId);
+    const info = side === 'request' ? entry.request.body : entry.response?.body;
+    const raw = this.store.readBody(id, entryId, side) ?? Buffer.alloc(0);
+    if (!decoded) return { bytes: raw, contentType: info?.contentType };
+    const view = entryWithBodies(entry, (s) => (s === side ? raw : undefined));
+    const body = side === 'request' ? view.request.body : view.response?.body;
+    const bytes = body?.base64 !== undefined ? Buffer.from(body.base64, 'base64') : Buffer.from(body?.text ?? '', 'utf8');
+    return { bytes, contentType: info?.contentType };
+  }
+
+  /** Ids of the session's entries whose URL, headers or decoded bodies contain `text` (case-insensitive). */
+  searchEntries(id: string, text: string): string[] {
+    this.record(id);
+    return searchEntries(this.store, id, text, (entry) => this.withBodies(entry));
+  }
+
+  subscribe(sessionId: string, listener: StreamListener): () => void {
+    this.record(sessionId);
+    return this.hub.subscribe(sessionId, listener);
+  }
+
+  // ---- ports ----------------------------------------------------------------------------------------------
+
+  async ports(): Promise<PortsStatus> {
+    const details = this.store
+      .listSessions()
+      .filter((r) => r.status === 'running')
+      .map((r) => ({ port: r.listenPort, sessionId: r.id, sessionName: r.name }))
+      .sort((a, b) => a.port - b.port);
+    const { start, end } = this.limits.portRange;
+    return { used: details.length, max: Math.min(this.limits.maxSessions, end - start + 1), rangeStart: start, rangeEnd: end, details };
+  }
+
+  async portCheck({ port }: { port: number }): Promise<PortCheck> {
+    const owner = this.store.listSessions().find((r) => r.status === 'running' && r.listenPort === port);
+    if (owner) return { port, available: false, reason: `used by session "${owner.name}" (${owner.id})` };
+    const { start, end } = this.limits.portRange;
+    if (port < start || port > end) return { port, available: false, reason: `outside the session port range ${start}-${end}` };
+    if (!(await isPortFree(port, '127.0.0.1'))) return { port, available: false, reason: 'in use by another program' };
+    return { port, available: true };
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------------------
+
+  /** Stop sessions past their expiry; drop stopped sessions past retention. */
+  async sweep(): Promise<void> {
+    const nowMs = this.now();
+    for (const record of this.store.listSessions()) {
+      if (record.status === 'running' && Date.parse(record.expiresAt) <= nowMs) {
+        await this.halt(record);
+      } else if (record.status === 'stopped' && record.stoppedAt && Date.parse(record.stoppedAt) + this.limits.retentionMs <= nowMs) {
+        this.store.deleteSession(record.id);
+      }
+    }
+  }
+
+  /** Graceful shutdown: stop every proxy, mark sessions stopped, make the store durable. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const record of this.store.listSessions()) if (record.status === 'running') await this.halt(record);
+    this.hub.close();
+    await this.store.flush();
+  }
+
+  // ---- internals ------------------------------------------------------------------------------------------
+
+  private async halt(record: SessionRecord): Promise<SessionRecord> {
+    const proxy = this.proxies.get(record.id);
+    this.proxies.delete(record.id);
+    await proxy?.stop();
+    const stopped: SessionRecord = { ...record, status: 'stopped', stoppedAt: new Date(this.now()).toISOString() };
+    this.store.upsertSession(stopped);
+    this.hub.publish(record.id, { type: 'session', session: this.toSession(stopped) });
+    return stopped;
+  }
+
+  private assertCapacity(): void {
+    const running = this.store.listSessions().filter((r) => r.status === 'running').length + this.starting.size;
+    if (running >= this.limits.maxSessions) {
+      throw new ApiError('limit_reached', `at most ${this.limits.maxSessions} sessions may run at once; stop one first`);
+    }
+  }
+
+  private async portAvailable(port: number, host: string): Promise<boolean> {
+    if (this.starting.has(port)) return false;
+    if (this.store.listSessions().some((r) => r.status === 'running' && r.listenPort === port)) return false;
+    return isPortFree(port, host);
+  }
+
+  /** Start the proxy on `port` (0 = first free port of the range) and return the record with its real port. */
+  private async launch(record: SessionRecord, port: number, explicit: boolean): Promise<SessionRecord> {
+    const { start, end } = this.limits.portRange;
+    if (port !== 0) {
+      if (explicit && (port < start || port > end)) {
+        throw new ApiError('bad_request', `listenPort: ${port} is outside the session port range ${start}-${end}`, 'listenPort');
+      }
+      if (!(await this.portAvailable(port, record.listenHost))) {
+        throw new ApiError('conflict', `listenPort: port ${port} is already in use`, 'listenPort');
+      }
+      return this.bind(record, port);
+    }
+    for (const candidate of this.cursor.candidates()) {
+      if (!(await this.portAvailable(candidate, record.listenHost))) continue;
+      try {
+        const bound = await this.bind(record, candidate);
+        this.cursor.advancePast(candidate);
+        return bound;
+      } catch (e) {
+        if ((e as ApiError).code !== 'conflict') throw e;
+      }
+    }
+    throw new ApiError('limit_reached', `no free port left in the session port range ${start}-${end}`);
+  }
+
+  private async bind(record: SessionRecord, port: number): Promise<SessionRecord> {
+    const bound: SessionRecord = { ...record, listenPort: port };
+    const proxy = new ProxySession(bound, {
+      bodyLimit: this.limits.bodyLimit,
+      upstreamTimeoutMs: this.limits.upstreamTimeoutMs,
+      tlsMaterial: this.tlsMaterial,
+      onExchange: (exchange) => this.recordExchange(bound.id, exchange),
+      onTunnel: (tunnel) => this.recordTunnel(bound.id, tunnel),
+    });
+    this.starting.add(port);
+    try {
+      await proxy.start(port, bound.listenHost);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EADDRINUSE') throw new ApiError('conflict', `listenPort: port ${port} is already in use`, 'listenPort');
+      if (err.code === 'EADDRNOTAVAIL') {
+        throw new ApiError('bad_request', `listenHost: ${bound.listenHost} is not an address of this machine`, 'listenHost');
+      }
+      throw e;
+    } finally {
+      this.starting.delete(port);
+    }
+    this.proxies.set(bound.id, proxy);
+    return bound;
+  }
+
+  private recordExchange(sessionId: string, exchange: CapturedExchange): void {
+    if (!this.proxies.has(sessionId)) return;
+    const { entry, bodies } = buildHttpEntry(sessionId, exchange);
+    this.append(entry, bodies);
+  }
+
+  private recordTunnel(sessionId: string, tunnel: TunnelRecord): void {
+    if (!this.proxies.has(sessionId) && this.closed) return;
+    const entry: Entry = {
+      id: randomUUID(),
+      sessionId,
+      entryType: 'tunnel',
+      startedAt: new Date(tunnel.startedAt).toISOString(),
+      request: {
+        method: 'CONNECT',
+        url: `${tunnel.host.includes(':') ? `[${tunnel.host}]` : tunnel.host}:${tunnel.port}`,
+        httpVersion: '1.1',
+        headers: [],
+        body: { size: tunnel.bytesUp, capturedSize: 0, truncated: tunnel.bytesUp > 0 },
+        remoteAddress: tunnel.remoteAddress,
+        remotePort: tunnel.remotePort,
+      },
+      durationMs: tunnel.durationMs,
+      timings: { dnsMs: -1, connectMs: -1, tlsMs: -1, sendMs: -1, waitMs: -1, recvMs: -1, totalMs: tunnel.durationMs },
+      tags: [],
+      notes: '',
+      mapLocal: false,
+      tunnel: { host: tunnel.host, port: tunnel.port, bytesUp: tunnel.bytesUp, bytesDown: tunnel.bytesDown, durationMs: tunnel.durationMs },
+    };
+    if (tunnel.error) entry.error = { code: tunnel.error, message: `the tunnel failed: ${tunnel.error}` };
+    this.append(entry, {});
+  }
+
+  private append(entry: Entry, bodies: EntryBodies): void {
+    const sessionId = entry.sessionId;
+    if (!this.store.getSession(sessionId)) return;
+    this.store.insertEntry(entry, bodies);
+    this.hub.publish(sessionId, { type: 'entry', entry });
+    const excess = this.store.countEntries(sessionId) - this.limits.maxEntriesPerSession;
+    if (excess > 0) {
+      const evicted = this.store.oldestEntryIds(sessionId, excess);
+      this.store.deleteEntries(sessionId, evicted);
+      for (const id of evicted) this.hub.publish(sessionId, { type: 'entry', entry: { id: EVICT_ENTRY_ID, notes: id } });
+    }
+  }
+
+  private withBodies(entry: Entry): Entry {
+    return entryWithBodies(entry, (side) => this.store.readBody(entry.sessionId, entry.id, side));
+  }
+
+  private record(id: string): SessionRecord {
+    const record = this.store.getSession(id);
+    if (!record) throw new ApiError('not_found', `session ${id} not found`);
+    return record;
+  }
+
+  private entry(id: string, entryId: string): Entry {
+    this.record(id);
+    const entry = this.store.getEntry(id, entryId);
+    if (!entry) throw new ApiError('not_found', `entry ${entryId} not found in session ${id}`);
+    return entry;
+  }
+
+  private toSession(record: SessionRecord): Session {
+    const host = record.listenHost === '0.0.0.0' || record.listenHost === '::' ? '127.0.0.1' : record.listenHost;
+    const hostPart = host.includes(':') ? `[${host}]` : host;
+    return { ...record, proxyUrl: `http://${hostPart}:${record.listenPort}`, entryCount: this.store.countEntries(record.id) };
+  }
+
+  private generateName(): string {
+    const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)]!;
+    return `${pick(ADJECTIVES)}-${pick(NOUNS)}-${Math.floor(this.now() / 1000) % 10000}`;
+  }
+}

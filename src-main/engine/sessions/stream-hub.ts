@@ -1,0 +1,58 @@
+import type { StreamMessage } from '../../../src-shared/model.js';
+
+export type StreamListener = (messages: StreamMessage[]) => void;
+
+/**
+ * Per-session fan-out of stream messages, batched: capture publishes as it goes, listeners get one array per
+ * ~`intervalMs` (the renderer applies a batch per animation frame; the REST stream sends one frame per message).
+ */
+export class StreamHub {
+  private readonly listeners = new Map<string, Set<StreamListener>>();
+  private pending = new Map<string, StreamMessage[]>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly intervalMs = 50) {}
+
+  subscribe(sessionId: string, listener: StreamListener): () => void {
+    let set = this.listeners.get(sessionId);
+    if (!set) this.listeners.set(sessionId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(sessionId);
+    };
+  }
+
+  hasListeners(sessionId: string): boolean {
+    return this.listeners.has(sessionId);
+  }
+
+  publish(sessionId: string, message: StreamMessage): void {
+    if (!this.listeners.has(sessionId)) return;
+    let queue = this.pending.get(sessionId);
+    if (!queue) this.pending.set(sessionId, (queue = []));
+    queue.push(message);
+    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batches = this.pending;
+    this.pending = new Map();
+    for (const [sessionId, messages] of batches) {
+      for (const listener of this.listeners.get(sessionId) ?? []) {
+        try {
+          listener(messages);
+        } catch (e) {
+          console.warn(`stream listener for session ${sessionId} failed: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  close(): void {
+    this.flush();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The headless server: the REST adapter over the recorder contract under /api/v1/recorder, the WebSocket entry
+ * stream, and the built renderer at /ui/recorder. Handlers are a line or two: all behaviour lives in the engine.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyWebsocket from '@fastify/websocket';
+import { ApiError } from '../../src-shared/errors.js';
+import { API_PREFIX, ENTRY_BODY_PATH, ROUTES, STREAM_PATH } from '../../src-shared/contract.js';
+import { entriesQuerySchema, parseInput, portCheckQuerySchema } from '../../src-shared/schemas.js';
+import type { StreamMessage } from '../../src-shared/model.js';
+import type { Recorder } from '../engine/sessions/recorder.js';
+import {
+  WS_TOKEN_PROTOCOL_PREFIX,
+  buildHostPolicy,
+  hostAllowed,
+  originAllowed,
+  presentedToken,
+  tokenMatches,
+} from './request-guard.js';
+import { registerUi } from './static-ui.js';
+
+export interface ApiServerOptions {
+  recorder: Recorder;
+  token: string;
+  host?: string;
+  port?: number;
+  /** Extra Host header names to accept (e.g. when served behind a reverse proxy under another name). */
+  allowedHosts?: string[];
+  /** Folder of the built renderer; when absent the UI route explains how to build it. */
+  uiDir?: string;
+  logger?: boolean;
+}
+
+export interface ApiServer {
+  app: FastifyInstance;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type Params = Record<string, string>;
+type Query = Record<string, string | undefined>;
+
+function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  return reply.code(error.status).type('application/json').send(error.toBody());
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { recorder, token } = options;
+  const host = options.host ?? '127.0.0.1';
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 10 * 1024 * 1024, forceCloseConnections: true });
+
+  // Empty bodies are fine for action routes (`curl -X POST .../stop -H 'Content-Type: application/json'`), and
+  // `curl -d` without -H sends JSON labelled as a form: parse any body as JSON and say so when it is not.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(new ApiError('bad_request', `request body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  let policy = buildHostPolicy(host, options.port ?? 0, options.allowedHosts);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!hostAllowed(policy, request.headers.host)) {
+      return sendError(reply, new ApiError('forbidden', `Host "${request.headers.host ?? ''}" is not this server's address`));
+    }
+    if (!originAllowed(request.headers.origin, request.headers.host)) {
+      return sendError(reply, new ApiError('forbidden', `cross-origin requests from ${request.headers.origin} are not allowed`));
+    }
+    if (!request.url.startsWith('/api/')) return;
+    if (request.url.startsWith('/api/v1/health')) return;
+    if (!tokenMatches(token, presentedToken(request.headers))) {
+      return sendError(reply, new ApiError('unauthorized', 'missing or wrong API token: send "Authorization: Bearer <token>"'));
+    }
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof ApiError) return sendError(reply, error);
+    const fastifyError = error as { statusCode?: number; code?: string; message: string };
+    if (fastifyError.statusCode && fastifyError.statusCode < 500) {
+      return sendError(reply, new ApiError(fastifyError.statusCode === 413 ? 'bad_request' : 'bad_request', fastifyError.message));
+    }
+    console.error('internal error:', error);
+    return sendError(reply, new ApiError('internal', `internal error: ${fastifyError.message}`));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: 1024 * 1024,
+      // Browsers offer the token as a subprotocol; the handshake must echo one back or they drop the socket.
+      handleProtocols: (protocols: Set<string>) => {
+        for (const p of protocols) if (p.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) return p;
+        return false;
+      },
+    },
+  });
+
+  const at = (path: string) => `${API_PREFIX}${path}`;
+  const params = (request: FastifyRequest) => request.params as Params;
+  const query = (request: FastifyRequest) => request.query as Query;
+
+  app.get('/api/v1/health', async () => ({ status: 'ok' }));
+  app.post(at(ROUTES.startSession.path), async (request, reply) => {
+    const result = await recorder.startSession((request.body ?? {}) as never);
+    return reply.code(201).send(result);
+  });
+  app.get(at(ROUTES.listSessions.path), async () => recorder.listSessions());
+  app.get(at(ROUTES.ports.path), async () => recorder.ports());
+  app.get(at(ROUTES.portCheck.path), async (request) => recorder.portCheck(parseInput(portCheckQuerySchema, query(request), 'query')));
+  app.get(at(ROUTES.getSession.path), async (request) => recorder.getSession({ id: params(request).id! }));
+  app.post(at(ROUTES.stopSession.path), async (request) => recorder.stopSession({ id: params(request).id! }));
+  app.post(at(ROUTES.restartSession.path), async (request) => recorder.restartSession({ id: params(request).id! }));
+  app.delete(at(ROUTES.deleteSession.path), async (request) => recorder.deleteSession({ id: params(request).id! }));
+  app.get(at(ROUTES.listEntries.path), async (request) => {
+    const q = parseInput(entriesQuerySchema, query(request), 'query');
+    return recorder.listEntries({ id: params(request).id!, ...q });
+  });
+  app.get(at(`${ROUTES.listEntries.path}/search`), async (request) => {
+    const q = query(request).q ?? '';
+    return { ids: recorder.searchEntries(params(request).id!, q) };
+  });
+  app.get(at(ROUTES.getEntry.path), async (request) => recorder.getEntry(params(request) as { id: string; entryId: string }));
+  app.patch(at(ROUTES.patchEntry.path), async (request) => {
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ApiError('bad_request', 'request body must be a JSON object with "tags" and/or "notes"');
+    }
+    return recorder.patchEntry({ ...(body as object), ...(params(request) as { id: string; entryId: string }) });
+  });
+  app.get(at(ENTRY_BODY_PATH), async (request, reply) => {
+    const { id, entryId, which } = params(request) as { id: string; entryId: string; which: string };
+    if (which !== 'request' && which !== 'response') throw new ApiError('bad_request', 'which: must be "request" or "response"', 'which');
+    const decoded = ['1', 'true'].includes(query(request).decoded ?? '');
+    const body = recorder.readEntryBody(id, entryId, which, decoded);
+    return reply.type(body.contentType ?? 'application/octet-stream').send(body.bytes);
+  });
+
+  app.get(at(STREAM_PATH), { websocket: true }, (socket, request) => {
+    const id = params(request).id!;
+    const batch = ['1', 'true'].includes(query(request).batch ?? '');
+    let unsubscribe: () => void;
+    try {
+      unsubscribe = recorder.subscribe(id, (messages: StreamMessage[]) => {
+        if (socket.readyState !== socket.OPEN) return;
+        if (batch) socket.send(JSON.stringify({ type: 'batch', messages }));
+        else for (const message of messages) socket.send(JSON.stringify(message));
+      });
+    } catch (e) {
+      const error = e instanceof ApiError ? e : new ApiError('internal', String(e));
+      socket.send(JSON.stringify({ type: 'error', ...error.toBody() }));
+      socket.close(error.code === 'not_found' ? 4404 : 1011, error.message.slice(0, 120));
+      return;
+    }
+    socket.on('close', () => unsubscribe());
+    socket.on('error', () => unsubscribe());
+  });
+
+  registerUi(app, options.uiDir);
+
+  const address = await app.listen({ host, port: options.port ?? 5770 });
+  const port = (app.server.address() as { port: number }).port;
+  policy = buildHostPolicy(host, port, options.allowedHosts);
+  const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  void address;
+  return {
+    app,
+    url: `http://${displayHost}:${port}`,
+    port,
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,96 @@
+/** Boot the engine and the REST/WS server in one process: what `traffic-recorder serve` and `npm start` run. */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import envPaths from 'env-paths';
+import { Recorder } from '../engine/sessions/recorder.js';
+import type { RecorderLimits } from '../engine/sessions/limits.js';
+import { SqlJsStore } from '../engine/store/sqljs-store.js';
+import { startApiServer, type ApiServer } from './api-server.js';
+
+export interface HeadlessOptions {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  token?: string;
+  allowedHosts?: string[];
+  limits?: Partial<RecorderLimits>;
+}
+
+export interface Headless {
+  server: ApiServer;
+  recorder: Recorder;
+  token: string;
+  dataDir: string;
+  uiUrl: string;
+  close(): Promise<void>;
+}
+
+export function defaultDataDir(): string {
+  return process.env.TRAFFIC_RECORDER_DATA_DIR || envPaths('traffic-recorder', { suffix: '' }).data;
+}
+
+/** The package root, found from this file whether it runs compiled (dist/...) or as source under vitest. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The API token: given, from the environment, or generated once and kept (0600) in the data dir. */
+export function resolveToken(dataDir: string, given?: string): string {
+  const explicit = given || process.env.TRAFFIC_RECORDER_TOKEN;
+  if (explicit) return explicit;
+  const file = path.join(dataDir, 'api-token');
+  try {
+    const stored = fs.readFileSync(file, 'utf8').trim();
+    if (stored) return stored;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const token = randomBytes(24).toString('hex');
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+export async function startHeadless(options: HeadlessOptions = {}): Promise<Headless> {
+  const dataDir = path.resolve(options.dataDir || defaultDataDir());
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const token = resolveToken(dataDir, options.token);
+  const store = await SqlJsStore.open({ dataDir });
+  const recorder = new Recorder({ store, limits: options.limits });
+  let server: ApiServer;
+  try {
+    server = await startApiServer({
+      recorder,
+      token,
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 5770,
+      allowedHosts: options.allowedHosts,
+      uiDir: path.join(packageRoot(), 'dist', 'renderer'),
+    });
+  } catch (e) {
+    await recorder.close();
+    await store.close();
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    recorder,
+    token,
+    dataDir,
+    uiUrl: `${server.url}/ui/recorder/#token=${token}`,
+    close: () =>
+      (closing ??= (async () => {
+        await server.close();
+        await recorder.close();
+        await store.close();
+      })()),
+  };
+}
