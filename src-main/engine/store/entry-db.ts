@@ -23,9 +23,11 @@ CREATE INDEX IF NOT EXISTS entries_session_seq ON entries(session_id, seq);
 
 /**
  * Durability is the journal's job, so SQLite's own rollback journal only needs to support ROLLBACK, in memory;
- * the in-WASM file is never synced anywhere. Per connection, so re-applied on every open.
+ * the in-WASM file is never synced anywhere. One connection only, so an exclusive lock saves a lock/unlock per
+ * statement. Per connection, so re-applied on every open.
  */
-const CONNECTION_PRAGMAS = 'PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;';
+const CONNECTION_PRAGMAS =
+  'PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;';
 
 export interface EntryRow {
   sessionId: string;

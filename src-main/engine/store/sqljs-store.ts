@@ -4,7 +4,7 @@ import type { BodyInfo, Entry } from '../../../src-shared/model.js';
 import type { BodySide, EntryBodies, RecorderStore, SessionRecord, StoreOpenOptions } from './store-types.js';
 import { BodyFiles } from './body-files.js';
 import { EntryDb, type FileRef } from './entry-db.js';
-import { DIR_MODE, errorMessage } from './fs-util.js';
+import { DIR_MODE, errorMessage, fsyncDir } from './fs-util.js';
 import { JournalWriter, listJournals, readJournal, type JournalRecord } from './journal.js';
 import { loadSqlJs } from './sqljs-loader.js';
 import {
@@ -50,6 +50,7 @@ export class SqlJsStore implements RecorderStore {
   private snapshotScheduled = false;
   private dirty = false;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private lastPersistError: string | undefined;
 
   private constructor(
@@ -73,6 +74,7 @@ export class SqlJsStore implements RecorderStore {
     await fsp.mkdir(dataDir, { recursive: true, mode: DIR_MODE });
     const bodies = new BodyFiles(path.join(dataDir, 'bodies'));
     await fsp.mkdir(bodies.root, { recursive: true, mode: DIR_MODE });
+    await fsyncDir(dataDir);
     await removeStaleTemp(dataDir);
 
     const SQL = await loadSqlJs();
@@ -193,8 +195,8 @@ export class SqlJsStore implements RecorderStore {
 
   listEntries(sessionId: string, offset: number, limit: number): { entries: Entry[]; total: number } {
     this.assertOpen();
-    const safeOffset = Math.max(0, Math.floor(offset));
-    const safeLimit = Math.max(0, Math.floor(limit));
+    const safeOffset = Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : 0;
+    const safeLimit = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
     const entries = safeLimit === 0 ? [] : this.db.listEntryJson(sessionId, safeOffset, safeLimit);
     return { entries: entries.map((json) => JSON.parse(json) as Entry), total: this.db.count(sessionId) };
   }
@@ -206,7 +208,7 @@ export class SqlJsStore implements RecorderStore {
 
   oldestEntryIds(sessionId: string, count: number): string[] {
     this.assertOpen();
-    return count > 0 ? this.db.oldestIds(sessionId, Math.floor(count)) : [];
+    return Number.isFinite(count) && count > 0 ? this.db.oldestIds(sessionId, Math.floor(count)) : [];
   }
 
   readBody(sessionId: string, entryId: string, side: BodySide): Buffer | undefined {
@@ -225,17 +227,28 @@ export class SqlJsStore implements RecorderStore {
     await this.snapshotting;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    // From here on writes throw: anything accepted after the final snapshot's rotation would never be flushed.
+    this.closed = true;
     clearInterval(this.timer);
+    let failure: unknown;
     try {
-      await this.snapshotting;
+      // A failed background snapshot left `dirty` set, so the final one below retries it.
+      await this.snapshotting?.catch(() => undefined);
       await this.snapshotNow();
-      await this.enqueue(() => this.journal.closeHandle());
-    } finally {
-      this.closed = true;
-      this.db.close();
+    } catch (error) {
+      failure = error;
+      // No snapshot, but the journal alone is enough for open() to rebuild everything.
+      await this.enqueue(() => this.persist()).catch(() => undefined);
     }
+    await this.enqueue(() => this.journal.closeHandle()).catch(() => undefined);
+    this.db.close();
+    if (failure !== undefined) throw failure;
   }
 
   /** Applies one mutation to the database and the body-file queues. Shared by live writes and journal replay. */
@@ -328,9 +341,15 @@ export class SqlJsStore implements RecorderStore {
         }
       });
     };
-    const snapshotting = run().finally(() => {
-      if (this.snapshotting === snapshotting) this.snapshotting = undefined;
-    });
+    const snapshotting = run()
+      .catch((error: unknown) => {
+        // Its journals were kept (they are deleted only after a successful rename); try again later.
+        this.dirty = true;
+        throw error;
+      })
+      .finally(() => {
+        if (this.snapshotting === snapshotting) this.snapshotting = undefined;
+      });
     this.snapshotting = snapshotting;
     return snapshotting;
   }
