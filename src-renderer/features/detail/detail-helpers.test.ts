@@ -32,8 +32,8 @@ describe('hex and sizes', () => {
   });
   it('formats sizes', () => {
     expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(2048)).toBe('2.0 KB');
-    expect(formatBytes(2 * 1024 * 1024)).toBe('2.0 MB');
+    expect(formatBytes(2048)).toBe('2.0 KiB');
+    expect(formatBytes(2 * 1024 * 1024)).toBe('2.0 MiB');
   });
 });
 

@@ -1,0 +1,82 @@
+import { useEffect } from 'react';
+import { DetailPane } from './features/detail/DetailPane.js';
+import { EntriesTable } from './features/entries/EntriesTable.js';
+import { useTrafficStream } from './features/entries/use-traffic-stream.js';
+import { useVisibleRows } from './features/entries/use-visible-rows.js';
+import { FilterBar } from './features/filter/FilterBar.js';
+import { useBodySearch } from './features/filter/use-body-search.js';
+import { ConnectPanel } from './features/sessions/ConnectPanel.js';
+import { NewSessionDialog } from './features/sessions/NewSessionDialog.js';
+import { SessionsSidebar } from './features/sessions/SessionsSidebar.js';
+import { useSessionsPoll } from './features/sessions/use-sessions-poll.js';
+import { useSessionsStore } from './stores/sessions-store.js';
+import { useTrafficStore } from './stores/traffic-store.js';
+import { useUiStore } from './stores/ui-store.js';
+
+function StreamIndicator() {
+  const status = useTrafficStore((s) => s.streamStatus);
+  const detail = useTrafficStore((s) => s.streamDetail);
+  const loading = useTrafficStore((s) => s.loading);
+  const label = loading ? 'loading history…' : status === 'open' ? 'live' : status === 'connecting' ? 'connecting…' : status === 'closed' ? 'disconnected' : '';
+  return label ? <span className={`stream-state ${status}`} data-testid="stream-state" data-state={status} title={detail}>{label}</span> : null;
+}
+
+export function MainView() {
+  useSessionsPoll();
+  const selectedId = useSessionsStore((s) => s.selectedId);
+  const session = useSessionsStore((s) => s.sessions.find((x) => x.id === s.selectedId));
+  const total = useTrafficStore((s) => s.ids.length);
+  const loadError = useTrafficStore((s) => s.loadError);
+  const detailOpen = useUiStore((s) => s.detailOpen);
+  const newSessionOpen = useUiStore((s) => s.newSessionOpen);
+  useTrafficStream(selectedId);
+  useBodySearch(selectedId);
+  const visible = useVisibleRows();
+
+  useEffect(() => {
+    // A selection from another session means nothing here.
+    useUiStore.getState().selectEntry(null, false);
+  }, [selectedId]);
+
+  return (
+    <div className="app" data-testid="main-view">
+      <header className="topbar">
+        <div className="brand"><span className="logo-dot" />Traffic Recorder</div>
+        {session && (
+          <div className="topbar-session" data-testid="current-session">
+            <strong>{session.name}</strong>
+            <span className="muted">{session.mode === 'reverse' ? `${session.proxyUrl} → ${session.targetUrl ?? ''}` : `proxy ${session.proxyUrl}`}</span>
+            <StreamIndicator />
+          </div>
+        )}
+      </header>
+      <div className="workspace">
+        <SessionsSidebar />
+        <main className="traffic">
+          {session ? (
+            <>
+              <ConnectPanel session={session} />
+              <FilterBar shown={visible.length} total={total} />
+              {loadError && <div className="banner error">Could not load the recorded entries: {loadError}</div>}
+              <div className="traffic-body">
+                <div className="table-wrap">
+                  <EntriesTable visible={visible} />
+                  {total === 0 && <div className="table-empty" data-testid="entries-empty">Waiting for traffic. Send a request through {session.proxyUrl}.</div>}
+                  {total > 0 && visible.length === 0 && <div className="table-empty" data-testid="entries-none-match">No entry matches the filter.</div>}
+                </div>
+                {detailOpen && <DetailPane />}
+              </div>
+            </>
+          ) : (
+            <div className="no-session" data-testid="no-session">
+              <h2>Record HTTP traffic</h2>
+              <p>Start a session: a reverse proxy in front of one service, or a forward proxy for HTTP_PROXY/HTTPS_PROXY.</p>
+              <button type="button" className="primary" onClick={() => useUiStore.getState().setNewSessionOpen(true)}>New session</button>
+            </div>
+          )}
+        </main>
+      </div>
+      {newSessionOpen && <NewSessionDialog />}
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+import { useEffect, useRef } from 'react';
+
+interface ConfirmDialogProps {
+  title: string;
+  message: string;
+  confirmLabel: string;
+  danger?: boolean;
+  onConfirm(): void;
+  onCancel(): void;
+}
+
+export function ConfirmDialog({ title, message, confirmLabel, danger, onConfirm, onCancel }: ConfirmDialogProps) {
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  // Focus the safe choice: Enter on a freshly opened "delete?" must not delete.
+  useEffect(() => cancelRef.current?.focus(), []);
+  return (
+    <div className="modal-backdrop" onMouseDown={onCancel}>
+      <div
+        className="modal modal-small"
+        role="alertdialog"
+        aria-modal="true"
+        aria-label={title}
+        data-testid="confirm-dialog"
+        onMouseDown={(e) => e.stopPropagation()}
+        onKeyDown={(e) => e.key === 'Escape' && onCancel()}
+      >
+        <h2>{title}</h2>
+        <p>{message}</p>
+        <div className="modal-actions">
+          <button type="button" ref={cancelRef} data-testid="confirm-cancel" onClick={onCancel}>Cancel</button>
+          <button type="button" className={danger ? 'danger' : 'primary'} data-testid="confirm-ok" onClick={onConfirm}>{confirmLabel}</button>
+        </div>
+      </div>
+    </div>
+  );
+}

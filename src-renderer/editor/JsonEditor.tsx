@@ -1,0 +1,71 @@
+import { useEffect, useRef, useState } from 'react';
+import { loadMonaco, setSessionConfigSchema } from './monaco-loader.js';
+import { sessionConfigJsonSchema } from './session-config-schema.js';
+
+interface JsonEditorProps {
+  value: string;
+  onChange(value: string): void;
+  /** Monaco markers (schema problems), for the dialog to show and block on. */
+  onProblems?(problems: string[]): void;
+  testId?: string;
+}
+
+const MODEL_URI = 'inmemory://traffic-recorder/session-config.json';
+
+/** Editable JSON with schema completion and validation for the full session configuration. */
+export function JsonEditor({ value, onChange, onProblems, testId }: JsonEditorProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const [ready, setReady] = useState(false);
+  const onChangeRef = useRef(onChange);
+  const onProblemsRef = useRef(onProblems);
+  onChangeRef.current = onChange;
+  onProblemsRef.current = onProblems;
+  const initial = useRef(value);
+
+  useEffect(() => {
+    let disposed = false;
+    let cleanup: (() => void) | undefined;
+    void (async () => {
+      const monaco = await loadMonaco();
+      await setSessionConfigSchema(sessionConfigJsonSchema());
+      if (disposed || !host.current) return;
+      const uri = monaco.Uri.parse(MODEL_URI);
+      monaco.editor.getModel(uri)?.dispose();
+      const model = monaco.editor.createModel(initial.current, 'json', uri);
+      const editor = monaco.editor.create(host.current, {
+        model,
+        theme: 'recorder-dark',
+        minimap: { enabled: false },
+        automaticLayout: true,
+        fontSize: 12,
+        scrollBeyondLastLine: false,
+        tabSize: 2,
+        fixedOverflowWidgets: true,
+      });
+      const sub = model.onDidChangeContent(() => onChangeRef.current(model.getValue()));
+      const markers = monaco.editor.onDidChangeMarkers((uris) => {
+        if (!uris.some((u) => u.toString() === uri.toString())) return;
+        const list = monaco.editor.getModelMarkers({ resource: uri });
+        onProblemsRef.current?.(list.map((m) => `line ${m.startLineNumber}: ${m.message}`));
+      });
+      setReady(true);
+      cleanup = () => {
+        sub.dispose();
+        markers.dispose();
+        editor.dispose();
+        model.dispose();
+      };
+    })();
+    return () => {
+      disposed = true;
+      cleanup?.();
+    };
+  }, []);
+
+  return (
+    <div className="json-editor" data-testid={testId} data-ready={ready}>
+      <div ref={host} className="json-editor-host" />
+      {!ready && <div className="editor-loading">Loading editor…</div>}
+    </div>
+  );
+}

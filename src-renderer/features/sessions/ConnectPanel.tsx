@@ -1,0 +1,43 @@
+import { useState } from 'react';
+import type { Session } from '../../../src-shared/model.js';
+import { CopyButton } from '../../components/CopyButton.js';
+import { connectInstructions } from './connect-instructions.js';
+
+export function ConnectPanel({ session }: { session: Session }) {
+  const [open, setOpen] = useState(true);
+  if (session.status !== 'running') {
+    return (
+      <div className="connect-panel stopped" data-testid="connect-panel">
+        Session stopped{session.stoppedAt ? ` at ${new Date(session.stoppedAt).toLocaleTimeString()}` : ''}. Its recorded entries stay readable; Start records again.
+      </div>
+    );
+  }
+  const { setup, tryIt } = connectInstructions(session);
+  return (
+    <div className="connect-panel" data-testid="connect-panel">
+      <button type="button" className="link-button" onClick={() => setOpen(!open)} aria-expanded={open}>
+        {open ? '▾' : '▸'} How to connect
+      </button>
+      {open && (
+        <div className="connect-body">
+          <div className="connect-row">
+            <span className="connect-label">{session.mode === 'reverse' ? 'Point your app at' : 'Set in your app’s environment'}</span>
+            <pre className="copyable" data-testid="connect-setup">{setup}</pre>
+            <CopyButton text={setup} testId="connect-copy-setup" />
+          </div>
+          <div className="connect-row">
+            <span className="connect-label">Try it</span>
+            <pre className="copyable" data-testid="connect-curl">{tryIt}</pre>
+            <CopyButton text={tryIt} testId="connect-copy-curl" />
+          </div>
+          {session.mode === 'reverse' && session.targetUrl && (
+            <div className="connect-hint">Requests to {session.proxyUrl} are forwarded to {session.targetUrl} and recorded.</div>
+          )}
+          {session.mode === 'forward' && (
+            <div className="connect-hint">HTTPS goes through as CONNECT tunnels (host and sizes recorded, not contents).</div>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
