@@ -1,4 +1,4 @@
-import { formatCommand, shQuote, type Command, type CommandResult } from './runner.js';
+import { formatCommand, type Command, type CommandResult } from './runner.js';
 
 export type OsPlatform = 'linux' | 'darwin' | 'win32';
 
