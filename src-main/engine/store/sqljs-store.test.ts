@@ -178,6 +178,25 @@ describe('SqlJsStore', () => {
     expect(again.readBody('s2', 'x', 'response')?.length).toBe(500);
   });
 
+  it('replaces an entry inserted twice in place, and refuses use after close', async () => {
+    const store = await openStore();
+    store.insertEntry(makeEntry('s1', 'a'), { response: Buffer.from('old') });
+    store.insertEntry(makeEntry('s1', 'b'), {});
+    store.insertEntry(makeEntry('s1', 'a', { notes: 'second' }), { response: Buffer.from('new') });
+    expect(store.countEntries('s1')).toBe(2);
+    expect(store.listEntries('s1', 0, 10).entries.map((e) => [e.id, e.notes])).toEqual([
+      ['a', 'second'],
+      ['b', ''],
+    ]);
+    expect(store.readBody('s1', 'a', 'response')).toEqual(Buffer.from('new'));
+    await Promise.all([store.close(), store.close()]);
+    expect(() => store.insertEntry(makeEntry('s1', 'c'), {})).toThrow(/closed/);
+    expect(() => store.countEntries('s1')).toThrow(/closed/);
+    const again = await openStore();
+    expect(again.countEntries('s1')).toBe(2);
+    expect(again.readBody('s1', 'a', 'response')).toEqual(Buffer.from('new'));
+  });
+
   it('never lets an id escape the bodies folder', async () => {
     const store = await openStore({ inlineBodyLimit: 10 });
     store.insertEntry(makeEntry('../../evil', '../x'), { response: Buffer.alloc(100, 1) });

@@ -123,6 +123,7 @@ export class SqlJsStore implements RecorderStore {
       }
     } catch (error) {
       clearInterval(store.timer);
+      await store.journal.closeHandle().catch(() => undefined);
       db.close();
       throw error;
     }
