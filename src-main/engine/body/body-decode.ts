@@ -81,7 +81,7 @@ export function looksTextual(bytes: Buffer, contentType: string | undefined): bo
 }
 
 function trimPartialUtf8(sample: Buffer): Buffer {
-  let end = sample.length;
+  const end = sample.length;
   // Step back over a multi-byte sequence cut by the sample boundary.
   for (let i = 1; i <= 3 && end - i >= 0; i++) {
     const byte = sample[end - i]!;

@@ -100,19 +100,28 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
 
   const write = res.write;
   const end = res.end;
+  const writeHead = res.writeHead;
+  let failureBody: string | undefined;
+  res.writeHead = function captureWriteHead(this: ServerResponse, ...args: unknown[]) {
+    const code = args[0] === 502 ? upstreamErrorCode((req as MockttpTaggedRequest).tags) : undefined;
+    if (code) {
+      // mockttp's own 502 body is a bare exception string; say what failed and where, in words.
+      exchange.error = explainUpstreamError(code);
+      failureBody = `Traffic Recorder: ${exchange.error.message} (${code}) while forwarding ${exchange.method} ${exchange.url}\n`;
+      res.setHeader('content-type', 'text/plain; charset=utf-8');
+    }
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as typeof res.writeHead;
   res.write = function captureWrite(this: ServerResponse, ...args: unknown[]) {
     const bytes = toBuffer(args[0], typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined);
     if (bytes) exchange.responseBody.add(bytes);
     return (write as (...a: unknown[]) => boolean).apply(this, args);
   } as typeof res.write;
   res.end = function captureEnd(this: ServerResponse, ...args: unknown[]) {
-    const code = upstreamErrorCode((req as MockttpTaggedRequest).tags);
-    if (code && res.statusCode === 502 && !res.headersSent) {
-      // mockttp's own 502 body is a bare exception string; say what failed and where, in words.
-      const failure = explainUpstreamError(code, failureDetail(args[0]));
-      exchange.error = failure;
-      args = [`Traffic Recorder: ${failure.message} (${code}) while forwarding ${exchange.method} ${exchange.url}\n`];
-      res.setHeader('content-type', 'text/plain; charset=utf-8');
+    if (failureBody !== undefined && exchange.error) {
+      const detail = failureDetail(args[0]);
+      if (detail) exchange.error = { ...exchange.error, message: `${exchange.error.message}: ${detail}` };
+      args = [failureBody];
     }
     if (typeof args[0] !== 'function') {
       const bytes = toBuffer(args[0], typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined);

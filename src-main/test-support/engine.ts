@@ -1,0 +1,45 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Recorder, type RecorderOptions } from '../engine/sessions/recorder.js';
+import { SqlJsStore } from '../engine/store/sqljs-store.js';
+import type { Entry } from '../../src-shared/model.js';
+
+export async function tempDir(prefix = 'tr-test-'): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export interface TestEngine {
+  recorder: Recorder;
+  store: SqlJsStore;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A real recorder over a real store in a fresh temp dir; expiry sweeps only when the test calls them. */
+export async function startEngine(options: Omit<RecorderOptions, 'store'> = {}): Promise<TestEngine> {
+  const dataDir = await tempDir();
+  const store = await SqlJsStore.open({ dataDir, onWarning: () => undefined });
+  const recorder = new Recorder({ sweepIntervalMs: 0, streamIntervalMs: 10, ...options, store });
+  return {
+    recorder,
+    store,
+    dataDir,
+    close: async () => {
+      await recorder.close();
+      await store.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Poll until the session has `count` entries (capture completes just after the client sees the response). */
+export async function waitForEntries(recorder: Recorder, id: string, count: number, timeoutMs = 5000): Promise<Entry[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const page = await recorder.listEntries({ id, limit: 1000 });
+    if (page.total >= count) return page.entries;
+    if (Date.now() > deadline) throw new Error(`expected ${count} entries in session ${id}, have ${page.total}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
