@@ -322,9 +322,10 @@ export class SqlJsStore implements RecorderStore {
 
   /**
    * Captures the database synchronously (rotating the journal at the same instant), then writes it out while journal
-   * appends carry on: a big snapshot must not stretch the window of writes a crash could lose.
+   * appends carry on: a big snapshot must not stretch the window of writes a crash could lose. Async so that a
+   * synchronous failure (export) becomes a rejection even when called from a timer.
    */
-  private snapshotNow(): Promise<void> {
+  private async snapshotNow(): Promise<void> {
     if (this.snapshotting) return this.snapshotting.then(() => this.snapshotNow());
     if (!this.dirty) return this.enqueue(() => this.persist());
     const gen = this.journal.rotate();
