@@ -47,7 +47,7 @@ export const useUiStore = create<UiState>()((set, get) => ({
   sort: null,
   selectedEntryId: null,
   detailOpen: false,
-  detailWidth: 560,
+  detailWidth: 540,
   newSessionOpen: false,
   toasts: [],
   setFilterText(filterText) {

@@ -36,10 +36,10 @@ export function formatDuration(ms: number): string {
 }
 
 export const COLUMNS: ColumnSpec[] = [
-  { id: 'time', header: 'Time', size: 96, cell: (r) => time(r.startedAt) },
+  { id: 'time', header: 'Time', size: 104, cell: (r) => time(r.startedAt) },
   { id: 'method', header: 'Method', size: 72, cell: (r) => <span className={`method method-${r.method.toLowerCase()}`}>{r.method}</span> },
-  { id: 'host', header: 'Host', size: 170, cell: (r) => r.host },
-  { id: 'path', header: 'Path', size: 320, cell: (r) => r.path },
+  { id: 'host', header: 'Host', size: 150, cell: (r) => r.host },
+  { id: 'path', header: 'Path', size: 260, cell: (r) => r.path },
   { id: 'status', header: 'Status', size: 64, cell: (r) => <span className={`status ${statusClass(r)}`}>{statusText(r)}</span> },
   { id: 'type', header: 'Type', size: 64, cell: (r) => r.typeLabel },
   { id: 'duration', header: 'Duration', size: 80, align: 'right', cell: (r) => formatDuration(r.durationMs) },
@@ -47,7 +47,7 @@ export const COLUMNS: ColumnSpec[] = [
   {
     id: 'tags',
     header: 'Tags',
-    size: 150,
+    size: 130,
     cell: (r) => (
       <>
         {r.notes && <span className="note-mark" title={r.notes} data-testid="row-note-mark">✎</span>}

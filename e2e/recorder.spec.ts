@@ -1,0 +1,127 @@
+import path from 'node:path';
+import { REPO_ROOT } from './fixtures/headless-server.js';
+import { RecorderPage } from './fixtures/recorder-page.js';
+import { expect, test } from './fixtures/test.js';
+import { curl } from './fixtures/upstream.js';
+
+test('records live traffic from a reverse session started in the UI, filters it and shows the detail', async ({ recorder, upstream }) => {
+  await recorder.open();
+  const ui = new RecorderPage(recorder.page);
+  const proxyUrl = await ui.startReverseSession('Orders API', upstream.url);
+
+  // Rows appear live while curl sends traffic through the proxy.
+  expect(await curl(`${proxyUrl}/json`)).toBe(200);
+  await expect(ui.rows()).toHaveCount(1);
+  expect(await curl(`${proxyUrl}/gzip`, ['--compressed'])).toBe(200);
+  expect(await curl(`${proxyUrl}/image.png`)).toBe(200);
+  expect(await curl(`${proxyUrl}/big`)).toBe(200);
+  expect(await curl(`${proxyUrl}/html`)).toBe(200);
+  expect(await curl(`${proxyUrl}/status/404`)).toBe(404);
+  expect(await curl(`${proxyUrl}/status/500`)).toBe(500);
+  expect(await curl(`${proxyUrl}/echo`, ['-X', 'POST', '-H', 'content-type: application/json', '--data', '{"order":42}'])).toBe(201);
+  await expect(ui.rows()).toHaveCount(8);
+  await expect(ui.byTestId('filter-count')).toHaveText('8 entries');
+  await expect(ui.byTestId('session-item').first().getByTestId('session-entry-count')).toHaveText('8', { timeout: 15_000 });
+
+  // Free text over URL and headers.
+  await ui.setFilter('gzip');
+  await expect(ui.rows()).toHaveCount(1);
+  await expect(ui.rows().first()).toContainText('/gzip');
+  // The expression form.
+  await ui.setFilter('status>=400');
+  await expect(ui.rows()).toHaveCount(2);
+  await ui.setFilter('method:POST');
+  await expect(ui.rows()).toHaveCount(1);
+  await expect(ui.rows().first()).toContainText('/echo');
+  await ui.setFilter('type:image');
+  await expect(ui.rows()).toHaveCount(1);
+  // The dropdowns write the same expression.
+  await ui.setFilter('');
+  await ui.byTestId('filter-status').selectOption('4xx');
+  await expect(ui.byTestId('filter-input')).toHaveValue('status:4xx');
+  await expect(ui.rows()).toHaveCount(1);
+  // The filter applies to rows that arrive while it is active.
+  await ui.setFilter('status:5xx');
+  await expect(ui.rows()).toHaveCount(1);
+  expect(await curl(`${proxyUrl}/status/503`)).toBe(503);
+  expect(await curl(`${proxyUrl}/json`)).toBe(200);
+  await expect(ui.rows()).toHaveCount(2);
+  await expect(ui.byTestId('filter-count')).toHaveText('2 of 10');
+
+  // Keyboard: "/" focuses the filter, Esc clears it, arrows + Enter open a row.
+  await ui.byTestId('entries-scroll').click({ position: { x: 5, y: 5 } });
+  await recorder.page.keyboard.press('/');
+  await expect(ui.byTestId('filter-input')).toBeFocused();
+  await recorder.page.keyboard.press('Escape');
+  await expect(ui.byTestId('filter-input')).toHaveValue('');
+  await expect(ui.rows()).toHaveCount(10);
+  await ui.byTestId('entries-scroll').focus();
+  await recorder.page.keyboard.press('Home');
+  await recorder.page.keyboard.press('Enter');
+  await expect(ui.byTestId('detail-loaded')).toBeVisible();
+  await expect(ui.byTestId('detail-request-line')).toContainText('/json');
+  await recorder.page.keyboard.press('ArrowDown');
+  await expect(ui.byTestId('detail-request-line')).toContainText('/gzip');
+
+  // Detail: the JSON body, pretty-printed, and the timing waterfall with its numbers.
+  await ui.openRow('/json');
+  await expect(ui.byTestId('detail-status-line')).toContainText('200');
+  const body = ui.byTestId('body-text-response');
+  await expect(body).toHaveAttribute('data-ready', 'true');
+  await expect(body.locator('.view-lines')).toContainText('"marker": "needle-in-the-body"');
+  await ui.byTestId('detail-tab-timing').click();
+  const waterfall = ui.byTestId('timing-waterfall');
+  await expect(waterfall).toBeVisible();
+  await expect(ui.byTestId('timing-wait')).toContainText(/ms|did not happen/);
+  await expect(ui.byTestId('timing-total')).toContainText(/\d/);
+  await ui.byTestId('detail-tab-headers').click();
+  await expect(ui.byTestId('response-headers')).toContainText('application/json');
+
+  // The gzip body is shown decoded.
+  await ui.openRow('/gzip');
+  await ui.byTestId('detail-tab-response').click();
+  await expect(ui.byTestId('body-text-response').locator('.view-lines')).toContainText('gzip-encoded-json');
+  // The image is previewed.
+  await ui.openRow('/image.png');
+  await expect(ui.byTestId('body-image-response')).toBeVisible();
+  // The 2 MiB body says where it was cut.
+  await ui.openRow('/big');
+  await expect(ui.byTestId('body-truncated-response')).toContainText('Truncated at 1.0 MiB of 2.0 MiB');
+
+  // Server-side body search: the marker is only in the /json response body.
+  await ui.setFilter('needle-in-the-body');
+  await expect(ui.rows()).toHaveCount(2);
+  await ui.setFilter('');
+
+  await ui.openRow('/json');
+  await recorder.page.waitForTimeout(300);
+  await recorder.page.screenshot({ path: path.join(REPO_ROOT, 'docs/screenshot.png') });
+});
+
+test('stops, restarts and deletes a session with confirmation', async ({ recorder, upstream }) => {
+  await recorder.open();
+  const ui = new RecorderPage(recorder.page);
+  const proxyUrl = await ui.startReverseSession('Short-lived', upstream.url);
+  expect(await curl(`${proxyUrl}/json`)).toBe(200);
+  await expect(ui.rows()).toHaveCount(1);
+
+  const item = ui.byTestId('session-item').filter({ hasText: 'Short-lived' });
+  await item.getByTestId('session-stop').click();
+  await expect(item).toHaveAttribute('data-status', 'stopped');
+  await expect(item.getByTestId('session-status')).toHaveText('stopped');
+  await expect(ui.byTestId('connect-panel')).toContainText('Session stopped');
+  // The recorded entry stays readable.
+  await expect(ui.rows()).toHaveCount(1);
+
+  await item.getByTestId('session-start').click();
+  await expect(item).toHaveAttribute('data-status', 'running');
+
+  await item.getByTestId('session-delete').click();
+  await expect(ui.byTestId('confirm-dialog')).toContainText('Short-lived');
+  await ui.byTestId('confirm-cancel').click();
+  await expect(item).toBeVisible();
+  await item.getByTestId('session-delete').click();
+  await ui.byTestId('confirm-ok').click();
+  await expect(item).toHaveCount(0);
+  await expect(ui.byTestId('sessions-empty')).toBeVisible();
+});
