@@ -93,7 +93,14 @@ test('records live traffic from a reverse session started in the UI, filters it 
   await expect(ui.rows()).toHaveCount(2);
   await ui.setFilter('');
 
+  // The main view for the README: a tagged row, the JSON body open, every column visible.
+  await ui.openRow('/status/500');
+  await ui.byTestId('tag-input').fill('bug');
+  await ui.byTestId('tag-input').press('Enter');
+  await expect(ui.row('/status/500').getByTestId('row-tag')).toHaveText('bug');
+  await recorder.page.setViewportSize({ width: 1920, height: 1080 });
   await ui.openRow('/json');
+  await expect(ui.byTestId('body-text-response').locator('.view-lines')).toContainText('needle-in-the-body');
   await recorder.page.waitForTimeout(300);
   await recorder.page.screenshot({ path: path.join(REPO_ROOT, 'docs/screenshot.png') });
 });
