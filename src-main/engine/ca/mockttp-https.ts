@@ -4,6 +4,7 @@ import { networkInterfaces } from 'node:os';
 import type { MockttpHttpsOptions } from 'mockttp';
 import type { CertificateAuthority } from './certificate-authority.js';
 import type { LeafCertificate } from './leaf-generator.js';
+import { registerTunnelLeaves } from './mockttp-tunnel-leaves.js';
 import { pemBody } from './pem.js';
 
 /**
@@ -57,6 +58,8 @@ export async function mockttpHttpsOptions(ca: CertificateAuthority, input: Mockt
   const ours = (input.leaves ?? 'ours') === 'ours';
   if (ours) useOwnLeavesInMockttp(ca);
   const leaf = await ca.leafForNames(names, ours ? {} : { keyType: 'rsa-2048' });
+  // IP literals beyond the default names (no SNI, CONNECT 10.1.2.3:443) get a leaf for the CONNECT host.
+  if (ours) registerTunnelLeaves(ca, leaf.certPem);
   const tlsServerOptions = {
     ...(input.extra?.tlsServerOptions ?? {}),
     key: leaf.keyPem,
