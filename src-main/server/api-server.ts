@@ -2,6 +2,7 @@
  * The headless server: the REST adapter over the recorder contract under /api/v1/recorder, the WebSocket entry
  * stream, and the built renderer at /ui/recorder. Handlers are a line or two: all behaviour lives in the engine.
  */
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
 import { ApiError } from '../../src-shared/errors.js';
@@ -163,6 +164,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   registerUi(app, options.uiDir);
+
+  // Sockets handed over on 'upgrade' leave the HTTP server's bookkeeping, so a client that keeps a refused
+  // upgrade open would hold close() forever: destroy whatever is left when we shut down.
+  const upgraded = new Set<Duplex>();
+  app.server.on('upgrade', (_request: unknown, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+  });
+  app.addHook('preClose', async () => {
+    for (const socket of upgraded) socket.destroy();
+  });
 
   const address = await app.listen({ host, port: options.port ?? 5770 });
   const port = (app.server.address() as { port: number }).port;

@@ -1,0 +1,46 @@
+import fs from 'node:fs/promises';
+import { startHeadless, type Headless } from '../server/headless.js';
+import type { RecorderLimits } from '../engine/sessions/limits.js';
+import { tempDir } from './engine.js';
+
+export const TEST_TOKEN = 'test-token-0123456789';
+
+export interface TestServer {
+  headless: Headless;
+  base: string;
+  api: string;
+  /** fetch against the API with the token (unless headers say otherwise). */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(options: { limits?: Partial<RecorderLimits>; dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await tempDir('tr-server-'));
+  const headless = await startHeadless({ port: 0, dataDir, token: TEST_TOKEN, limits: options.limits });
+  const base = headless.server.url;
+  const api = `${base}/api/v1/recorder`;
+  return {
+    headless,
+    base,
+    api,
+    async call(method, path, body, headers = {}) {
+      const res = await fetch(`${api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TEST_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text };
+    },
+    async close() {
+      await headless.close();
+      if (!options.dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
