@@ -46,28 +46,31 @@ export function registerTunnelLeaves(ca: CertificateAuthority, defaultCertPem: s
   if (typeof originalInit !== 'function' || typeof lastTunnelAddress !== 'symbol') return;
   proto._init = function (this: InternalTlsSocket, ...args: unknown[]) {
     originalInit.apply(this, args);
-    const handle = this._handle;
-    const previous = handle?.oncertcb;
-    if (!handle || typeof previous !== 'function' || !this.server) return;
-    const socket = this;
-    handle.oncertcb = function (info) {
-      const ca = typeof socket.server?.cert === 'string' ? byDefaultCert.get(pemBody(socket.server.cert)) : undefined;
-      const authority = socket._parent?.[lastTunnelAddress!];
-      const host = !info?.servername && ca && typeof authority === 'string' ? tunnelHost(authority) : undefined;
-      if (!ca || !host) return previous.call(this, info);
-      ca.leafFor(host).then((leaf) => {
-        let ctx = contexts.get(leaf);
-        if (!ctx) {
-          ctx = tls.createSecureContext({ key: leaf.keyPem, cert: leaf.certPem });
-          contexts.set(leaf, ctx);
-        }
-        // Node's cert callback completion switches to `sni_context` when set, SNI or not.
-        this.sni_context = ctx.context;
-      }).catch(() => undefined).finally(() => {
-        if (socket._handle) previous.call(this, info);
-      });
-      return undefined;
-    };
+    wrapCertCallback(this);
+  };
+}
+
+function wrapCertCallback(socket: InternalTlsSocket): void {
+  const handle = socket._handle;
+  const previous = handle?.oncertcb;
+  if (!handle || typeof previous !== 'function' || !socket.server) return;
+  handle.oncertcb = function (info) {
+    const ca = typeof socket.server?.cert === 'string' ? byDefaultCert.get(pemBody(socket.server.cert)) : undefined;
+    const authority = socket._parent?.[lastTunnelAddress!];
+    const host = !info?.servername && ca && typeof authority === 'string' ? tunnelHost(authority) : undefined;
+    if (!ca || !host) return previous.call(this, info);
+    ca.leafFor(host).then((leaf) => {
+      let ctx = contexts.get(leaf);
+      if (!ctx) {
+        ctx = tls.createSecureContext({ key: leaf.keyPem, cert: leaf.certPem });
+        contexts.set(leaf, ctx);
+      }
+      // Node's cert callback completion switches to `sni_context` when set, SNI or not.
+      this.sni_context = ctx.context;
+    }).catch(() => undefined).finally(() => {
+      if (socket._handle) previous.call(this, info);
+    });
+    return undefined;
   };
 }
 
