@@ -19,6 +19,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tests read JSON answers loosely on purpose: the assertions are the type check.
+    files: ['**/*.test.ts', '**/test-support/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     // The renderer runs in a browser or a sandboxed window: it must never reach main-process code or Node built-ins.
     files: ['src-renderer/**/*.{ts,tsx}', 'src-shared/**/*.ts'],
     rules: {
