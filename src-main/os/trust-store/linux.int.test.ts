@@ -64,7 +64,7 @@ describe.skipIf(!!skip)('Linux trust store (real)', () => {
     const un = await store.uninstall({ scope: 'system' });
     expect(un.status?.installed).toBe(false);
     expect((await curl(`https://${NAME}:${server.port}/`)).code).toBe(60);
-  });
+  }, 180_000); // update-ca-certificates --fresh rebuilds every hash link: slow on a busy machine
 
   it('a fresh NSS database: install lists the CA, uninstall removes it', async () => {
     const db = path.join(tmp, 'nssdb');

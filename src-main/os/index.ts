@@ -1,0 +1,12 @@
+export { OsIntegrationError } from './errors.js';
+export type { OsErrorCode } from './errors.js';
+export { execFileRunner, formatCommand } from './runner.js';
+export type { Command, CommandResult, CommandRunner } from './runner.js';
+export { elevate, isElevationRefused } from './elevation.js';
+export type { OsPlatform } from './elevation.js';
+export { createTrustStore } from './trust-store/index.js';
+export type { TrustCa, TrustOptions, TrustPlan, TrustResult, TrustScope, TrustStatus, TrustStore } from './trust-store/index.js';
+export { createSystemProxy } from './system-proxy/index.js';
+export type { ProxyTarget, SystemProxy, SystemProxyStatus, ProxyChange, ProxyOffResult } from './system-proxy/index.js';
+export { proxyEnvironment, formatEnvironment, environmentScripts, chromiumArgs, createIsolatedProfileDir, chromiumExecutableCandidates, spkiSha256Pin } from './app-setup/index.js';
+export type { ProxyEnvInput, ShellKind, ChromiumLaunchInput } from './app-setup/index.js';
