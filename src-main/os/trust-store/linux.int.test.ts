@@ -64,7 +64,11 @@ describe.skipIf(!!skip)('Linux trust store (real)', () => {
     const un = await store.uninstall({ scope: 'system' });
     expect(un.status?.installed).toBe(false);
     expect((await curl(`https://${NAME}:${server.port}/`)).code).toBe(60);
-  }, 180_000); // update-ca-certificates --fresh rebuilds every hash link: slow on a busy machine
+    // Nothing of ours is left behind in /etc/ssl/certs (no dangling links).
+    const leftovers = (await run('find', ['/etc/ssl/certs', '-xtype', 'l'])).stdout.trim();
+    expect(leftovers).toBe('');
+    expect((await fs.readFile('/etc/ssl/certs/ca-certificates.crt', 'utf8')).replace(/\s+/g, '')).not.toContain(ca.certPem.split('\n')[1]);
+  }, 180_000); // update-ca-certificates runs twice: slow on a busy machine
 
   it('a fresh NSS database: install lists the CA, uninstall removes it', async () => {
     const db = path.join(tmp, 'nssdb');

@@ -23,11 +23,17 @@ export function debianInstallCommands(certPath: string): Command[] {
   ];
 }
 
+/** The link update-ca-certificates made for our file; it would dangle after removal (only --fresh cleans those). */
+export const DEBIAN_LINK = '/etc/ssl/certs/traffic-recorder-ca.pem';
+
 export function debianUninstallCommands(): Command[] {
   return [
-    { file: 'rm', args: ['-f', DEBIAN_CERT_FILE], note: 'remove the CA file' },
-    // --fresh rebuilds the bundle and symlinks from scratch, so no stale copy of our CA survives.
-    { file: 'update-ca-certificates', args: ['--fresh'], note: 'rebuild /etc/ssl/certs' },
+    { file: 'rm', args: ['-f', DEBIAN_CERT_FILE, DEBIAN_LINK], note: 'remove the CA file and its link' },
+    // The subject-hash link (<hash>.0 -> traffic-recorder-ca.pem) is not cleaned by a plain run: delete exactly ours.
+    { file: 'find', args: ['/etc/ssl/certs', '-maxdepth', '1', '-lname', path.basename(DEBIAN_LINK), '-delete'], note: 'remove our hash link' },
+    // Plain run: the bundle is rebuilt from the remaining files and swapped in atomically. --fresh would also
+    // clean links but empties /etc/ssl/certs for seconds, breaking concurrent TLS clients that use the CApath.
+    { file: 'update-ca-certificates', args: [], note: 'rebuild /etc/ssl/certs' },
   ];
 }
 

@@ -45,7 +45,7 @@ describe('linux trust store', () => {
     ]);
   });
 
-  it('install as root runs the system commands directly; uninstall uses rm + update-ca-certificates --fresh', async () => {
+  it('install as root runs the system commands directly; uninstall removes file + link, then update-ca-certificates', async () => {
     const run = fakeRunner();
     const store = createTrustStore(ca, 'linux', deps(run, { isRoot: true }));
     await store.install({ scope: 'system' });
@@ -53,8 +53,9 @@ describe('linux trust store', () => {
     expect(run.lines().filter((l) => !l.startsWith('certutil'))).toEqual([
       `install -D -m 0644 /data/ca/ca-cert.pem ${DEBIAN_CERT_FILE}`,
       'update-ca-certificates',
-      `rm -f ${DEBIAN_CERT_FILE}`,
-      'update-ca-certificates --fresh',
+      `rm -f ${DEBIAN_CERT_FILE} /etc/ssl/certs/traffic-recorder-ca.pem`,
+      'find /etc/ssl/certs -maxdepth 1 -lname traffic-recorder-ca.pem -delete',
+      'update-ca-certificates',
     ]);
   });
 
