@@ -19,6 +19,19 @@ function intArg(name: string, min: number, max: number) {
   };
 }
 
+interface ServeOptions {
+  host: string;
+  port: number;
+  dataDir?: string;
+  token?: string;
+  allowedHost?: string[];
+  maxSessions?: number;
+  maxEntries?: number;
+  bodyLimit?: number;
+  sessionHours?: number;
+  retentionDays?: number;
+}
+
 interface GlobalOptions {
   server: string;
   token?: string;
@@ -43,9 +56,21 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'where sessions, entries and the token live (default: per-OS app data, or $TRAFFIC_RECORDER_DATA_DIR)')
     .option('--token <token>', 'API token (default: $TRAFFIC_RECORDER_TOKEN, or generated once and kept in the data dir)')
     .option('--allowed-host <name...>', 'extra Host names to accept, e.g. when behind a reverse proxy')
-    .action(async (opts: { host: string; port: number; dataDir?: string; token?: string; allowedHost?: string[] }) => {
+    .option('--max-sessions <n>', 'sessions that may run at once (default 30)', intArg('--max-sessions', 1, 900))
+    .option('--max-entries <n>', 'entries kept per session, oldest evicted first (default 1000)', intArg('--max-entries', 1, 10_000_000))
+    .option('--body-limit <bytes>', 'bytes of each body kept (default 1048576)', intArg('--body-limit', 0, 1024 * 1024 * 1024))
+    .option('--session-hours <h>', 'a session stops this long after it starts (default 4)', intArg('--session-hours', 1, 24 * 365))
+    .option('--retention-days <d>', 'entries are kept this long after their session stops (default 5)', intArg('--retention-days', 1, 3650))
+    .action(async (opts: ServeOptions) => {
       const { startHeadless } = await import('../server/headless.js');
-      const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, allowedHosts: opts.allowedHost });
+      const limits = {
+        ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
+        ...(opts.maxEntries ? { maxEntriesPerSession: opts.maxEntries } : {}),
+        ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
+        ...(opts.sessionHours ? { sessionTtlMs: opts.sessionHours * 3_600_000 } : {}),
+        ...(opts.retentionDays ? { retentionMs: opts.retentionDays * 86_400_000 } : {}),
+      };
+      const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, allowedHosts: opts.allowedHost, limits });
       process.stdout.write(
         [
           `Traffic Recorder API listening on ${headless.server.url}`,
