@@ -27,7 +27,7 @@ const PAGE_SIZE = 16384;
 /**
  * Durability is the journal's job, so SQLite's own rollback journal only needs to support ROLLBACK, in memory;
  * the in-WASM file is never synced anywhere. One connection only, so an exclusive lock saves a lock/unlock per
- * statement. Per connection, so re-applied on every open.
+ * statement. Per connection, so re-applied on every open; temp_store first, before the temp schema is touched.
  */
 const CONNECTION_PRAGMAS =
   'PRAGMA temp_store=MEMORY; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;';

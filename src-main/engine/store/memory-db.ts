@@ -121,6 +121,8 @@ export function exportMemoryDb(SQL: SqlJsStatic, db: Database): Uint8Array {
   buffer.set(headerPage(SQL, pageSize));
   const out = new SQL.Database(buffer);
   try {
+    // A rollback journal for the destination would be another whole copy, growing (and copying itself) page by page.
+    out.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;');
     backup(SQL, out, 'main', db, 'temp');
     return out.export();
   } finally {

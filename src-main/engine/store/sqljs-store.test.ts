@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadSqlJs } from './sqljs-loader.js';
 import { SqlJsStore } from './sqljs-store.js';
 import type { StoreOpenOptions } from './store-types.js';
 import { bodyFor, makeEntry, makeSession } from './test-support/fixtures.js';
@@ -195,6 +196,23 @@ describe('SqlJsStore', () => {
     const again = await openStore();
     expect(again.countEntries('s1')).toBe(2);
     expect(again.readBody('s1', 'a', 'response')).toEqual(Buffer.from('new'));
+  });
+
+  it('writes snapshots as plain SQLite files with 16 KiB pages', async () => {
+    const store = await openStore();
+    store.upsertSession(makeSession('s1'));
+    for (let i = 0; i < 50; i++) store.insertEntry(makeEntry('s1', `e${i}`), { response: Buffer.alloc(1000, i) });
+    await store.close();
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database(await fsp.readFile(path.join(dir, 'recorder.db')));
+    try {
+      expect(db.exec('PRAGMA page_size')[0]?.values).toEqual([[16384]]);
+      expect(db.exec('PRAGMA integrity_check')[0]?.values).toEqual([['ok']]);
+      expect(db.exec("SELECT COUNT(*) FROM entries WHERE session_id = 's1'")[0]?.values).toEqual([[50]]);
+      expect(db.exec("SELECT id FROM sessions")[0]?.values).toEqual([['s1']]);
+    } finally {
+      db.close();
+    }
   });
 
   it('never lets an id escape the bodies folder', async () => {

@@ -1,4 +1,4 @@
-import type { Entry, ScopeFilters, SessionMode, SessionStatus } from '../../../src-shared/model.js';
+import type { Entry, MitmConfig, ScopeFilters, SessionMode, SessionStatus } from '../../../src-shared/model.js';
 
 /** What the store keeps of a session: its whole config plus lifecycle. `entryCount` is derived, not stored. */
 export interface SessionRecord {
@@ -10,6 +10,8 @@ export interface SessionRecord {
   listenHost: string;
   namespace: string;
   filters: ScopeFilters;
+  mitm?: MitmConfig;
+  ignoreUpstreamCertErrors?: boolean;
   status: SessionStatus;
   createdAt: string;
   startedAt: string;
