@@ -13,6 +13,12 @@ import { useSessionsStore } from './stores/sessions-store.js';
 import { useTrafficStore } from './stores/traffic-store.js';
 import { useUiStore } from './stores/ui-store.js';
 
+/** Its own component: the body search re-runs as rows stream in, and that must not re-render the page. */
+function BodySearch({ sessionId }: { sessionId: string | null }) {
+  useBodySearch(sessionId);
+  return null;
+}
+
 function StreamIndicator() {
   const status = useTrafficStore((s) => s.streamStatus);
   const detail = useTrafficStore((s) => s.streamDetail);
@@ -30,7 +36,6 @@ export function MainView() {
   const detailOpen = useUiStore((s) => s.detailOpen);
   const newSessionOpen = useUiStore((s) => s.newSessionOpen);
   useTrafficStream(selectedId);
-  useBodySearch(selectedId);
   const visible = useVisibleRows();
 
   useEffect(() => {
@@ -40,6 +45,7 @@ export function MainView() {
 
   return (
     <div className="app" data-testid="main-view">
+      <BodySearch sessionId={selectedId} />
       <header className="topbar">
         <div className="brand"><span className="logo-dot" />Traffic Recorder</div>
         {session && (

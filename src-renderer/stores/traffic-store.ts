@@ -17,6 +17,8 @@ export interface TrafficChange {
   added: string[];
   removed: string[];
   updated: string[];
+  /** Every removed id was at the head of `prevIds` (FIFO eviction): views in arrival order can just slice. */
+  removedAtHead: boolean;
 }
 
 export interface TrafficState {
@@ -122,13 +124,28 @@ export const useTrafficStore = create<TrafficState>()((set, get) => ({
     const addedKept = removed.size > 0 ? added.filter((id) => !removed.has(id)) : added;
     if (addedKept.length === 0 && removed.size === 0 && updated.length === 0) return;
     const prevIds = state.ids;
-    let ids = removed.size > 0 ? prevIds.filter((id) => !removed.has(id)) : prevIds;
-    if (addedKept.length > 0) ids = ids.concat(addedKept);
-    else if (ids === prevIds) ids = prevIds.slice();
+    let removedAtHead = true;
+    let head = 0;
+    if (removed.size > 0) {
+      // Evictions are FIFO, so the victims lead the array: skip them instead of 100k Set lookups.
+      while (head < prevIds.length && removed.has(prevIds[head] as string)) head++;
+      const inPrev = added.length === 0 ? removed.size : [...removed].filter((id) => !added.includes(id)).length;
+      removedAtHead = head === inPrev;
+    }
+    let ids: string[];
+    if (!removedAtHead) {
+      ids = prevIds.filter((id) => !removed.has(id)).concat(addedKept);
+    } else {
+      // One allocation per batch: at 100k ids a slice plus a concat would churn the heap twice per frame.
+      const kept = prevIds.length - head;
+      ids = new Array<string>(kept + addedKept.length);
+      for (let i = 0; i < kept; i++) ids[i] = prevIds[head + i] as string;
+      for (let i = 0; i < addedKept.length; i++) ids[kept + i] = addedKept[i] as string;
+    }
     set({
       ids,
       version: state.version + 1,
-      lastChange: { prevIds, added: addedKept, removed: [...removed], updated },
+      lastChange: { prevIds, added: addedKept, removed: [...removed], updated, removedAtHead },
       ...(tagsChanged ? { tagsInUse: sortedTags() } : {}),
     });
   },

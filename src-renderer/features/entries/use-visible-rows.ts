@@ -1,7 +1,10 @@
 import { useMemo, useRef } from 'react';
 import { useTrafficStore } from '../../stores/traffic-store.js';
 import { useUiStore } from '../../stores/ui-store.js';
+import { isNarrowing } from '../filter/filter-expression.js';
+import type { ParsedFilter } from '../filter/filter-expression.js';
 import { compileFilter } from '../filter/row-predicate.js';
+import type { RowPredicate } from '../filter/row-predicate.js';
 import { computeVisible } from './visible-rows.js';
 import type { VisibleView } from './visible-rows.js';
 
@@ -18,6 +21,10 @@ export function useVisibleRows(): string[] {
   const matches = bodyMatchQuery === textKey ? bodyMatches : null;
   const predicate = useMemo(() => compileFilter(filter, { bodyMatches: matches }), [filter, matches]);
   const cache = useRef<VisibleView | null>(null);
-  cache.current = computeVisible(cache.current, { ids, byId, lastChange, predicate, sort });
+  const previous = useRef<{ filter: ParsedFilter; matches: ReadonlySet<string> | null; predicate: RowPredicate | null } | null>(null);
+  const prev = previous.current;
+  const narrowing = prev !== null && prev.predicate !== predicate && prev.matches === matches && matches === null && isNarrowing(prev.filter, filter);
+  cache.current = computeVisible(cache.current, { ids, byId, lastChange, predicate, sort, narrowing });
+  previous.current = { filter, matches, predicate };
   return cache.current.visible;
 }

@@ -42,6 +42,24 @@ describe('traffic store + visible rows', () => {
     expect(useTrafficStore.getState().ids).toEqual(['e1', 'e3', 'e4', 'e5']);
   });
 
+  it('slices FIFO evictions off the head of both the ids and the filtered view', () => {
+    const store = useTrafficStore.getState();
+    store.reset('s1');
+    store.addEntries([entry('e1', 500), entry('e2', 200), entry('e3', 500), entry('e4', 500)]);
+    const cache = { p: compileFilter(parseFilter('status:5xx')) };
+    let v = view(null, '', null, cache);
+    expect(v.visible).toEqual(['e1', 'e3', 'e4']);
+    useTrafficStore.getState().applyMessages([
+      { type: 'entry', entry: { id: '__evict__', notes: 'e1' } },
+      { type: 'entry', entry: { id: '__evict__', notes: 'e2' } },
+      { type: 'entry', entry: entry('e5', 503) },
+    ]);
+    expect(useTrafficStore.getState().lastChange?.removedAtHead).toBe(true);
+    expect(useTrafficStore.getState().ids).toEqual(['e3', 'e4', 'e5']);
+    v = view(v, '', null, cache);
+    expect(v.visible).toEqual(['e3', 'e4', 'e5']);
+  });
+
   it('drops an entry that arrives and is evicted in the same batch', () => {
     const store = useTrafficStore.getState();
     store.reset('s1');
@@ -79,5 +97,20 @@ describe('traffic store + visible rows', () => {
     store.reset('s2');
     store.addEntries([entry('e1', 200)]);
     expect(useTrafficStore.getState().ids).toEqual([]);
+  });
+});
+
+describe('computeVisible shortcuts', () => {
+  it('returns the store array itself when nothing filters, and narrows from the previous result', () => {
+    const store = useTrafficStore.getState();
+    store.reset('s1');
+    store.addEntries([entry('e1', 200), entry('e12', 200), entry('e123', 200)]);
+    const s = useTrafficStore.getState();
+    const all = computeVisible(null, { ids: s.ids, byId: s.byId, lastChange: s.lastChange, predicate: null, sort: null });
+    expect(all.visible).toBe(s.ids);
+    const v1 = computeVisible(all, { ids: s.ids, byId: s.byId, lastChange: s.lastChange, predicate: compileFilter(parseFilter('e12')), sort: null });
+    expect(v1.visible).toEqual(['e12', 'e123']);
+    const v2 = computeVisible(v1, { ids: s.ids, byId: s.byId, lastChange: s.lastChange, predicate: compileFilter(parseFilter('e123')), sort: null, narrowing: true });
+    expect(v2.visible).toEqual(['e123']);
   });
 });

@@ -10,6 +10,8 @@ import type { EntryRow } from './entry-row.js';
 
 export interface VisibleInput {
   ids: string[];
+  /** The new filter only narrows the previous one (a text term got longer): filter the previous result. */
+  narrowing?: boolean;
   byId: ReadonlyMap<string, EntryRow>;
   lastChange: TrafficChange | null;
   predicate: RowPredicate | null;
@@ -46,12 +48,12 @@ export function comparatorFor(sort: SortState): Comparator {
   return (a, b) => sign * (by(a, b) || a.seq - b.seq);
 }
 
-function fullCompute(input: VisibleInput): string[] {
-  const { ids, byId, predicate, sort } = input;
-  let visible = ids;
+function fullCompute(input: VisibleInput, from: string[]): string[] {
+  const { byId, predicate, sort } = input;
+  let visible = from;
   if (predicate) {
     visible = [];
-    for (const id of ids) {
+    for (const id of from) {
       const row = byId.get(id);
       if (row && predicate(row)) visible.push(id);
     }
@@ -87,6 +89,9 @@ export function computeVisible(prev: VisibleView | null, input: VisibleInput): V
   const { ids, byId, lastChange, predicate, sort } = input;
   const base = { ids, predicate, sort };
   if (prev && prev.ids === ids && prev.predicate === predicate && prev.sort === sort) return prev;
+  // Nothing filters or sorts: the view is the store's array itself, no copy.
+  if (!predicate && !sort) return { ...base, visible: ids };
+  if (prev && input.narrowing && prev.ids === ids && prev.sort === sort) return { ...base, visible: fullCompute(input, prev.visible) };
   const incremental =
     prev !== null &&
     prev.predicate === predicate &&
@@ -95,12 +100,19 @@ export function computeVisible(prev: VisibleView | null, input: VisibleInput): V
     lastChange.prevIds === prev.ids &&
     // An annotation can change whether a row matches (tag:bug): rare, so refilter everything then.
     (lastChange.updated.length === 0 || predicate === null);
-  if (!incremental || !prev || !lastChange) return { ...base, visible: fullCompute(input) };
+  if (!incremental || !prev || !lastChange) return { ...base, visible: fullCompute(input, ids) };
 
   let visible = prev.visible;
   if (lastChange.removed.length > 0) {
-    const removed = new Set(lastChange.removed);
-    visible = visible.filter((id) => !removed.has(id));
+    if (lastChange.removedAtHead && !sort) {
+      // Arrival order: the evicted rows that were visible lead this list too (they are gone from byId).
+      let head = 0;
+      while (head < visible.length && !byId.has(visible[head] as string)) head++;
+      if (head > 0) visible = visible.slice(head);
+    } else {
+      const removed = new Set(lastChange.removed);
+      visible = visible.filter((id) => !removed.has(id));
+    }
   }
   const added: EntryRow[] = [];
   for (const id of lastChange.added) {

@@ -61,3 +61,15 @@ describe('field values for the dropdowns', () => {
     expect(getFieldValue('"a b" tag:"my tag"', 'tag')).toBe('my tag');
   });
 });
+
+describe('isNarrowing', () => {
+  it('is true only when one positive text term grew', async () => {
+    const { isNarrowing } = await import('./filter-expression.js');
+    expect(isNarrowing(parseFilter('12 method:GET'), parseFilter('123 method:GET'))).toBe(true);
+    expect(isNarrowing(parseFilter('12'), parseFilter('1'))).toBe(false);
+    expect(isNarrowing(parseFilter(''), parseFilter('1'))).toBe(false);
+    expect(isNarrowing(parseFilter('12'), parseFilter('12 x'))).toBe(false);
+    expect(isNarrowing(parseFilter('-12'), parseFilter('-123'))).toBe(false);
+    expect(isNarrowing(parseFilter('12 method:GET'), parseFilter('123 method:POST'))).toBe(false);
+  });
+});

@@ -135,3 +135,23 @@ export function setFieldValue(input: string, field: FilterField, value: string):
   if (value.trim()) requoted.push(`${field}:${quoteIfNeeded(value.trim())}`);
   return requoted.join(' ');
 }
+
+/**
+ * True when every row `next` accepts is also accepted by `prev`: the same clauses except one positive text
+ * term that got longer. Typing "12" then "123" can then filter the previous result instead of all rows.
+ */
+export function isNarrowing(prev: ParsedFilter, next: ParsedFilter): boolean {
+  if (prev.clauses.length === 0 || prev.clauses.length !== next.clauses.length) return false;
+  let extended = 0;
+  for (let i = 0; i < prev.clauses.length; i++) {
+    const a = prev.clauses[i] as Clause;
+    const b = next.clauses[i] as Clause;
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    if (a.field === 'text' && b.field === 'text' && !a.negate && !b.negate && b.value.includes(a.value)) {
+      extended++;
+      continue;
+    }
+    return false;
+  }
+  return extended === 1;
+}

@@ -81,7 +81,7 @@ function clausePredicate(clause: Clause, options: PredicateOptions): RowPredicat
   if (clause.field === 'text') {
     const term = clause.value;
     const bodies = options.bodyMatches;
-    const base: RowPredicate = (row) => row.haystack.includes(term) || row.notes.toLowerCase().includes(term);
+    const base: RowPredicate = (row) => row.haystack.includes(term) || (row.notes !== '' && row.notes.toLowerCase().includes(term));
     // A body match only widens positive text terms; "-foo" excludes by URL/headers alone.
     const withBodies: RowPredicate = bodies && !clause.negate ? (row) => base(row) || bodies.has(row.id) : base;
     return clause.negate ? (row) => !withBodies(row) : withBodies;

@@ -27,7 +27,11 @@ export function useBodySearch(sessionId: string | null): void {
       lastAsked.current = { query: text, at: Date.now(), session: sessionId };
       try {
         const { ids } = await client.searchEntries({ id: sessionId, q: text });
-        if (!stale) useUiStore.getState().setBodyMatches(text, new Set(ids));
+        if (stale) return;
+        // No body match changes nothing: keep the predicate (and the 100k-row view) as it is.
+        const current = useUiStore.getState();
+        if (ids.length === 0 && (current.bodyMatches === null || current.bodyMatches.size === 0) && current.bodyMatchQuery === text) return;
+        useUiStore.getState().setBodyMatches(text, ids.length === 0 ? null : new Set(ids));
       } catch {
         // Body search is a bonus over the URL/header match; without it the filter still works.
         if (!stale) useUiStore.getState().setBodyMatches(text, null);

@@ -1,9 +1,9 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type { Session } from '../../../src-shared/model.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { connectInstructions } from './connect-instructions.js';
 
-export function ConnectPanel({ session }: { session: Session }) {
+export const ConnectPanel = memo(function ConnectPanel({ session }: { session: Session }) {
   const [open, setOpen] = useState(true);
   if (session.status !== 'running') {
     return (
@@ -40,4 +40,4 @@ export function ConnectPanel({ session }: { session: Session }) {
       )}
     </div>
   );
-}
+});

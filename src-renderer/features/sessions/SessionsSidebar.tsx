@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type { Session } from '../../../src-shared/model.js';
 import { useClient } from '../../api/client-context.js';
 import { describeError } from '../../api/recorder-client.js';
@@ -73,7 +73,7 @@ function SessionItem({ session, selected, busy, onAction }: {
   );
 }
 
-export function SessionsSidebar() {
+export const SessionsSidebar = memo(function SessionsSidebar() {
   const sessions = useSessionsStore((s) => s.sessions);
   const selectedId = useSessionsStore((s) => s.selectedId);
   const error = useSessionsStore((s) => s.error);
@@ -119,4 +119,4 @@ export function SessionsSidebar() {
       )}
     </aside>
   );
-}
+});

@@ -1,0 +1,232 @@
+/**
+ * The benchmark's processes: the nginx upstream (or a Node fallback), the bare Node pipe proxy, our recording
+ * server (the real CLI as a child process) and mitmdump. Everything listens on 127.0.0.1 only.
+ */
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, makeTempDir, sleep, startChild, waitForOutput, which, type Child } from './lib-procs.js';
+
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const FILES = { '1k': { path: '/1k.bin', bytes: 1024 }, '100k': { path: '/100k.bin', bytes: 100 * 1024 } } as const;
+export type SizeKey = keyof typeof FILES;
+
+export const INSTALL_HINT = 'apt-get install -y nginx wrk mitmproxy';
+
+export interface Upstream {
+  kind: 'nginx' | 'node';
+  port: number;
+  child: Child;
+}
+
+/** GET `url` until it answers `expectStatus` (default 200), or fail after `timeoutMs`. */
+export async function waitForHttp(url: string, timeoutMs: number, child?: Child, expectStatus = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    if (child?.hasExited()) throw new Error(`${child.name} exited before it answered ${url}:\n${child.output().slice(-2000)}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === expectStatus) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer ${expectStatus} within ${timeoutMs} ms (last: ${last})`);
+    await sleep(100);
+  }
+}
+
+function tsxChild(name: string, script: string, args: string[]): Child {
+  return startChild(name, process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', script), ...args], {
+    cwd: projectRoot,
+  });
+}
+
+export async function startNginx(): Promise<Upstream> {
+  const nginx = which('nginx');
+  if (!nginx) throw new Error('nginx is not installed');
+  const dir = makeTempDir('bench-nginx-');
+  const www = join(dir, 'www');
+  mkdirSync(www);
+  mkdirSync(join(dir, 'tmp'));
+  writeFileSync(join(www, '1k.bin'), Buffer.alloc(FILES['1k'].bytes, 'a'));
+  writeFileSync(join(www, '100k.bin'), Buffer.alloc(FILES['100k'].bytes, 'b'));
+  // Workers may drop to an unprivileged user when nginx starts as root: let them read the files.
+  for (const p of [dir, www]) chmodSync(p, 0o755);
+  const port = await freePort();
+  const t = join(dir, 'tmp');
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes 1;
+daemon off;
+master_process on;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  default_type application/octet-stream;
+  client_body_temp_path ${t}/body;
+  proxy_temp_path ${t}/proxy;
+  fastcgi_temp_path ${t}/fastcgi;
+  uwsgi_temp_path ${t}/uwsgi;
+  scgi_temp_path ${t}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${www};
+  }
+}
+`,
+  );
+  const child = startChild('nginx', nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')]);
+  await waitForHttp(`http://127.0.0.1:${port}${FILES['1k'].path}`, 10_000, child);
+  return { kind: 'nginx', port, child };
+}
+
+export async function startNodeUpstream(): Promise<Upstream> {
+  const child = tsxChild('node upstream', 'proxy-upstream.ts', []);
+  const m = await waitForOutput(child, /listening (\d+)/, 20_000);
+  const port = Number(m[1]);
+  await waitForHttp(`http://127.0.0.1:${port}${FILES['1k'].path}`, 10_000, child);
+  return { kind: 'node', port, child };
+}
+
+export interface ProxyTarget {
+  child: Child;
+  baseUrl: string;
+}
+
+export async function startPipeProxy(upstreamPort: number): Promise<ProxyTarget> {
+  const child = tsxChild('node pipe proxy', 'proxy-pipe.ts', [String(upstreamPort)]);
+  const m = await waitForOutput(child, /listening (\d+)/, 20_000);
+  const baseUrl = `http://127.0.0.1:${m[1]}`;
+  await waitForHttp(`${baseUrl}${FILES['1k'].path}`, 10_000, child);
+  return { child, baseUrl };
+}
+
+export async function startMitmdump(upstreamPort: number): Promise<ProxyTarget> {
+  const mitmdump = which('mitmdump');
+  if (!mitmdump) throw new Error('mitmdump is not installed');
+  const port = await freePort();
+  const confdir = makeTempDir('bench-mitm-');
+  const child = startChild('mitmdump', mitmdump, [
+    '--mode',
+    `reverse:http://127.0.0.1:${upstreamPort}`,
+    '--listen-host',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-q',
+    '--set',
+    'flow_detail=0',
+    '--set',
+    `confdir=${confdir}`,
+  ]);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${baseUrl}${FILES['1k'].path}`, 30_000, child);
+  return { child, baseUrl };
+}
+
+export interface OurServer {
+  child: Child;
+  apiUrl: string;
+  token: string;
+  dataDir: string;
+}
+
+export interface OurSession {
+  id: string;
+  proxyUrl: string;
+  listenPort: number;
+}
+
+export async function startOurServer(nodeFlags: string[] = []): Promise<OurServer> {
+  const entry = join(projectRoot, 'dist', 'src-main', 'cli', 'main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm run bench does)`);
+  const dataDir = makeTempDir('bench-recorder-');
+  const token = `bench-${process.pid}-${Date.now()}`;
+  const child = startChild(
+    'traffic-recorder serve',
+    process.execPath,
+    [...nodeFlags, join(projectRoot, 'bin', 'traffic-recorder.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', token],
+    { cwd: projectRoot },
+  );
+  const m = await waitForOutput(child, /API listening on (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
+  return { child, apiUrl: m[1]!, token, dataDir };
+}
+
+async function api<T>(server: OurServer, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${server.apiUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${server.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+export async function startReverseSession(server: OurServer, upstreamPort: number): Promise<OurSession> {
+  const r = await api<{ session: { id: string; proxyUrl: string; listenPort: number } }>(server, 'POST', '/api/v1/recorder/start', {
+    mode: 'reverse',
+    targetUrl: `http://127.0.0.1:${upstreamPort}`,
+  });
+  const session = r.session;
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(session.proxyUrl)) throw new Error(`unexpected proxyUrl ${session.proxyUrl}`);
+  await waitForHttp(`${session.proxyUrl}${FILES['1k'].path}`, 10_000, server.child);
+  return { id: session.id, proxyUrl: session.proxyUrl, listenPort: session.listenPort };
+}
+
+export interface EntryStats {
+  total: number;
+  /** Status code counts among the entries the session still holds (at most 1000). */
+  statuses: Record<string, number>;
+  errors: number;
+}
+
+export async function entryStats(server: OurServer, sessionId: string): Promise<EntryStats> {
+  const page = await api<{ entries: Array<{ response?: { statusCode: number }; error?: unknown }>; total: number }>(
+    server,
+    'GET',
+    `/api/v1/recorder/${encodeURIComponent(sessionId)}/entries?limit=1000&bodies=false`,
+  );
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  for (const e of page.entries) {
+    const key = e.response ? String(e.response.statusCode) : 'none';
+    statuses[key] = (statuses[key] ?? 0) + 1;
+    if (e.error) errors++;
+  }
+  return { total: page.total, statuses, errors };
+}
+
+export interface LoadResult {
+  requests: number;
+  ok: number;
+  non2xx: number;
+  socketErrors: number;
+  statuses: Record<string, number>;
+  errorSamples: string[];
+  seconds: number;
+  rps: number;
+}
+
+/** Exactly `requests` GETs over `connections` keep-alive connections, from a separate child process. */
+export async function boundedLoad(url: string, requests: number, connections = 50): Promise<LoadResult> {
+  const child = tsxChild(`load ${requests}`, 'proxy-load.ts', [url, String(requests), String(connections)]);
+  const code = await child.exited;
+  const line = child.output().trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (code !== 0 || !line) throw new Error(`load child failed (exit ${code}):\n${child.output().slice(-2000)}`);
+  return JSON.parse(line) as LoadResult;
+}

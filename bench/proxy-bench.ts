@@ -1,0 +1,327 @@
+/**
+ * Proxy benchmark (`npm run bench`, not part of `npm test`): nginx direct vs a bare Node pipe proxy vs our
+ * recording reverse proxy (the real `traffic-recorder serve` child) vs mitmdump, with wrk on 127.0.0.1, plus our
+ * server's RSS after 20k and 100k requests. Prints a Markdown table, writes bench/results/latest.json, and exits
+ * non-zero when a target is missed.
+ *
+ * Needs the Debian packages nginx, wrk and mitmproxy (`apt-get install -y nginx wrk mitmproxy`).
+ *
+ * Options: --duration S (10), --warmup S (3), --mem-first N (20000), --mem-total N (100000),
+ *          --server-node-flags "--flag ..." (also BENCH_SERVER_NODE_FLAGS), --out FILE (bench/results/latest.json)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cleanupAll, rssKiB, sleep, stopChild, which } from './lib-procs.js';
+import {
+  FILES,
+  INSTALL_HINT,
+  boundedLoad,
+  entryStats,
+  projectRoot,
+  startMitmdump,
+  startNginx,
+  startNodeUpstream,
+  startOurServer,
+  startPipeProxy,
+  startReverseSession,
+  type EntryStats,
+  type LoadResult,
+  type SizeKey,
+  type Upstream,
+} from './lib-targets.js';
+import { runWrk, type WrkResult } from './lib-wrk.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    'mem-first': { type: 'string', default: '20000' },
+    'mem-total': { type: 'string', default: '100000' },
+    'server-node-flags': { type: 'string', default: process.env.BENCH_SERVER_NODE_FLAGS ?? '' },
+    out: { type: 'string', default: join(projectRoot, 'bench', 'results', 'latest.json') },
+  },
+});
+const durationS = Number(opts.duration);
+const warmupS = Number(opts.warmup);
+const memFirst = Number(opts['mem-first']);
+const memTotal = Number(opts['mem-total']);
+const serverNodeFlags = opts['server-node-flags'].split(/\s+/).filter((f) => f !== '');
+for (const [name, v] of [['duration', durationS], ['warmup', warmupS], ['mem-first', memFirst], ['mem-total', memTotal]] as const) {
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+}
+if (memTotal <= memFirst) throw new Error('--mem-total must be larger than --mem-first');
+
+type TargetName = 'nginx direct' | 'node pipe proxy' | 'traffic-recorder' | 'mitmdump';
+const SIZES: SizeKey[] = ['1k', '100k'];
+const SIZE_LABEL: Record<SizeKey, string> = { '1k': '1 KB', '100k': '100 KB' };
+
+interface Row {
+  target: TargetName;
+  size: SizeKey;
+  rps: number;
+  requests: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  errors: number;
+  non2xx: number;
+  socketErrors: WrkResult['socketErrors'];
+  warmupErrors: number;
+}
+
+interface Check {
+  name: string;
+  value: number;
+  target: string;
+  pass: boolean;
+  detail?: string;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+function toolVersion(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown';
+}
+
+async function measure(target: TargetName, baseUrl: string, rows: Row[]): Promise<void> {
+  for (const size of SIZES) {
+    const url = `${baseUrl}${FILES[size].path}`;
+    log(`${target} ${SIZE_LABEL[size]}: warm-up ${warmupS}s`);
+    const warm = await runWrk(url, { durationS: warmupS });
+    log(`${target} ${SIZE_LABEL[size]}: wrk -t2 -c50 -d${durationS}s --latency`);
+    const r = await runWrk(url, { durationS });
+    rows.push({
+      target,
+      size,
+      rps: r.rps,
+      requests: r.requests,
+      p50Ms: r.p50Ms,
+      p90Ms: r.p90Ms,
+      p99Ms: r.p99Ms,
+      maxMs: r.maxMs,
+      errors: r.errors,
+      non2xx: r.non2xx,
+      socketErrors: r.socketErrors,
+      warmupErrors: warm.errors,
+    });
+    log(`  ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, errors ${r.errors}`);
+  }
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+}
+
+function fmtErrors(r: Row): string {
+  if (r.errors === 0) return '0';
+  const s = r.socketErrors;
+  return `${r.errors} (non-2xx ${r.non2xx}, connect ${s.connect}, read ${s.read}, write ${s.write}, timeout ${s.timeout})`;
+}
+
+async function main(): Promise<number> {
+  // Preflight: the tools the bench drives.
+  const missing: string[] = [];
+  if (!which('wrk')) missing.push('wrk (Debian package "wrk")');
+  if (!which('mitmdump')) missing.push('mitmdump (Debian package "mitmproxy")');
+  if (missing.length > 0) {
+    process.stderr.write(`proxy-bench: missing ${missing.join(' and ')}. Install with:\n  ${INSTALL_HINT}\n`);
+    return 2;
+  }
+  const hasNginx = which('nginx') !== undefined;
+  if (!hasNginx) {
+    process.stderr.write(
+      `\n*** WARNING: nginx is not installed: using a Node upstream instead. Figures are NOT comparable with the ` +
+        `baseline.\n*** Install it with: apt-get install -y nginx\n\n`,
+    );
+  }
+
+  const versions = {
+    node: process.version,
+    nginx: hasNginx ? toolVersion('nginx', ['-v']) : 'not installed (Node upstream used)',
+    wrk: toolVersion('wrk', ['-v']),
+    mitmdump: toolVersion('mitmdump', ['--version']),
+  };
+  log(`tools: ${JSON.stringify(versions)}`);
+
+  const upstream: Upstream = hasNginx ? await startNginx() : await startNodeUpstream();
+  log(`upstream (${upstream.kind}) on 127.0.0.1:${upstream.port}`);
+  const rows: Row[] = [];
+
+  // (1) direct
+  await measure('nginx direct', `http://127.0.0.1:${upstream.port}`, rows);
+
+  // (2) bare Node pipe proxy
+  const pipe = await startPipeProxy(upstream.port);
+  await measure('node pipe proxy', pipe.baseUrl, rows);
+  await stopChild(pipe.child);
+
+  // (3) ours, throughput
+  const ours = await startOurServer(serverNodeFlags);
+  log(`traffic-recorder API on ${ours.apiUrl} (pid ${ours.child.pid}, node flags: ${serverNodeFlags.join(' ') || 'none'})`);
+  const wrkSession = await startReverseSession(ours, upstream.port);
+  log(`recording session ${wrkSession.id} on ${wrkSession.proxyUrl}`);
+  await measure('traffic-recorder', wrkSession.proxyUrl, rows);
+  const wrkEntries = await entryStats(ours, wrkSession.id);
+  const rssAfterWrkKiB = rssKiB(ours.child.pid);
+  await stopChild(ours.child, 10_000);
+
+  // (4) mitmdump
+  const mitm = await startMitmdump(upstream.port);
+  await measure('mitmdump', mitm.baseUrl, rows);
+  await stopChild(mitm.child);
+
+  // Memory: a fresh server, one session, exactly memFirst then (memTotal - memFirst) more 1 KB requests.
+  const memServer = await startOurServer(serverNodeFlags);
+  const memSession = await startReverseSession(memServer, upstream.port);
+  const memUrl = `${memSession.proxyUrl}${FILES['1k'].path}`;
+  const rssStartKiB = rssKiB(memServer.child.pid);
+  log(`memory: ${memFirst} requests over 50 connections to ${memUrl}`);
+  const load1: LoadResult = await boundedLoad(memUrl, memFirst);
+  const rssFirstNowKiB = rssKiB(memServer.child.pid);
+  await sleep(2000);
+  const rssFirstKiB = rssKiB(memServer.child.pid);
+  log(`  ${load1.rps.toFixed(0)} req/s; RSS ${rssFirstKiB} KiB (right after: ${rssFirstNowKiB} KiB)`);
+  log(`memory: ${memTotal - memFirst} more requests`);
+  const load2: LoadResult = await boundedLoad(memUrl, memTotal - memFirst);
+  const rssTotalNowKiB = rssKiB(memServer.child.pid);
+  await sleep(2000);
+  const rssTotalKiB = rssKiB(memServer.child.pid);
+  log(`  ${load2.rps.toFixed(0)} req/s; RSS ${rssTotalKiB} KiB (right after: ${rssTotalNowKiB} KiB)`);
+  const memEntries: EntryStats = await entryStats(memServer, memSession.id);
+  await stopChild(memServer.child, 10_000);
+  await stopChild(upstream.child);
+
+  // Checks.
+  const row = (t: TargetName, s: SizeKey): Row => {
+    const r = rows.find((x) => x.target === t && x.size === s);
+    if (!r) throw new Error(`internal: no row for ${t} ${s}`);
+    return r;
+  };
+  const checks: Check[] = [];
+  for (const size of SIZES) {
+    const ratio = row('traffic-recorder', size).rps / row('mitmdump', size).rps;
+    checks.push({ name: `ours/mitmdump throughput, ${SIZE_LABEL[size]}`, value: ratio, target: '>= 2.0', pass: ratio >= 2.0 });
+  }
+  for (const size of SIZES) {
+    const p99 = row('traffic-recorder', size).p99Ms;
+    checks.push({ name: `ours p99, ${SIZE_LABEL[size]} (ms)`, value: p99, target: '<= 100', pass: p99 <= 100 });
+  }
+  const rssRatio = rssFirstKiB && rssTotalKiB ? rssTotalKiB / rssFirstKiB : Number.NaN;
+  checks.push({
+    name: `RSS@${memTotal / 1000}k / RSS@${memFirst / 1000}k`,
+    value: rssRatio,
+    target: '<= 1.20',
+    pass: rssRatio <= 1.2,
+    detail: `${((rssFirstKiB ?? 0) / 1024).toFixed(1)} MiB -> ${((rssTotalKiB ?? 0) / 1024).toFixed(1)} MiB`,
+  });
+  const oursRows = rows.filter((r) => r.target === 'traffic-recorder');
+  const wrkFailed = oursRows.reduce((n, r) => n + r.errors + r.warmupErrors, 0);
+  const loadFailed = load1.non2xx + load1.socketErrors + load2.non2xx + load2.socketErrors;
+  const failed = wrkFailed + loadFailed;
+  const recorded500 = (wrkEntries.statuses['500'] ?? 0) + (memEntries.statuses['500'] ?? 0);
+  checks.push({
+    name: 'failed requests through ours',
+    value: failed,
+    target: '0',
+    pass: failed === 0,
+    detail: `wrk (incl. warm-ups): ${wrkFailed}; bounded loads: ${loadFailed}; 500s among recorded entries: ${recorded500}`,
+  });
+  for (const [label, stats] of [['wrk session', wrkEntries], ['memory session', memEntries]] as const) {
+    checks.push({
+      name: `entries recorded (${label})`,
+      value: stats.total,
+      target: '1000 (FIFO cap)',
+      pass: stats.total === 1000,
+      detail: `statuses of held entries: ${JSON.stringify(stats.statuses)}`,
+    });
+  }
+
+  // Report.
+  const out: string[] = [];
+  out.push(`## Proxy benchmark (${new Date().toISOString()}, ${cpus().length} cores, Node ${process.version})`);
+  out.push('');
+  out.push(`Upstream: ${versions.nginx}; wrk -t2 -c50 -d${durationS}s --latency after a ${warmupS}s warm-up; all on 127.0.0.1.`);
+  out.push(`Server child node flags: ${serverNodeFlags.join(' ') || 'none'}`);
+  out.push('');
+  out.push('| target | size | req/s | p50 | p99 | errors |');
+  out.push('|---|---|---:|---:|---:|---|');
+  for (const r of rows) {
+    out.push(`| ${r.target} | ${SIZE_LABEL[r.size]} | ${r.rps.toFixed(0)} | ${fmtMs(r.p50Ms)} | ${fmtMs(r.p99Ms)} | ${fmtErrors(r)} |`);
+  }
+  out.push('');
+  out.push(
+    `Memory (fresh server, one session, 1 KB, 50 keep-alive connections): RSS at start ${((rssStartKiB ?? 0) / 1024).toFixed(1)} MiB; ` +
+      `after ${memFirst} requests ${((rssFirstKiB ?? 0) / 1024).toFixed(1)} MiB (${load1.rps.toFixed(0)} req/s); ` +
+      `after ${memTotal} requests ${((rssTotalKiB ?? 0) / 1024).toFixed(1)} MiB (${load2.rps.toFixed(0)} req/s). ` +
+      `RSS after the wrk runs: ${((rssAfterWrkKiB ?? 0) / 1024).toFixed(1)} MiB.`,
+  );
+  out.push('');
+  out.push('| check | value | target | result |');
+  out.push('|---|---:|---|---|');
+  for (const c of checks) {
+    const v = Number.isInteger(c.value) ? String(c.value) : c.value.toFixed(2);
+    out.push(`| ${c.name} | ${v}${c.detail ? ` (${c.detail})` : ''} | ${c.target} | ${c.pass ? 'PASS' : '**FAIL**'} |`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  const failedChecks = checks.filter((c) => !c.pass);
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
+    versions,
+    upstream: upstream.kind,
+    wrk: { threads: 2, connections: 50, durationS, warmupS },
+    serverNodeFlags,
+    results: rows,
+    memory: {
+      requestsFirst: memFirst,
+      requestsTotal: memTotal,
+      rssStartKiB,
+      rssFirstKiB,
+      rssFirstImmediateKiB: rssFirstNowKiB,
+      rssTotalKiB,
+      rssTotalImmediateKiB: rssTotalNowKiB,
+      ratio: rssRatio,
+      rssAfterWrkKiB,
+      loads: [load1, load2],
+    },
+    entries: { wrkSession: wrkEntries, memorySession: memEntries },
+    checks,
+    pass: failedChecks.length === 0,
+  };
+  mkdirSync(dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote ${relative(process.cwd(), opts.out) || opts.out}`);
+
+  if (failed > 0) {
+    process.stderr.write(
+      `\n!!! ${failed} FAILED REQUESTS THROUGH OUR RECORDING PROXY (wrk: ${wrkFailed}, bounded loads: ${loadFailed}; ` +
+        `load statuses ${JSON.stringify(load1.statuses)} / ${JSON.stringify(load2.statuses)}; ` +
+        `samples ${JSON.stringify([...load1.errorSamples, ...load2.errorSamples])}) !!!\n`,
+    );
+  }
+  if (failedChecks.length > 0) {
+    process.stderr.write(`\nFAILED targets:\n${failedChecks.map((c) => `  - ${c.name}: ${c.value} (target ${c.target})`).join('\n')}\n`);
+    return 1;
+  }
+  process.stderr.write('\nAll targets met.\n');
+  return 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (e) {
+  process.stderr.write(`proxy-bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  code = 1;
+} finally {
+  await cleanupAll();
+}
+process.exit(code);
