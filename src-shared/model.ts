@@ -19,6 +19,12 @@ export interface ScopeFilters {
   excludeStatus?: number[];
 }
 
+export interface MitmConfig {
+  enabled: boolean;
+  includeHosts?: string[];
+  excludeHosts?: string[];
+}
+
 export interface SessionConfig {
   name: string;
   mode: SessionMode;
@@ -28,6 +34,8 @@ export interface SessionConfig {
   listenHost: string;
   namespace: string;
   filters: ScopeFilters;
+  mitm?: MitmConfig;
+  ignoreUpstreamCertErrors?: boolean;
 }
 
 export interface Session {
@@ -47,6 +55,8 @@ export interface Session {
   startedAt: string;
   stoppedAt?: string;
   filters: ScopeFilters;
+  mitm?: MitmConfig;
+  ignoreUpstreamCertErrors?: boolean;
 }
 
 /** A header as it was on the wire: original case, order and duplicates kept. */
@@ -125,6 +135,8 @@ export interface Entry {
   mapLocal: boolean;
   error?: EntryError;
   tunnel?: TunnelInfo;
+  /** Set when the session accepted an upstream certificate that does not verify. */
+  upstreamCertErrorsIgnored?: boolean;
 }
 
 export const EVICT_ENTRY_ID = '__evict__';

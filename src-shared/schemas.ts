@@ -19,7 +19,19 @@ export const scopeFiltersSchema = z.strictObject({
 });
 
 /** Options the reference defines that this engine does not implement yet: refused, never ignored. */
-export const NOT_YET_SUPPORTED_OPTIONS = ['toxics', 'modifications', 'mitm', 'mapLocal'] as const;
+export const NOT_YET_SUPPORTED_OPTIONS = ['toxics', 'modifications', 'mapLocal'] as const;
+
+export const mitmConfigSchema = z
+  .strictObject({
+    enabled: z.boolean(),
+    /** Only these hosts are intercepted (globs); the rest pass through blind. */
+    includeHosts: globList.optional(),
+    /** These hosts pass through blind (globs); the rest are intercepted. */
+    excludeHosts: globList.optional(),
+  })
+  .refine((m) => !(m.includeHosts?.length && m.excludeHosts?.length), {
+    message: 'give includeHosts or excludeHosts, not both',
+  });
 
 const httpUrl = z.string().refine((value) => {
   try {
@@ -43,13 +55,18 @@ export const startSessionSchema = z
     filters: scopeFiltersSchema.optional(),
     toxics: z.unknown().optional(),
     modifications: z.unknown().optional(),
-    mitm: z.unknown().optional(),
+    mitm: mitmConfigSchema.optional(),
+    /** Accept upstream certificates that do not verify (self-signed staging servers); entries say so. */
+    ignoreUpstreamCertErrors: z.boolean().optional(),
     mapLocal: z.unknown().optional(),
   })
   .superRefine((value, ctx) => {
     const mode = value.mode ?? 'reverse';
     if (mode === 'reverse' && !value.targetUrl) {
       ctx.addIssue({ code: 'custom', path: ['targetUrl'], message: 'is required for a reverse-proxy session' });
+    }
+    if (mode === 'reverse' && value.mitm?.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['mitm'], message: 'applies to forward-proxy sessions only' });
     }
     if (value.listenPort !== undefined && value.port !== undefined && value.listenPort !== value.port) {
       ctx.addIssue({ code: 'custom', path: ['port'], message: 'disagrees with listenPort' });

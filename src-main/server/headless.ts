@@ -7,6 +7,7 @@ import envPaths from 'env-paths';
 import { Recorder } from '../engine/sessions/recorder.js';
 import type { RecorderLimits } from '../engine/sessions/limits.js';
 import { SqlJsStore } from '../engine/store/sqljs-store.js';
+import { CertificateAuthority } from '../engine/ca/index.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 
 export interface HeadlessOptions {
@@ -21,6 +22,8 @@ export interface HeadlessOptions {
 export interface Headless {
   server: ApiServer;
   recorder: Recorder;
+  /** The install CA (created on first call). */
+  certificateAuthority: () => Promise<CertificateAuthority>;
   token: string;
   dataDir: string;
   uiUrl: string;
@@ -63,7 +66,15 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const token = resolveToken(dataDir, options.token);
   const store = await SqlJsStore.open({ dataDir });
-  const recorder = new Recorder({ store, limits: options.limits });
+  let ca: Promise<CertificateAuthority> | undefined;
+  const certificateAuthority = () => {
+    ca ??= CertificateAuthority.loadOrCreate(dataDir).catch((e: unknown) => {
+      ca = undefined;
+      throw e;
+    });
+    return ca;
+  };
+  const recorder = new Recorder({ store, limits: options.limits, certificateAuthority });
   let server: ApiServer;
   try {
     server = await startApiServer({
@@ -83,6 +94,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
   return {
     server,
     recorder,
+    certificateAuthority,
     token,
     dataDir,
     uiUrl: `${server.url}/ui/recorder/#token=${token}`,

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Recorder, type RecorderOptions } from '../engine/sessions/recorder.js';
 import { SqlJsStore } from '../engine/store/sqljs-store.js';
+import { CertificateAuthority } from '../engine/ca/index.js';
 import type { Entry } from '../../src-shared/model.js';
 
 export async function tempDir(prefix = 'tr-test-'): Promise<string> {
@@ -20,7 +21,9 @@ export interface TestEngine {
 export async function startEngine(options: Omit<RecorderOptions, 'store'> = {}): Promise<TestEngine> {
   const dataDir = await tempDir();
   const store = await SqlJsStore.open({ dataDir, onWarning: () => undefined });
-  const recorder = new Recorder({ sweepIntervalMs: 0, streamIntervalMs: 10, ...options, store });
+  let ca: Promise<CertificateAuthority> | undefined;
+  const certificateAuthority = () => (ca ??= CertificateAuthority.loadOrCreate(dataDir));
+  const recorder = new Recorder({ sweepIntervalMs: 0, streamIntervalMs: 10, certificateAuthority, ...options, store });
   return {
     recorder,
     store,

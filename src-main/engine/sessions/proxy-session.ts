@@ -3,9 +3,10 @@
  * Reverse mode forwards everything to one target; forward mode is a classic proxy (absolute-form requests
  * recorded, CONNECT tunnels passed through blind and recorded as tunnel entries).
  */
-import { getLocal, type Mockttp } from 'mockttp';
+import { getLocal, type Mockttp, type MockttpHttpsOptions } from 'mockttp';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { MitmConfig } from '../../../src-shared/model.js';
 import type { SessionRecord } from '../store/store-types.js';
 import { captureExchange, runInExchange, type CapturedExchange } from '../capture/http-capture.js';
 import { watchUpstreamRequests } from '../capture/upstream-timings.js';
@@ -25,6 +26,16 @@ export interface TunnelRecord {
   error?: string;
 }
 
+/** A TLS handshake that a client broke off inside an intercepted tunnel: usually our CA is not trusted. */
+export interface TlsRejection {
+  startedAt: number;
+  host: string;
+  port?: number;
+  cause: string;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
 export interface ProxySessionDeps {
   bodyLimit: number;
   upstreamTimeoutMs: number;
@@ -32,6 +43,9 @@ export interface ProxySessionDeps {
   tlsMaterial: () => Promise<{ key: string; cert: string }>;
   onExchange: (exchange: CapturedExchange) => void;
   onTunnel: (tunnel: TunnelRecord) => void;
+  /** The install CA's `https` options for interception, with the session's host lists applied. */
+  mitmHttps?: (mitm: MitmConfig) => Promise<MockttpHttpsOptions>;
+  onTlsRejection?: (rejection: TlsRejection) => void;
 }
 
 export class ProxySession {
@@ -54,7 +68,13 @@ export class ProxySession {
   async start(port: number, host: string): Promise<void> {
     watchUpstreamRequests();
     const forward = this.config.mode === 'forward';
-    const https = forward ? { ...(await this.deps.tlsMaterial()), tlsPassthrough: [{ hostname: '*' }] } : undefined;
+    const intercept = forward && this.config.mitm?.enabled === true;
+    if (intercept && !this.deps.mitmHttps) throw new Error('internal: interception needs the certificate authority');
+    const https = intercept
+      ? await this.deps.mitmHttps!(this.config.mitm!)
+      : forward
+        ? { ...(await this.deps.tlsMaterial()), tlsPassthrough: [{ hostname: '*' }] }
+        : undefined;
     const server = getLocal({
       recordTraffic: false,
       maxBodySize: this.deps.bodyLimit,
@@ -66,6 +86,20 @@ export class ProxySession {
     });
     // #209: without a response listener mockttp's response tracking stream grows for the life of a response.
     server.on('response', () => undefined);
+    if (intercept) {
+      server.on('tls-client-error', (failure) => {
+        // 'closed' without a handshake is what curl does when it merely drops a CONNECT: noise, not a rejection.
+        if (failure.failureCause !== 'cert-rejected' && failure.failureCause !== 'reset') return;
+        this.deps.onTlsRejection?.({
+          startedAt: failure.timingEvents?.startTime ?? Date.now(),
+          host: failure.tlsMetadata?.sniHostname ?? failure.destination?.hostname ?? 'unknown',
+          port: failure.destination?.port,
+          cause: failure.failureCause,
+          remoteAddress: failure.remoteIpAddress,
+          remotePort: failure.remotePort,
+        });
+      });
+    }
     await startWithHooks(
       {
         listenHost: host,
@@ -75,16 +109,17 @@ export class ProxySession {
       () => server.start(port),
     );
     try {
+      const tls = this.config.ignoreUpstreamCertErrors ? { ignoreHostHttpsErrors: true } : {};
       if (forward) {
-        await server.forAnyRequest().thenPassThrough();
-        await server.forAnyWebSocket().thenPassThrough();
+        await server.forAnyRequest().thenPassThrough(tls);
+        await server.forAnyWebSocket().thenPassThrough(tls);
       } else {
         const target = this.target!;
         const origin = `${target.protocol}//${target.host}`;
         const prefix = target.pathname.replace(/\/+$/, '');
         const transformRequest = prefix ? { matchReplacePath: [[/^/, prefix]] as Array<[RegExp, string]> } : undefined;
-        await server.forAnyRequest().thenForwardTo(origin, transformRequest ? { transformRequest } : {});
-        await server.forAnyWebSocket().thenForwardTo(origin);
+        await server.forAnyRequest().thenForwardTo(origin, { ...tls, ...(transformRequest ? { transformRequest } : {}) });
+        await server.forAnyWebSocket().thenForwardTo(origin, tls);
       }
     } catch (e) {
       await server.stop().catch(() => undefined);

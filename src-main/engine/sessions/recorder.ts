@@ -17,6 +17,8 @@ import { ProxySession, type TunnelRecord } from './proxy-session.js';
 import { StreamHub, type StreamListener } from './stream-hub.js';
 import { searchEntries } from './entry-search.js';
 import { ephemeralTlsMaterial } from './tls-material.js';
+import type { CertificateAuthority } from '../ca/index.js';
+import { interceptionOptions, tlsRejectionEntry } from './mitm.js';
 
 export interface RecorderOptions {
   store: RecorderStore;
@@ -26,6 +28,8 @@ export interface RecorderOptions {
   /** How often expiry and retention are checked. Default 15 s; 0 disables the timer (tests call sweep()). */
   sweepIntervalMs?: number;
   tlsMaterial?: () => Promise<{ key: string; cert: string }>;
+  /** The install CA, loaded or created on first use (MITM sessions, `/ca/generate`). */
+  certificateAuthority?: () => Promise<CertificateAuthority>;
   streamIntervalMs?: number;
 }
 
@@ -41,6 +45,7 @@ export class Recorder implements RecorderOperations {
   private readonly hub: StreamHub;
   private readonly cursor: PortCursor;
   private readonly tlsMaterial: () => Promise<{ key: string; cert: string }>;
+  private readonly certificateAuthority: (() => Promise<CertificateAuthority>) | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -51,6 +56,7 @@ export class Recorder implements RecorderOperations {
     this.hub = new StreamHub(options.streamIntervalMs ?? 50);
     this.cursor = new PortCursor(this.limits.portRange);
     this.tlsMaterial = options.tlsMaterial ?? ephemeralTlsMaterial;
+    this.certificateAuthority = options.certificateAuthority;
     // A session still marked running was interrupted (crash or kill): its proxy is gone.
     for (const record of this.store.listSessions()) {
       if (record.status === 'running') {
@@ -73,6 +79,9 @@ export class Recorder implements RecorderOperations {
         throw new ApiError('not_supported', `${option}: not supported yet by this version of Traffic Recorder`, option);
       }
     }
+    if (input.mitm?.enabled && !this.certificateAuthority) {
+      throw new ApiError('not_supported', 'mitm: this recorder was started without a certificate authority', 'mitm');
+    }
     this.assertCapacity();
     const nowMs = this.now();
     const record: SessionRecord = {
@@ -89,6 +98,8 @@ export class Recorder implements RecorderOperations {
       expiresAt: new Date(nowMs + this.limits.sessionTtlMs).toISOString(),
     };
     if (input.targetUrl) record.targetUrl = input.targetUrl;
+    if (input.mitm) record.mitm = input.mitm;
+    if (input.ignoreUpstreamCertErrors) record.ignoreUpstreamCertErrors = true;
     const started = await this.launch(record, record.listenPort, true);
     this.store.upsertSession(started);
     return { session: this.toSession(started) };
@@ -292,6 +303,8 @@ export class Recorder implements RecorderOperations {
       tlsMaterial: this.tlsMaterial,
       onExchange: (exchange) => this.recordExchange(bound.id, exchange),
       onTunnel: (tunnel) => this.recordTunnel(bound.id, tunnel),
+      onTlsRejection: (rejection) => this.append(tlsRejectionEntry(randomUUID(), bound.id, rejection), {}),
+      ...(this.certificateAuthority ? { mitmHttps: this.mitmHttps } : {}),
     });
     this.starting.add(port);
     try {
@@ -310,9 +323,15 @@ export class Recorder implements RecorderOperations {
     return bound;
   }
 
+  private readonly mitmHttps = async (mitm: NonNullable<SessionRecord['mitm']>) => {
+    return interceptionOptions(await this.certificateAuthority!(), mitm);
+  };
+
   private recordExchange(sessionId: string, exchange: CapturedExchange): void {
-    if (!this.proxies.has(sessionId)) return;
+    const proxy = this.proxies.get(sessionId);
+    if (!proxy) return;
     const { entry, bodies } = buildHttpEntry(sessionId, exchange);
+    if (proxy.config.ignoreUpstreamCertErrors && entry.request.url.startsWith('https:')) entry.upstreamCertErrorsIgnored = true;
     this.append(entry, bodies);
   }
 

@@ -1,0 +1,52 @@
+import type { MockttpHttpsOptions } from 'mockttp';
+import type { Entry, MitmConfig } from '../../../src-shared/model.js';
+import type { CertificateAuthority } from '../ca/index.js';
+import { mockttpHttpsOptions } from '../ca/index.js';
+import type { TlsRejection } from './proxy-session.js';
+
+/** mockttp's `https` options for an intercepting session: our CA, our leaves, and which hosts stay blind. */
+export async function interceptionOptions(ca: CertificateAuthority, mitm: MitmConfig): Promise<MockttpHttpsOptions> {
+  const patterns = (hosts: string[]) => hosts.map((hostname) => ({ hostname }));
+  const extra = mitm.includeHosts?.length
+    ? { tlsInterceptOnly: patterns(mitm.includeHosts) }
+    : mitm.excludeHosts?.length
+      ? { tlsPassthrough: patterns(mitm.excludeHosts) }
+      : {};
+  return mockttpHttpsOptions(ca, { extra });
+}
+
+const HINTS: Record<string, string> = {
+  'cert-rejected': 'the client does not trust the Traffic Recorder CA',
+  reset: 'the client reset the connection during the TLS handshake: it probably does not trust the Traffic Recorder CA, or pins certificates',
+};
+
+/** The entry that tells a user why an intercepted host shows no traffic. */
+export function tlsRejectionEntry(id: string, sessionId: string, rejection: TlsRejection): Entry {
+  const hint = HINTS[rejection.cause] ?? `the TLS handshake with the client failed (${rejection.cause})`;
+  const port = rejection.port ?? 443;
+  return {
+    id,
+    sessionId,
+    entryType: 'tunnel',
+    startedAt: new Date(rejection.startedAt).toISOString(),
+    request: {
+      method: 'CONNECT',
+      url: `${rejection.host}:${port}`,
+      httpVersion: '1.1',
+      headers: [],
+      body: { size: 0, capturedSize: 0, truncated: false },
+      remoteAddress: rejection.remoteAddress,
+      remotePort: rejection.remotePort,
+    },
+    durationMs: 0,
+    timings: { dnsMs: -1, connectMs: -1, tlsMs: -1, sendMs: -1, waitMs: -1, recvMs: -1, totalMs: 0 },
+    tags: [],
+    notes: '',
+    mapLocal: false,
+    error: {
+      code: rejection.cause === 'cert-rejected' ? 'CLIENT_REJECTED_CERT' : 'CLIENT_TLS_FAILED',
+      message: `${hint} — install it (traffic-recorder ca install) or give it to the app (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, curl --cacert)`,
+    },
+    tunnel: { host: rejection.host, port, bytesUp: 0, bytesDown: 0, durationMs: 0 },
+  };
+}
