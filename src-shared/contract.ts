@@ -47,3 +47,17 @@ export const ROUTES: Record<OperationName, RouteSpec> = {
 /** Raw body bytes of an entry (not JSON): `which` is request|response, `?decoded=1` for the decoded form. */
 export const ENTRY_BODY_PATH = '/:id/entries/:entryId/body/:which';
 export const STREAM_PATH = '/:id/ws';
+
+/** OS-level operations (certificate authority, trust store, system proxy): they change the machine, not sessions. */
+export const MACHINE_ROUTES = {
+  caStatus: { method: 'GET', path: '/ca/status' },
+  caGenerate: { method: 'POST', path: '/ca/generate' },
+  caDownload: { method: 'GET', path: '/ca/download' },
+  trustStatus: { method: 'GET', path: '/ca/trust' },
+  trustInstall: { method: 'POST', path: '/ca/trust/install' },
+  trustUninstall: { method: 'POST', path: '/ca/trust/uninstall' },
+  systemProxyStatus: { method: 'GET', path: '/system-proxy' },
+  systemProxyOn: { method: 'POST', path: '/system-proxy/on' },
+  systemProxyOff: { method: 'POST', path: '/system-proxy/off' },
+  sessionSetup: { method: 'GET', path: '/:id/setup' },
+} as const satisfies Record<string, RouteSpec>;

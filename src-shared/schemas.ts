@@ -128,3 +128,18 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what 
 function failWith(message: string, field: string | undefined): never {
   throw new ApiError('bad_request', message, field);
 }
+
+export const trustOperationSchema = z.strictObject({
+  scope: z.enum(['user', 'system', 'all'], { error: 'must be "user", "system" or "all"' }).optional(),
+  dryRun: z.boolean().optional(),
+  /** NSS databases to use instead of the discovered ones (~/.pki/nssdb, Firefox profiles): absolute paths. */
+  nssDbs: z.array(z.string().regex(/^(\/|[A-Za-z]:\\)/, 'must be an absolute path').max(4096)).max(50).optional(),
+});
+
+export const systemProxyOnSchema = z.strictObject({
+  sessionId: z.string().min(1),
+  bypass: z.array(z.string().min(1).max(255)).max(100).optional(),
+  dryRun: z.boolean().optional(),
+});
+
+export const systemProxyOffSchema = z.strictObject({ dryRun: z.boolean().optional() });

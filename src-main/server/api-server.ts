@@ -19,9 +19,13 @@ import {
   tokenMatches,
 } from './request-guard.js';
 import { registerUi } from './static-ui.js';
+import type { MachineServices } from './machine-services.js';
+import { registerMachineRoutes } from './machine-routes.js';
 
 export interface ApiServerOptions {
   recorder: Recorder;
+  /** CA, trust store and system proxy operations; without it those routes are absent. */
+  machine?: MachineServices;
   token: string;
   host?: string;
   port?: number;
@@ -108,6 +112,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const query = (request: FastifyRequest) => request.query as Query;
 
   app.get('/api/v1/health', async () => ({ status: 'ok' }));
+  if (options.machine) registerMachineRoutes(app, options.machine);
   app.post(at(ROUTES.startSession.path), async (request, reply) => {
     const result = await recorder.startSession((request.body ?? {}) as never);
     return reply.code(201).send(result);

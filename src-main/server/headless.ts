@@ -9,6 +9,7 @@ import type { RecorderLimits } from '../engine/sessions/limits.js';
 import { SqlJsStore } from '../engine/store/sqljs-store.js';
 import { CertificateAuthority } from '../engine/ca/index.js';
 import { startApiServer, type ApiServer } from './api-server.js';
+import { MachineServices } from './machine-services.js';
 
 export interface HeadlessOptions {
   host?: string;
@@ -21,6 +22,7 @@ export interface HeadlessOptions {
 
 export interface Headless {
   server: ApiServer;
+  machine: MachineServices;
   recorder: Recorder;
   /** The install CA (created on first call). */
   certificateAuthority: () => Promise<CertificateAuthority>;
@@ -75,10 +77,17 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
     return ca;
   };
   const recorder = new Recorder({ store, limits: options.limits, certificateAuthority });
+  const machine = new MachineServices(dataDir, recorder, certificateAuthority);
+  // A system proxy we set and never restored (crash, kill -9) is put back before anything else.
+  await machine.recoverSystemProxy().then(
+    (restored) => restored && console.warn('Traffic Recorder: restored the system proxy settings left by an earlier run.'),
+    (e: unknown) => console.warn(`Traffic Recorder: could not restore the system proxy settings: ${(e as Error).message}`),
+  );
   let server: ApiServer;
   try {
     server = await startApiServer({
       recorder,
+      machine,
       token,
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 5770,
@@ -93,6 +102,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
   let closing: Promise<void> | undefined;
   return {
     server,
+    machine,
     recorder,
     certificateAuthority,
     token,
@@ -101,6 +111,8 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
     close: () =>
       (closing ??= (async () => {
         await server.close();
+        // Quitting restores the system proxy we pointed at a session: its proxy is about to stop.
+        await machine.recoverSystemProxy().catch((e: unknown) => console.warn(`could not restore the system proxy: ${(e as Error).message}`));
         await recorder.close();
         await store.close();
       })()),

@@ -1,0 +1,131 @@
+/**
+ * The operations that change the machine rather than a session: the install CA, the OS trust store and the
+ * system proxy, plus the copyable per-app setup. Shared by the REST adapter (and the desktop shell).
+ */
+import path from 'node:path';
+import { ApiError } from '../../src-shared/errors.js';
+import { parseInput, systemProxyOffSchema, systemProxyOnSchema, trustOperationSchema } from '../../src-shared/schemas.js';
+import { CertificateAuthority, type CaStatus } from '../engine/ca/index.js';
+import type { Recorder } from '../engine/sessions/recorder.js';
+import {
+  OsIntegrationError,
+  chromiumArgs,
+  createSystemProxy,
+  createTrustStore,
+  environmentScripts,
+  proxyEnvironment,
+  type SystemProxy,
+} from '../os/index.js';
+import { readSavedState, stateFilePath } from '../os/system-proxy/index.js';
+
+export function osErrorToApi(e: unknown): never {
+  if (e instanceof OsIntegrationError) {
+    switch (e.code) {
+      case 'ELEVATION_REFUSED':
+        throw new ApiError('forbidden', `${e.message} (administrator rights were refused)`);
+      case 'TOOL_MISSING':
+      case 'UNSUPPORTED':
+        throw new ApiError('not_supported', e.message);
+      default:
+        throw new ApiError('internal', e.message);
+    }
+  }
+  throw e;
+}
+
+export class MachineServices {
+  private systemProxy: Promise<SystemProxy> | undefined;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly recorder: Recorder,
+    private readonly certificateAuthority: () => Promise<CertificateAuthority>,
+  ) {}
+
+  caStatus(): Promise<CaStatus | { exists: false }> {
+    return CertificateAuthority.statusOf(this.dataDir);
+  }
+
+  async caGenerate(): Promise<{ created: boolean; ca: CaStatus }> {
+    const before = await this.caStatus();
+    const ca = await this.certificateAuthority();
+    return { created: !before.exists, ca: ca.status() };
+  }
+
+  async caCertificate(): Promise<string> {
+    const status = await this.caStatus();
+    if (!status.exists) throw new ApiError('not_found', 'no CA has been generated yet: POST /api/v1/recorder/ca/generate first');
+    return (await this.certificateAuthority()).certPem;
+  }
+
+  private async trustStore() {
+    const status = await this.caStatus();
+    if (!status.exists) throw new ApiError('not_found', 'no CA has been generated yet: POST /api/v1/recorder/ca/generate first');
+    return createTrustStore(await this.certificateAuthority());
+  }
+
+  async trustStatus() {
+    return (await this.trustStore()).status().catch(osErrorToApi);
+  }
+
+  async trustChange(op: 'install' | 'uninstall', body: unknown) {
+    const opts = parseInput(trustOperationSchema, body ?? {}, 'trust-store options');
+    const store = await this.trustStore();
+    return (op === 'install' ? store.install(opts) : store.uninstall(opts)).catch(osErrorToApi);
+  }
+
+  private proxyControl(): Promise<SystemProxy> {
+    this.systemProxy ??= createSystemProxy(this.dataDir).catch((e: unknown) => {
+      this.systemProxy = undefined;
+      throw e;
+    });
+    return this.systemProxy.catch(osErrorToApi);
+  }
+
+  async systemProxyStatus() {
+    return (await this.proxyControl()).status().catch(osErrorToApi);
+  }
+
+  async systemProxyOn(body: unknown) {
+    const input = parseInput(systemProxyOnSchema, body ?? {}, 'system-proxy options');
+    const { session } = await this.recorder.getSession({ id: input.sessionId });
+    if (session.mode !== 'forward') throw new ApiError('bad_request', 'sessionId: the system proxy needs a forward-proxy session', 'sessionId');
+    if (session.status !== 'running') throw new ApiError('conflict', `session ${session.id} is not running`);
+    const url = new URL(session.proxyUrl);
+    const control = await this.proxyControl();
+    return control.on({ host: url.hostname, port: Number(url.port), ...(input.bypass ? { bypass: input.bypass } : {}) }, { dryRun: input.dryRun }).catch(osErrorToApi);
+  }
+
+  async systemProxyOff(body: unknown) {
+    const input = parseInput(systemProxyOffSchema, body ?? {}, 'system-proxy options');
+    return (await this.proxyControl()).off({ dryRun: input.dryRun }).catch(osErrorToApi);
+  }
+
+  /** Put back what we changed if the last run ended without doing so (crash, kill). */
+  async recoverSystemProxy(): Promise<boolean> {
+    if (!(await readSavedState(stateFilePath(this.dataDir)).catch(() => null))) return false;
+    return (await this.proxyControl()).recoverAfterCrash();
+  }
+
+  /** Copyable setup for one session: environment blocks and the Chromium command line. */
+  async sessionSetup(id: string) {
+    const { session } = await this.recorder.getSession({ id });
+    const status = await this.caStatus();
+    const caFile = status.exists ? status.certPath : path.join(this.dataDir, 'ca', 'ca-cert.pem');
+    const input = { proxyUrl: session.proxyUrl, caFile };
+    const ca = status.exists ? await this.certificateAuthority() : undefined;
+    return {
+      session: { id: session.id, mode: session.mode, proxyUrl: session.proxyUrl },
+      caGenerated: status.exists,
+      environment: proxyEnvironment(input),
+      scripts: environmentScripts(input),
+      chromium: ca
+        ? chromiumArgs({ proxyUrl: session.proxyUrl, caCertPem: ca.certPem, userDataDir: '<temporary profile>' })
+        : undefined,
+      curl:
+        session.mode === 'reverse'
+          ? `curl ${session.proxyUrl}/`
+          : `curl -x ${session.proxyUrl}${status.exists ? ` --cacert ${caFile}` : ''} https://example.com/`,
+    };
+  }
+}
