@@ -91,3 +91,26 @@ describe('traffic-recorder recorder', () => {
     expect(broken.stderr).toMatch(/--config .*config\.json: /);
   });
 });
+
+describe('traffic-recorder ca', () => {
+  const ca = (args: string[]) => runCli(['ca', '--server', server.base, ...args], { TRAFFIC_RECORDER_TOKEN: TEST_TOKEN });
+
+  it('status, generate, download and a dry-run install', async () => {
+    const fs = await import('node:fs/promises');
+    const before = await ca(['status', '--json']);
+    expect(JSON.parse(before.stdout).ca.exists).toBe(false);
+    const generated = await ca(['generate']);
+    expect(generated.code).toBe(0);
+    expect(generated.stdout).toMatch(/^Created: CA ".*" valid until/);
+    expect((await ca(['generate'])).stdout).toMatch(/^Already there/);
+    const file = `${server.headless.dataDir}/downloaded-ca.pem`;
+    expect((await ca(['download', '--out', file])).code).toBe(0);
+    expect(await fs.readFile(file, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const plan = await ca(['install', '--dry-run', '--scope', 'user', '--nss-db', '/tmp/no-such-nssdb']);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/would run|skipped|Nothing to do/);
+    const badScope = await ca(['install', '--scope', 'planet']);
+    expect(badScope.code).not.toBe(0);
+    expect(badScope.stderr).toMatch(/planet/);
+  });
+});

@@ -8,6 +8,7 @@ import { ApiError } from '../../src-shared/errors.js';
 import type { StartSessionInput } from '../../src-shared/schemas.js';
 import { RestRecorderClient } from './rest-client.js';
 import { entriesTable, sessionSummary, sessionsTable } from './format.js';
+import { addMachineCommands } from './machine-commands.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:5770';
 
@@ -94,12 +95,12 @@ export function buildProgram(): Command {
       process.once('SIGTERM', () => shutdown('SIGTERM'));
     });
 
-  const recorder = program
-    .command('recorder')
-    .description('manage recording sessions on a running server')
-    .addOption(new Option('--server <url>', 'server URL').default(DEFAULT_SERVER).env('TRAFFIC_RECORDER_SERVER'))
-    .addOption(new Option('--token <token>', 'API token').env('TRAFFIC_RECORDER_TOKEN'))
-    .option('--json', 'print JSON for scripts');
+  const withServer = (cmd: Command) =>
+    cmd
+      .addOption(new Option('--server <url>', 'server URL').default(DEFAULT_SERVER).env('TRAFFIC_RECORDER_SERVER'))
+      .addOption(new Option('--token <token>', 'API token').env('TRAFFIC_RECORDER_TOKEN'))
+      .option('--json', 'print JSON for scripts');
+  const recorder = withServer(program.command('recorder').description('manage recording sessions on a running server'));
   const client = (cmd: Command) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
     return { api: new RestRecorderClient(g.server, g.token), json: g.json };
@@ -183,6 +184,7 @@ export function buildProgram(): Command {
       print(json, page, () => entriesTable(page.entries, page.total, page.offset));
     });
 
+  addMachineCommands(program, withServer, client);
   return program;
 }
 

@@ -14,6 +14,11 @@ export class RestRecorderClient implements RecorderOperations {
     this.base = server.replace(/\/+$/, '') + API_PREFIX;
   }
 
+  /** Machine-level routes (CA, trust store, system proxy): loosely typed, printed as they come. */
+  machine<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.call<T>(method, path, body);
+  }
+
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
@@ -26,6 +31,7 @@ export class RestRecorderClient implements RecorderOperations {
       throw new ApiError('internal', `cannot reach ${this.base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
     }
     const text = await response.text();
+    if (response.ok && !(response.headers.get('content-type') ?? '').includes('json')) return text as T;
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
