@@ -1,0 +1,43 @@
+/**
+ * What the desktop shell needs from the engine, whichever process the engine runs in: the contract plus
+ * search, body bytes and the stream. `inProcessEngine` adapts a `Recorder` directly; `EngineClient` talks to
+ * one in the engine utility process. Both answer with promises and throw `ApiError`s.
+ */
+import type { RecorderOperations } from '../../src-shared/contract.js';
+import type { StreamMessage } from '../../src-shared/model.js';
+import type { BodyWhich, EntryBodyBytes } from '../../src-shared/desktop-bridge.js';
+import type { Recorder } from '../engine/sessions/recorder.js';
+
+export type StreamBatchListener = (messages: StreamMessage[]) => void;
+
+export interface DesktopEngine extends RecorderOperations {
+  searchEntries(id: string, text: string): Promise<string[]>;
+  readEntryBody(id: string, entryId: string, which: BodyWhich, decoded: boolean): Promise<EntryBodyBytes>;
+  /** Resolves once subscribed (rejects with not_found for an unknown session); the function unsubscribes. */
+  subscribe(sessionId: string, listener: StreamBatchListener): Promise<() => void>;
+}
+
+/** Methods an engine answers with one value: everything but `subscribe`. */
+export type EngineCallName = Exclude<keyof DesktopEngine, 'subscribe'>;
+
+export function inProcessEngine(recorder: Recorder): DesktopEngine {
+  return {
+    startSession: (input) => recorder.startSession(input),
+    listSessions: () => recorder.listSessions(),
+    getSession: (params) => recorder.getSession(params),
+    stopSession: (params) => recorder.stopSession(params),
+    restartSession: (params) => recorder.restartSession(params),
+    deleteSession: (params) => recorder.deleteSession(params),
+    listEntries: (params) => recorder.listEntries(params),
+    getEntry: (params) => recorder.getEntry(params),
+    patchEntry: (params) => recorder.patchEntry(params),
+    ports: () => recorder.ports(),
+    portCheck: (params) => recorder.portCheck(params),
+    searchEntries: async (id, text) => recorder.searchEntries(id, text),
+    readEntryBody: async (id, entryId, which, decoded) => {
+      const { bytes, contentType } = recorder.readEntryBody(id, entryId, which, decoded);
+      return contentType === undefined ? { bytes } : { bytes, contentType };
+    },
+    subscribe: async (sessionId, listener) => recorder.subscribe(sessionId, listener),
+  };
+}
