@@ -60,4 +60,5 @@ export const MACHINE_ROUTES = {
   systemProxyOn: { method: 'POST', path: '/system-proxy/on' },
   systemProxyOff: { method: 'POST', path: '/system-proxy/off' },
   sessionSetup: { method: 'GET', path: '/:id/setup' },
+  openBrowser: { method: 'POST', path: '/:id/open-browser' },
 } as const satisfies Record<string, RouteSpec>;

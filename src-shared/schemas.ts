@@ -143,3 +143,9 @@ export const systemProxyOnSchema = z.strictObject({
 });
 
 export const systemProxyOffSchema = z.strictObject({ dryRun: z.boolean().optional() });
+
+export const openBrowserSchema = z.strictObject({
+  url: httpUrl.optional(),
+  /** Run without a window (automation, CI). */
+  headless: z.boolean().optional(),
+});

@@ -144,6 +144,36 @@ describe.skipIf(!!systemSkip)('real installs (Linux, root)', () => {
   }, 120_000);
 });
 
+const browserSkip = !CHROMIUM ? 'Debian chromium not installed' : null;
+if (browserSkip) console.log(`[skip] open a browser through a session: ${browserSkip}`);
+
+describe.skipIf(!!browserSkip)('open a browser through a session', () => {
+  it('launches Chromium with an isolated profile, the proxy and the SPKI pin: interception works with no trust change', async () => {
+    await server.call('POST', '/ca/generate');
+    const { json } = await server.call('POST', '/start', { mode: 'forward', mitm: { enabled: true }, ignoreUpstreamCertErrors: true });
+    const url = `https://localhost:${upstream.port}/json?from=browser`;
+    const launched = await server.call('POST', `/${json.session.id}/open-browser`, { url, headless: true });
+    expect(launched.status).toBe(200);
+    expect(launched.json.args).toEqual(expect.arrayContaining([`--proxy-server=${json.session.proxyUrl}`, expect.stringMatching(/^--ignore-certificate-errors-spki-list=/)]));
+    // The launched browser's own navigation is recorded, decrypted.
+    const deadline = Date.now() + 30_000;
+    let entries: any[] = [];
+    while (Date.now() < deadline) {
+      entries = (await server.call('GET', `/${json.session.id}/entries?bodies=false`)).json.entries;
+      if (entries.some((e) => e.request.url === url && e.response?.statusCode === 200)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    try {
+      process.kill(launched.json.pid);
+    } catch {
+      /* already gone */
+    }
+    expect(entries.find((e) => e.request.url === url)?.response?.statusCode).toBe(200);
+    const bad = await server.call('POST', `/${json.session.id}/open-browser`, { url: 'javascript:alert(1)' });
+    expect(bad.json.field).toBe('url');
+  }, 60_000);
+});
+
 const DCONF = ['/usr/lib/x86_64-linux-gnu/gio/modules/libdconfsettings.so', '/usr/lib/aarch64-linux-gnu/gio/modules/libdconfsettings.so'];
 const gnomeSkip =
   process.platform !== 'linux' ? `needs Linux (this is ${process.platform})`

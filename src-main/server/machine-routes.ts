@@ -21,4 +21,5 @@ export function registerMachineRoutes(app: FastifyInstance, machine: MachineServ
   app.post(at(MACHINE_ROUTES.systemProxyOn.path), (request) => machine.systemProxyOn(request.body));
   app.post(at(MACHINE_ROUTES.systemProxyOff.path), (request) => machine.systemProxyOff(request.body));
   app.get(at(MACHINE_ROUTES.sessionSetup.path), (request) => machine.sessionSetup(id(request)));
+  app.post(at(MACHINE_ROUTES.openBrowser.path), (request) => machine.openBrowser(id(request), request.body));
 }

@@ -2,14 +2,18 @@
  * The operations that change the machine rather than a session: the install CA, the OS trust store and the
  * system proxy, plus the copyable per-app setup. Shared by the REST adapter (and the desktop shell).
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../src-shared/errors.js';
-import { parseInput, systemProxyOffSchema, systemProxyOnSchema, trustOperationSchema } from '../../src-shared/schemas.js';
+import { openBrowserSchema, parseInput, systemProxyOffSchema, systemProxyOnSchema, trustOperationSchema } from '../../src-shared/schemas.js';
 import { CertificateAuthority, type CaStatus } from '../engine/ca/index.js';
 import type { Recorder } from '../engine/sessions/recorder.js';
 import {
   OsIntegrationError,
   chromiumArgs,
+  chromiumExecutableCandidates,
+  createIsolatedProfileDir,
   createSystemProxy,
   createTrustStore,
   environmentScripts,
@@ -105,6 +109,35 @@ export class MachineServices {
   async recoverSystemProxy(): Promise<boolean> {
     if (!(await readSavedState(stateFilePath(this.dataDir)).catch(() => null))) return false;
     return (await this.proxyControl()).recoverAfterCrash();
+  }
+
+  /**
+   * "Open a browser through this session": Chromium with a throwaway profile, the session as its proxy and our
+   * CA's SPKI pin, so interception works at once with no trust-store change. The profile is removed when it exits.
+   */
+  async openBrowser(id: string, body: unknown) {
+    const input = parseInput(openBrowserSchema, body ?? {}, 'browser options');
+    const { session } = await this.recorder.getSession({ id });
+    if (session.status !== 'running') throw new ApiError('conflict', `session ${id} is not running`);
+    const executable = process.env.TRAFFIC_RECORDER_BROWSER || chromiumExecutableCandidates().find((p) => fs.existsSync(p));
+    if (!executable) {
+      throw new ApiError('not_supported', `no Chromium-family browser found (looked in ${chromiumExecutableCandidates().join(', ')}); set TRAFFIC_RECORDER_BROWSER`);
+    }
+    const ca = await this.certificateAuthority();
+    const userDataDir = await createIsolatedProfileDir();
+    const args = chromiumArgs({
+      proxyUrl: session.proxyUrl,
+      caCertPem: ca.certPem,
+      userDataDir,
+      ...(input.url ? { startUrl: input.url } : {}),
+      extraArgs: input.headless ? ['--headless', '--disable-gpu', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] : [],
+    });
+    const child = spawn(executable, args, { stdio: 'ignore', detached: !input.headless });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.once('error', () => undefined);
+    void exited.then(() => fs.promises.rm(userDataDir, { recursive: true, force: true }));
+    if (!input.headless) child.unref();
+    return { pid: child.pid, executable, args, profileDir: userDataDir };
   }
 
   /** Copyable setup for one session: environment blocks and the Chromium command line. */
