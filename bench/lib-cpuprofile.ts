@@ -92,8 +92,10 @@ function keyOf(frame: CallFrame): string {
   return `${shortUrl(frame.url)}:${frame.lineNumber + 1} ${name}`;
 }
 
-export function summarizeProfile(file: string, window?: SampleWindow): ProfileSummary {
+/** `window` is absolute (CLOCK_MONOTONIC µs) or, with `relative`, µs after the profile's start. */
+export function summarizeProfile(file: string, window?: SampleWindow, relative = false): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  if (window && relative) window = { fromUs: profile.startTime + window.fromUs, toUs: profile.startTime + window.toUs };
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const n of profile.nodes) {
@@ -216,6 +218,16 @@ export function formatSummary(s: ProfileSummary, top = 30): string {
   for (const c of s.callersOf) {
     lines.push(`- ${c.key} (${c.pct.toFixed(2)} %): ${c.callers.map((x) => `${x.key} ${x.pct.toFixed(2)} %`).join('; ')}`);
   }
+  lines.push('');
+  lines.push('mockttp by inclusive time:');
+  lines.push('');
+  lines.push('| function | total % | self % |');
+  lines.push('|---|---:|---:|');
+  s.functions
+    .filter((f) => f.key.startsWith('node_modules/mockttp/'))
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, 12)
+    .forEach((f) => lines.push(`| ${f.key} | ${f.totalPct.toFixed(1)} | ${f.selfPct.toFixed(2)} |`));
   lines.push('');
   lines.push('Our code (dist/src-main) by inclusive time:');
   lines.push('');

@@ -160,3 +160,24 @@ export function which(command: string): string | undefined {
   const line = r.stdout.split('\n').find((l) => l.trim() !== '');
   return line?.trim() || undefined;
 }
+
+const CLK_TCK = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number(r.stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
+})();
+
+/**
+ * CPU time (user + system, ms) a process has used, from /proc/PID/stat. Unlike throughput, CPU time per request
+ * hardly moves when other work shares the cores, so it compares configurations fairly on a busy machine.
+ */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at state (field 3); utime/stime are 14/15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}

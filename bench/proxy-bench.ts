@@ -11,10 +11,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cleanupAll, rssKiB, sleep, stopChild, which } from './lib-procs.js';
+import { cleanupAll, cpuMs, rssKiB, sleep, stopChild, which } from './lib-procs.js';
 import {
   FILES,
   INSTALL_HINT,
@@ -71,6 +71,8 @@ interface Row {
   non2xx: number;
   socketErrors: WrkResult['socketErrors'];
   warmupErrors: number;
+  /** CPU time the proxy process used per request during the measured run (µs); robust to a busy machine. */
+  cpuPerReqUs?: number;
 }
 
 interface Check {
@@ -90,13 +92,16 @@ function toolVersion(cmd: string, args: string[]): string {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown';
 }
 
-async function measure(target: TargetName, baseUrl: string, rows: Row[]): Promise<void> {
+async function measure(target: TargetName, baseUrl: string, rows: Row[], pid?: number): Promise<void> {
   for (const size of SIZES) {
     const url = `${baseUrl}${FILES[size].path}`;
     log(`${target} ${SIZE_LABEL[size]}: warm-up ${warmupS}s`);
     const warm = await runWrk(url, { durationS: warmupS });
     log(`${target} ${SIZE_LABEL[size]}: wrk -t2 -c50 -d${durationS}s --latency`);
+    const cpuBefore = pid === undefined ? undefined : cpuMs(pid);
     const r = await runWrk(url, { durationS });
+    const cpuAfter = pid === undefined ? undefined : cpuMs(pid);
+    const cpuPerReqUs = cpuBefore !== undefined && cpuAfter !== undefined && r.requests > 0 ? ((cpuAfter - cpuBefore) * 1000) / r.requests : undefined;
     rows.push({
       target,
       size,
@@ -110,8 +115,10 @@ async function measure(target: TargetName, baseUrl: string, rows: Row[]): Promis
       non2xx: r.non2xx,
       socketErrors: r.socketErrors,
       warmupErrors: warm.errors,
+      cpuPerReqUs,
     });
-    log(`  ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, errors ${r.errors}`);
+    const cpu = cpuPerReqUs === undefined ? '' : `, CPU ${cpuPerReqUs.toFixed(0)} µs/request`;
+    log(`  ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, errors ${r.errors}${cpu}`);
   }
 }
 
@@ -159,7 +166,7 @@ async function main(): Promise<number> {
 
   // (2) bare Node pipe proxy
   const pipe = await startPipeProxy(upstream.port);
-  await measure('node pipe proxy', pipe.baseUrl, rows);
+  await measure('node pipe proxy', pipe.baseUrl, rows, pipe.child.pid);
   await stopChild(pipe.child);
 
   // (3) ours, throughput
@@ -167,14 +174,14 @@ async function main(): Promise<number> {
   log(`traffic-recorder API on ${ours.apiUrl} (pid ${ours.child.pid}, node flags: ${serverNodeFlags.join(' ') || 'none'})`);
   const wrkSession = await startReverseSession(ours, upstream.port);
   log(`recording session ${wrkSession.id} on ${wrkSession.proxyUrl}`);
-  await measure('traffic-recorder', wrkSession.proxyUrl, rows);
+  await measure('traffic-recorder', wrkSession.proxyUrl, rows, ours.child.pid);
   const wrkEntries = await entryStats(ours, wrkSession.id);
   const rssAfterWrkKiB = rssKiB(ours.child.pid);
   await stopChild(ours.child, 10_000);
 
   // (4) mitmdump
   const mitm = await startMitmdump(upstream.port);
-  await measure('mitmdump', mitm.baseUrl, rows);
+  await measure('mitmdump', mitm.baseUrl, rows, mitm.child.pid);
   await stopChild(mitm.child);
 
   // Memory: a fresh server, one session, exactly memFirst then (memTotal - memFirst) more 1 KB requests.
@@ -250,10 +257,23 @@ async function main(): Promise<number> {
   out.push(`Upstream: ${versions.nginx}; wrk -t2 -c50 -d${durationS}s --latency after a ${warmupS}s warm-up; all on 127.0.0.1.`);
   out.push(`Server child node flags: ${serverNodeFlags.join(' ') || 'none'}`);
   out.push('');
-  out.push('| target | size | req/s | p50 | p99 | errors |');
-  out.push('|---|---|---:|---:|---:|---|');
+  out.push('| target | size | req/s | p50 | p99 | errors | proxy CPU µs/req |');
+  out.push('|---|---|---:|---:|---:|---|---:|');
   for (const r of rows) {
-    out.push(`| ${r.target} | ${SIZE_LABEL[r.size]} | ${r.rps.toFixed(0)} | ${fmtMs(r.p50Ms)} | ${fmtMs(r.p99Ms)} | ${fmtErrors(r)} |`);
+    const cpu = r.cpuPerReqUs === undefined ? '-' : r.cpuPerReqUs.toFixed(0);
+    out.push(`| ${r.target} | ${SIZE_LABEL[r.size]} | ${r.rps.toFixed(0)} | ${fmtMs(r.p50Ms)} | ${fmtMs(r.p99Ms)} | ${fmtErrors(r)} | ${cpu} |`);
+  }
+  out.push('');
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  out.push(`Load average at the end (the machine is shared; ratios in one run count, absolute figures are noisy): ${load}`);
+  for (const size of SIZES) {
+    const ourCpu = row('traffic-recorder', size).cpuPerReqUs;
+    const mitmCpu = row('mitmdump', size).cpuPerReqUs;
+    if (ourCpu && mitmCpu) {
+      out.push(
+        `CPU per request, ${SIZE_LABEL[size]} (informational, insensitive to other load): mitmdump/ours = ${(mitmCpu / ourCpu).toFixed(2)}`,
+      );
+    }
   }
   out.push('');
   out.push(
@@ -274,7 +294,7 @@ async function main(): Promise<number> {
   const failedChecks = checks.filter((c) => !c.pass);
   const result = {
     date: new Date().toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadavgAtEnd: loadavg() },
     versions,
     upstream: upstream.kind,
     wrk: { threads: 2, connections: 50, durationS, warmupS },

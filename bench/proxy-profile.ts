@@ -5,13 +5,13 @@
  *
  *   node --import tsx bench/proxy-profile.ts [--size 1k|100k] [--duration 10] [--server-node-flags "..."]
  *                                           [--prof-dir DIR] [--top 30] [--json FILE]
- *   node --import tsx bench/proxy-profile.ts --summarize FILE.cpuprofile
+ *   node --import tsx bench/proxy-profile.ts --summarize FILE.cpuprofile [--window FROM-TO (s after profile start)]
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatSummary, monotonicUs, summarizeProfile } from './lib-cpuprofile.js';
-import { cleanupAll, makeTempDir, rssKiB, stopChild, which } from './lib-procs.js';
+import { cleanupAll, cpuMs, makeTempDir, rssKiB, stopChild, which } from './lib-procs.js';
 import { FILES, INSTALL_HINT, startNginx, startNodeUpstream, startOurServer, startReverseSession, type SizeKey } from './lib-targets.js';
 import { runWrk } from './lib-wrk.js';
 
@@ -25,6 +25,7 @@ const { values: opts } = parseArgs({
     top: { type: 'string', default: '30' },
     json: { type: 'string' },
     summarize: { type: 'string' },
+    window: { type: 'string' },
     'no-profile': { type: 'boolean', default: false },
   },
 });
@@ -32,7 +33,11 @@ const { values: opts } = parseArgs({
 async function main(): Promise<number> {
   const top = Number(opts.top);
   if (opts.summarize) {
-    process.stdout.write(`${formatSummary(summarizeProfile(opts.summarize), top)}\n`);
+    // --window FROM-TO: seconds after the profile's start (e.g. the wrk run), to leave out start-up and warm-up.
+    const w = opts.window ? /^([\d.]+)-([\d.]+)$/.exec(opts.window) : undefined;
+    if (opts.window && !w) throw new Error('--window must be FROM-TO in seconds, e.g. 4.4-14.5');
+    const window = w ? { fromUs: Number(w[1]) * 1e6, toUs: Number(w[2]) * 1e6 } : undefined;
+    process.stdout.write(`${formatSummary(summarizeProfile(opts.summarize, window, true), top)}\n`);
     return 0;
   }
   if (!which('wrk')) {
@@ -55,18 +60,20 @@ async function main(): Promise<number> {
   process.stderr.write(`server pid ${server.child.pid}, flags: ${flags.join(' ')}\nwarm-up ${opts.warmup}s, then wrk ${opts.duration}s on ${url}\n`);
   const warm = await runWrk(url, { durationS: Number(opts.warmup) });
   const fromUs = monotonicUs();
+  const cpuBefore = cpuMs(server.child.pid) ?? Number.NaN;
   const r = await runWrk(url, { durationS: Number(opts.duration) });
+  const cpuPerReqUs = (((cpuMs(server.child.pid) ?? Number.NaN) - cpuBefore) * 1000) / r.requests;
   const toUs = monotonicUs();
   const rss = rssKiB(server.child.pid);
   const line =
     `flags [${extraFlags.join(' ') || 'none'}] ${size}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, ` +
-    `p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors} (warm-up errors ${warm.errors}), RSS ${((rss ?? 0) / 1024).toFixed(1)} MiB` +
+    `p99 ${r.p99Ms.toFixed(1)} ms, server CPU ${cpuPerReqUs.toFixed(0)} µs/request, errors ${r.errors} (warm-up errors ${warm.errors}), RSS ${((rss ?? 0) / 1024).toFixed(1)} MiB` +
     `${profile ? ' (under --cpu-prof)' : ''}`;
   process.stdout.write(`${line}\n`);
   await stopChild(server.child, 20_000);
   await stopChild(upstream.child);
   if (opts.json) {
-    writeFileSync(opts.json, `${JSON.stringify({ flags: extraFlags, size, profiled: profile, rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, rssKiB: rss }, null, 2)}\n`);
+    writeFileSync(opts.json, `${JSON.stringify({ flags: extraFlags, size, profiled: profile, rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms, cpuPerReqUs, errors: r.errors, rssKiB: rss }, null, 2)}\n`);
   }
   if (!profile) return 0;
   const files = readdirSync(profDir)

@@ -30,7 +30,7 @@ const Row = memo(function Row({ row, index, selected, onClick }: { row: EntryRow
   return (
     <div
       role="row"
-      className={`row ${statusClass(row)}${selected ? ' selected' : ''}${index % 2 ? ' odd' : ''}`}
+      className={`row ${statusClass(row)}${selected ? ' selected' : ''}`}
       style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}
       data-testid="entry-row"
       data-entry-id={row.id}
@@ -86,7 +86,7 @@ export function EntriesTable({ visible }: { visible: string[] }) {
     count: visible.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 15,
+    overscan: 8,
     // Rows are keyed by entry id in React; the virtualizer's own keys stay indexes because a fixed row height
     // needs no per-item measurement, and an id key function would re-measure 100k rows on every batch.
   });
@@ -97,7 +97,9 @@ export function EntriesTable({ visible }: { visible: string[] }) {
     const el = scroller.current;
     if (!el) return;
     if (follow.current) {
-      el.scrollTop = el.scrollHeight;
+      // Computed, not read back from scrollHeight: reading it would force a layout inside this effect.
+      const bottom = Math.max(0, visible.length * ROW_HEIGHT - el.clientHeight);
+      if (el.scrollTop !== bottom) el.scrollTop = bottom;
       return;
     }
     const a = anchor.current;

@@ -46,7 +46,7 @@ export function NewSessionDialog() {
   const [jsonProblems, setJsonProblems] = useState<string[]>([]);
   const [touched, setTouched] = useState(false);
   const [submitting, setSubmitting] = useState(false);
-  const [serverError, setServerError] = useState<{ message: string; field?: string } | null>(null);
+  const [serverError, setServerError] = useState<{ message: string; field?: string; local?: boolean } | null>(null);
   const port = usePortCheck(tab === 'form' ? form.listenPort : '');
 
   const urlError = validateTargetUrl(form.targetUrl, form.mode);
@@ -71,7 +71,7 @@ export function NewSessionDialog() {
     } else {
       const parsed = parseJson();
       if (typeof parsed === 'string') {
-        setServerError({ message: parsed });
+        setServerError({ message: parsed, local: true });
         return;
       }
       setForm(inputToForm(parsed));
@@ -87,7 +87,7 @@ export function NewSessionDialog() {
     if (tab === 'json') {
       const parsed = parseJson();
       if (typeof parsed === 'string') {
-        setServerError({ message: parsed });
+        setServerError({ message: parsed, local: true });
         return;
       }
       input = parsed;
@@ -193,7 +193,8 @@ export function NewSessionDialog() {
         )}
         {serverError && (
           <div className="form-error" role="alert" data-testid="new-session-error">
-            <strong>The server refused this session.</strong> {serverError.message}
+            {!serverError.local && <strong>The server refused this session. </strong>}
+            {serverError.message}
           </div>
         )}
         <div className="modal-actions">
