@@ -10,6 +10,7 @@ import { SqlJsStore } from '../engine/store/sqljs-store.js';
 import { CertificateAuthority } from '../engine/ca/index.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { MachineServices } from './machine-services.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export interface HeadlessOptions {
   host?: string;
@@ -67,7 +68,14 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
   const dataDir = path.resolve(options.dataDir || defaultDataDir());
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const token = resolveToken(dataDir, options.token);
-  const store = await SqlJsStore.open({ dataDir });
+  const unlock = lockDataDir(dataDir);
+  let store: SqlJsStore;
+  try {
+    store = await SqlJsStore.open({ dataDir });
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   let ca: Promise<CertificateAuthority> | undefined;
   const certificateAuthority = () => {
     ca ??= CertificateAuthority.loadOrCreate(dataDir).catch((e: unknown) => {
@@ -97,6 +105,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
   } catch (e) {
     await recorder.close();
     await store.close();
+    unlock();
     throw e;
   }
   let closing: Promise<void> | undefined;
@@ -115,6 +124,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
         await machine.recoverSystemProxy().catch((e: unknown) => console.warn(`could not restore the system proxy: ${(e as Error).message}`));
         await recorder.close();
         await store.close();
+        unlock();
       })()),
   };
 }

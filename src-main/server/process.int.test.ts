@@ -43,6 +43,10 @@ describe('server process', () => {
 
     const second = await spawnServe(['--data-dir', dataDir], { TRAFFIC_RECORDER_TOKEN: '' });
     try {
+      // One process per data directory: a second server on it is refused with the holder's pid.
+      await expect(spawnServe(['--data-dir', dataDir], { TRAFFIC_RECORDER_TOKEN: '' })).rejects.toThrow(
+        new RegExp(`another Traffic Recorder \\(pid ${second.child.pid}\\) is using the data directory`),
+      );
       expect(second.output()).toContain(`API token: ${token}`);
       const again = await call(second.url, 'GET', `/${session.id}`);
       expect(again.session).toMatchObject({ name: 'survivor', status: 'stopped', entryCount: 5 });
