@@ -1,0 +1,142 @@
+/** Tray, application menu and graceful shutdown, against small fakes. */
+import { EventEmitter } from 'node:events';
+import { describe, expect, it, vi } from 'vitest';
+import type { Session } from '../../src-shared/model.js';
+import type { DesktopEngine } from './engine-api.js';
+import { appMenuTemplate } from './menu.js';
+import { installGracefulShutdown } from './shutdown.js';
+import { TrayController, trayMenuTemplate, trayStateFrom } from './tray.js';
+
+const session = (id: string, status: Session['status'], createdAt: string): Session =>
+  ({ id, name: `s-${id}`, status, createdAt }) as Session;
+
+describe('tray', () => {
+  const actions = { stopSession: vi.fn(), restartSession: vi.fn(), show: vi.fn(), quit: vi.fn() };
+
+  it('offers to stop the most recent session while it runs, to start it again once stopped, plus Show and Quit', () => {
+    const running = trayStateFrom([session('a', 'stopped', '2026-01-01T00:00:00Z'), session('b', 'running', '2026-01-02T00:00:00Z')]);
+    expect(running).toEqual({ running: 1, last: { id: 'b', name: 's-b', status: 'running' } });
+    const menu = trayMenuTemplate(running, actions);
+    expect(menu[0]).toMatchObject({ label: 'recording (1 session)', enabled: false });
+    const stop = menu.find((i) => i.id === 'stop-last')!;
+    expect(stop.label).toBe('Stop "s-b"');
+    (stop.click as () => void)();
+    expect(actions.stopSession).toHaveBeenCalledWith('b');
+    expect(menu.map((i) => i.id).filter(Boolean)).toEqual(['stop-last', 'show', 'quit']);
+
+    const stopped = trayMenuTemplate(trayStateFrom([session('b', 'stopped', '2026-01-02T00:00:00Z')]), actions);
+    expect(stopped[0]).toMatchObject({ label: 'not recording' });
+    (stopped.find((i) => i.id === 'start-last')!.click as () => void)();
+    expect(actions.restartSession).toHaveBeenCalledWith('b');
+    (stopped.find((i) => i.id === 'quit')!.click as () => void)();
+    expect(actions.quit).toHaveBeenCalled();
+
+    expect(trayMenuTemplate(trayStateFrom([]), actions).map((i) => i.label)).toContain('No sessions yet');
+  });
+
+  it('switches the image with the recording state and acts through the engine', async () => {
+    const images = { idle: { name: 'idle' }, recording: { name: 'recording' } };
+    let sessions = [session('a', 'running', '2026-01-01T00:00:00Z')];
+    const engine = {
+      listSessions: async () => ({ sessions, total: sessions.length }),
+      stopSession: vi.fn(async ({ id }: { id: string }) => {
+        sessions = sessions.map((s) => (s.id === id ? { ...s, status: 'stopped' as const } : s));
+        return { session: sessions[0]! };
+      }),
+    } as unknown as DesktopEngine;
+    const tray = { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() };
+    let lastMenu: any[] = [];
+    const controller = new TrayController({
+      tray: tray as never,
+      images: images as never,
+      buildMenu: (template) => ((lastMenu = template), template) as never,
+      engine: () => engine,
+      show: vi.fn(),
+      quit: vi.fn(),
+      pollMs: 0,
+    });
+    await controller.refresh();
+    expect(tray.setImage).toHaveBeenLastCalledWith(images.recording);
+    expect(tray.setToolTip).toHaveBeenLastCalledWith('Traffic Recorder: recording (1 session)');
+    lastMenu.find((i) => i.id === 'stop-last').click();
+    await expect.poll(() => tray.setImage.mock.calls.at(-1)?.[0]).toBe(images.idle);
+    expect(engine.stopSession).toHaveBeenCalledWith({ id: 'a' });
+    controller.dispose();
+    expect(tray.destroy).toHaveBeenCalled();
+  });
+
+  it('shows an engine failure instead of a stale state', async () => {
+    const tray = { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() };
+    const controller = new TrayController({
+      tray: tray as never,
+      images: { idle: 'idle', recording: 'rec' } as never,
+      buildMenu: (t) => t as never,
+      engine: () => {
+        throw new Error('the engine is not running');
+      },
+      show: vi.fn(),
+      quit: vi.fn(),
+      pollMs: 0,
+    });
+    await controller.refresh();
+    expect(tray.setToolTip).toHaveBeenLastCalledWith('Traffic Recorder: the engine is not running');
+    expect(tray.setImage).toHaveBeenLastCalledWith('idle');
+  });
+});
+
+describe('application menu', () => {
+  it('has the usual roles, with the app menu on macOS only', () => {
+    const roles = (platform: NodeJS.Platform) => appMenuTemplate(platform, { showDataFolder: vi.fn() }).map((i) => i.role);
+    expect(roles('linux')).toEqual(['fileMenu', 'editMenu', 'viewMenu', 'windowMenu', 'help']);
+    expect(roles('darwin')).toEqual(['appMenu', 'fileMenu', 'editMenu', 'viewMenu', 'windowMenu', 'help']);
+    const showDataFolder = vi.fn();
+    const help = appMenuTemplate('win32', { showDataFolder }).at(-1)!;
+    const item = (help.submenu as any[]).find((i) => i.id === 'data-folder');
+    item.click();
+    expect(showDataFolder).toHaveBeenCalled();
+  });
+});
+
+describe('graceful shutdown', () => {
+  class FakeApp extends EventEmitter {
+    quits = 0;
+    quitted = false;
+    quit() {
+      this.quits++;
+      const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+      this.emit('before-quit', event);
+      if (!event.defaultPrevented) this.quitted = true;
+    }
+  }
+
+  it('holds the first quit until the engine has stopped every session and flushed, once', async () => {
+    const app = new FakeApp();
+    const proc = new EventEmitter();
+    let finish!: () => void;
+    const stop = vi.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+    installGracefulShutdown({ app: app as never, stop, proc: proc as never });
+    app.quit();
+    app.quit();
+    expect(app.quitted).toBe(false);
+    expect(stop).toHaveBeenCalledTimes(1);
+    finish();
+    await expect.poll(() => app.quitted).toBe(true);
+    expect(stop).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes SIGTERM and SIGINT down the same road, and still quits when the engine fails to close', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT']) {
+      const app = new FakeApp();
+      const proc = new EventEmitter();
+      const stop = vi.fn(async () => {
+        throw new Error('flush failed');
+      });
+      const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      installGracefulShutdown({ app: app as never, stop, proc: proc as never });
+      proc.emit(signal);
+      await expect.poll(() => app.quitted).toBe(true);
+      expect(stop).toHaveBeenCalledTimes(1);
+      error.mockRestore();
+    }
+  });
+});
