@@ -96,7 +96,8 @@ export function EntriesTable({ visible }: { visible: string[] }) {
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    if (follow.current) {
+    // Following the tail only makes sense in arrival order, where the newest rows are at the bottom.
+    if (follow.current && !sort) {
       // Computed, not read back from scrollHeight: reading it would force a layout inside this effect.
       const bottom = Math.max(0, visible.length * ROW_HEIGHT - el.clientHeight);
       if (el.scrollTop !== bottom) el.scrollTop = bottom;
@@ -108,7 +109,7 @@ export function EntriesTable({ visible }: { visible: string[] }) {
     if (index === -1) return;
     const wanted = index * ROW_HEIGHT + a.offset;
     if (Math.abs(el.scrollTop - wanted) >= 1) el.scrollTop = wanted;
-  }, [visible]);
+  }, [visible, sort]);
 
   const onScroll = useCallback(() => {
     const el = scroller.current;
