@@ -3,11 +3,9 @@
  * graceful shutdown (stop every session, flush the store) whether the main process asks or a signal arrives.
  * Plain Node: the utility-process entry (`engine-process.ts`) only adapts `process.parentPort` to a PortLike.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { Recorder } from '../engine/sessions/recorder.js';
+import type { Recorder } from '../engine/sessions/recorder.js';
 import type { RecorderLimits } from '../engine/sessions/limits.js';
-import { SqlJsStore } from '../engine/store/sqljs-store.js';
+import { openEngine, type Engine } from '../engine/engine-boot.js';
 import { inProcessEngine } from './engine-api.js';
 import type { FromEngine, PortLike } from './engine-protocol.js';
 import { serveEngine } from './engine-service.js';
@@ -27,14 +25,10 @@ export interface EngineRuntime {
 }
 
 export async function runEngine(port: PortLike, options: EngineRuntimeOptions): Promise<EngineRuntime> {
-  let store: SqlJsStore;
-  let recorder: Recorder;
+  let engine: Engine;
   try {
-    const dataDir = path.resolve(options.dataDir);
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    store = await SqlJsStore.open({ dataDir });
-    recorder = new Recorder({
-      store,
+    engine = await openEngine({
+      dataDir: options.dataDir,
       limits: options.limits,
       sweepIntervalMs: options.sweepIntervalMs,
       streamIntervalMs: options.streamIntervalMs,
@@ -47,12 +41,9 @@ export async function runEngine(port: PortLike, options: EngineRuntimeOptions): 
   const close = () =>
     (closing ??= (async () => {
       service.detach();
-      try {
-        await recorder.close();
-      } finally {
-        await store.close();
-      }
+      await engine.close();
     })());
+  const recorder = engine.recorder;
   const service = serveEngine(port, inProcessEngine(recorder), close);
   port.postMessage({ kind: 'ready' } satisfies FromEngine);
   return { recorder, close };

@@ -5,8 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { ForkOptions } from 'electron';
-import { Recorder } from '../engine/sessions/recorder.js';
-import { SqlJsStore } from '../engine/store/sqljs-store.js';
+import { openEngine } from '../engine/engine-boot.js';
 import { inProcessEngine } from './engine-api.js';
 import { DATA_DIR_FLAG } from './engine-protocol.js';
 import { UtilityEngineHost, inMainProcessHost, type ChildLike, type EngineHostLike } from './engine-host.js';
@@ -28,18 +27,8 @@ export interface EngineSetupOptions {
 export function createEngineHost(options: EngineSetupOptions): EngineHostLike {
   if (options.mode === 'main') {
     return inMainProcessHost(async () => {
-      const store = await SqlJsStore.open({ dataDir: options.dataDir });
-      const recorder = new Recorder({ store });
-      return {
-        engine: inProcessEngine(recorder),
-        close: async () => {
-          try {
-            await recorder.close();
-          } finally {
-            await store.close();
-          }
-        },
-      };
+      const engine = await openEngine({ dataDir: options.dataDir });
+      return { engine: inProcessEngine(engine.recorder), close: () => engine.close() };
     });
   }
   const entry = fileURLToPath(new URL('./engine-process.js', import.meta.url));

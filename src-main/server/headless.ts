@@ -4,13 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import envPaths from 'env-paths';
-import { Recorder } from '../engine/sessions/recorder.js';
+import type { Recorder } from '../engine/sessions/recorder.js';
 import type { RecorderLimits } from '../engine/sessions/limits.js';
-import { SqlJsStore } from '../engine/store/sqljs-store.js';
-import { CertificateAuthority } from '../engine/ca/index.js';
+import type { CertificateAuthority } from '../engine/ca/index.js';
+import { openEngine } from '../engine/engine-boot.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { MachineServices } from './machine-services.js';
-import { lockDataDir } from './data-dir-lock.js';
 
 export interface HeadlessOptions {
   host?: string;
@@ -68,23 +67,8 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
   const dataDir = path.resolve(options.dataDir || defaultDataDir());
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const token = resolveToken(dataDir, options.token);
-  const unlock = lockDataDir(dataDir);
-  let store: SqlJsStore;
-  try {
-    store = await SqlJsStore.open({ dataDir });
-  } catch (e) {
-    unlock();
-    throw e;
-  }
-  let ca: Promise<CertificateAuthority> | undefined;
-  const certificateAuthority = () => {
-    ca ??= CertificateAuthority.loadOrCreate(dataDir).catch((e: unknown) => {
-      ca = undefined;
-      throw e;
-    });
-    return ca;
-  };
-  const recorder = new Recorder({ store, limits: options.limits, certificateAuthority });
+  const engine = await openEngine({ dataDir, limits: options.limits });
+  const { recorder, certificateAuthority } = engine;
   const machine = new MachineServices(dataDir, recorder, certificateAuthority);
   // A system proxy we set and never restored (crash, kill -9) is put back before anything else.
   await machine.recoverSystemProxy().then(
@@ -103,9 +87,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
       uiDir: path.join(packageRoot(), 'dist', 'renderer'),
     });
   } catch (e) {
-    await recorder.close();
-    await store.close();
-    unlock();
+    await engine.close();
     throw e;
   }
   let closing: Promise<void> | undefined;
@@ -122,9 +104,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
         await server.close();
         // Quitting restores the system proxy we pointed at a session: its proxy is about to stop.
         await machine.recoverSystemProxy().catch((e: unknown) => console.warn(`could not restore the system proxy: ${(e as Error).message}`));
-        await recorder.close();
-        await store.close();
-        unlock();
+        await engine.close();
       })()),
   };
 }

@@ -1,0 +1,71 @@
+/**
+ * Opening the engine on a data directory, shared by the headless server and the desktop engine process:
+ * the directory lock (one process per data dir), the store, the install CA (created on first use) and the
+ * recorder. `close()` stops every session, saves, and releases the lock.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CertificateAuthority } from './ca/index.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { Recorder } from './sessions/recorder.js';
+import type { RecorderLimits } from './sessions/limits.js';
+import { SqlJsStore } from './store/sqljs-store.js';
+
+export interface EngineBootOptions {
+  dataDir: string;
+  limits?: Partial<RecorderLimits>;
+  sweepIntervalMs?: number;
+  streamIntervalMs?: number;
+}
+
+export interface Engine {
+  dataDir: string;
+  recorder: Recorder;
+  store: SqlJsStore;
+  certificateAuthority: () => Promise<CertificateAuthority>;
+  close(): Promise<void>;
+}
+
+export async function openEngine(options: EngineBootOptions): Promise<Engine> {
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const unlock = lockDataDir(dataDir);
+  let store: SqlJsStore;
+  try {
+    store = await SqlJsStore.open({ dataDir });
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+  let ca: Promise<CertificateAuthority> | undefined;
+  const certificateAuthority = () => {
+    ca ??= CertificateAuthority.loadOrCreate(dataDir).catch((e: unknown) => {
+      ca = undefined;
+      throw e;
+    });
+    return ca;
+  };
+  const recorder = new Recorder({
+    store,
+    limits: options.limits,
+    certificateAuthority,
+    ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+    ...(options.streamIntervalMs !== undefined ? { streamIntervalMs: options.streamIntervalMs } : {}),
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    dataDir,
+    recorder,
+    store,
+    certificateAuthority,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await recorder.close();
+        } finally {
+          await store.close();
+          unlock();
+        }
+      })()),
+  };
+}
