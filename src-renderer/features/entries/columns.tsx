@@ -24,7 +24,8 @@ export function statusClass(row: EntryRow): string {
 }
 
 function statusText(row: EntryRow): string {
-  if (row.error) return 'ERR';
+  // A failed exchange may still carry the proxy's own answer (502): show it, in the error colour.
+  if (row.error) return row.status ? String(row.status) : 'ERR';
   if (row.status === 0) return row.entryType === 'tunnel' ? 'tunnel' : '…';
   return String(row.status);
 }

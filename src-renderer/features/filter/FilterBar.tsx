@@ -87,7 +87,7 @@ export function FilterBar({ shown, total }: { shown: number; total: number }) {
       <FieldSelect field="type" label="Type" options={TYPES} />
       <FieldSelect field="tag" label="Tag" options={tags} />
       <span className="filter-count" data-testid="filter-count">
-        {shown === total ? `${total.toLocaleString()} entries` : `${shown.toLocaleString()} of ${total.toLocaleString()}`}
+        {shown === total ? `${total.toLocaleString()} ${total === 1 ? 'entry' : 'entries'}` : `${shown.toLocaleString()} of ${total.toLocaleString()}`}
         {bodyMatches && bodyMatches.size > 0 ? ` · ${bodyMatches.size} by body` : ''}
       </span>
       {errors.length > 0 && <div className="filter-errors" data-testid="filter-errors">{errors.join('; ')}</div>}
