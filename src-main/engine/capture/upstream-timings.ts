@@ -22,6 +22,8 @@ export interface UpstreamLeg {
   lookupEnd?: number;
   connectEnd?: number;
   secureEnd?: number;
+  /** The new socket failed before it connected (refused, unreachable, TLS): closes the phase that was running. */
+  socketFailed?: number;
   requestSent?: number;
   responseHeaders?: number;
   responseEnd?: number;
@@ -108,6 +110,9 @@ function observeNewSocket(socket: Socket, leg: UpstreamLeg): void {
   socket.once('secureConnect', () => {
     leg.secureEnd = performance.now();
   });
+  socket.once('error', () => {
+    leg.socketFailed ??= performance.now();
+  });
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
@@ -125,8 +130,9 @@ export function buildTimings(leg: UpstreamLeg | undefined, exchangeStart: number
   const tcpStart = leg.lookupEnd ?? leg.lookupStart;
   const fresh = leg.newSocket === true;
   const dnsMs = fresh && leg.lookupEnd !== undefined ? span(leg.lookupStart, leg.lookupEnd) : -1;
-  const connectMs = fresh ? span(tcpStart, leg.connectEnd) : -1;
-  const tlsMs = fresh ? span(leg.connectEnd, leg.secureEnd) : -1;
+  // A failed attempt still took time: the phase it failed in ends at the failure.
+  const connectMs = fresh ? span(tcpStart, leg.connectEnd ?? leg.socketFailed) : -1;
+  const tlsMs = fresh && leg.connectEnd !== undefined ? span(leg.connectEnd, leg.secureEnd ?? leg.socketFailed) : -1;
   const socketReady = fresh ? (leg.secureEnd ?? leg.connectEnd) : leg.requestStart;
   const sendMs = span(socketReady, leg.requestSent);
   const waitMs = span(leg.requestSent, leg.responseHeaders);

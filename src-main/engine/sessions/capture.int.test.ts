@@ -87,6 +87,8 @@ describe('reverse mode', () => {
     expect(refused.body.toString()).toMatch(/TLS handshake with the upstream failed/);
     const [failed] = await waitForEntries(engine.recorder, session.id, 1);
     expect(failed!.error?.message).toMatch(/TLS/);
+    expect(failed!.timings.connectMs).toBeGreaterThanOrEqual(0);
+    expect(failed!.timings.tlsMs).toBeGreaterThanOrEqual(0);
 
     const { session: plain } = await engine.recorder.startSession({ targetUrl: upstream.url.replace('127.0.0.1', 'localhost') });
     // One curl process, two requests on one downstream connection: the second reuses the upstream socket.
@@ -128,6 +130,10 @@ describe('reverse mode', () => {
     const [entry] = await waitForEntries(engine.recorder, session.id, 1);
     expect(entry!.error).toMatchObject({ code: 'ECONNREFUSED' });
     expect(entry!.response!.statusCode).toBe(502);
+    // The refused connect attempt is timed up to the refusal; nothing after it happened.
+    expect(entry!.timings.connectMs).toBeGreaterThanOrEqual(0);
+    expect(entry!.timings.tlsMs).toBe(-1);
+    expect(entry!.timings.waitMs).toBe(-1);
 
     const slowEngine = await startEngine({ limits: { upstreamTimeoutMs: 300 } });
     try {
