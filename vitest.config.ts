@@ -1,13 +1,41 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests that change this machine (the OS trust store, system-proxy settings) share global state: they run in
+ * a second group, one file at a time, after everything else.
+ */
+const MACHINE_TESTS = ['src-main/os/**/*.int.test.ts', 'src-main/server/machine-routes.int.test.ts'];
+
+const shared = {
+  environment: 'node' as const,
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  // Integration tests open real ports and child processes; two cores.
+  pool: 'forks' as const,
+  maxWorkers: 2,
+};
+
 export default defineConfig({
   test: {
-    include: ['src-*/**/*.test.ts', 'src-*/**/*.test.tsx'],
-    environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    // Integration tests open real ports and child processes; two cores.
-    pool: 'forks',
-    maxWorkers: 2,
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'main',
+          include: ['src-*/**/*.test.ts', 'src-*/**/*.test.tsx'],
+          exclude: ['**/node_modules/**', ...MACHINE_TESTS],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'machine',
+          include: MACHINE_TESTS,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
