@@ -92,8 +92,8 @@ function toolVersion(cmd: string, args: string[]): string {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown';
 }
 
-async function measure(target: TargetName, baseUrl: string, rows: Row[], pid?: number): Promise<void> {
-  for (const size of SIZES) {
+async function measure(target: TargetName, baseUrl: string, rows: Row[], pid?: number, sizes: SizeKey[] = SIZES): Promise<void> {
+  for (const size of sizes) {
     const url = `${baseUrl}${FILES[size].path}`;
     log(`${target} ${SIZE_LABEL[size]}: warm-up ${warmupS}s`);
     const warm = await runWrk(url, { durationS: warmupS });
@@ -169,20 +169,22 @@ async function main(): Promise<number> {
   await measure('node pipe proxy', pipe.baseUrl, rows, pipe.child.pid);
   await stopChild(pipe.child);
 
-  // (3) ours, throughput
+  // (3) ours and (4) mitmdump, both up, measured alternately per size: the two figures whose ratio is a target are
+  // taken seconds apart, so load from other work on this shared machine skews them less.
   const ours = await startOurServer(serverNodeFlags);
   log(`traffic-recorder API on ${ours.apiUrl} (pid ${ours.child.pid}, node flags: ${serverNodeFlags.join(' ') || 'none'})`);
   const wrkSession = await startReverseSession(ours, upstream.port);
   log(`recording session ${wrkSession.id} on ${wrkSession.proxyUrl}`);
-  await measure('traffic-recorder', wrkSession.proxyUrl, rows, ours.child.pid);
+  const mitm = await startMitmdump(upstream.port);
+  log(`mitmdump on ${mitm.baseUrl} (pid ${mitm.child.pid})`);
+  for (const size of SIZES) {
+    await measure('traffic-recorder', wrkSession.proxyUrl, rows, ours.child.pid, [size]);
+    await measure('mitmdump', mitm.baseUrl, rows, mitm.child.pid, [size]);
+  }
   const wrkEntries = await entryStats(ours, wrkSession.id);
   const rssAfterWrkKiB = rssKiB(ours.child.pid);
-  await stopChild(ours.child, 10_000);
-
-  // (4) mitmdump
-  const mitm = await startMitmdump(upstream.port);
-  await measure('mitmdump', mitm.baseUrl, rows, mitm.child.pid);
   await stopChild(mitm.child);
+  await stopChild(ours.child, 10_000);
 
   // Memory: a fresh server, one session, exactly memFirst then (memTotal - memFirst) more 1 KB requests.
   const memServer = await startOurServer(serverNodeFlags);
@@ -204,6 +206,9 @@ async function main(): Promise<number> {
   const memEntries: EntryStats = await entryStats(memServer, memSession.id);
   await stopChild(memServer.child, 10_000);
   await stopChild(upstream.child);
+
+  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', 'mitmdump'];
+  rows.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target) || SIZES.indexOf(a.size) - SIZES.indexOf(b.size));
 
   // Checks.
   const row = (t: TargetName, s: SizeKey): Row => {
@@ -254,7 +259,7 @@ async function main(): Promise<number> {
   const out: string[] = [];
   out.push(`## Proxy benchmark (${new Date().toISOString()}, ${cpus().length} cores, Node ${process.version})`);
   out.push('');
-  out.push(`Upstream: ${versions.nginx}; wrk -t2 -c50 -d${durationS}s --latency after a ${warmupS}s warm-up; all on 127.0.0.1.`);
+  out.push(`Upstream: ${versions.nginx}; wrk -t2 -c50 -d${durationS}s --latency after a ${warmupS}s warm-up per target and size; ours and mitmdump alternate per size; all on 127.0.0.1.`);
   out.push(`Server child node flags: ${serverNodeFlags.join(' ') || 'none'}`);
   out.push('');
   out.push('| target | size | req/s | p50 | p99 | errors | proxy CPU µs/req |');
