@@ -8,6 +8,7 @@ import type { StreamMessage } from '../src-shared/model.js';
 import {
   CONTRACT_OPERATIONS,
   IPC_CHANNELS,
+  MACHINE_OPERATIONS,
   STREAM_CHANNEL,
   toBridgeError,
   type BridgeCallName,
@@ -96,7 +97,7 @@ export function buildBridge(ipc: IpcRendererLike): DesktopBridge {
   }
 
   const bridge: Record<string, unknown> = {};
-  for (const name of CONTRACT_OPERATIONS) bridge[name] = (params?: unknown) => call(name, params);
+  for (const name of [...CONTRACT_OPERATIONS, ...MACHINE_OPERATIONS]) bridge[name] = (params?: unknown) => call(name, params);
   bridge.searchEntries = (params: unknown) => call('searchEntries', params);
   bridge.readEntryBody = (params: unknown) => call('readEntryBody', params);
   bridge.subscribe = subscribe;

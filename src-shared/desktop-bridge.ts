@@ -2,12 +2,14 @@
  * The Electron transport of the contract: the shape of `window.trafficRecorder` (exposed by the preload),
  * the IPC channel of every call, and the value envelope that carries results and errors across IPC.
  *
- * Each operation of `RecorderOperations` has its own channel; there is no generic `invoke(channel)`.
+ * Each operation of `RecorderOperations` and of `MachineOperations` (CA, trust store, system proxy, setup,
+ * open browser) has its own channel; there is no generic `invoke(channel)`.
  * The channel table is a `Record` over the operation names, so adding an operation to the contract
  * without a channel here is a compile error (and the handler/bridge tests fail).
  */
 import { ROUTES, type OperationName, type RecorderOperations } from './contract.js';
 import type { ApiErrorBody, ApiErrorCode } from './errors.js';
+import { MACHINE_OPERATIONS, type MachineOperationName, type MachineOperations } from './machine.js';
 import type { StreamMessage } from './model.js';
 
 /** `window[BRIDGE_KEY]` in the renderer. */
@@ -26,8 +28,8 @@ export interface EntryBodyBytes {
   contentType?: string;
 }
 
-/** What the preload exposes: the contract, plus the three things a UI needs on top of it. */
-export interface DesktopBridge extends RecorderOperations {
+/** What the preload exposes: the contract and the machine operations, plus the three things a UI needs on top. */
+export interface DesktopBridge extends RecorderOperations, MachineOperations {
   /** Ids of the session's entries whose URL, headers or decoded bodies contain `q` (case-insensitive). */
   searchEntries(params: { id: string; q: string }): Promise<{ ids: string[] }>;
   /** Captured body bytes (raw as on the wire, or content-decoded with `decoded: true`). */
@@ -37,7 +39,7 @@ export interface DesktopBridge extends RecorderOperations {
 }
 
 /** Every `ipcRenderer.invoke` name: the contract's operations, the UI extras, and stream (un)subscription. */
-export type BridgeCallName = OperationName | 'searchEntries' | 'readEntryBody' | 'subscribe' | 'unsubscribe';
+export type BridgeCallName = OperationName | MachineOperationName | 'searchEntries' | 'readEntryBody' | 'subscribe' | 'unsubscribe';
 
 export const IPC_CHANNELS: Readonly<Record<BridgeCallName, `recorder:${string}`>> = Object.freeze({
   startSession: 'recorder:startSession',
@@ -51,6 +53,17 @@ export const IPC_CHANNELS: Readonly<Record<BridgeCallName, `recorder:${string}`>
   patchEntry: 'recorder:patchEntry',
   ports: 'recorder:ports',
   portCheck: 'recorder:portCheck',
+  caStatus: 'recorder:caStatus',
+  caGenerate: 'recorder:caGenerate',
+  caDownload: 'recorder:caDownload',
+  trustStatus: 'recorder:trustStatus',
+  trustInstall: 'recorder:trustInstall',
+  trustUninstall: 'recorder:trustUninstall',
+  systemProxyStatus: 'recorder:systemProxyStatus',
+  systemProxyOn: 'recorder:systemProxyOn',
+  systemProxyOff: 'recorder:systemProxyOff',
+  sessionSetup: 'recorder:sessionSetup',
+  openBrowser: 'recorder:openBrowser',
   searchEntries: 'recorder:searchEntries',
   readEntryBody: 'recorder:readEntryBody',
   subscribe: 'recorder:subscribe',
@@ -68,8 +81,11 @@ export type StreamPush =
 /** The contract's operations, from the route table (the one list every transport derives from). */
 export const CONTRACT_OPERATIONS = Object.keys(ROUTES) as OperationName[];
 
+/** The machine operations, from MACHINE_ROUTES. */
+export { MACHINE_OPERATIONS };
+
 /** The methods `window.trafficRecorder` has, and nothing else. */
-export const BRIDGE_METHODS: readonly (keyof DesktopBridge)[] = [...CONTRACT_OPERATIONS, 'searchEntries', 'readEntryBody', 'subscribe'];
+export const BRIDGE_METHODS: readonly (keyof DesktopBridge)[] = [...CONTRACT_OPERATIONS, ...MACHINE_OPERATIONS, 'searchEntries', 'readEntryBody', 'subscribe'];
 
 /**
  * Every IPC call answers with a value, never a throw: Electron keeps only `message` of a thrown error.

@@ -62,6 +62,17 @@ export class EngineClient implements DesktopEngine {
   searchEntries: DesktopEngine['searchEntries'] = (id, text) => this.call('searchEntries', [id, text]) as never;
   readEntryBody: DesktopEngine['readEntryBody'] = (id, entryId, which, decoded) =>
     this.call('readEntryBody', [id, entryId, which, decoded]) as never;
+  caStatus: DesktopEngine['caStatus'] = () => this.call('caStatus', []) as never;
+  caGenerate: DesktopEngine['caGenerate'] = () => this.call('caGenerate', []) as never;
+  caDownload: DesktopEngine['caDownload'] = () => this.call('caDownload', []) as never;
+  trustStatus: DesktopEngine['trustStatus'] = () => this.call('trustStatus', []) as never;
+  trustInstall: DesktopEngine['trustInstall'] = (params) => this.call('trustInstall', [params]) as never;
+  trustUninstall: DesktopEngine['trustUninstall'] = (params) => this.call('trustUninstall', [params]) as never;
+  systemProxyStatus: DesktopEngine['systemProxyStatus'] = () => this.call('systemProxyStatus', []) as never;
+  systemProxyOn: DesktopEngine['systemProxyOn'] = (params) => this.call('systemProxyOn', [params]) as never;
+  systemProxyOff: DesktopEngine['systemProxyOff'] = (params) => this.call('systemProxyOff', [params]) as never;
+  sessionSetup: DesktopEngine['sessionSetup'] = (params) => this.call('sessionSetup', [params]) as never;
+  openBrowser: DesktopEngine['openBrowser'] = (params) => this.call('openBrowser', [params]) as never;
 
   async subscribe(sessionId: string, listener: StreamBatchListener): Promise<() => void> {
     const sub = this.nextId++;

@@ -2,7 +2,8 @@
 import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MachineServices } from '../server/machine-services.js';
 import { ApiError } from '../../src-shared/errors.js';
 import type { StreamMessage } from '../../src-shared/model.js';
 import { tempDir } from '../test-support/engine.js';
@@ -89,6 +90,25 @@ describe('EngineClient ↔ engine runtime', () => {
     client.fail(new ApiError('internal', 'the engine process exited (code 9)'));
     await expect(pending).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('code 9') });
     await expect(client.ports()).rejects.toMatchObject({ code: 'internal' });
+  });
+
+  it('runs the machine operations in the engine process, with the CA the recorder uses, and restores the system proxy at start and at shutdown', async () => {
+    const recover = vi.spyOn(MachineServices.prototype, 'recoverSystemProxy');
+    cleanups.push(() => recover.mockRestore());
+    const { client } = await link();
+    await client.ready;
+    expect(recover).toHaveBeenCalledTimes(1);
+    expect(await client.caStatus()).toEqual({ exists: false });
+    const { ca } = await client.caGenerate();
+    expect(await client.caDownload()).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const { session } = await client.startSession({ mode: 'forward', mitm: { enabled: true } });
+    const setup = await client.sessionSetup({ id: session.id });
+    expect(setup.environment.NODE_EXTRA_CA_CERTS).toBe(ca.certPath);
+    const plan = await client.trustInstall({ dryRun: true, scope: 'user', nssDbs: ['/nonexistent/nssdb'] });
+    expect(plan).toMatchObject({ op: 'install', dryRun: true });
+    await expect(client.systemProxyOn({ sessionId: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+    await client.shutdown();
+    expect(recover).toHaveBeenCalledTimes(2);
   });
 
   it('refuses calls outside the allow-list', async () => {

@@ -31,4 +31,7 @@ export interface PortLike {
 export const ENGINE_CALLS: ReadonlySet<EngineCallName> = new Set<EngineCallName>([
   'startSession', 'listSessions', 'getSession', 'stopSession', 'restartSession', 'deleteSession',
   'listEntries', 'getEntry', 'patchEntry', 'ports', 'portCheck', 'searchEntries', 'readEntryBody',
+  // The machine operations run in the engine process too (docs/desktop.md says why).
+  'caStatus', 'caGenerate', 'caDownload', 'trustStatus', 'trustInstall', 'trustUninstall',
+  'systemProxyStatus', 'systemProxyOn', 'systemProxyOff', 'sessionSetup', 'openBrowser',
 ]);

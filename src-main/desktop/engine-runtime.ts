@@ -1,12 +1,14 @@
 /**
- * Boots the engine behind a port: the store in the data dir, a Recorder over it, `serveEngine`, and one
- * graceful shutdown (stop every session, flush the store) whether the main process asks or a signal arrives.
+ * Boots the engine behind a port: the store in the data dir, a Recorder over it, the machine services beside it,
+ * `serveEngine`, and one graceful shutdown (restore the system proxy, stop every session, flush the store)
+ * whether the main process asks or a signal arrives.
  * Plain Node: the utility-process entry (`engine-process.ts`) only adapts `process.parentPort` to a PortLike.
  */
 import type { Recorder } from '../engine/sessions/recorder.js';
 import type { RecorderLimits } from '../engine/sessions/limits.js';
-import { openEngine, type Engine } from '../engine/engine-boot.js';
-import { inProcessEngine } from './engine-api.js';
+import { openEngine } from '../engine/engine-boot.js';
+import { MachineServices } from '../server/machine-services.js';
+import { inProcessEngine, type DesktopEngine } from './engine-api.js';
 import type { FromEngine, PortLike } from './engine-protocol.js';
 import { serveEngine } from './engine-service.js';
 
@@ -20,19 +22,49 @@ export interface EngineRuntimeOptions {
 
 export interface EngineRuntime {
   recorder: Recorder;
-  /** Idempotent: stops sessions, flushes and closes the store. */
+  machine: MachineServices;
+  /** Idempotent: restores the system proxy, stops sessions, flushes and closes the store. */
   close(): Promise<void>;
 }
 
+export interface OpenedDesktopEngine extends EngineRuntime {
+  engine: DesktopEngine;
+}
+
+/**
+ * The engine plus the machine services, as the headless server opens them: a system proxy left pointing at
+ * us by a crashed run is put back before anything else, and closing puts back the one this run set (its
+ * session proxy is about to stop). Used by the utility process and by the in-main-process fallback.
+ */
+export async function openDesktopEngine(options: EngineRuntimeOptions): Promise<OpenedDesktopEngine> {
+  const booted = await openEngine({
+    dataDir: options.dataDir,
+    limits: options.limits,
+    sweepIntervalMs: options.sweepIntervalMs,
+    streamIntervalMs: options.streamIntervalMs,
+  });
+  const machine = new MachineServices(booted.dataDir, booted.recorder, booted.certificateAuthority);
+  await machine.recoverSystemProxy().then(
+    (restored) => restored && console.warn('Traffic Recorder: restored the system proxy settings left by an earlier run.'),
+    (e: unknown) => console.warn(`Traffic Recorder: could not restore the system proxy settings: ${(e as Error).message}`),
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    recorder: booted.recorder,
+    machine,
+    engine: inProcessEngine(booted.recorder, machine),
+    close: () =>
+      (closing ??= (async () => {
+        await machine.recoverSystemProxy().catch((e: unknown) => console.warn(`could not restore the system proxy: ${(e as Error).message}`));
+        await booted.close();
+      })()),
+  };
+}
+
 export async function runEngine(port: PortLike, options: EngineRuntimeOptions): Promise<EngineRuntime> {
-  let engine: Engine;
+  let opened: OpenedDesktopEngine;
   try {
-    engine = await openEngine({
-      dataDir: options.dataDir,
-      limits: options.limits,
-      sweepIntervalMs: options.sweepIntervalMs,
-      streamIntervalMs: options.streamIntervalMs,
-    });
+    opened = await openDesktopEngine(options);
   } catch (e) {
     port.postMessage({ kind: 'fatal', message: (e as Error).message } satisfies FromEngine);
     throw e;
@@ -41,10 +73,9 @@ export async function runEngine(port: PortLike, options: EngineRuntimeOptions): 
   const close = () =>
     (closing ??= (async () => {
       service.detach();
-      await engine.close();
+      await opened.close();
     })());
-  const recorder = engine.recorder;
-  const service = serveEngine(port, inProcessEngine(recorder), close);
+  const service = serveEngine(port, opened.engine, close);
   port.postMessage({ kind: 'ready' } satisfies FromEngine);
-  return { recorder, close };
+  return { recorder: opened.recorder, machine: opened.machine, close };
 }

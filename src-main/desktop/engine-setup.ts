@@ -5,9 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { ForkOptions } from 'electron';
-import { openEngine } from '../engine/engine-boot.js';
-import { inProcessEngine } from './engine-api.js';
 import { DATA_DIR_FLAG } from './engine-protocol.js';
+import { openDesktopEngine } from './engine-runtime.js';
 import { UtilityEngineHost, inMainProcessHost, type ChildLike, type EngineHostLike } from './engine-host.js';
 
 export type EngineMode = 'utility' | 'main';
@@ -26,10 +25,7 @@ export interface EngineSetupOptions {
 
 export function createEngineHost(options: EngineSetupOptions): EngineHostLike {
   if (options.mode === 'main') {
-    return inMainProcessHost(async () => {
-      const engine = await openEngine({ dataDir: options.dataDir });
-      return { engine: inProcessEngine(engine.recorder), close: () => engine.close() };
-    });
+    return inMainProcessHost(() => openDesktopEngine({ dataDir: options.dataDir }));
   }
   const entry = fileURLToPath(new URL('./engine-process.js', import.meta.url));
   return new UtilityEngineHost({

@@ -1,9 +1,11 @@
 /** The IPC adapter against a real Recorder over a real SqlJsStore in a temp dir, through fake ipcMain/ipcRenderer. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../src-shared/contract.js';
+import { MACHINE_ROUTES, ROUTES } from '../../src-shared/contract.js';
 import { IPC_CHANNELS, STREAM_CHANNEL, isBridgeError, type DesktopBridge, type IpcResult } from '../../src-shared/desktop-bridge.js';
 import type { StreamMessage } from '../../src-shared/model.js';
 import { buildBridge } from '../../src-preload/bridge.js';
+import { CertificateAuthority } from '../engine/ca/index.js';
+import { MachineServices } from '../server/machine-services.js';
 import { startEngine, waitForEntries, type TestEngine } from '../test-support/engine.js';
 import { startUpstream, type Upstream } from '../test-support/upstream.js';
 import { inProcessEngine } from './engine-api.js';
@@ -25,7 +27,7 @@ beforeEach(async () => {
   mutations = 0;
   binding = bindIpcHandlers({
     ipcMain: ipcMain as never,
-    engine: inProcessEngine(engine.recorder),
+    engine: inProcessEngine(engine.recorder, new MachineServices(engine.dataDir, engine.recorder, () => CertificateAuthority.loadOrCreate(engine.dataDir))),
     isTrustedSender: createSenderCheck((id) => id === OWN_WEB_CONTENTS),
     onMutation: () => mutations++,
   });
@@ -59,11 +61,12 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('channel table', () => {
-  it('registers exactly one handler per contract operation, plus search, bodies and stream (un)subscription', () => {
-    const expected = [...Object.keys(ROUTES).map((op) => `recorder:${op}`), 'recorder:searchEntries', 'recorder:readEntryBody', 'recorder:subscribe', 'recorder:unsubscribe'];
+  it('registers exactly one handler per contract and machine operation, plus search, bodies and stream (un)subscription', () => {
+    const operations = [...Object.keys(ROUTES), ...Object.keys(MACHINE_ROUTES)];
+    const expected = [...operations.map((op) => `recorder:${op}`), 'recorder:searchEntries', 'recorder:readEntryBody', 'recorder:subscribe', 'recorder:unsubscribe'];
     expect([...ipcMain.registrations].sort()).toEqual([...expected].sort());
     expect(new Set(ipcMain.registrations).size).toBe(ipcMain.registrations.length);
-    for (const op of Object.keys(ROUTES)) expect(IPC_CHANNELS[op as keyof typeof IPC_CHANNELS]).toBe(`recorder:${op}`);
+    for (const op of operations) expect(IPC_CHANNELS[op as keyof typeof IPC_CHANNELS]).toBe(`recorder:${op}`);
     expect(new Set(Object.values(IPC_CHANNELS)).size).toBe(Object.keys(IPC_CHANNELS).length);
   });
 

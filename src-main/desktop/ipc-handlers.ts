@@ -12,11 +12,15 @@ import {
   entryRef,
   listEntriesInput,
   noInput,
+  openBrowserInput,
   patchEntryInput,
   portCheckInput,
   searchInput,
   sessionRef,
   startSessionInput,
+  systemProxyOffInput,
+  systemProxyOnInput,
+  trustInput,
 } from './ipc-inputs.js';
 
 export type IpcMainLike = Pick<IpcMain, 'handle' | 'removeHandler'>;
@@ -25,8 +29,11 @@ export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 type Handler = (engine: DesktopEngine, raw: unknown) => Promise<unknown>;
 type StreamCall = 'subscribe' | 'unsubscribe';
 
-/** Operations that change what the tray shows. */
-const MUTATIONS = new Set<BridgeCallName>(['startSession', 'stopSession', 'restartSession', 'deleteSession']);
+/** Operations that change what the tray shows (sessions, CA trust, system proxy). Dry runs change nothing but are cheap to redraw. */
+const MUTATIONS = new Set<BridgeCallName>([
+  'startSession', 'stopSession', 'restartSession', 'deleteSession',
+  'caGenerate', 'trustInstall', 'trustUninstall', 'systemProxyOn', 'systemProxyOff',
+]);
 
 export const CALL_HANDLERS: Readonly<Record<Exclude<BridgeCallName, StreamCall>, Handler>> = {
   startSession: (e, raw) => e.startSession(startSessionInput(raw)),
@@ -48,6 +55,17 @@ export const CALL_HANDLERS: Readonly<Record<Exclude<BridgeCallName, StreamCall>,
     const { id, entryId, which, decoded } = bodyInput(raw);
     return e.readEntryBody(id, entryId, which, decoded);
   },
+  caStatus: (e, raw) => (noInput(raw), e.caStatus()),
+  caGenerate: (e, raw) => (noInput(raw), e.caGenerate()),
+  caDownload: (e, raw) => (noInput(raw), e.caDownload()),
+  trustStatus: (e, raw) => (noInput(raw), e.trustStatus()),
+  trustInstall: (e, raw) => e.trustInstall(trustInput(raw)),
+  trustUninstall: (e, raw) => e.trustUninstall(trustInput(raw)),
+  systemProxyStatus: (e, raw) => (noInput(raw), e.systemProxyStatus()),
+  systemProxyOn: (e, raw) => e.systemProxyOn(systemProxyOnInput(raw)),
+  systemProxyOff: (e, raw) => e.systemProxyOff(systemProxyOffInput(raw)),
+  sessionSetup: (e, raw) => e.sessionSetup(sessionRef(raw)),
+  openBrowser: (e, raw) => e.openBrowser(openBrowserInput(raw)),
 };
 
 export function toApiError(error: unknown): ApiError {

@@ -7,12 +7,17 @@
 import { z } from 'zod';
 import { ApiError } from '../../src-shared/errors.js';
 import type { BodyWhich } from '../../src-shared/desktop-bridge.js';
+import type { OpenBrowserInput, SystemProxyOffInput, SystemProxyOnInput, TrustOperationInput } from '../../src-shared/machine.js';
 import {
   entriesQuerySchema,
+  openBrowserSchema,
   parseInput,
   patchEntrySchema,
   portCheckQuerySchema,
   startSessionSchema,
+  systemProxyOffSchema,
+  systemProxyOnSchema,
+  trustOperationSchema,
   type PatchEntryInput,
   type StartSessionInput,
 } from '../../src-shared/schemas.js';
@@ -81,4 +86,30 @@ export function searchInput(raw: unknown): { id: string; q: string } {
 export function bodyInput(raw: unknown): { id: string; entryId: string; which: BodyWhich; decoded: boolean } {
   const parsed = parseInput(bodyInputSchema, record(raw, 'params'), 'params');
   return { ...parsed, decoded: parsed.decoded ?? false };
+}
+
+// The machine operations: the schemas the REST routes use (MachineServices parses them again: harmless,
+// and it means a bad call is refused here, before it crosses to the engine process).
+
+/** Optional parameter object: absent means `{}`. */
+function optionalRecord(raw: unknown, what: string): Record<string, unknown> {
+  return raw === undefined ? {} : record(raw, what);
+}
+
+export function trustInput(raw: unknown): TrustOperationInput {
+  return parseInput(trustOperationSchema, optionalRecord(raw, 'trust-store options'), 'trust-store options');
+}
+
+export function systemProxyOnInput(raw: unknown): SystemProxyOnInput {
+  return parseInput(systemProxyOnSchema, record(raw, 'system-proxy options'), 'system-proxy options');
+}
+
+export function systemProxyOffInput(raw: unknown): SystemProxyOffInput {
+  return parseInput(systemProxyOffSchema, optionalRecord(raw, 'system-proxy options'), 'system-proxy options');
+}
+
+export function openBrowserInput(raw: unknown): { id: string } & OpenBrowserInput {
+  const { id, ...options } = record(raw, 'params');
+  const ref = sessionRef({ id });
+  return { ...ref, ...parseInput(openBrowserSchema, options, 'browser options') };
 }

@@ -1,0 +1,181 @@
+/**
+ * The machine-level operations (install CA, OS trust store, system proxy, per-session setup, open a browser)
+ * as they cross the API: their parameters and the JSON the REST routes in MACHINE_ROUTES answer with.
+ * Pure TS. The server's own types (src-main/engine/ca, src-main/os) are the source; the desktop's
+ * `inProcessEngine` assigns `MachineServices` to `MachineOperations`, so a drift between the two is a compile error.
+ */
+import type { z } from 'zod';
+import { MACHINE_ROUTES } from './contract.js';
+import type { openBrowserSchema, systemProxyOffSchema, systemProxyOnSchema, trustOperationSchema } from './schemas.js';
+
+export type MachineOperationName = keyof typeof MACHINE_ROUTES;
+export const MACHINE_OPERATIONS = Object.keys(MACHINE_ROUTES) as MachineOperationName[];
+
+export type TrustOperationInput = z.input<typeof trustOperationSchema>;
+export type SystemProxyOnInput = z.input<typeof systemProxyOnSchema>;
+export type SystemProxyOffInput = z.input<typeof systemProxyOffSchema>;
+export type OpenBrowserInput = z.input<typeof openBrowserSchema>;
+
+// GET /ca/status, POST /ca/generate
+
+export interface CaInfo {
+  exists: true;
+  subject: string;
+  commonName: string;
+  keyAlgorithm: 'ECDSA P-256';
+  /** ISO 8601. */
+  notBefore: string;
+  notAfter: string;
+  expired: boolean;
+  /** Where the certificate (never the key) lives on the machine the engine runs on. */
+  certPath: string;
+  /** Upper-case hex of the DER certificate. */
+  sha256: string;
+  sha1: string;
+  /** Base64 SHA-256 of the SubjectPublicKeyInfo (Chromium's SPKI pin). */
+  spkiSha256: string;
+  serialHex: string;
+}
+
+export type CaStatusResponse = CaInfo | { exists: false };
+
+export interface CaGenerateResponse {
+  /** False when a CA already existed (it is never replaced). */
+  created: boolean;
+  ca: CaInfo;
+}
+
+// GET /ca/trust, POST /ca/trust/install|uninstall
+
+export type OsPlatformName = 'linux' | 'darwin' | 'win32';
+export type TrustScope = 'user' | 'system' | 'all';
+
+export interface TrustTargetStatus {
+  /** e.g. `system:debian`, `nss:/home/u/.pki/nssdb`, `keychain:…`, `certstore:user` */
+  target: string;
+  scope: 'user' | 'system';
+  /** null: cannot tell (tool missing). */
+  installed: boolean | null;
+  detail?: string;
+}
+
+export interface TrustStatusResponse {
+  platform: OsPlatformName;
+  /** True when every reachable target of the default scope has the CA. */
+  installed: boolean;
+  targets: TrustTargetStatus[];
+}
+
+export interface OsCommand {
+  file: string;
+  args: string[];
+  note?: string;
+  allowFailure?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface TrustStep {
+  target: string;
+  scope: 'user' | 'system';
+  commands: OsCommand[];
+  /** Runs through pkexec / osascript / UAC. */
+  elevated: boolean;
+  /** The exact command lines, copy-pasteable. */
+  display: string[];
+}
+
+export interface TrustResult {
+  op: 'install' | 'uninstall';
+  dryRun: boolean;
+  steps: TrustStep[];
+  skipped: { target: string; reason: string }[];
+  /** Status after the change; absent on dry runs. */
+  status?: TrustStatusResponse;
+}
+
+// GET /system-proxy, POST /system-proxy/on|off
+
+export type ProxyBackendId = 'gnome' | 'kde' | 'macos' | 'windows';
+
+export interface ProxyTarget {
+  host: string;
+  port: number;
+  bypass?: string[];
+}
+
+export interface ProxySettingsView {
+  enabled: boolean;
+  http?: { host: string; port: number };
+  https?: { host: string; port: number };
+  bypass: string[];
+}
+
+export interface SystemProxyStatusResponse {
+  backend: ProxyBackendId;
+  current: ProxySettingsView;
+  /** The OS points at the proxy we set. */
+  ours: boolean;
+  /** We changed the settings and have not restored them yet. */
+  pendingRestore: boolean;
+  savedProxy?: ProxyTarget;
+}
+
+export interface ProxyChangeResult {
+  dryRun: boolean;
+  backend: ProxyBackendId;
+  /** Read-only queries (run even on dry runs). */
+  reads: string[];
+  /** The changing commands, copy-pasteable. */
+  commands: string[];
+  stateFile: string;
+}
+
+export interface ProxyOffResult extends ProxyChangeResult {
+  /** False when there was nothing to restore. */
+  restored: boolean;
+}
+
+// GET /:id/setup, POST /:id/open-browser
+
+export type ShellKind = 'posix' | 'powershell' | 'cmd';
+
+export interface SessionSetupResponse {
+  session: { id: string; mode: 'reverse' | 'forward'; proxyUrl: string };
+  caGenerated: boolean;
+  /** HTTP_PROXY, HTTPS_PROXY, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, … */
+  environment: Record<string, string>;
+  /** The same variables as a paste-able block per shell. */
+  scripts: Record<ShellKind, string>;
+  /** Chromium arguments (proxy + SPKI pin); absent until the CA exists. */
+  chromium?: string[];
+  curl: string;
+}
+
+export interface OpenBrowserResponse {
+  pid?: number;
+  executable: string;
+  args: string[];
+  profileDir: string;
+}
+
+/**
+ * The machine operations with one parameter object each (IPC sends at most one argument). The REST routes
+ * are MACHINE_ROUTES; `caDownload` answers the PEM text.
+ */
+export interface MachineOperations {
+  caStatus(): Promise<CaStatusResponse>;
+  caGenerate(): Promise<CaGenerateResponse>;
+  caDownload(): Promise<string>;
+  trustStatus(): Promise<TrustStatusResponse>;
+  trustInstall(params?: TrustOperationInput): Promise<TrustResult>;
+  trustUninstall(params?: TrustOperationInput): Promise<TrustResult>;
+  systemProxyStatus(): Promise<SystemProxyStatusResponse>;
+  systemProxyOn(params: SystemProxyOnInput): Promise<ProxyChangeResult>;
+  systemProxyOff(params?: SystemProxyOffInput): Promise<ProxyOffResult>;
+  sessionSetup(params: { id: string }): Promise<SessionSetupResponse>;
+  openBrowser(params: { id: string } & OpenBrowserInput): Promise<OpenBrowserResponse>;
+}
+
+// Every route has an operation and every operation a route.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const MACHINE_OPERATIONS_MATCH_ROUTES: Same<keyof MachineOperations, MachineOperationName> = true;
