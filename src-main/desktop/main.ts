@@ -39,7 +39,7 @@ async function run(): Promise<void> {
     ipcMain,
     engine: () => host.current(),
     isTrustedSender: createSenderCheck((id) => own.has(id)),
-    onMutation: () => void tray?.refresh(),
+    onMutation: () => void tray?.refresh(true),
   });
   installGracefulShutdown({ app, stop: () => host.stop() });
 

@@ -1,6 +1,7 @@
 /** Tray, application menu and graceful shutdown, against small fakes. */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
+import type { SystemProxyStatusResponse } from '../../src-shared/machine.js';
 import type { Session } from '../../src-shared/model.js';
 import type { DesktopEngine } from './engine-api.js';
 import { appMenuTemplate } from './menu.js';
@@ -11,7 +12,7 @@ const session = (id: string, status: Session['status'], createdAt: string): Sess
   ({ id, name: `s-${id}`, status, createdAt }) as Session;
 
 describe('tray', () => {
-  const actions = { stopSession: vi.fn(), restartSession: vi.fn(), show: vi.fn(), quit: vi.fn() };
+  const actions = { stopSession: vi.fn(), restartSession: vi.fn(), setSystemProxy: vi.fn(), show: vi.fn(), quit: vi.fn() };
 
   it('offers to stop the most recent session while it runs, to start it again once stopped, plus Show and Quit', () => {
     const running = trayStateFrom([session('a', 'stopped', '2026-01-01T00:00:00Z'), session('b', 'running', '2026-01-02T00:00:00Z')]);
@@ -32,6 +33,64 @@ describe('tray', () => {
     expect(actions.quit).toHaveBeenCalled();
 
     expect(trayMenuTemplate(trayStateFrom([]), actions).map((i) => i.label)).toContain('No sessions yet');
+  });
+
+  it('shows whether the CA is trusted and offers the newest running forward session as the system proxy', () => {
+    const fwd = (id: string, createdAt: string, status: Session['status'] = 'running') =>
+      ({ ...session(id, status, createdAt), mode: 'forward', listenPort: 8090 + Number(id.length) }) as Session;
+    const sessions = [fwd('f', '2026-01-01T00:00:00Z'), fwd('ff', '2026-01-02T00:00:00Z'), fwd('fff', '2026-01-03T00:00:00Z', 'stopped')];
+    const status: SystemProxyStatusResponse = { backend: 'gnome', current: { enabled: false, bypass: [] }, ours: false, pendingRestore: false };
+    const off = trayStateFrom(sessions, { ca: 'untrusted', systemProxy: { status } });
+    expect(off.forward).toEqual({ id: 'ff', name: 's-ff', listenPort: 8092 });
+    const menu = trayMenuTemplate(off, actions);
+    expect(menu.find((i) => i.id === 'ca-trust')).toMatchObject({ label: 'HTTPS CA: not trusted by this machine', enabled: false });
+    const item = menu.find((i) => i.id === 'system-proxy')!;
+    expect(item).toMatchObject({ type: 'checkbox', checked: false, label: 'Use "s-ff" as system proxy' });
+    (item.click as () => void)();
+    expect(actions.setSystemProxy).toHaveBeenLastCalledWith('ff', true);
+
+    const on = trayStateFrom(sessions, { ca: 'trusted', systemProxy: { status: { ...status, ours: true, pendingRestore: true, savedProxy: { host: '127.0.0.1', port: 8092 } } } });
+    const onMenu = trayMenuTemplate(on, actions);
+    expect(onMenu.find((i) => i.id === 'ca-trust')!.label).toBe('HTTPS CA: trusted by this machine');
+    const checked = onMenu.find((i) => i.id === 'system-proxy')!;
+    expect(checked.checked).toBe(true);
+    (checked.click as () => void)();
+    expect(actions.setSystemProxy).toHaveBeenLastCalledWith('ff', false);
+
+    const unsupported = trayMenuTemplate(trayStateFrom(sessions, { ca: 'none', systemProxy: { error: 'no desktop proxy backend' } }), actions);
+    expect(unsupported.find((i) => i.id === 'system-proxy')).toMatchObject({ enabled: false, label: expect.stringContaining('no desktop proxy backend') });
+    expect(unsupported.find((i) => i.id === 'ca-trust')!.label).toBe('HTTPS CA: not generated yet');
+  });
+
+  it('reads the machine state through the engine and switches the system proxy with the same operations', async () => {
+    let ours = false;
+    const engine = {
+      listSessions: async () => ({ sessions: [{ ...session('f', 'running', '2026-01-01T00:00:00Z'), mode: 'forward', listenPort: 8085 }], total: 1 }),
+      caStatus: async () => ({ exists: true }),
+      trustStatus: async () => ({ installed: true, platform: 'linux', targets: [] }),
+      systemProxyStatus: async () => ({ backend: 'gnome', current: { enabled: ours, bypass: [] }, ours, pendingRestore: ours, ...(ours ? { savedProxy: { host: '127.0.0.1', port: 8085 } } : {}) }),
+      systemProxyOn: vi.fn(async () => ((ours = true), { dryRun: false })),
+      systemProxyOff: vi.fn(async () => ((ours = false), { restored: true })),
+    } as unknown as DesktopEngine;
+    let lastMenu: any[] = [];
+    const controller = new TrayController({
+      tray: { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() } as never,
+      images: { idle: 'idle', recording: 'rec' } as never,
+      buildMenu: (template) => ((lastMenu = template), template) as never,
+      engine: () => engine,
+      show: vi.fn(),
+      quit: vi.fn(),
+      pollMs: 0,
+    });
+    await controller.refresh();
+    expect(controller.state.machine?.ca).toBe('trusted');
+    lastMenu.find((i) => i.id === 'system-proxy').click();
+    expect(engine.systemProxyOn).toHaveBeenCalledWith({ sessionId: 'f' });
+    await expect.poll(() => lastMenu.find((i) => i.id === 'system-proxy')?.checked).toBe(true);
+    lastMenu.find((i) => i.id === 'system-proxy').click();
+    expect(engine.systemProxyOff).toHaveBeenCalledWith({});
+    await expect.poll(() => lastMenu.find((i) => i.id === 'system-proxy')?.checked).toBe(false);
+    controller.dispose();
   });
 
   it('switches the image with the recording state and acts through the engine', async () => {
