@@ -56,6 +56,51 @@ describe('createHttpClient', () => {
   });
 });
 
+describe('machine operations over REST', () => {
+  it('uses the MACHINE_ROUTES paths, sends POST options as JSON and reads the PEM as text', async () => {
+    const calls: { url: string; init: RequestInit }[] = [];
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      if (url.endsWith('/ca/download')) return new Response('-----BEGIN CERTIFICATE-----\nAA==\n', { status: 200, headers: { 'content-type': 'application/x-pem-file' } });
+      return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    const client = createHttpClient({ token: 'T', origin: 'http://h:1' });
+    expect(await client.caDownload()).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    await client.caStatus();
+    await client.caGenerate();
+    await client.trustStatus();
+    await client.trustInstall({ scope: 'user', dryRun: true });
+    await client.trustUninstall();
+    await client.systemProxyStatus();
+    await client.systemProxyOn({ sessionId: 's1', dryRun: true });
+    await client.systemProxyOff();
+    await client.sessionSetup('s/1');
+    await client.openBrowser('s1', { url: 'https://example.com/' });
+    const seen = calls.map((c) => `${c.init.method} ${c.url.replace('http://h:1/api/v1/recorder', '')} ${c.init.body ?? ''}`.trim());
+    expect(seen).toEqual([
+      'GET /ca/download',
+      'GET /ca/status',
+      'POST /ca/generate {}',
+      'GET /ca/trust',
+      'POST /ca/trust/install {"scope":"user","dryRun":true}',
+      'POST /ca/trust/uninstall {}',
+      'GET /system-proxy',
+      'POST /system-proxy/on {"sessionId":"s1","dryRun":true}',
+      'POST /system-proxy/off {}',
+      'GET /s%2F1/setup',
+      'POST /s1/open-browser {"url":"https://example.com/"}',
+    ]);
+  });
+
+  it('keeps a 403 refusal and a 400 not_supported as typed errors', async () => {
+    stubFetch(403, { error: 'pkexec: authentication failed (administrator rights were refused)', code: 'forbidden' });
+    const client = createHttpClient({ token: 'T', origin: 'http://h:1' });
+    expect(await client.trustInstall({ scope: 'system' }).catch((e: unknown) => e)).toMatchObject({ status: 403, code: 'forbidden' });
+    stubFetch(400, { error: 'no desktop proxy backend', code: 'not_supported' });
+    expect(await client.systemProxyStatus().catch((e: unknown) => e)).toMatchObject({ status: 400, code: 'not_supported' });
+  });
+});
+
 describe('stream frames and the token fragment', () => {
   it('accepts single messages and batch frames', () => {
     const entry = { type: 'entry', entry: { id: '__evict__', notes: 'e1' } };

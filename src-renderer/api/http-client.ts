@@ -3,8 +3,9 @@
  * Authorization header for REST and in the WebSocket subprotocol, because browsers cannot set headers on
  * a WebSocket and a token in the URL would end up in logs.
  */
-import { API_PREFIX, ENTRY_BODY_PATH, ROUTES, STREAM_PATH } from '../../src-shared/contract.js';
+import { API_PREFIX, ENTRY_BODY_PATH, MACHINE_ROUTES, ROUTES, STREAM_PATH } from '../../src-shared/contract.js';
 import type { OperationName } from '../../src-shared/contract.js';
+import type { MachineOperationName } from '../../src-shared/machine.js';
 import type { StreamMessage } from '../../src-shared/model.js';
 import { isApiErrorBody } from '../../src-shared/errors.js';
 import { RecorderClientError } from './recorder-client.js';
@@ -50,7 +51,7 @@ export function createHttpClient(options: HttpClientOptions): RecorderClient {
   const origin = options.origin ?? window.location.origin;
   const base = origin + API_PREFIX;
 
-  async function request<T>(method: string, path: string, body?: unknown, raw = false): Promise<T> {
+  async function request<T>(method: string, path: string, body?: unknown, as: 'json' | 'blob' | 'text' = 'json'): Promise<T> {
     let response: Response;
     try {
       response = await fetch(base + path, {
@@ -75,7 +76,8 @@ export function createHttpClient(options: HttpClientOptions): RecorderClient {
       if (isApiErrorBody(payload)) throw new RecorderClientError(payload.error, payload.code, response.status, payload.field);
       throw new RecorderClientError(`${response.status} ${response.statusText || 'error'}`, 'http', response.status);
     }
-    if (raw) return (await response.blob()) as T;
+    if (as === 'blob') return (await response.blob()) as T;
+    if (as === 'text') return (await response.text()) as T;
     return (await response.json()) as T;
   }
 
@@ -86,6 +88,13 @@ export function createHttpClient(options: HttpClientOptions): RecorderClient {
     const body: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(params)) if (!used.has(k) && (!bodyKeys || bodyKeys.includes(k))) body[k] = v;
     return request<T>(route.method, path, body);
+  }
+
+  /** A machine operation: path parameters from `pathParams`, POSTs send `body` (default `{}`) as JSON. */
+  function machine<T>(name: MachineOperationName, pathParams: Record<string, unknown> = {}, body?: object, as: 'json' | 'text' = 'json'): Promise<T> {
+    const route = MACHINE_ROUTES[name];
+    const { path } = fillPath(route.path, pathParams);
+    return route.method === 'GET' ? request<T>('GET', path, undefined, as) : request<T>(route.method, path, body ?? {}, as);
   }
 
   const client: RecorderClient = {
@@ -104,8 +113,19 @@ export function createHttpClient(options: HttpClientOptions): RecorderClient {
       request('GET', `/${encodeURIComponent(id)}/entries/search?q=${encodeURIComponent(q)}`),
     getEntryBody: ({ id, entryId, which, decoded }) => {
       const { path } = fillPath(ENTRY_BODY_PATH, { id, entryId, which });
-      return request<Blob>('GET', path + (decoded ? '?decoded=1' : ''), undefined, true);
+      return request<Blob>('GET', path + (decoded ? '?decoded=1' : ''), undefined, 'blob');
     },
+    caStatus: () => machine('caStatus'),
+    caGenerate: () => machine('caGenerate'),
+    caDownload: () => machine('caDownload', {}, undefined, 'text'),
+    trustStatus: () => machine('trustStatus'),
+    trustInstall: (params) => machine('trustInstall', {}, params),
+    trustUninstall: (params) => machine('trustUninstall', {}, params),
+    systemProxyStatus: () => machine('systemProxyStatus'),
+    systemProxyOn: (params) => machine('systemProxyOn', {}, params),
+    systemProxyOff: (params) => machine('systemProxyOff', {}, params),
+    sessionSetup: (id) => machine('sessionSetup', { id }),
+    openBrowser: (id, options) => machine('openBrowser', { id }, options),
     subscribe: (sessionId, onMessages, subscribeOptions) => subscribeStream(sessionId, onMessages, subscribeOptions),
   };
 

@@ -1,6 +1,6 @@
 /**
  * In Electron the preload exposes `window.trafficRecorder` (`DesktopBridge`, src-shared/desktop-bridge.ts):
- * the contract plus searchEntries, readEntryBody and subscribe. This adapts it to RecorderClient: bridge
+ * the contract and the machine operations plus searchEntries, readEntryBody and subscribe. This adapts it to RecorderClient: bridge
  * rejections are plain `{name:'RecorderBridgeError', code, message, field}` objects (contextBridge would strip
  * an Error down to its message), so they become RecorderClientError here; body bytes become a Blob.
  * There is no token: the main process answers only its own window.
@@ -40,6 +40,17 @@ export function adaptBridge(bridge: DesktopBridge): RecorderClient {
       const { bytes, contentType } = await bridge.readEntryBody(p);
       return new Blob([bytes as Uint8Array<ArrayBuffer>], contentType ? { type: contentType } : {});
     }),
+    caStatus: wrap(() => bridge.caStatus()),
+    caGenerate: wrap(() => bridge.caGenerate()),
+    caDownload: wrap(() => bridge.caDownload()),
+    trustStatus: wrap(() => bridge.trustStatus()),
+    trustInstall: wrap((params) => bridge.trustInstall(params ?? {})),
+    trustUninstall: wrap((params) => bridge.trustUninstall(params ?? {})),
+    systemProxyStatus: wrap(() => bridge.systemProxyStatus()),
+    systemProxyOn: wrap((params) => bridge.systemProxyOn(params)),
+    systemProxyOff: wrap((params) => bridge.systemProxyOff(params ?? {})),
+    sessionSetup: wrap((id) => bridge.sessionSetup({ id })),
+    openBrowser: wrap((id, options) => bridge.openBrowser({ ...options, id })),
     subscribe: (sessionId, onMessages, options) => bridge.subscribe(sessionId, onMessages, options),
   };
 }

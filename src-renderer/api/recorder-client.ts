@@ -4,6 +4,7 @@
  * Electron preload bridge (`window.trafficRecorder`), which can expose an object of exactly this shape.
  */
 import type { RecorderOperations } from '../../src-shared/contract.js';
+import type { MachineOperations, OpenBrowserInput, OpenBrowserResponse, SessionSetupResponse } from '../../src-shared/machine.js';
 import type { StreamMessage } from '../../src-shared/model.js';
 
 export type StreamState = 'connecting' | 'open' | 'closed';
@@ -13,7 +14,18 @@ export interface SubscribeOptions {
   onState?: (state: StreamState, detail?: string) => void;
 }
 
-export interface RecorderClient extends RecorderOperations {
+/**
+ * The machine operations (MACHINE_ROUTES: CA, trust store, system proxy, per-session setup, open a browser).
+ * The two session-scoped ones take the session id first.
+ */
+export interface MachineClient extends Omit<MachineOperations, 'sessionSetup' | 'openBrowser'> {
+  /** Copyable setup of one session: environment blocks per shell, Chromium arguments, a curl line. */
+  sessionSetup(id: string): Promise<SessionSetupResponse>;
+  /** Start a Chromium-family browser through the session (isolated profile, the CA's SPKI pin). */
+  openBrowser(id: string, options?: OpenBrowserInput): Promise<OpenBrowserResponse>;
+}
+
+export interface RecorderClient extends RecorderOperations, MachineClient {
   /** Server-side full-text search over bodies: ids of matching entries of one session. */
   searchEntries(params: { id: string; q: string }): Promise<{ ids: string[] }>;
   /** Raw (or, with decoded, content-decoded) body bytes. */
