@@ -111,24 +111,23 @@ export async function startPipeProxy(upstreamPort: number): Promise<ProxyTarget>
   return { child, baseUrl };
 }
 
-export async function startMitmdump(upstreamPort: number): Promise<ProxyTarget> {
+/**
+ * `default`: `mitmdump --mode reverse:URL` as the issue names it (it prints a line per flow; stdout goes to
+ * /dev/null so the bench process pays nothing for it). `quiet`: `-q --set flow_detail=0`, mitmdump's fastest
+ * setting, reported as a stricter, informational reference.
+ */
+export async function startMitmdump(upstreamPort: number, variant: 'default' | 'quiet' = 'default'): Promise<ProxyTarget> {
   const mitmdump = which('mitmdump');
   if (!mitmdump) throw new Error('mitmdump is not installed');
   const port = await freePort();
   const confdir = makeTempDir('bench-mitm-');
-  const child = startChild('mitmdump', mitmdump, [
-    '--mode',
-    `reverse:http://127.0.0.1:${upstreamPort}`,
-    '--listen-host',
-    '127.0.0.1',
-    '-p',
-    String(port),
-    '-q',
-    '--set',
-    'flow_detail=0',
-    '--set',
-    `confdir=${confdir}`,
-  ]);
+  const quiet = variant === 'quiet' ? ['-q', '--set', 'flow_detail=0'] : [];
+  const child = startChild(
+    variant === 'quiet' ? 'mitmdump -q' : 'mitmdump',
+    mitmdump,
+    ['--mode', `reverse:http://127.0.0.1:${upstreamPort}`, '--listen-host', '127.0.0.1', '-p', String(port), ...quiet, '--set', `confdir=${confdir}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitForHttp(`${baseUrl}${FILES['1k'].path}`, 30_000, child);
   return { child, baseUrl };

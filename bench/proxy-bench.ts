@@ -54,7 +54,7 @@ for (const [name, v] of [['duration', durationS], ['warmup', warmupS], ['mem-fir
 }
 if (memTotal <= memFirst) throw new Error('--mem-total must be larger than --mem-first');
 
-type TargetName = 'nginx direct' | 'node pipe proxy' | 'traffic-recorder' | 'mitmdump';
+type TargetName = 'nginx direct' | 'node pipe proxy' | 'traffic-recorder' | 'mitmdump' | 'mitmdump -q';
 const SIZES: SizeKey[] = ['1k', '100k'];
 const SIZE_LABEL: Record<SizeKey, string> = { '1k': '1 KB', '100k': '100 KB' };
 
@@ -175,15 +175,18 @@ async function main(): Promise<number> {
   log(`traffic-recorder API on ${ours.apiUrl} (pid ${ours.child.pid}, node flags: ${serverNodeFlags.join(' ') || 'none'})`);
   const wrkSession = await startReverseSession(ours, upstream.port);
   log(`recording session ${wrkSession.id} on ${wrkSession.proxyUrl}`);
-  const mitm = await startMitmdump(upstream.port);
-  log(`mitmdump on ${mitm.baseUrl} (pid ${mitm.child.pid})`);
+  const mitm = await startMitmdump(upstream.port, 'default');
+  const mitmQuiet = await startMitmdump(upstream.port, 'quiet');
+  log(`mitmdump on ${mitm.baseUrl} (pid ${mitm.child.pid}), mitmdump -q on ${mitmQuiet.baseUrl} (pid ${mitmQuiet.child.pid})`);
   for (const size of SIZES) {
     await measure('traffic-recorder', wrkSession.proxyUrl, rows, ours.child.pid, [size]);
     await measure('mitmdump', mitm.baseUrl, rows, mitm.child.pid, [size]);
+    await measure('mitmdump -q', mitmQuiet.baseUrl, rows, mitmQuiet.child.pid, [size]);
   }
   const wrkEntries = await entryStats(ours, wrkSession.id);
   const rssAfterWrkKiB = rssKiB(ours.child.pid);
   await stopChild(mitm.child);
+  await stopChild(mitmQuiet.child);
   await stopChild(ours.child, 10_000);
 
   // Memory: a fresh server, one session, exactly memFirst then (memTotal - memFirst) more 1 KB requests.
@@ -207,7 +210,7 @@ async function main(): Promise<number> {
   await stopChild(memServer.child, 10_000);
   await stopChild(upstream.child);
 
-  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', 'mitmdump'];
+  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', 'mitmdump', 'mitmdump -q'];
   rows.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target) || SIZES.indexOf(a.size) - SIZES.indexOf(b.size));
 
   // Checks.
@@ -220,6 +223,11 @@ async function main(): Promise<number> {
   for (const size of SIZES) {
     const ratio = row('traffic-recorder', size).rps / row('mitmdump', size).rps;
     checks.push({ name: `ours/mitmdump throughput, ${SIZE_LABEL[size]}`, value: ratio, target: '>= 2.0', pass: ratio >= 2.0 });
+  }
+  const informational: string[] = [];
+  for (const size of SIZES) {
+    const ratio = row('traffic-recorder', size).rps / row('mitmdump -q', size).rps;
+    informational.push(`ours/(mitmdump -q) throughput, ${SIZE_LABEL[size]}: ${ratio.toFixed(2)}`);
   }
   for (const size of SIZES) {
     const p99 = row('traffic-recorder', size).p99Ms;
@@ -280,6 +288,7 @@ async function main(): Promise<number> {
       );
     }
   }
+  for (const line of informational) out.push(`Informational, against mitmdump's fastest setting (quiet, no flow output): ${line}`);
   out.push('');
   out.push(
     `Memory (fresh server, one session, 1 KB, 50 keep-alive connections): RSS at start ${((rssStartKiB ?? 0) / 1024).toFixed(1)} MiB; ` +

@@ -11,6 +11,8 @@ import { Recorder } from './sessions/recorder.js';
 import type { RecorderLimits } from './sessions/limits.js';
 import { SqlJsStore } from './store/sqljs-store.js';
 
+const SNAPSHOT_JOURNAL_BYTES = 64 * 1024 * 1024;
+
 export interface EngineBootOptions {
   dataDir: string;
   limits?: Partial<RecorderLimits>;
@@ -32,7 +34,9 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
   const unlock = lockDataDir(dataDir);
   let store: SqlJsStore;
   try {
-    store = await SqlJsStore.open({ dataDir });
+    // A snapshot exports the whole database on the event loop; with sessions capped at 1,000 entries the journal
+    // stays cheap to replay, so snapshot rarely and keep capture latency flat.
+    store = await SqlJsStore.open({ dataDir, snapshotJournalBytes: SNAPSHOT_JOURNAL_BYTES });
   } catch (e) {
     unlock();
     throw e;

@@ -37,6 +37,7 @@ interface ComboServerOptions {
 
 interface ListenableServer {
   listen(...args: unknown[]): unknown;
+  address(): unknown;
 }
 
 let pendingHooks: ServerHooks | undefined;
@@ -64,6 +65,10 @@ function install(): void {
     });
     const listen = server.listen.bind(server);
     server.listen = (port: unknown) => listen(port, hooks.listenHost);
+    // mockttp reads its port (a getsockname syscall) on every request: the bound address never changes.
+    const address = server.address.bind(server);
+    let bound: unknown;
+    server.address = () => (bound ??= address() ?? undefined) ?? null;
     return server;
   };
 
@@ -71,11 +76,12 @@ function install(): void {
     isSocketLoop: (outgoing: Set<Socket>, incoming: Socket) => boolean;
   };
   socketUtil.isSocketLoop = (outgoing, incoming) => {
+    const incomingLocalPort = incoming.localPort;
     for (const out of outgoing) {
-      if (out.destroyed) continue;
+      // The remote port first: upstream sockets almost never point at our own listening port.
+      if (out.remotePort !== incomingLocalPort || out.destroyed) continue;
       if (
         out.localPort === incoming.remotePort &&
-        out.remotePort === incoming.localPort &&
         normalizeIp(out.localAddress) === normalizeIp(incoming.remoteAddress) &&
         normalizeIp(out.remoteAddress) === normalizeIp(incoming.localAddress)
       ) {
