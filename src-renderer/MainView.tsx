@@ -8,6 +8,7 @@ import { useBodySearch } from './features/filter/use-body-search.js';
 import { ConnectPanel } from './features/sessions/ConnectPanel.js';
 import { NewSessionDialog } from './features/sessions/NewSessionDialog.js';
 import { SessionsSidebar } from './features/sessions/SessionsSidebar.js';
+import { SettingsDialog } from './features/settings/SettingsDialog.js';
 import { useSessionsPoll } from './features/sessions/use-sessions-poll.js';
 import { useSessionsStore } from './stores/sessions-store.js';
 import { useTrafficStore } from './stores/traffic-store.js';
@@ -35,6 +36,7 @@ export function MainView() {
   const loadError = useTrafficStore((s) => s.loadError);
   const detailOpen = useUiStore((s) => s.detailOpen);
   const newSessionOpen = useUiStore((s) => s.newSessionOpen);
+  const settingsOpen = useUiStore((s) => s.settingsOpen);
   useTrafficStream(selectedId);
   const visible = useVisibleRows();
 
@@ -55,6 +57,16 @@ export function MainView() {
             <StreamIndicator />
           </div>
         )}
+        <button
+          type="button"
+          className="icon-button settings-open"
+          aria-label="Settings: HTTPS CA and system proxy"
+          title="Settings: HTTPS CA and system proxy"
+          data-testid="settings-open"
+          onClick={() => useUiStore.getState().setSettingsOpen(true)}
+        >
+          ⚙
+        </button>
       </header>
       <div className="workspace">
         <SessionsSidebar />
@@ -83,6 +95,7 @@ export function MainView() {
         </main>
       </div>
       {newSessionOpen && <NewSessionDialog />}
+      {settingsOpen && <SettingsDialog />}
     </div>
   );
 }

@@ -25,6 +25,7 @@ export interface UiState {
   detailOpen: boolean;
   detailWidth: number;
   newSessionOpen: boolean;
+  settingsOpen: boolean;
   toasts: Toast[];
   setFilterText(text: string): void;
   setBodyMatches(query: string, ids: ReadonlySet<string> | null): void;
@@ -33,6 +34,7 @@ export interface UiState {
   setDetailOpen(open: boolean): void;
   setDetailWidth(width: number): void;
   setNewSessionOpen(open: boolean): void;
+  setSettingsOpen(open: boolean): void;
   toast(kind: Toast['kind'], text: string): void;
   dismissToast(id: number): void;
 }
@@ -49,6 +51,7 @@ export const useUiStore = create<UiState>()((set, get) => ({
   detailOpen: false,
   detailWidth: 540,
   newSessionOpen: false,
+  settingsOpen: false,
   toasts: [],
   setFilterText(filterText) {
     set({ filterText, filter: parseFilter(filterText) });
@@ -70,6 +73,9 @@ export const useUiStore = create<UiState>()((set, get) => ({
   },
   setNewSessionOpen(newSessionOpen) {
     set({ newSessionOpen });
+  },
+  setSettingsOpen(settingsOpen) {
+    set({ settingsOpen });
   },
   toast(kind, text) {
     const id = ++toastSeq;

@@ -112,6 +112,15 @@ export function DetailPane() {
             ) : (
               <span className="muted">No response</span>
             )}
+            {shown.upstreamCertErrorsIgnored && (
+              <span
+                className="badge warn"
+                data-testid="detail-upstream-cert-ignored"
+                title="The upstream's TLS certificate did not verify and was accepted anyway (the session accepts self-signed upstream certificates)."
+              >
+                ⚠ upstream certificate not verified
+              </span>
+            )}
             <span className="muted">{formatDuration(shown.durationMs)} · {new Date(shown.startedAt).toLocaleString()}</span>
             <CopyButton text={() => toCurl(shown)} label="Copy as cURL" testId="copy-curl" />
           </div>

@@ -15,6 +15,8 @@ const EXPLANATIONS: Record<string, string> = {
   SELF_SIGNED_CERT_IN_CHAIN: "A self-signed certificate in the upstream's chain is not trusted.",
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: "The upstream's certificate could not be verified.",
   ERR_TLS_CERT_ALTNAME_INVALID: "The upstream's certificate is not valid for this host name.",
+  CLIENT_REJECTED_CERT: 'The client refused the certificate Traffic Recorder presented: it does not trust the Traffic Recorder CA (or pins certificates), so nothing inside this HTTPS connection was recorded.',
+  CLIENT_TLS_FAILED: 'The TLS handshake with the client failed: it probably does not trust the Traffic Recorder CA, so nothing inside this HTTPS connection was recorded.',
   client_aborted: 'The client closed the connection before the response was complete.',
   aborted: 'The exchange was aborted before it completed.',
   timeout: 'The exchange took too long and was given up.',

@@ -1,7 +1,8 @@
 import { memo, useState } from 'react';
 import type { Session } from '../../../src-shared/model.js';
 import { CopyButton } from '../../components/CopyButton.js';
-import { connectInstructions } from './connect-instructions.js';
+import { connectInstructions, forwardHint } from './connect-instructions.js';
+import { HttpsSetup } from './HttpsSetup.js';
 
 export const ConnectPanel = memo(function ConnectPanel({ session }: { session: Session }) {
   const [open, setOpen] = useState(true);
@@ -33,9 +34,8 @@ export const ConnectPanel = memo(function ConnectPanel({ session }: { session: S
           {session.mode === 'reverse' && session.targetUrl && (
             <div className="connect-hint">Requests to {session.proxyUrl} are forwarded to {session.targetUrl} and recorded.</div>
           )}
-          {session.mode === 'forward' && (
-            <div className="connect-hint">HTTPS goes through as CONNECT tunnels (host and sizes recorded, not contents).</div>
-          )}
+          {session.mode === 'forward' && <HttpsSetup session={session} />}
+          {session.mode === 'forward' && <div className="connect-hint" data-testid="connect-https-hint">{forwardHint(session)}</div>}
         </div>
       )}
     </div>

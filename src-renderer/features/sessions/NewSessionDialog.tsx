@@ -3,7 +3,7 @@ import { useClient } from '../../api/client-context.js';
 import { describeError, RecorderClientError } from '../../api/recorder-client.js';
 import { useSessionsStore } from '../../stores/sessions-store.js';
 import { useUiStore } from '../../stores/ui-store.js';
-import { EMPTY_FORM, formToInput, inputToForm, validatePort, validateTargetUrl } from './session-form.js';
+import { EMPTY_FORM, formToInput, inputToForm, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
 import type { SessionForm } from './session-form.js';
 
 // Monaco only loads when someone opens the full configuration.
@@ -51,6 +51,7 @@ export function NewSessionDialog() {
 
   const urlError = validateTargetUrl(form.targetUrl, form.mode);
   const portError = validatePort(form.listenPort);
+  const mitmError = validateMitmHosts(form);
   const update = (patch: Partial<SessionForm>) => setForm((f) => ({ ...f, ...patch }));
 
   const parseJson = (): Record<string, unknown> | string => {
@@ -92,7 +93,7 @@ export function NewSessionDialog() {
       }
       input = parsed;
     } else {
-      if (urlError || portError) return;
+      if (urlError || portError || mitmError) return;
       const previous = json ? parseJson() : {};
       input = formToInput(form, typeof previous === 'string' ? {} : previous) as Record<string, unknown>;
     }
@@ -177,6 +178,48 @@ export function NewSessionDialog() {
 
             <label htmlFor="ns-namespace">Namespace</label>
             <input id="ns-namespace" data-testid="new-session-namespace" value={form.namespace} onChange={(e) => update({ namespace: e.target.value })} />
+
+            <span className="label">HTTPS</span>
+            <div className="https-options">
+              {form.mode === 'forward' && (
+                <>
+                  <label className="checkbox">
+                    <input type="checkbox" data-testid="new-session-mitm" checked={form.mitm} onChange={(e) => update({ mitm: e.target.checked })} />
+                    Decrypt HTTPS (MITM)
+                  </label>
+                  {form.mitm && (
+                    <div className="mitm-hosts">
+                      <input
+                        data-testid="new-session-mitm-include"
+                        aria-label="Decrypt only these hosts"
+                        placeholder="decrypt only these hosts (optional), e.g. api.example.com, *.test"
+                        value={form.mitmIncludeHosts}
+                        onChange={(e) => update({ mitmIncludeHosts: e.target.value })}
+                      />
+                      <input
+                        data-testid="new-session-mitm-exclude"
+                        aria-label="Pass these hosts through undecrypted"
+                        placeholder="…or pass these hosts through undecrypted (optional)"
+                        value={form.mitmExcludeHosts}
+                        onChange={(e) => update({ mitmExcludeHosts: e.target.value })}
+                      />
+                      {mitmError && <div className="field-error" data-testid="new-session-mitm-error">{mitmError}</div>}
+                      {fieldError('mitm') && <div className="field-error">{fieldError('mitm')}</div>}
+                      <div className="field-hint">Clients must trust the Traffic Recorder CA (Settings ⚙) or get its file (the connect panel shows how).</div>
+                    </div>
+                  )}
+                </>
+              )}
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  data-testid="new-session-ignore-cert"
+                  checked={form.ignoreUpstreamCertErrors}
+                  onChange={(e) => update({ ignoreUpstreamCertErrors: e.target.checked })}
+                />
+                Accept self-signed upstream certificates
+              </label>
+            </div>
           </div>
         ) : (
           <div className="json-config">

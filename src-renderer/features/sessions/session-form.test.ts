@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_FORM, formToInput, inputToForm, validatePort, validateTargetUrl } from './session-form.js';
+import { EMPTY_FORM, formToInput, inputToForm, parseHostList, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
 import { connectInstructions } from './connect-instructions.js';
 
 describe('session form', () => {
@@ -19,9 +19,32 @@ describe('session form', () => {
   it('round-trips through the JSON configuration, keeping extra options', () => {
     const input = formToInput({ ...EMPTY_FORM, name: ' API ', targetUrl: 'http://a.test', listenPort: '8085' }, { toxics: { http: { delayMs: 5 } }, listenPort: 9000 });
     expect(input).toEqual({ name: 'API', mode: 'reverse', targetUrl: 'http://a.test', listenPort: 8085, namespace: 'default', toxics: { http: { delayMs: 5 } } });
-    expect(inputToForm(input as Record<string, unknown>)).toEqual({ name: 'API', mode: 'reverse', targetUrl: 'http://a.test', listenPort: '8085', namespace: 'default' });
+    expect(inputToForm(input as Record<string, unknown>)).toEqual({ ...EMPTY_FORM, name: 'API', mode: 'reverse', targetUrl: 'http://a.test', listenPort: '8085', namespace: 'default' });
     expect(formToInput({ ...EMPTY_FORM, mode: 'forward' })).toEqual({ mode: 'forward', namespace: 'default' });
   });
+  it('sets mitm for forward sessions only, with the host lists, and ignoreUpstreamCertErrors when checked', () => {
+    const forward = { ...EMPTY_FORM, mode: 'forward' as const, mitm: true, ignoreUpstreamCertErrors: true };
+    expect(formToInput(forward)).toEqual({ mode: 'forward', namespace: 'default', mitm: { enabled: true }, ignoreUpstreamCertErrors: true });
+    expect(formToInput({ ...forward, mitmIncludeHosts: 'api.test, *.b.test\nc.test' }).mitm).toEqual({ enabled: true, includeHosts: ['api.test', '*.b.test', 'c.test'] });
+    expect(formToInput({ ...forward, mitmExcludeHosts: ' bank.test ' }).mitm).toEqual({ enabled: true, excludeHosts: ['bank.test'] });
+    // A reverse session never sends mitm, even if the JSON had one; unchecking removes both options.
+    expect(formToInput({ ...forward, mode: 'reverse', targetUrl: 'https://a.test' }, { mitm: { enabled: true } })).toEqual({
+      mode: 'reverse', targetUrl: 'https://a.test', namespace: 'default', ignoreUpstreamCertErrors: true,
+    });
+    expect(formToInput({ ...EMPTY_FORM, mode: 'forward' }, { mitm: { enabled: true }, ignoreUpstreamCertErrors: true })).toEqual({ mode: 'forward', namespace: 'default' });
+    // And back from the JSON configuration.
+    expect(inputToForm({ mode: 'forward', mitm: { enabled: true, excludeHosts: ['a.test', 'b.test'] }, ignoreUpstreamCertErrors: true })).toMatchObject({
+      mitm: true, mitmIncludeHosts: '', mitmExcludeHosts: 'a.test, b.test', ignoreUpstreamCertErrors: true,
+    });
+  });
+
+  it('refuses include and exclude host lists together', () => {
+    expect(parseHostList(' a.test,,b.test  c.test ')).toEqual(['a.test', 'b.test', 'c.test']);
+    expect(validateMitmHosts({ mode: 'forward', mitm: true, mitmIncludeHosts: 'a', mitmExcludeHosts: 'b' })).toMatch(/not both/);
+    expect(validateMitmHosts({ mode: 'forward', mitm: true, mitmIncludeHosts: 'a', mitmExcludeHosts: '' })).toBeNull();
+    expect(validateMitmHosts({ mode: 'forward', mitm: false, mitmIncludeHosts: 'a', mitmExcludeHosts: 'b' })).toBeNull();
+  });
+
   it('gives exact connect instructions', () => {
     const base = { proxyUrl: 'http://127.0.0.1:8085' };
     expect(connectInstructions({ ...base, mode: 'reverse' }).setup).toBe('http://127.0.0.1:8085');

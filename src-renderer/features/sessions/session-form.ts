@@ -7,9 +7,40 @@ export interface SessionForm {
   targetUrl: string;
   listenPort: string;
   namespace: string;
+  /** Forward sessions: decrypt HTTPS with the install CA (`mitm: {enabled: true}`). */
+  mitm: boolean;
+  /** Host globs, separated by commas, spaces or lines: intercept only these… */
+  mitmIncludeHosts: string;
+  /** …or all but these. */
+  mitmExcludeHosts: string;
+  /** Accept upstream certificates that do not verify (self-signed staging servers). */
+  ignoreUpstreamCertErrors: boolean;
 }
 
-export const EMPTY_FORM: SessionForm = { name: '', mode: 'reverse', targetUrl: '', listenPort: '', namespace: 'default' };
+export const EMPTY_FORM: SessionForm = {
+  name: '',
+  mode: 'reverse',
+  targetUrl: '',
+  listenPort: '',
+  namespace: 'default',
+  mitm: false,
+  mitmIncludeHosts: '',
+  mitmExcludeHosts: '',
+  ignoreUpstreamCertErrors: false,
+};
+
+/** "a.test, *.b.test\nc.test" → ["a.test", "*.b.test", "c.test"] */
+export function parseHostList(text: string): string[] {
+  return text.split(/[\s,]+/).map((h) => h.trim()).filter(Boolean);
+}
+
+export function validateMitmHosts(form: Pick<SessionForm, 'mode' | 'mitm' | 'mitmIncludeHosts' | 'mitmExcludeHosts'>): string | null {
+  if (form.mode !== 'forward' || !form.mitm) return null;
+  if (parseHostList(form.mitmIncludeHosts).length > 0 && parseHostList(form.mitmExcludeHosts).length > 0) {
+    return 'Give hosts to decrypt or hosts to pass through, not both';
+  }
+  return null;
+}
 
 export function validateTargetUrl(value: string, mode: SessionForm['mode']): string | null {
   if (!value.trim()) return mode === 'reverse' ? 'A reverse-proxy session needs a target URL' : null;
@@ -41,17 +72,32 @@ export function formToInput(form: SessionForm, extra: Record<string, unknown> = 
   set('listenPort', form.listenPort.trim() ? Number(form.listenPort) : undefined);
   if (input.listenPort !== undefined) delete input.port;
   set('namespace', form.namespace.trim());
+  if (form.mode === 'forward' && form.mitm) {
+    const includeHosts = parseHostList(form.mitmIncludeHosts);
+    const excludeHosts = parseHostList(form.mitmExcludeHosts);
+    input.mitm = { enabled: true, ...(includeHosts.length ? { includeHosts } : {}), ...(excludeHosts.length ? { excludeHosts } : {}) };
+  } else {
+    // The form's switch decides; a reverse session never takes mitm.
+    delete input.mitm;
+  }
+  set('ignoreUpstreamCertErrors', form.ignoreUpstreamCertErrors ? true : undefined);
   return input as StartSessionInput;
 }
 
 export function inputToForm(input: Record<string, unknown>): SessionForm {
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const port = input.listenPort ?? input.port;
+  const mitm = typeof input.mitm === 'object' && input.mitm !== null ? (input.mitm as { enabled?: unknown; includeHosts?: unknown; excludeHosts?: unknown }) : undefined;
+  const hosts = (v: unknown) => (Array.isArray(v) ? v.filter((h): h is string => typeof h === 'string').join(', ') : '');
   return {
     name: str(input.name),
     mode: input.mode === 'forward' ? 'forward' : 'reverse',
     targetUrl: str(input.targetUrl),
     listenPort: typeof port === 'number' && port > 0 ? String(port) : '',
     namespace: str(input.namespace) || 'default',
+    mitm: mitm?.enabled === true,
+    mitmIncludeHosts: hosts(mitm?.includeHosts),
+    mitmExcludeHosts: hosts(mitm?.excludeHosts),
+    ignoreUpstreamCertErrors: input.ignoreUpstreamCertErrors === true,
   };
 }

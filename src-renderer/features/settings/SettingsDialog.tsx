@@ -1,0 +1,28 @@
+import { useUiStore } from '../../stores/ui-store.js';
+import { CaSection } from './CaSection.js';
+import { SystemProxySection } from './SystemProxySection.js';
+
+/** Machine settings: the HTTPS CA and its trust, and the system proxy. Opened from the gear in the header. */
+export function SettingsDialog() {
+  const close = () => useUiStore.getState().setSettingsOpen(false);
+  return (
+    <div className="modal-backdrop" onMouseDown={close}>
+      <div
+        className="modal settings"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Settings"
+        data-testid="settings-dialog"
+        onMouseDown={(e) => e.stopPropagation()}
+        onKeyDown={(e) => e.key === 'Escape' && close()}
+      >
+        <div className="settings-header">
+          <h2>Settings</h2>
+          <button type="button" className="icon-button" aria-label="Close settings" data-testid="settings-close" onClick={close}>×</button>
+        </div>
+        <CaSection />
+        <SystemProxySection />
+      </div>
+    </div>
+  );
+}
