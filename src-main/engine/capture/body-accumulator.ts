@@ -22,6 +22,15 @@ export class BodyAccumulator {
     return this.size > this.kept;
   }
 
+  /** The kept bytes as they arrived: one buffer, or the chunks (joined only if someone needs them joined). */
+  payload(): Buffer | readonly Buffer[] {
+    return this.chunks.length === 1 ? this.chunks[0]! : this.chunks;
+  }
+
+  get keptSize(): number {
+    return this.kept;
+  }
+
   bytes(): Buffer {
     if (this.chunks.length === 1) return this.chunks[0]!;
     const joined = Buffer.concat(this.chunks, this.kept);

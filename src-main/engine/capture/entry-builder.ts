@@ -12,7 +12,7 @@ export function headerValue(headers: readonly HeaderPair[], name: string): strin
 }
 
 function bodyInfo(body: BodyAccumulator, headers: readonly HeaderPair[]): BodyInfo {
-  const info: BodyInfo = { size: body.size, capturedSize: Math.min(body.size, body.bytes().length), truncated: body.truncated };
+  const info: BodyInfo = { size: body.size, capturedSize: body.keptSize, truncated: body.truncated };
   const encoding = headerValue(headers, 'content-encoding');
   if (encoding) info.contentEncoding = encoding;
   const type = headerValue(headers, 'content-type');
@@ -23,8 +23,6 @@ function bodyInfo(body: BodyAccumulator, headers: readonly HeaderPair[]): BodyIn
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 export function buildHttpEntry(sessionId: string, exchange: CapturedExchange): { entry: Entry; bodies: EntryBodies } {
-  const requestBody = exchange.requestBody.bytes();
-  const responseBody = exchange.responseBody.bytes();
   const entry: Entry = {
     id: randomUUID(),
     sessionId,
@@ -56,7 +54,7 @@ export function buildHttpEntry(sessionId: string, exchange: CapturedExchange): {
   }
   if (exchange.error) entry.error = exchange.error;
   const bodies: EntryBodies = {};
-  if (requestBody.length) bodies.request = requestBody;
-  if (responseBody.length) bodies.response = responseBody;
+  if (exchange.requestBody.keptSize) bodies.request = exchange.requestBody.payload();
+  if (exchange.responseBody.keptSize) bodies.response = exchange.responseBody.payload();
   return { entry, bodies };
 }

@@ -22,13 +22,31 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Write a whole file and make its bytes durable (the caller fsyncs the directory when the name is new). */
-export async function writeFileSynced(file: string, data: Uint8Array): Promise<void> {
+export async function writeFileSynced(file: string, data: Uint8Array | readonly Uint8Array[], sync = true): Promise<void> {
   const handle = await fsp.open(file, 'w', FILE_MODE);
   try {
-    await handle.writeFile(data);
-    await handle.datasync();
+    if (data instanceof Uint8Array) await handle.writeFile(data);
+    else await writeAll(handle, data);
+    if (sync) await handle.datasync();
   } finally {
     await handle.close();
+  }
+}
+
+/** writev may write less than asked (large or many buffers): continue until everything is on disk. */
+async function writeAll(handle: fsp.FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+  let pending = chunks.filter((c) => c.length > 0);
+  while (pending.length > 0) {
+    let { bytesWritten } = await handle.writev(pending as Uint8Array[]);
+    const rest: Uint8Array[] = [];
+    for (const chunk of pending) {
+      if (bytesWritten >= chunk.length) bytesWritten -= chunk.length;
+      else {
+        rest.push(bytesWritten > 0 ? chunk.subarray(bytesWritten) : chunk);
+        bytesWritten = 0;
+      }
+    }
+    pending = rest;
   }
 }
 

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { BodyInfo, Entry } from '../../../src-shared/model.js';
-import type { BodySide, EntryBodies, RecorderStore, SessionRecord, StoreOpenOptions } from './store-types.js';
+import { bodyLength, joinBody, type BodySide, type EntryBodies, type RecorderStore, type SessionRecord, type StoreOpenOptions } from './store-types.js';
 import { BodyFiles } from './body-files.js';
 import { EntryDb, type FileRef } from './entry-db.js';
 import { DIR_MODE, errorMessage, fsyncDir } from './fs-util.js';
@@ -157,20 +157,21 @@ export class SqlJsStore implements RecorderStore {
     this.assertOpen();
     const json = JSON.stringify(stripEntry(entry));
     const seq = this.db.allocSeq();
-    const req = bodies.request;
-    const res = bodies.response;
-    const reqFile = req !== undefined && req.length > this.limit;
-    const resFile = res !== undefined && res.length > this.limit;
+    const reqFile = bodies.request !== undefined && bodyLength(bodies.request) > this.limit;
+    const resFile = bodies.response !== undefined && bodyLength(bodies.response) > this.limit;
+    // Inline bodies are small: join them; file bodies keep their chunks for one gathered write.
+    const req = bodies.request && !reqFile ? joinBody(bodies.request) : undefined;
+    const res = bodies.response && !resFile ? joinBody(bodies.response) : undefined;
     this.db.putEntry({
       sessionId: entry.sessionId, id: entry.id, seq, startedAt: entry.startedAt, json,
-      reqBody: req && !reqFile ? req : null, resBody: res && !resFile ? res : null, reqFile, resFile,
+      reqBody: req ?? null, resBody: res ?? null, reqFile, resFile,
     });
-    if (req && reqFile) this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'request'), req);
-    if (res && resFile) this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'response'), res);
+    if (bodies.request && reqFile) this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'request'), bodies.request);
+    if (bodies.response && resFile) this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'response'), bodies.response);
     // Built by hand around the entry JSON we already have: stringifying the entry twice would double the cost.
     let line = `{"op":"insertEntry","seq":${seq},"entry":${json}`;
-    if (req && !reqFile) line += `,"req":"${req.toString('base64')}"`;
-    if (res && !resFile) line += `,"res":"${res.toString('base64')}"`;
+    if (req) line += `,"req":"${req.toString('base64')}"`;
+    if (res) line += `,"res":"${res.toString('base64')}"`;
     if (reqFile) line += ',"reqFile":1';
     if (resFile) line += ',"resFile":1';
     this.append(`${line}}`);

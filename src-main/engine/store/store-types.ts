@@ -21,10 +21,28 @@ export interface SessionRecord {
 
 export type BodySide = 'request' | 'response';
 
-/** Raw (still content-encoded) captured bytes of an exchange, at most the capture limit each. */
+/**
+ * Raw (still content-encoded) captured bytes of an exchange, at most the capture limit each. A body may come as
+ * the chunks it arrived in: a large one then goes to its file with one gathered write, never joined in memory.
+ */
+export type BodyBytes = Buffer | readonly Buffer[];
+
 export interface EntryBodies {
-  request?: Buffer;
-  response?: Buffer;
+  request?: BodyBytes;
+  response?: BodyBytes;
+}
+
+export function bodyLength(bytes: BodyBytes): number {
+  if (Buffer.isBuffer(bytes)) return bytes.length;
+  let n = 0;
+  for (const chunk of bytes as readonly Buffer[]) n += chunk.length;
+  return n;
+}
+
+export function joinBody(bytes: BodyBytes): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  const chunks = bytes as readonly Buffer[];
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks as Buffer[]);
 }
 
 /**
