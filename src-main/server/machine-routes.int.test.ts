@@ -72,6 +72,10 @@ describe('the certificate authority over REST', () => {
     expect(setup.json.scripts.posix).toContain(`export HTTPS_PROXY=`);
     expect(setup.json.chromium.join(' ')).toMatch(/--ignore-certificate-errors-spki-list=/);
     expect((await server.call('GET', '/nope/setup')).status).toBe(404);
+    const reverse = await server.call('POST', '/start', { targetUrl: upstream.url });
+    const reverseSetup = await server.call('GET', `/${reverse.json.session.id}/setup`);
+    expect(reverseSetup.json.environment).toEqual({});
+    expect(reverseSetup.json.curl).toBe(`curl ${reverse.json.session.proxyUrl}/`);
   });
 
   it('refuses the system proxy for a reverse session', async () => {
@@ -171,6 +175,14 @@ describe.skipIf(!!browserSkip)('open a browser through a session', () => {
     expect(entries.find((e) => e.request.url === url)?.response?.statusCode).toBe(200);
     const bad = await server.call('POST', `/${json.session.id}/open-browser`, { url: 'javascript:alert(1)' });
     expect(bad.json.field).toBe('url');
+    process.env.TRAFFIC_RECORDER_BROWSER = '/nonexistent/chromium';
+    try {
+      const missing = await server.call('POST', `/${json.session.id}/open-browser`, { headless: true });
+      expect(missing.status).toBe(400);
+      expect(missing.json).toMatchObject({ code: 'not_supported', error: expect.stringMatching(/could not start the browser \/nonexistent\/chromium: ENOENT/) });
+    } finally {
+      delete process.env.TRAFFIC_RECORDER_BROWSER;
+    }
   }, 60_000);
 });
 

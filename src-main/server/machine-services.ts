@@ -133,9 +133,16 @@ export class MachineServices {
       extraArgs: input.headless ? ['--headless', '--disable-gpu', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] : [],
     });
     const child = spawn(executable, args, { stdio: 'ignore', detached: !input.headless });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.once('error', () => undefined);
-    void exited.then(() => fs.promises.rm(userDataDir, { recursive: true, force: true }));
+    const removeProfile = () => fs.promises.rm(userDataDir, { recursive: true, force: true });
+    // Only a started process counts: a missing or broken executable must be an error, not a silent success.
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (e: NodeJS.ErrnoException) => {
+        void removeProfile();
+        reject(new ApiError('not_supported', `could not start the browser ${executable}: ${e.code ?? e.message}`));
+      });
+    });
+    child.once('exit', () => void removeProfile());
     if (!input.headless) child.unref();
     return { pid: child.pid, executable, args, profileDir: userDataDir };
   }
@@ -147,12 +154,14 @@ export class MachineServices {
     const caFile = status.exists ? status.certPath : path.join(this.dataDir, 'ca', 'ca-cert.pem');
     const input = { proxyUrl: session.proxyUrl, caFile };
     const ca = status.exists ? await this.certificateAuthority() : undefined;
+    // A reverse session is not a proxy: apps call it directly instead of their upstream, so no proxy variables.
+    const forward = session.mode === 'forward';
     return {
       session: { id: session.id, mode: session.mode, proxyUrl: session.proxyUrl },
       caGenerated: status.exists,
-      environment: proxyEnvironment(input),
-      scripts: environmentScripts(input),
-      chromium: ca
+      environment: forward ? proxyEnvironment(input) : {},
+      scripts: forward ? environmentScripts(input) : { posix: '', powershell: '', cmd: '' },
+      chromium: ca && forward
         ? chromiumArgs({ proxyUrl: session.proxyUrl, caCertPem: ca.certPem, userDataDir: '<temporary profile>' })
         : undefined,
       curl:

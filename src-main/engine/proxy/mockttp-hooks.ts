@@ -23,14 +23,26 @@ const mockttpDist = path.dirname(require.resolve('mockttp'));
 export type RequestTap = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 export type TunnelTap = (kind: 'tls' | 'raw', socket: Socket, hostname: string, port: number | undefined, next: () => void) => void;
 
+/** A TLS handshake a client broke off; `tunnel` is the CONNECT target ("host:port") when it came through one. */
+export type TlsFailureTap = (failure: { cause: string; sni?: string; tunnel?: string; remoteAddress?: string; remotePort?: number }) => void;
+
 export interface ServerHooks {
   listenHost: string;
   onRequest: RequestTap;
   onTunnel: TunnelTap;
+  onTlsFailure?: TlsFailureTap;
+}
+
+interface TlsFailureEvent {
+  failureCause?: string;
+  tlsMetadata?: { sniHostname?: string };
+  remoteIpAddress?: string;
+  remotePort?: number;
 }
 
 interface ComboServerOptions {
   requestListener: (req: IncomingMessage, res: ServerResponse) => void;
+  tlsClientErrorListener: (socket: Socket, failure: TlsFailureEvent) => void;
   tlsPassthroughListener: (socket: Socket, hostname: string, port?: number) => void;
   rawPassthroughListener: (socket: Socket, hostname: string, port?: number) => void;
 }
@@ -39,6 +51,11 @@ interface ListenableServer {
   listen(...args: unknown[]): unknown;
   address(): unknown;
 }
+
+const socketExtensions = require(path.join(mockttpDist, 'util', 'socket-extensions.js')) as {
+  TlsSetupCompleted: symbol;
+  LastTunnelAddress: symbol;
+};
 
 let pendingHooks: ServerHooks | undefined;
 let installed = false;
@@ -54,9 +71,24 @@ function install(): void {
     const hooks = pendingHooks;
     pendingHooks = undefined;
     if (!hooks) return original(options);
-    const { requestListener, tlsPassthroughListener, rawPassthroughListener } = options;
+    const { requestListener, tlsPassthroughListener, rawPassthroughListener, tlsClientErrorListener } = options;
     const server = await original({
       ...options,
+      tlsClientErrorListener: (socket, failure) => {
+        tlsClientErrorListener(socket, failure);
+        // Errors after a completed handshake are ordinary client errors, not certificate rejections.
+        const tagged = socket as Socket & Record<symbol, unknown>;
+        if (!hooks.onTlsFailure || tagged[socketExtensions.TlsSetupCompleted]) return;
+        const parent = (socket as Socket & { _parent?: Record<symbol, unknown> })._parent;
+        const tunnel = (tagged[socketExtensions.LastTunnelAddress] ?? parent?.[socketExtensions.LastTunnelAddress]) as string | undefined;
+        hooks.onTlsFailure({
+          cause: failure.failureCause ?? 'unknown',
+          sni: failure.tlsMetadata?.sniHostname,
+          tunnel,
+          remoteAddress: failure.remoteIpAddress,
+          remotePort: failure.remotePort,
+        });
+      },
       requestListener: (req, res) => hooks.onRequest(req, res, () => requestListener(req, res)),
       tlsPassthroughListener: (socket, hostname, port) =>
         hooks.onTunnel('tls', socket, hostname, port, () => tlsPassthroughListener(socket, hostname, port)),

@@ -106,7 +106,8 @@ describe('MITM forward sessions', () => {
     expect(untrusting.exitCode).not.toBe(0);
     const [hint] = await waitForEntries(engine.recorder, session.id, 1);
     expect(hint!.entryType).toBe('tunnel');
-    expect(hint!.tunnel!.host).toBe('localhost');
+    expect(hint!.tunnel).toMatchObject({ host: 'localhost', port: upstream.port });
+    expect(hint!.request.url).toBe(`localhost:${upstream.port}`);
     expect(hint!.error!.message).toMatch(/does not trust the Traffic Recorder CA/);
   });
 

@@ -11,7 +11,7 @@ import type { SessionRecord } from '../store/store-types.js';
 import { captureExchange, runInExchange, type CapturedExchange } from '../capture/http-capture.js';
 import { watchUpstreamRequests } from '../capture/upstream-timings.js';
 import { compileScopeFilter, type CompiledScopeFilter } from '../filters/scope-filter.js';
-import { startWithHooks } from '../proxy/mockttp-hooks.js';
+import { startWithHooks, type TlsFailureTap } from '../proxy/mockttp-hooks.js';
 
 const MOCKTTP_BODY_BUFFER = 0;
 
@@ -90,25 +90,12 @@ export class ProxySession {
     });
     // #209: without a response listener mockttp's response tracking stream grows for the life of a response.
     server.on('response', () => undefined);
-    if (intercept) {
-      server.on('tls-client-error', (failure) => {
-        // 'closed' without a handshake is what curl does when it merely drops a CONNECT: noise, not a rejection.
-        if (failure.failureCause !== 'cert-rejected' && failure.failureCause !== 'reset') return;
-        this.deps.onTlsRejection?.({
-          startedAt: failure.timingEvents?.startTime ?? Date.now(),
-          host: failure.tlsMetadata?.sniHostname ?? failure.destination?.hostname ?? 'unknown',
-          port: failure.destination?.port,
-          cause: failure.failureCause,
-          remoteAddress: failure.remoteIpAddress,
-          remotePort: failure.remotePort,
-        });
-      });
-    }
     await startWithHooks(
       {
         listenHost: host,
         onRequest: (req, res, next) => this.tapRequest(req, res, next),
         onTunnel: (kind, socket, hostname, tunnelPort, next) => this.tapTunnel(kind, socket, hostname, tunnelPort, next),
+        ...(intercept ? { onTlsFailure: (failure: Parameters<TlsFailureTap>[0]) => this.tapTlsFailure(failure) } : {}),
       },
       () => server.start(port),
     );
@@ -190,6 +177,21 @@ export class ProxySession {
     const host = req.headers.host ?? '';
     const portMatch = /:(\d+)$/.exec(host);
     return portMatch !== null && Number(portMatch[1]) === this.config.listenPort && socket.localPort === this.config.listenPort;
+  }
+
+  private tapTlsFailure(failure: Parameters<TlsFailureTap>[0]): void {
+    // 'closed' without a handshake is what curl does when it merely drops a CONNECT: noise, not a rejection.
+    if (failure.cause !== 'cert-rejected' && failure.cause !== 'reset') return;
+    const tunnel = failure.tunnel ? /^(.*):(\d+)$/.exec(failure.tunnel) : null;
+    const tunnelHost = tunnel?.[1]?.replace(/^\[(.*)\]$/, '$1');
+    this.deps.onTlsRejection?.({
+      startedAt: Date.now(),
+      host: failure.sni ?? tunnelHost ?? 'unknown',
+      port: tunnel ? Number(tunnel[2]) : undefined,
+      cause: failure.cause,
+      remoteAddress: failure.remoteAddress,
+      remotePort: failure.remotePort,
+    });
   }
 
   private tapTunnel(kind: 'tls' | 'raw', socket: Socket, hostname: string, port: number | undefined, next: () => void): void {
