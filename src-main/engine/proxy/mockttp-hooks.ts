@@ -7,7 +7,8 @@
  * 2. The same wrapper lets each session see every HTTP request (including those inside intercepted tunnels) and
  *    every blind TLS/raw tunnel, before mockttp's own handling, on the raw Node objects. Capture works on those
  *    objects directly: cheaper than mockttp's event objects and with the exact wire bytes.
- * 3. mockttp's loop check compares only the outgoing socket's local address/port with the incoming socket's
+ * 3. Response tracking: see drainResponseTracking.
+ * 4. mockttp's loop check compares only the outgoing socket's local address/port with the incoming socket's
  *    remote address/port, and keeps closed sockets' cached ports. On loopback under load Linux reuses ephemeral
  *    ports, so real clients get a false "Passthrough loop detected" 500. We require the full 4-tuple of a live
  *    socket to match, which a real loop always does.
@@ -89,7 +90,11 @@ function install(): void {
           remotePort: failure.remotePort,
         });
       },
-      requestListener: (req, res) => hooks.onRequest(req, res, () => requestListener(req, res)),
+      requestListener: (req, res) =>
+        hooks.onRequest(req, res, () => {
+          requestListener(req, res);
+          drainResponseTracking(res);
+        }),
       tlsPassthroughListener: (socket, hostname, port) =>
         hooks.onTunnel('tls', socket, hostname, port, () => tlsPassthroughListener(socket, hostname, port)),
       rawPassthroughListener: (socket, hostname, port) =>
@@ -122,6 +127,16 @@ function install(): void {
     }
     return false;
   };
+}
+
+/**
+ * mockttp copies every response write into a tracking stream that only its `response` event reads (#209: without a
+ * reader it holds the whole response for its lifetime). We do not use that event (capture has its own copy), so
+ * start mockttp's own bounded reader at once: with maxBodySize 0 it lets the data flow away on the first chunk.
+ */
+function drainResponseTracking(res: ServerResponse): void {
+  const body = (res as ServerResponse & { body?: { asBuffer?: () => Promise<unknown> } }).body;
+  if (typeof body?.asBuffer === 'function') body.asBuffer().catch(() => undefined);
 }
 
 function normalizeIp(ip: string | undefined): string | undefined {

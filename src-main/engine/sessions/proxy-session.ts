@@ -88,8 +88,6 @@ export class ProxySession {
       ...(https ? { https } : {}),
       ...(forward ? { passthroughUnknownProtocols: true } : {}),
     });
-    // #209: without a response listener mockttp's response tracking stream grows for the life of a response.
-    server.on('response', () => undefined);
     await startWithHooks(
       {
         listenHost: host,
