@@ -2,7 +2,9 @@
  * The benchmark's processes: the nginx upstream (or a Node fallback), the bare Node pipe proxy, our recording
  * server (the real CLI as a child process) and mitmdump. Everything listens on 127.0.0.1 only.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, makeTempDir, sleep, startChild, waitForOutput, which, type Child } from './lib-procs.js';
@@ -161,7 +163,7 @@ export async function startOurServer(nodeFlags: string[] = []): Promise<OurServe
   return { child, apiUrl: m[1]!, token, dataDir };
 }
 
-async function api<T>(server: OurServer, method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(server: OurServer, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${server.apiUrl}${path}`, {
     method,
     headers: {
@@ -228,4 +230,172 @@ export async function boundedLoad(url: string, requests: number, connections = 5
   const line = child.output().trim().split('\n').reverse().find((l) => l.startsWith('{'));
   if (code !== 0 || !line) throw new Error(`load child failed (exit ${code}):\n${child.output().slice(-2000)}`);
   return JSON.parse(line) as LoadResult;
+}
+
+// ---- HTTPS (bench/https-bench.ts) ----
+
+export interface TlsUpstream {
+  kind: 'nginx';
+  port: number;
+  /** Addresses nginx listens on, all inside 127.0.0.0/8 (127.0.0.1 first). */
+  hosts: string[];
+  /** PEM of nginx's self-signed certificate (CN=localhost, SAN DNS:localhost, IP:127.0.0.1). */
+  certPem: string;
+  /** Plain-HTTP stub_status endpoint on 127.0.0.1 (accepted connections = TLS handshakes done by nginx). */
+  statusUrl: string;
+  child: Child;
+}
+
+/**
+ * nginx with a TLS server block on `port` at 127.0.0.1 and at every address in `extraHosts` (loopback only, one
+ * `listen ADDR:PORT ssl` line each), a self-signed EC P-256 certificate made by openssl, and the same 1 KB / 100 KB
+ * files as startNginx.
+ */
+export async function startNginxTls(extraHosts: string[] = []): Promise<TlsUpstream> {
+  const nginx = which('nginx');
+  if (!nginx) throw new Error('nginx is not installed');
+  for (const h of extraHosts) {
+    if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) throw new Error(`refusing a non-loopback listen address: ${h}`);
+  }
+  const dir = makeTempDir('bench-nginx-tls-');
+  const www = join(dir, 'www');
+  mkdirSync(www);
+  mkdirSync(join(dir, 'tmp'));
+  writeFileSync(join(www, '1k.bin'), Buffer.alloc(FILES['1k'].bytes, 'a'));
+  writeFileSync(join(www, '100k.bin'), Buffer.alloc(FILES['100k'].bytes, 'b'));
+  for (const p of [dir, www]) chmodSync(p, 0o755);
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout', keyFile, '-out', certFile,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  chmodSync(keyFile, 0o644); // nginx workers may run unprivileged; the key is a throwaway for this run
+  const port = await freePort();
+  const statusPort = await freePort();
+  const hosts = ['127.0.0.1', ...extraHosts];
+  const t = join(dir, 'tmp');
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes 1;
+daemon off;
+master_process on;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  default_type application/octet-stream;
+  client_body_temp_path ${t}/body;
+  proxy_temp_path ${t}/proxy;
+  fastcgi_temp_path ${t}/fastcgi;
+  uwsgi_temp_path ${t}/uwsgi;
+  scgi_temp_path ${t}/scgi;
+  server {
+${hosts.map((h) => `    listen ${h}:${port} ssl;`).join('\n')}
+    ssl_certificate ${certFile};
+    ssl_certificate_key ${keyFile};
+    root ${www};
+  }
+  server {
+    listen 127.0.0.1:${statusPort};
+    location = /status { stub_status; }
+  }
+}
+`,
+  );
+  const child = startChild('nginx tls', nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')]);
+  const statusUrl = `http://127.0.0.1:${statusPort}/status`;
+  await waitForHttp(statusUrl, 10_000, child);
+  return { kind: 'nginx', port, hosts, certPem: readFileSync(certFile, 'utf8'), statusUrl, child };
+}
+
+/** nginx stub_status: connections accepted so far (including this call's) and requests served so far. */
+export async function nginxStatus(statusUrl: string): Promise<{ accepted: number; requests: number }> {
+  // A fresh connection per call (no keep-alive), so each call adds exactly one to `accepted`.
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = httpGet(statusUrl, { agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('stub_status timed out')));
+    req.on('error', reject);
+  });
+  const m = /server accepts handled requests\s+(\d+)\s+(\d+)\s+(\d+)/.exec(text);
+  if (!m) throw new Error(`unexpected stub_status answer: ${text}`);
+  return { accepted: Number(m[1]), requests: Number(m[3]) };
+}
+
+export interface OurCa {
+  certPath: string;
+  keyPath: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/** POST /ca/generate (idempotent: an existing CA is kept) and read the files from the data dir. */
+export async function generateCa(server: OurServer): Promise<OurCa> {
+  await api(server, 'POST', '/api/v1/recorder/ca/generate');
+  const certPath = join(server.dataDir, 'ca', 'ca-cert.pem');
+  const keyPath = join(server.dataDir, 'ca', 'ca-key.pem');
+  return { certPath, keyPath, certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') };
+}
+
+/** An intercepting forward session (CONNECT is decrypted with leaves from our CA; self-signed upstreams accepted). */
+export async function startForwardMitmSession(server: OurServer): Promise<OurSession> {
+  const r = await api<{ session: { id: string; proxyUrl: string; listenPort: number } }>(server, 'POST', '/api/v1/recorder/start', {
+    mode: 'forward',
+    mitm: { enabled: true },
+    ignoreUpstreamCertErrors: true,
+  });
+  const session = r.session;
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(session.proxyUrl)) throw new Error(`unexpected proxyUrl ${session.proxyUrl}`);
+  return { id: session.id, proxyUrl: session.proxyUrl, listenPort: session.listenPort };
+}
+
+/**
+ * `mitmdump --mode regular` (a forward proxy) that signs its leaves with OUR CA: mitmproxy reads its CA from
+ * `<confdir>/mitmproxy-ca.pem`, one PEM holding the private key and the certificate, so that file is our
+ * ca-key.pem (PKCS#8 EC P-256) followed by ca-cert.pem. `ssl_insecure` because the upstream is self-signed. stdout
+ * (a line per flow) goes to /dev/null. Resolves once the port accepts connections; the caller checks the chain.
+ */
+export async function startMitmdumpForward(ca: OurCa): Promise<ProxyTarget & { confdir: string }> {
+  const mitmdump = which('mitmdump');
+  if (!mitmdump) throw new Error('mitmdump is not installed');
+  const port = await freePort();
+  const confdir = makeTempDir('bench-mitm-ca-');
+  writeFileSync(join(confdir, 'mitmproxy-ca.pem'), `${ca.keyPem.trim()}\n${ca.certPem.trim()}\n`, { mode: 0o600 });
+  const child = startChild(
+    'mitmdump regular',
+    mitmdump,
+    ['--mode', 'regular', '--listen-host', '127.0.0.1', '-p', String(port), '--set', `confdir=${confdir}`, '--set', 'ssl_insecure=true'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+  // A forward proxy answers a plain GET for itself with an error page; any HTTP answer means it is listening.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.hasExited()) throw new Error(`mitmdump exited before it listened:\n${child.output().slice(-2000)}`);
+    try {
+      const res = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`mitmdump did not listen on ${baseUrl} within 30 s:\n${child.output().slice(-2000)}`);
+      await sleep(100);
+    }
+  }
+  return { child, baseUrl, confdir };
 }
