@@ -1,9 +1,15 @@
 import { defineConfig } from '@playwright/test';
 
+// Servers started by the specs may only contact this machine, and Chromium resolves no outside name itself.
+process.env.TRAFFIC_RECORDER_LOOPBACK_ONLY = '1';
+
 // Debian's Chromium: `npx playwright install` cannot download browsers here, and need not.
 const chromiumLaunch = {
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  args: [
+    '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run',
+    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost',
+  ],
 };
 
 export default defineConfig({

@@ -8,6 +8,9 @@ const MACHINE_TESTS = ['src-main/os/**/*.int.test.ts', 'src-main/server/machine-
 
 const shared = {
   environment: 'node' as const,
+  // Sessions in tests may only contact this machine: a browser's background requests through a proxy under test
+  // must never turn into DNS lookups or connections outside loopback (see upstream-policy.ts).
+  env: { TRAFFIC_RECORDER_LOOPBACK_ONLY: '1' },
   testTimeout: 30_000,
   hookTimeout: 30_000,
   // Integration tests open real ports and child processes; two cores.

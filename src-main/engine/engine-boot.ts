@@ -10,6 +10,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { Recorder } from './sessions/recorder.js';
 import type { RecorderLimits } from './sessions/limits.js';
 import { SqlJsStore } from './store/sqljs-store.js';
+import { loopbackOnly, type UpstreamPolicy } from './proxy/upstream-policy.js';
 
 const SNAPSHOT_JOURNAL_BYTES = 64 * 1024 * 1024;
 
@@ -18,6 +19,7 @@ export interface EngineBootOptions {
   limits?: Partial<RecorderLimits>;
   sweepIntervalMs?: number;
   streamIntervalMs?: number;
+  upstreamPolicy?: UpstreamPolicy;
 }
 
 export interface Engine {
@@ -26,6 +28,11 @@ export interface Engine {
   store: SqlJsStore;
   certificateAuthority: () => Promise<CertificateAuthority>;
   close(): Promise<void>;
+}
+
+/** `TRAFFIC_RECORDER_LOOPBACK_ONLY=1`: sessions may only contact this machine (offline use, test suites). */
+export function upstreamPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): UpstreamPolicy | undefined {
+  return env.TRAFFIC_RECORDER_LOOPBACK_ONLY === '1' ? loopbackOnly : undefined;
 }
 
 export async function openEngine(options: EngineBootOptions): Promise<Engine> {
@@ -53,6 +60,7 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
     store,
     limits: options.limits,
     certificateAuthority,
+    ...((options.upstreamPolicy ?? upstreamPolicyFromEnv()) ? { upstreamPolicy: options.upstreamPolicy ?? upstreamPolicyFromEnv() } : {}),
     ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
     ...(options.streamIntervalMs !== undefined ? { streamIntervalMs: options.streamIntervalMs } : {}),
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Recorder, type RecorderOptions } from '../engine/sessions/recorder.js';
 import { SqlJsStore } from '../engine/store/sqljs-store.js';
 import { CertificateAuthority } from '../engine/ca/index.js';
+import { loopbackOnly } from '../engine/proxy/upstream-policy.js';
 import type { Entry } from '../../src-shared/model.js';
 
 export async function tempDir(prefix = 'tr-test-'): Promise<string> {
@@ -23,7 +24,8 @@ export async function startEngine(options: Omit<RecorderOptions, 'store'> = {}):
   const store = await SqlJsStore.open({ dataDir, onWarning: () => undefined });
   let ca: Promise<CertificateAuthority> | undefined;
   const certificateAuthority = () => (ca ??= CertificateAuthority.loadOrCreate(dataDir));
-  const recorder = new Recorder({ sweepIntervalMs: 0, streamIntervalMs: 10, certificateAuthority, ...options, store });
+  // Tests never let a session contact anything but this machine.
+  const recorder = new Recorder({ sweepIntervalMs: 0, streamIntervalMs: 10, certificateAuthority, upstreamPolicy: loopbackOnly, ...options, store });
   return {
     recorder,
     store,

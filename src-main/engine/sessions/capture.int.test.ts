@@ -204,6 +204,16 @@ describe('forward mode', () => {
     expect(tunnel.request.method).toBe('CONNECT');
   });
 
+  it('under a loopback-only policy refuses outside hosts before any lookup, for requests and tunnels', async () => {
+    const { session } = await engine.recorder.startSession({ mode: 'forward' });
+    const plain = await curl(['-x', session.proxyUrl, 'http://not-here.example.invalid/x']);
+    expect(plain.status).toBe(403);
+    expect(plain.body.toString()).toMatch(/may not contact not-here\.example\.invalid/);
+    const tunnel = await curl(['-x', session.proxyUrl, 'https://not-here.example.invalid/x']);
+    expect(tunnel.exitCode).not.toBe(0);
+    expect((await curl(['-x', session.proxyUrl, `${upstream.url}/json`])).status).toBe(200);
+  });
+
   it('tells a client that calls a forward proxy directly how to use it', async () => {
     const { session } = await engine.recorder.startSession({ mode: 'forward' });
     const res = await curl([`${session.proxyUrl}/`]);

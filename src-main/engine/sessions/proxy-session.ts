@@ -12,6 +12,8 @@ import { captureExchange, runInExchange, type CapturedExchange } from '../captur
 import { watchUpstreamRequests } from '../capture/upstream-timings.js';
 import { compileScopeFilter, type CompiledScopeFilter } from '../filters/scope-filter.js';
 import { startWithHooks, type TlsFailureTap } from '../proxy/mockttp-hooks.js';
+import { hostOf } from '../filters/scope-filter.js';
+import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 
 const MOCKTTP_BODY_BUFFER = 0;
 
@@ -48,6 +50,8 @@ export interface ProxySessionDeps {
   /** The install CA's `https` options for interception, with the session's host lists applied. */
   mitmHttps?: (mitm: MitmConfig) => Promise<MockttpHttpsOptions>;
   onTlsRejection?: (rejection: TlsRejection) => void;
+  /** Upstream hosts this proxy may contact (default: any). */
+  upstreamPolicy?: UpstreamPolicy;
 }
 
 export class ProxySession {
@@ -151,6 +155,11 @@ export class ProxySession {
     } catch {
       url = undefined;
     }
+    if (url && this.deps.upstreamPolicy && !this.deps.upstreamPolicy(hostOf(url))) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`Traffic Recorder: this recorder may not contact ${url.host} (upstream policy)\n`);
+      return;
+    }
     if (!url || !this.filter.acceptsRequest(req.method ?? 'GET', url)) {
       next();
       return;
@@ -193,6 +202,10 @@ export class ProxySession {
   }
 
   private tapTunnel(kind: 'tls' | 'raw', socket: Socket, hostname: string, port: number | undefined, next: () => void): void {
+    if (this.deps.upstreamPolicy && !this.deps.upstreamPolicy(hostname)) {
+      socket.destroy();
+      return;
+    }
     if (!this.filter.acceptsHost(hostname)) {
       next();
       return;

@@ -19,6 +19,7 @@ import { searchEntries } from './entry-search.js';
 import { ephemeralTlsMaterial } from './tls-material.js';
 import type { CertificateAuthority } from '../ca/index.js';
 import { interceptionOptions, tlsRejectionEntry } from './mitm.js';
+import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 
 export interface RecorderOptions {
   store: RecorderStore;
@@ -28,6 +29,8 @@ export interface RecorderOptions {
   /** How often expiry and retention are checked. Default 15 s; 0 disables the timer (tests call sweep()). */
   sweepIntervalMs?: number;
   tlsMaterial?: () => Promise<{ key: string; cert: string }>;
+  /** Upstream hosts sessions may contact (default: any); tests restrict it to loopback. */
+  upstreamPolicy?: UpstreamPolicy;
   /** The install CA, loaded or created on first use (MITM sessions, `/ca/generate`). */
   certificateAuthority?: () => Promise<CertificateAuthority>;
   streamIntervalMs?: number;
@@ -50,6 +53,7 @@ export class Recorder implements RecorderOperations {
   private readonly cursor: PortCursor;
   private readonly tlsMaterial: () => Promise<{ key: string; cert: string }>;
   private readonly certificateAuthority: (() => Promise<CertificateAuthority>) | undefined;
+  private readonly upstreamPolicy: UpstreamPolicy | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private pending = new Map<string, Array<{ entry: Entry; bodies: EntryBodies }>>();
@@ -64,6 +68,7 @@ export class Recorder implements RecorderOperations {
     this.cursor = new PortCursor(this.limits.portRange);
     this.tlsMaterial = options.tlsMaterial ?? ephemeralTlsMaterial;
     this.certificateAuthority = options.certificateAuthority;
+    this.upstreamPolicy = options.upstreamPolicy;
     // A session still marked running was interrupted (crash or kill): its proxy is gone.
     for (const record of this.store.listSessions()) {
       if (record.status === 'running') {
@@ -317,6 +322,7 @@ export class Recorder implements RecorderOperations {
       onTunnel: (tunnel) => this.recordTunnel(bound.id, tunnel),
       onTlsRejection: (rejection) => this.append(tlsRejectionEntry(randomUUID(), bound.id, rejection), {}),
       ...(this.certificateAuthority ? { mitmHttps: this.mitmHttps } : {}),
+      ...(this.upstreamPolicy ? { upstreamPolicy: this.upstreamPolicy } : {}),
     });
     this.starting.add(port);
     try {
