@@ -8,17 +8,16 @@ import type { RecorderOperations } from '../../../src-shared/contract.js';
 import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session } from '../../../src-shared/model.js';
 import { NOT_YET_SUPPORTED_OPTIONS, entriesQuerySchema, parseInput, patchEntrySchema, startSessionSchema, type StartSessionInput } from '../../../src-shared/schemas.js';
 import { entryWithBodies } from '../body/body-view.js';
-import { buildHttpEntry } from '../capture/entry-builder.js';
-import type { CapturedExchange } from '../capture/http-capture.js';
+import type { CapturedEntry } from '../capture/entries.js';
 import type { BodySide, EntryBodies, RecorderStore, SessionRecord } from '../store/store-types.js';
 import { DEFAULT_LIMITS, type RecorderLimits } from './limits.js';
 import { PortCursor, isPortFree } from './port-pool.js';
-import { ProxySession, type TunnelRecord } from './proxy-session.js';
+import { inProcessHost, type SessionHost, type SessionRunner } from './session-runner.js';
 import { StreamHub, type StreamListener } from './stream-hub.js';
 import { searchEntries } from './entry-search.js';
 import { ephemeralTlsMaterial } from './tls-material.js';
 import type { CertificateAuthority } from '../ca/index.js';
-import { interceptionOptions, tlsRejectionEntry } from './mitm.js';
+import { interceptionOptions } from './mitm.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 
 export interface RecorderOptions {
@@ -34,6 +33,8 @@ export interface RecorderOptions {
   /** The install CA, loaded or created on first use (MITM sessions, `/ca/generate`). */
   certificateAuthority?: () => Promise<CertificateAuthority>;
   streamIntervalMs?: number;
+  /** Where session proxies run; default: in this process. */
+  sessionHost?: SessionHost;
 }
 
 /** Batching of captured entries into the store: at most this many queued, or this long. */
@@ -47,7 +48,8 @@ export class Recorder implements RecorderOperations {
   readonly limits: RecorderLimits;
   private readonly store: RecorderStore;
   private readonly now: () => number;
-  private readonly proxies = new Map<string, ProxySession>();
+  private readonly proxies = new Map<string, SessionRunner>();
+  private readonly host: SessionHost;
   private readonly starting = new Set<number>();
   private readonly hub: StreamHub;
   private readonly cursor: PortCursor;
@@ -69,6 +71,15 @@ export class Recorder implements RecorderOperations {
     this.tlsMaterial = options.tlsMaterial ?? ephemeralTlsMaterial;
     this.certificateAuthority = options.certificateAuthority;
     this.upstreamPolicy = options.upstreamPolicy;
+    this.host =
+      options.sessionHost ??
+      inProcessHost({
+        bodyLimit: this.limits.bodyLimit,
+        upstreamTimeoutMs: this.limits.upstreamTimeoutMs,
+        tlsMaterial: this.tlsMaterial,
+        ...(this.certificateAuthority ? { mitmHttps: this.mitmHttps } : {}),
+        ...(this.upstreamPolicy ? { upstreamPolicy: this.upstreamPolicy } : {}),
+      });
     // A session still marked running was interrupted (crash or kill): its proxy is gone.
     for (const record of this.store.listSessions()) {
       if (record.status === 'running') {
@@ -257,6 +268,7 @@ export class Recorder implements RecorderOperations {
     this.flushPending();
     for (const record of this.store.listSessions()) if (record.status === 'running') await this.halt(record);
     this.hub.close();
+    await this.host.close();
     await this.store.flush();
   }
 
@@ -314,19 +326,10 @@ export class Recorder implements RecorderOperations {
 
   private async bind(record: SessionRecord, port: number): Promise<SessionRecord> {
     const bound: SessionRecord = { ...record, listenPort: port };
-    const proxy = new ProxySession(bound, {
-      bodyLimit: this.limits.bodyLimit,
-      upstreamTimeoutMs: this.limits.upstreamTimeoutMs,
-      tlsMaterial: this.tlsMaterial,
-      onExchange: (exchange) => this.recordExchange(bound.id, exchange),
-      onTunnel: (tunnel) => this.recordTunnel(bound.id, tunnel),
-      onTlsRejection: (rejection) => this.append(tlsRejectionEntry(randomUUID(), bound.id, rejection), {}),
-      ...(this.certificateAuthority ? { mitmHttps: this.mitmHttps } : {}),
-      ...(this.upstreamPolicy ? { upstreamPolicy: this.upstreamPolicy } : {}),
-    });
     this.starting.add(port);
+    let runner: SessionRunner;
     try {
-      await proxy.start(port, bound.listenHost);
+      runner = await this.host.start(bound, (captured) => this.ingest(bound.id, captured));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'EADDRINUSE') throw new ApiError('conflict', `listenPort: port ${port} is already in use`, 'listenPort');
@@ -337,7 +340,7 @@ export class Recorder implements RecorderOperations {
     } finally {
       this.starting.delete(port);
     }
-    this.proxies.set(bound.id, proxy);
+    this.proxies.set(bound.id, runner);
     return bound;
   }
 
@@ -345,38 +348,10 @@ export class Recorder implements RecorderOperations {
     return interceptionOptions(await this.certificateAuthority!(), mitm);
   };
 
-  private recordExchange(sessionId: string, exchange: CapturedExchange): void {
-    const proxy = this.proxies.get(sessionId);
-    if (!proxy) return;
-    const { entry, bodies } = buildHttpEntry(sessionId, exchange);
-    if (proxy.config.ignoreUpstreamCertErrors && entry.request.url.startsWith('https:')) entry.upstreamCertErrorsIgnored = true;
-    this.append(entry, bodies);
-  }
-
-  private recordTunnel(sessionId: string, tunnel: TunnelRecord): void {
-    const entry: Entry = {
-      id: randomUUID(),
-      sessionId,
-      entryType: 'tunnel',
-      startedAt: new Date(tunnel.startedAt).toISOString(),
-      request: {
-        method: 'CONNECT',
-        url: `${tunnel.host.includes(':') ? `[${tunnel.host}]` : tunnel.host}:${tunnel.port}`,
-        httpVersion: '1.1',
-        headers: [],
-        body: { size: tunnel.bytesUp, capturedSize: 0, truncated: tunnel.bytesUp > 0 },
-        remoteAddress: tunnel.remoteAddress,
-        remotePort: tunnel.remotePort,
-      },
-      durationMs: tunnel.durationMs,
-      timings: { dnsMs: -1, connectMs: -1, tlsMs: -1, sendMs: -1, waitMs: -1, recvMs: -1, totalMs: tunnel.durationMs },
-      tags: [],
-      notes: '',
-      mapLocal: false,
-      tunnel: { host: tunnel.host, port: tunnel.port, bytesUp: tunnel.bytesUp, bytesDown: tunnel.bytesDown, durationMs: tunnel.durationMs },
-    };
-    if (tunnel.error) entry.error = { code: tunnel.error, message: `the tunnel failed: ${tunnel.error}` };
-    this.append(entry, {});
+  /** An entry captured by a session's proxy (here or in a worker process). */
+  private ingest(sessionId: string, captured: CapturedEntry): void {
+    if (!this.proxies.has(sessionId)) return;
+    this.append(captured.entry, captured.bodies);
   }
 
   /**

@@ -1,0 +1,58 @@
+/**
+ * Where a session's proxy runs. In process: one ProxySession on the engine's event loop. The worker pool
+ * (workers/proxy-pool.ts) runs the same ProxySession in several processes sharing the port, for throughput.
+ * Either way, finished entries come back through `onEntry`.
+ */
+import type { MockttpHttpsOptions } from 'mockttp';
+import { randomUUID } from 'node:crypto';
+import type { MitmConfig } from '../../../src-shared/model.js';
+import type { SessionRecord } from '../store/store-types.js';
+import { httpEntry, tunnelEntry, type CapturedEntry } from '../capture/entries.js';
+import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
+import { ProxySession } from './proxy-session.js';
+import { tlsRejectionEntry } from './mitm.js';
+
+export interface SessionRunner {
+  readonly config: SessionRecord;
+  stop(): Promise<void>;
+}
+
+export interface RunnerOptions {
+  bodyLimit: number;
+  upstreamTimeoutMs: number;
+  tlsMaterial: () => Promise<{ key: string; cert: string }>;
+  mitmHttps?: (mitm: MitmConfig) => Promise<MockttpHttpsOptions>;
+  upstreamPolicy?: UpstreamPolicy;
+}
+
+export interface SessionHost {
+  start(config: SessionRecord, onEntry: (captured: CapturedEntry) => void): Promise<SessionRunner>;
+  close(): Promise<void>;
+}
+
+/** A ProxySession whose captures become entries: shared by the in-process host and the pool's workers. */
+export async function startCapturingProxy(
+  config: SessionRecord,
+  options: RunnerOptions,
+  onEntry: (captured: CapturedEntry) => void,
+): Promise<ProxySession> {
+  const proxy = new ProxySession(config, {
+    bodyLimit: options.bodyLimit,
+    upstreamTimeoutMs: options.upstreamTimeoutMs,
+    tlsMaterial: options.tlsMaterial,
+    onExchange: (exchange) => onEntry(httpEntry(config, exchange)),
+    onTunnel: (tunnel) => onEntry(tunnelEntry(config.id, tunnel)),
+    onTlsRejection: (rejection) => onEntry({ entry: tlsRejectionEntry(randomUUID(), config.id, rejection), bodies: {} }),
+    ...(options.mitmHttps ? { mitmHttps: options.mitmHttps } : {}),
+    ...(options.upstreamPolicy ? { upstreamPolicy: options.upstreamPolicy } : {}),
+  });
+  await proxy.start(config.listenPort, config.listenHost);
+  return proxy;
+}
+
+export function inProcessHost(options: RunnerOptions): SessionHost {
+  return {
+    start: (config, onEntry) => startCapturingProxy(config, options, onEntry),
+    close: async () => undefined,
+  };
+}
