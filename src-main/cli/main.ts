@@ -3,6 +3,7 @@
  * People get tables, scripts get `--json`; any failure is one line on stderr and a non-zero exit.
  */
 import fs from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from '../../src-shared/errors.js';
 import type { StartSessionInput } from '../../src-shared/schemas.js';
@@ -31,6 +32,7 @@ interface ServeOptions {
   bodyLimit?: number;
   sessionHours?: number;
   retentionDays?: number;
+  proxyWorkers?: number;
 }
 
 interface GlobalOptions {
@@ -62,6 +64,7 @@ export function buildProgram(): Command {
     .option('--body-limit <bytes>', 'bytes of each body kept (default 1048576)', intArg('--body-limit', 0, 1024 * 1024 * 1024))
     .option('--session-hours <h>', 'a session stops this long after it starts (default 4)', intArg('--session-hours', 1, 24 * 365))
     .option('--retention-days <d>', 'entries are kept this long after their session stops (default 5)', intArg('--retention-days', 1, 3650))
+    .option('--proxy-workers <n>', 'run session proxies in n processes sharing each port (default: one per core, up to 4; 0 = in the server process)', intArg('--proxy-workers', 0, 64))
     .action(async (opts: ServeOptions) => {
       const { startHeadless } = await import('../server/headless.js');
       const limits = {
@@ -71,13 +74,16 @@ export function buildProgram(): Command {
         ...(opts.sessionHours ? { sessionTtlMs: opts.sessionHours * 3_600_000 } : {}),
         ...(opts.retentionDays ? { retentionMs: opts.retentionDays * 86_400_000 } : {}),
       };
-      const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, allowedHosts: opts.allowedHost, limits });
+      const cores = availableParallelism();
+      const proxyWorkers = opts.proxyWorkers ?? (cores >= 2 ? Math.min(cores, 4) : 0);
+      const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, allowedHosts: opts.allowedHost, limits, proxyWorkers });
       process.stdout.write(
         [
           `Traffic Recorder API listening on ${headless.server.url}`,
           `API token: ${headless.token}`,
           `UI: ${headless.uiUrl}`,
           `Data directory: ${headless.dataDir}`,
+          `Proxy workers: ${proxyWorkers === 0 ? 'none (sessions run in this process)' : proxyWorkers}`,
           '',
         ].join('\n'),
       );

@@ -11,6 +11,8 @@ import { Recorder } from './sessions/recorder.js';
 import type { RecorderLimits } from './sessions/limits.js';
 import { SqlJsStore } from './store/sqljs-store.js';
 import { loopbackOnly, type UpstreamPolicy } from './proxy/upstream-policy.js';
+import { DEFAULT_LIMITS } from './sessions/limits.js';
+import { ProxyPool } from './workers/proxy-pool.js';
 
 const SNAPSHOT_JOURNAL_BYTES = 64 * 1024 * 1024;
 
@@ -20,6 +22,8 @@ export interface EngineBootOptions {
   sweepIntervalMs?: number;
   streamIntervalMs?: number;
   upstreamPolicy?: UpstreamPolicy;
+  /** Run session proxies in this many worker processes sharing each port (0 = in the engine's own process). */
+  proxyWorkers?: number;
 }
 
 export interface Engine {
@@ -56,11 +60,29 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
     });
     return ca;
   };
+  const upstreamPolicy = options.upstreamPolicy ?? upstreamPolicyFromEnv();
+  let pool: ProxyPool | undefined;
+  if (options.proxyWorkers && options.proxyWorkers > 0) {
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    try {
+      pool = await ProxyPool.create(options.proxyWorkers, {
+        dataDir,
+        bodyLimit: limits.bodyLimit,
+        upstreamTimeoutMs: limits.upstreamTimeoutMs,
+        loopbackOnly: upstreamPolicy === loopbackOnly,
+      });
+    } catch (e) {
+      await store.close();
+      unlock();
+      throw e;
+    }
+  }
   const recorder = new Recorder({
     store,
     limits: options.limits,
     certificateAuthority,
-    ...((options.upstreamPolicy ?? upstreamPolicyFromEnv()) ? { upstreamPolicy: options.upstreamPolicy ?? upstreamPolicyFromEnv() } : {}),
+    ...(pool ? { sessionHost: pool } : {}),
+    ...(upstreamPolicy ? { upstreamPolicy } : {}),
     ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
     ...(options.streamIntervalMs !== undefined ? { streamIntervalMs: options.streamIntervalMs } : {}),
   });

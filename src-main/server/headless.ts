@@ -18,6 +18,8 @@ export interface HeadlessOptions {
   token?: string;
   allowedHosts?: string[];
   limits?: Partial<RecorderLimits>;
+  /** Session proxies in this many worker processes (0 = in the server's own process). */
+  proxyWorkers?: number;
 }
 
 export interface Headless {
@@ -67,7 +69,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
   const dataDir = path.resolve(options.dataDir || defaultDataDir());
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const token = resolveToken(dataDir, options.token);
-  const engine = await openEngine({ dataDir, limits: options.limits });
+  const engine = await openEngine({ dataDir, limits: options.limits, proxyWorkers: options.proxyWorkers ?? 0 });
   const { recorder, certificateAuthority } = engine;
   const machine = new MachineServices(dataDir, recorder, certificateAuthority);
   // A system proxy we set and never restored (crash, kill -9) is put back before anything else.

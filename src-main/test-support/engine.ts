@@ -5,6 +5,7 @@ import { Recorder, type RecorderOptions } from '../engine/sessions/recorder.js';
 import { SqlJsStore } from '../engine/store/sqljs-store.js';
 import { CertificateAuthority } from '../engine/ca/index.js';
 import { loopbackOnly } from '../engine/proxy/upstream-policy.js';
+import { ProxyPool } from '../engine/workers/proxy-pool.js';
 import type { Entry } from '../../src-shared/model.js';
 
 export async function tempDir(prefix = 'tr-test-'): Promise<string> {
@@ -19,13 +20,25 @@ export interface TestEngine {
 }
 
 /** A real recorder over a real store in a fresh temp dir; expiry sweeps only when the test calls them. */
-export async function startEngine(options: Omit<RecorderOptions, 'store'> = {}): Promise<TestEngine> {
+export async function startEngine(options: Omit<RecorderOptions, 'store'> & { proxyWorkers?: number } = {}): Promise<TestEngine> {
   const dataDir = await tempDir();
+  const { proxyWorkers, ...recorderOptions } = options;
+  const sessionHost = proxyWorkers
+    ? await ProxyPool.create(proxyWorkers, { dataDir, bodyLimit: options.limits?.bodyLimit ?? 1024 * 1024, upstreamTimeoutMs: options.limits?.upstreamTimeoutMs ?? 120_000, loopbackOnly: true })
+    : undefined;
   const store = await SqlJsStore.open({ dataDir, onWarning: () => undefined });
   let ca: Promise<CertificateAuthority> | undefined;
   const certificateAuthority = () => (ca ??= CertificateAuthority.loadOrCreate(dataDir));
   // Tests never let a session contact anything but this machine.
-  const recorder = new Recorder({ sweepIntervalMs: 0, streamIntervalMs: 10, certificateAuthority, upstreamPolicy: loopbackOnly, ...options, store });
+  const recorder = new Recorder({
+    sweepIntervalMs: 0,
+    streamIntervalMs: 10,
+    certificateAuthority,
+    upstreamPolicy: loopbackOnly,
+    ...(sessionHost ? { sessionHost } : {}),
+    ...recorderOptions,
+    store,
+  });
   return {
     recorder,
     store,

@@ -105,6 +105,8 @@ export class Recorder implements RecorderOperations {
     if (input.mitm?.enabled && !this.certificateAuthority) {
       throw new ApiError('not_supported', 'mitm: this recorder was started without a certificate authority', 'mitm');
     }
+    // The CA exists before any proxy (here or in a worker) needs it.
+    if (input.mitm?.enabled) await this.certificateAuthority!();
     this.assertCapacity();
     const nowMs = this.now();
     const record: SessionRecord = {

@@ -1,0 +1,23 @@
+import type { CapturedEntry } from '../capture/entries.js';
+import type { SessionRecord } from '../store/store-types.js';
+
+/** Settings every proxy worker needs, given once when it is forked (as JSON in an environment variable). */
+export interface WorkerSettings {
+  dataDir: string;
+  bodyLimit: number;
+  upstreamTimeoutMs: number;
+  loopbackOnly: boolean;
+}
+
+export const WORKER_SETTINGS_ENV = 'TRAFFIC_RECORDER_WORKER_SETTINGS';
+
+export type ToWorker =
+  | { type: 'start'; session: SessionRecord }
+  | { type: 'stop'; sessionId: string };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'started'; sessionId: string }
+  | { type: 'start-failed'; sessionId: string; code?: string; message: string }
+  | { type: 'stopped'; sessionId: string }
+  | { type: 'entries'; sessionId: string; items: CapturedEntry[] };
