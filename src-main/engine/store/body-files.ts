@@ -11,6 +11,11 @@ const WRITE_BATCH = 16;
  * out by the store's persist cycle, in an order that keeps the journal honest: new files are fsync'd before the
  * journal line that refers to them, and files are removed only after the journal line that deletes their entry.
  */
+/** Where the store keeps a large body: shared with proxy workers, which write such files themselves. */
+export function bodyFilePath(dataDir: string, sessionId: string, entryId: string, side: BodySide): string {
+  return path.join(dataDir, 'bodies', safeFileName(sessionId), `${safeFileName(entryId)}.${side}`);
+}
+
 export class BodyFiles {
   private readonly pendingWrites = new Map<string, BodyBytes>();
   /** Being written right now: reads must still see them, and a crash may leave them half-written. */
@@ -26,7 +31,7 @@ export class BodyFiles {
   }
 
   pathOf(sessionId: string, entryId: string, side: BodySide): string {
-    return path.join(this.sessionDir(sessionId), `${safeFileName(entryId)}.${side}`);
+    return bodyFilePath(path.dirname(this.root), sessionId, entryId, side);
   }
 
   get hasPending(): boolean {

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { BodyInfo, Entry } from '../../../src-shared/model.js';
-import { bodyLength, joinBody, type BodySide, type EntryBodies, type RecorderStore, type SessionRecord, type StoreOpenOptions } from './store-types.js';
+import { bodyLength, isWrittenBody, joinBody, type BodyBytes, type BodySide, type EntryBodies, type RecorderStore, type SessionRecord, type StoreOpenOptions, DEFAULT_INLINE_BODY_LIMIT } from './store-types.js';
 import { BodyFiles } from './body-files.js';
 import { EntryDb, type FileRef } from './entry-db.js';
 import { DIR_MODE, errorMessage, fsyncDir } from './fs-util.js';
@@ -11,7 +11,7 @@ import {
   looksLikeSqlite, moveSnapshotAside, readSnapshot, removeStaleTemp, snapshotPath, writeSnapshot,
 } from './snapshot.js';
 
-const DEFAULTS = { inlineBodyLimit: 16 * 1024, journalFlushMs: 250, snapshotJournalBytes: 8 * 1024 * 1024 };
+const DEFAULTS = { inlineBodyLimit: DEFAULT_INLINE_BODY_LIMIT, journalFlushMs: 250, snapshotJournalBytes: 8 * 1024 * 1024 };
 /** Meta key in a snapshot: the first journal generation the snapshot does not already contain. */
 const JOURNAL_GEN_KEY = 'journal_gen';
 
@@ -157,17 +157,22 @@ export class SqlJsStore implements RecorderStore {
     this.assertOpen();
     const json = JSON.stringify(stripEntry(entry));
     const seq = this.db.allocSeq();
-    const reqFile = bodies.request !== undefined && bodyLength(bodies.request) > this.limit;
-    const resFile = bodies.response !== undefined && bodyLength(bodies.response) > this.limit;
-    // Inline bodies are small: join them; file bodies keep their chunks for one gathered write.
-    const req = bodies.request && !reqFile ? joinBody(bodies.request) : undefined;
-    const res = bodies.response && !resFile ? joinBody(bodies.response) : undefined;
+    // Large bodies go to files (or are there already, written by a proxy worker); small ones are joined inline.
+    const inFile = (b: EntryBodies['request']) => b !== undefined && (isWrittenBody(b) || bodyLength(b) > this.limit);
+    const reqFile = inFile(bodies.request);
+    const resFile = inFile(bodies.response);
+    const req = bodies.request && !reqFile ? joinBody(bodies.request as BodyBytes) : undefined;
+    const res = bodies.response && !resFile ? joinBody(bodies.response as BodyBytes) : undefined;
     this.db.putEntry({
       sessionId: entry.sessionId, id: entry.id, seq, startedAt: entry.startedAt, json,
       reqBody: req ?? null, resBody: res ?? null, reqFile, resFile,
     });
-    if (bodies.request && reqFile) this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'request'), bodies.request);
-    if (bodies.response && resFile) this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'response'), bodies.response);
+    if (bodies.request && reqFile && !isWrittenBody(bodies.request)) {
+      this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'request'), bodies.request);
+    }
+    if (bodies.response && resFile && !isWrittenBody(bodies.response)) {
+      this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'response'), bodies.response);
+    }
     // Built by hand around the entry JSON we already have: stringifying the entry twice would double the cost.
     let line = `{"op":"insertEntry","seq":${seq},"entry":${json}`;
     if (req) line += `,"req":"${req.toString('base64')}"`;

@@ -27,10 +27,22 @@ export type BodySide = 'request' | 'response';
  */
 export type BodyBytes = Buffer | readonly Buffer[];
 
-export interface EntryBodies {
-  request?: BodyBytes;
-  response?: BodyBytes;
+/** A large body another process already wrote to the store's own file for it (see bodyFilePath). */
+export interface WrittenBody {
+  written: number;
 }
+
+export interface EntryBodies {
+  request?: BodyBytes | WrittenBody;
+  response?: BodyBytes | WrittenBody;
+}
+
+export function isWrittenBody(body: BodyBytes | WrittenBody): body is WrittenBody {
+  return !Buffer.isBuffer(body) && !Array.isArray(body);
+}
+
+/** Bodies larger than this live in files beside the database (StoreOpenOptions.inlineBodyLimit's default). */
+export const DEFAULT_INLINE_BODY_LIMIT = 16 * 1024;
 
 export function bodyLength(bytes: BodyBytes): number {
   if (Buffer.isBuffer(bytes)) return bytes.length;

@@ -7,6 +7,8 @@ export interface WorkerSettings {
   bodyLimit: number;
   upstreamTimeoutMs: number;
   loopbackOnly: boolean;
+  /** Bodies larger than this are written to the store's body files by the worker itself. */
+  inlineBodyLimit?: number;
 }
 
 export const WORKER_SETTINGS_ENV = 'TRAFFIC_RECORDER_WORKER_SETTINGS';

@@ -59,8 +59,26 @@ describe('proxy worker pool', () => {
     const evictions = messages.filter((m) => m.type === 'entry' && m.entry.id === EVICT_ENTRY_ID);
     expect(entryEvents).toHaveLength(321);
     expect(evictions).toHaveLength(21);
-    const truncated = entryEvents.map((m) => (m as { entry: { response?: { body: { truncated: boolean; size: number } } } }).entry).find((e) => e.response?.body.truncated);
+    const truncated = entryEvents
+      .map((m) => (m as { entry: { id: string; response?: { body: { truncated: boolean; size: number } } } }).entry)
+      .find((e) => e.response?.body.truncated);
     expect(truncated?.response?.body.size).toBe(3 * 1024 * 1024);
+    // The worker wrote that body to the store's file itself: evicted now, so its file is gone too.
+    expect(await fs.readdir(path.join(engine.dataDir, 'bodies', session.id)).then((f) => f.length).catch(() => 0)).toBe(0);
+  });
+
+  it('keeps a large body written by a worker readable through the engine', async () => {
+    const { session } = await engine.recorder.startSession({ targetUrl: upstream.url });
+    const big = await curl([`${session.proxyUrl}/big?size=${2 * 1024 * 1024}`]);
+    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const kept = engine.recorder.readEntryBody(session.id, entry!.id, 'response', false).bytes;
+    expect(kept.length).toBe(1024 * 1024);
+    expect(kept.equals(big.body.subarray(0, 1024 * 1024))).toBe(true);
+    const files = await fs.readdir(path.join(engine.dataDir, 'bodies', session.id));
+    expect(files).toEqual([`${entry!.id}.response`]);
+    await engine.recorder.deleteSession({ id: session.id });
+    await engine.store.flush();
+    await expect(fs.readdir(path.join(engine.dataDir, 'bodies', session.id))).rejects.toThrow();
   });
 
   it('names a taken port, stops and restarts, and intercepts HTTPS with hints', async () => {

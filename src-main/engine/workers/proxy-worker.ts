@@ -11,6 +11,11 @@ import type { ProxySession } from '../sessions/proxy-session.js';
 import { startCapturingProxy, type RunnerOptions } from '../sessions/session-runner.js';
 import { ephemeralTlsMaterial } from '../sessions/tls-material.js';
 import { WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSettings } from './pool-protocol.js';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { bodyFilePath } from '../store/body-files.js';
+import { DIR_MODE, writeFileSynced } from '../store/fs-util.js';
+import { DEFAULT_INLINE_BODY_LIMIT, bodyLength, isWrittenBody, type BodySide, type EntryBodies } from '../store/store-types.js';
 
 const FLUSH_MS = 20;
 const MAX_BATCH = 128;
@@ -47,6 +52,51 @@ function flush(sessionId?: string): void {
   }
 }
 
+const knownDirs = new Set<string>();
+
+/**
+ * Large bodies are written to the store's own files here, so only entry metadata crosses to the engine:
+ * pushing every 100 KB body through IPC made the engine the bottleneck.
+ */
+async function writeLargeBodies(sessionId: string, captured: CapturedEntry): Promise<CapturedEntry> {
+  const bodies: EntryBodies = { ...captured.bodies };
+  for (const side of ['request', 'response'] as BodySide[]) {
+    const body = bodies[side];
+    if (!body || isWrittenBody(body)) continue;
+    const length = bodyLength(body);
+    if (length <= (settings.inlineBodyLimit ?? DEFAULT_INLINE_BODY_LIMIT)) continue;
+    const file = bodyFilePath(settings.dataDir, sessionId, captured.entry.id, side);
+    const dir = path.dirname(file);
+    if (!knownDirs.has(dir)) {
+      await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
+      knownDirs.add(dir);
+    }
+    await writeFileSynced(file, body, false);
+    bodies[side] = { written: length };
+  }
+  return { entry: captured.entry, bodies };
+}
+
+function capture(sessionId: string, captured: CapturedEntry): void {
+  const { request, response } = captured.bodies;
+  const large = (b: EntryBodies['request']) => b !== undefined && !isWrittenBody(b) && bodyLength(b) > (settings.inlineBodyLimit ?? DEFAULT_INLINE_BODY_LIMIT);
+  if (!large(request) && !large(response)) return enqueue(sessionId, captured);
+  pendingWrites++;
+  writeLargeBodies(sessionId, captured)
+    .then(
+      (written) => enqueue(sessionId, written),
+      // Keep the entry even when its body file could not be written: the bytes travel with it instead.
+      () => enqueue(sessionId, captured),
+    )
+    .finally(() => {
+      if (--pendingWrites === 0) for (const resolve of drained.splice(0)) resolve();
+    });
+}
+
+let pendingWrites = 0;
+const drained: Array<() => void> = [];
+const bodyWritesDone = () => (pendingWrites === 0 ? Promise.resolve() : new Promise<void>((resolve) => drained.push(resolve)));
+
 function enqueue(sessionId: string, captured: CapturedEntry): void {
   let queue = queues.get(sessionId);
   if (!queue) queues.set(sessionId, (queue = []));
@@ -58,7 +108,7 @@ function enqueue(sessionId: string, captured: CapturedEntry): void {
 process.on('message', (message: ToWorker) => {
   if (message.type === 'start') {
     const { session } = message;
-    startCapturingProxy(session, options, (captured) => enqueue(session.id, captured)).then(
+    startCapturingProxy(session, options, (captured) => capture(session.id, captured)).then(
       (proxy) => {
         proxies.set(session.id, proxy);
         send({ type: 'started', sessionId: session.id });
@@ -68,7 +118,9 @@ process.on('message', (message: ToWorker) => {
   } else if (message.type === 'stop') {
     const proxy = proxies.get(message.sessionId);
     proxies.delete(message.sessionId);
-    void (proxy ? proxy.stop() : Promise.resolve()).finally(() => {
+    void (proxy ? proxy.stop() : Promise.resolve())
+      .then(bodyWritesDone)
+      .finally(() => {
       flush(message.sessionId);
       send({ type: 'stopped', sessionId: message.sessionId });
     });
