@@ -3,7 +3,7 @@
  * end, on errors, and on Ctrl-C / SIGTERM. Each child gets its own process group so its own children die too.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,13 +171,41 @@ const CLK_TCK = (() => {
  * CPU time (user + system, ms) a process has used, from /proc/PID/stat. Unlike throughput, CPU time per request
  * hardly moves when other work shares the cores, so it compares configurations fairly on a busy machine.
  */
-export function cpuMs(pid: number): number | undefined {
+function ownCpuMs(pid: number): { cpu: number; ppid: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces) start at state (field 3); utime/stime are 14/15.
+    // Fields after the command name (which may contain spaces) start at state (field 3); ppid is 4, utime/stime 14/15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    return { cpu: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK, ppid: Number(fields[1]) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time (ms) of a process and its live descendants: our server runs its session proxies in worker processes,
+ * and their CPU is the proxy's CPU. (A descendant that exited meanwhile is not counted.)
+ */
+export function cpuMs(pid: number): number | undefined {
+  const root = ownCpuMs(pid);
+  if (!root) return undefined;
+  const children = new Map<number, number[]>();
+  const cpu = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const info = ownCpuMs(Number(name));
+    if (!info) continue;
+    cpu.set(Number(name), info.cpu);
+    const list = children.get(info.ppid) ?? [];
+    list.push(Number(name));
+    children.set(info.ppid, list);
+  }
+  let total = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const current = stack.pop()!;
+    total += cpu.get(current) ?? (current === pid ? root.cpu : 0);
+    stack.push(...(children.get(current) ?? []));
+  }
+  return total;
 }
