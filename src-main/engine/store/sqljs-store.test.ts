@@ -70,18 +70,19 @@ describe('SqlJsStore', () => {
     expect(again.countEntries('unknown')).toBe(0);
   });
 
-  it('lists in capture order with the total, and gives the oldest ids for eviction', async () => {
+  it('lists chronologically by request start with the total, and gives the oldest arrivals for eviction', async () => {
     const store = await openStore();
     store.upsertSession(makeSession('s1'));
     for (let i = 0; i < 25; i++) {
-      // startedAt deliberately out of order: capture order is what counts.
+      // Arrival order and start order disagree (as with several proxy workers): listing follows start time,
+      // eviction follows arrival.
       store.insertEntry(makeEntry('s1', `e${i}`, { startedAt: new Date(2e12 - i * 1000).toISOString() }), {});
       if (i % 5 === 0) store.insertEntry(makeEntry('other', `o${i}`), {});
     }
     const page = store.listEntries('s1', 10, 5);
     expect(page.total).toBe(25);
-    expect(page.entries.map((e) => e.id)).toEqual(['e10', 'e11', 'e12', 'e13', 'e14']);
-    expect(store.listEntries('s1', 23, 10).entries.map((e) => e.id)).toEqual(['e23', 'e24']);
+    expect(page.entries.map((e) => e.id)).toEqual(['e14', 'e13', 'e12', 'e11', 'e10']);
+    expect(store.listEntries('s1', 23, 10).entries.map((e) => e.id)).toEqual(['e1', 'e0']);
     expect(store.listEntries('s1', 30, 10)).toEqual({ entries: [], total: 25 });
     expect(store.oldestEntryIds('s1', 3)).toEqual(['e0', 'e1', 'e2']);
 
@@ -92,10 +93,13 @@ describe('SqlJsStore', () => {
     await store.close();
 
     const again = await openStore();
-    expect(again.listEntries('s1', 0, 3).entries.map((e) => e.id)).toEqual(['e3', 'e4', 'e5']);
-    again.insertEntry(makeEntry('s1', 'late'), {});
-    expect(again.listEntries('s1', 0, 100).entries.at(-1)?.id).toBe('late');
-    expect(again.countEntries('s1')).toBe(23);
+    expect(again.listEntries('s1', 0, 3).entries.map((e) => e.id)).toEqual(['e24', 'e23', 'e22']);
+    const last = new Date(2e12 + 1000).toISOString();
+    again.insertEntry(makeEntry('s1', 'late', { startedAt: last }), {});
+    again.insertEntry(makeEntry('s1', 'late-too', { startedAt: last }), {});
+    // Same start time: arrival order.
+    expect(again.listEntries('s1', 0, 100).entries.slice(-2).map((e) => e.id)).toEqual(['late', 'late-too']);
+    expect(again.countEntries('s1')).toBe(24);
   });
 
   it('updates tags and notes, durably', async () => {

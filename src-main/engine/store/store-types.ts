@@ -75,7 +75,7 @@ export interface RecorderStore {
   updateEntry(sessionId: string, entryId: string, patch: { tags?: string[]; notes?: string }): Entry | undefined;
   deleteEntries(sessionId: string, entryIds: string[]): void;
   getEntry(sessionId: string, entryId: string): Entry | undefined;
-  /** In capture order (oldest first). */
+  /** Chronological by request start (ties in arrival order), oldest first. */
   listEntries(sessionId: string, offset: number, limit: number): { entries: Entry[]; total: number };
   countEntries(sessionId: string): number;
   /** The `count` oldest entry ids of a session, oldest first (for FIFO eviction). */

@@ -17,7 +17,8 @@ import { bodyFilePath } from '../store/body-files.js';
 import { DIR_MODE, writeFileSynced } from '../store/fs-util.js';
 import { DEFAULT_INLINE_BODY_LIMIT, bodyLength, isWrittenBody, type BodySide, type EntryBodies } from '../store/store-types.js';
 
-const FLUSH_MS = 20;
+// Short: entries from several workers should reach the engine close to the order they finished in.
+const FLUSH_MS = 5;
 const MAX_BATCH = 128;
 
 const settings = JSON.parse(process.env[WORKER_SETTINGS_ENV] ?? '{}') as WorkerSettings;
