@@ -14,8 +14,6 @@ import { loopbackOnly, type UpstreamPolicy } from './proxy/upstream-policy.js';
 import { DEFAULT_LIMITS } from './sessions/limits.js';
 import { ProxyPool } from './workers/proxy-pool.js';
 
-const SNAPSHOT_JOURNAL_BYTES = 64 * 1024 * 1024;
-
 export interface EngineBootOptions {
   dataDir: string;
   limits?: Partial<RecorderLimits>;
@@ -45,9 +43,7 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
   const unlock = lockDataDir(dataDir);
   let store: SqlJsStore;
   try {
-    // A snapshot exports the whole database on the event loop; with sessions capped at 1,000 entries the journal
-    // stays cheap to replay, so snapshot rarely and keep capture latency flat.
-    store = await SqlJsStore.open({ dataDir, snapshotJournalBytes: SNAPSHOT_JOURNAL_BYTES });
+    store = await SqlJsStore.open({ dataDir });
   } catch (e) {
     unlock();
     throw e;
