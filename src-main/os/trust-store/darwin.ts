@@ -1,9 +1,10 @@
+import { PlannedTrustStore } from './base.js';
 import path from 'node:path';
 import { elevate } from '../elevation.js';
 import type { Command } from '../runner.js';
-import { executePlan, step } from './execute.js';
+import { step } from './execute.js';
 import type {
-  TrustCa, TrustDeps, TrustOptions, TrustPlan, TrustResult, TrustStatus, TrustStep, TrustStore, TrustTargetStatus,
+  TrustOptions, TrustPlan, TrustStatus, TrustStep, TrustTargetStatus,
 } from './types.js';
 
 export const SYSTEM_KEYCHAIN = '/Library/Keychains/System.keychain';
@@ -42,10 +43,8 @@ export function keychainHasSha1(output: string, sha1: string): boolean {
   return output.split('\n').some((l) => l.trim().toUpperCase() === `SHA-1 HASH: ${sha1.toUpperCase()}`);
 }
 
-export class DarwinTrustStore implements TrustStore {
+export class DarwinTrustStore extends PlannedTrustStore {
   readonly platform = 'darwin' as const;
-
-  constructor(private readonly ca: TrustCa, private readonly deps: TrustDeps) {}
 
   private scopes(scope: TrustOptions['scope']): Array<'user' | 'system'> {
     const s = scope ?? 'user';
@@ -84,18 +83,4 @@ export class DarwinTrustStore implements TrustStore {
     return { op, steps, skipped: [] };
   }
 
-  install(opts: TrustOptions = {}): Promise<TrustResult> {
-    return this.apply('install', opts);
-  }
-
-  uninstall(opts: TrustOptions = {}): Promise<TrustResult> {
-    return this.apply('uninstall', opts);
-  }
-
-  private async apply(op: 'install' | 'uninstall', opts: TrustOptions): Promise<TrustResult> {
-    const plan = await this.plan(op, opts);
-    if (opts.dryRun) return { ...plan, dryRun: true };
-    await executePlan('darwin', plan, this.deps);
-    return { ...plan, dryRun: false, status: await this.status(opts) };
-  }
 }

@@ -1,11 +1,12 @@
+import { PlannedTrustStore } from './base.js';
 import path from 'node:path';
 import { pemBody } from '../../engine/ca/pem.js';
 import { elevate } from '../elevation.js';
 import type { Command } from '../runner.js';
-import { executePlan, step } from './execute.js';
+import { step } from './execute.js';
 import {
-  CA_NICKNAME, type TrustCa, type TrustDeps, type TrustOptions, type TrustPlan, type TrustResult,
-  type TrustScope, type TrustSkip, type TrustStatus, type TrustStep, type TrustStore, type TrustTargetStatus,
+  CA_NICKNAME, type TrustOptions, type TrustPlan,
+  type TrustScope, type TrustSkip, type TrustStatus, type TrustStep, type TrustTargetStatus,
 } from './types.js';
 
 export const DEBIAN_CERT_DIR = '/usr/local/share/ca-certificates';
@@ -70,10 +71,8 @@ export function nssStatusCommand(dir: string): Command {
 
 // ---- the store ----
 
-export class LinuxTrustStore implements TrustStore {
+export class LinuxTrustStore extends PlannedTrustStore {
   readonly platform = 'linux' as const;
-
-  constructor(private readonly ca: TrustCa, private readonly deps: TrustDeps) {}
 
   async flavor(): Promise<LinuxSystemFlavor> {
     if (await this.deps.which('update-ca-certificates')) return 'debian';
@@ -188,18 +187,4 @@ export class LinuxTrustStore implements TrustStore {
     return { op, steps, skipped };
   }
 
-  install(opts: TrustOptions = {}): Promise<TrustResult> {
-    return this.apply('install', opts);
-  }
-
-  uninstall(opts: TrustOptions = {}): Promise<TrustResult> {
-    return this.apply('uninstall', opts);
-  }
-
-  private async apply(op: 'install' | 'uninstall', opts: TrustOptions): Promise<TrustResult> {
-    const plan = await this.plan(op, opts);
-    if (opts.dryRun) return { ...plan, dryRun: true };
-    await executePlan('linux', plan, this.deps);
-    return { ...plan, dryRun: false, status: await this.status(opts) };
-  }
 }

@@ -1,8 +1,9 @@
+import { PlannedTrustStore } from './base.js';
 import { elevate } from '../elevation.js';
 import type { Command } from '../runner.js';
-import { executePlan, step } from './execute.js';
+import { step } from './execute.js';
 import type {
-  TrustCa, TrustDeps, TrustOptions, TrustPlan, TrustResult, TrustStatus, TrustStep, TrustStore, TrustTargetStatus,
+  TrustOptions, TrustPlan, TrustStatus, TrustStep, TrustTargetStatus,
 } from './types.js';
 
 // ---- pure command builders ----
@@ -22,10 +23,8 @@ export function win32StatusCommand(scope: 'user' | 'system', sha1: string): Comm
   return { file: 'certutil', args: [...storeFlag(scope), '-store', 'Root', sha1] };
 }
 
-export class Win32TrustStore implements TrustStore {
+export class Win32TrustStore extends PlannedTrustStore {
   readonly platform = 'win32' as const;
-
-  constructor(private readonly ca: TrustCa, private readonly deps: TrustDeps) {}
 
   private scopes(scope: TrustOptions['scope']): Array<'user' | 'system'> {
     const s = scope ?? 'user';
@@ -55,18 +54,4 @@ export class Win32TrustStore implements TrustStore {
     return { op, steps, skipped: [] };
   }
 
-  install(opts: TrustOptions = {}): Promise<TrustResult> {
-    return this.apply('install', opts);
-  }
-
-  uninstall(opts: TrustOptions = {}): Promise<TrustResult> {
-    return this.apply('uninstall', opts);
-  }
-
-  private async apply(op: 'install' | 'uninstall', opts: TrustOptions): Promise<TrustResult> {
-    const plan = await this.plan(op, opts);
-    if (opts.dryRun) return { ...plan, dryRun: true };
-    await executePlan('win32', plan, this.deps);
-    return { ...plan, dryRun: false, status: await this.status(opts) };
-  }
 }
