@@ -64,7 +64,7 @@ export function buildProgram(): Command {
     .option('--body-limit <bytes>', 'bytes of each body kept (default 1048576)', intArg('--body-limit', 0, 1024 * 1024 * 1024))
     .option('--session-hours <h>', 'a session stops this long after it starts (default 4)', intArg('--session-hours', 1, 24 * 365))
     .option('--retention-days <d>', 'entries are kept this long after their session stops (default 5)', intArg('--retention-days', 1, 3650))
-    .option('--proxy-workers <n>', 'run session proxies in n processes sharing each port (default: one per core, up to 4; 0 = in the server process)', intArg('--proxy-workers', 0, 64))
+    .option('--proxy-workers <n>', 'run session proxies in n processes sharing each port (default: cores - 1 up to 4 on 4+ cores, else 0 = in the server process)', intArg('--proxy-workers', 0, 64))
     .action(async (opts: ServeOptions) => {
       const { startHeadless } = await import('../server/headless.js');
       const limits = {
@@ -74,8 +74,10 @@ export function buildProgram(): Command {
         ...(opts.sessionHours ? { sessionTtlMs: opts.sessionHours * 3_600_000 } : {}),
         ...(opts.retentionDays ? { retentionMs: opts.retentionDays * 86_400_000 } : {}),
       };
+      // Workers pay off when a core is left for everything else (the app under test, its upstream): on a small
+      // machine the extra processes cost more than they bring, most of all with large bodies (see README).
       const cores = availableParallelism();
-      const proxyWorkers = opts.proxyWorkers ?? (cores >= 2 ? Math.min(cores, 4) : 0);
+      const proxyWorkers = opts.proxyWorkers ?? (cores >= 4 ? Math.min(cores - 1, 4) : 0);
       const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, allowedHosts: opts.allowedHost, limits, proxyWorkers });
       process.stdout.write(
         [
