@@ -2,7 +2,7 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BodySide } from './store-types.js';
 import { DIR_MODE, fsyncDir, isCode, safeFileName, writeFileSynced } from './fs-util.js';
-import { bodyLength, joinBody, type BodyBytes } from './store-types.js';
+import { joinBody, type BodyBytes } from './store-types.js';
 
 const WRITE_BATCH = 16;
 
@@ -38,21 +38,13 @@ export class BodyFiles {
     return this.pendingWrites.size + this.pendingUnlinks.size + this.pendingRmdirs.size > 0;
   }
 
-  /** Bytes of body files waiting to be written. */
-  pendingBytes = 0;
-
   queueWrite(file: string, data: BodyBytes): void {
     this.pendingUnlinks.delete(file);
     this.pendingRmdirs.delete(path.dirname(file));
-    const previous = this.pendingWrites.get(file);
-    if (previous) this.pendingBytes -= bodyLength(previous);
     this.pendingWrites.set(file, data);
-    this.pendingBytes += bodyLength(data);
   }
 
   queueDelete(file: string): void {
-    const pending = this.pendingWrites.get(file);
-    if (pending) this.pendingBytes -= bodyLength(pending);
     this.pendingWrites.delete(file);
     this.pendingUnlinks.add(file);
   }
@@ -77,7 +69,6 @@ export class BodyFiles {
     if (this.pendingWrites.size === 0) return;
     const batch = [...this.pendingWrites];
     this.pendingWrites.clear();
-    this.pendingBytes = 0;
     for (const [file, data] of batch) this.inflight.set(file, data);
     const dirs = new Set<string>();
     try {
@@ -102,10 +93,7 @@ export class BodyFiles {
     } catch (error) {
       // Requeue what has not been superseded meanwhile; rewriting a finished file is harmless.
       for (const [file, data] of batch) {
-        if (!this.pendingWrites.has(file) && !this.pendingUnlinks.has(file)) {
-          this.pendingWrites.set(file, data);
-          this.pendingBytes += bodyLength(data);
-        }
+        if (!this.pendingWrites.has(file) && !this.pendingUnlinks.has(file)) this.pendingWrites.set(file, data);
       }
       this.knownDirs.clear();
       throw error;

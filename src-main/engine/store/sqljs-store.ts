@@ -11,7 +11,6 @@ import {
   looksLikeSqlite, moveSnapshotAside, readSnapshot, removeStaleTemp, snapshotPath, writeSnapshot,
 } from './snapshot.js';
 
-const EARLY_PERSIST_BYTES = 4 * 1024 * 1024;
 const DEFAULTS = { inlineBodyLimit: DEFAULT_INLINE_BODY_LIMIT, journalFlushMs: 250, snapshotJournalBytes: 8 * 1024 * 1024 };
 /** Meta key in a snapshot: the first journal generation the snapshot does not already contain. */
 const JOURNAL_GEN_KEY = 'journal_gen';
@@ -174,8 +173,6 @@ export class SqlJsStore implements RecorderStore {
     if (bodies.response && resFile && !isWrittenBody(bodies.response)) {
       this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'response'), bodies.response);
     }
-    // Large bodies waiting for the next cycle are memory the GC must carry (and promote): write them sooner.
-    if (this.bodies.pendingBytes >= EARLY_PERSIST_BYTES) this.backgroundFlush();
     // Built by hand around the entry JSON we already have: stringifying the entry twice would double the cost.
     let line = `{"op":"insertEntry","seq":${seq},"entry":${json}`;
     if (req) line += `,"req":"${req.toString('base64')}"`;
