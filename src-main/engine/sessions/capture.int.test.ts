@@ -101,6 +101,17 @@ describe('reverse mode', () => {
     expect(second!.timings.sendMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('forwards to an https upstream (self-signed accepted on request) and flags the entries', async () => {
+    const { session } = await engine.recorder.startSession({ targetUrl: tlsUpstream.url, ignoreUpstreamCertErrors: true });
+    const res = await curl([`${session.proxyUrl}/json?tls=1`]);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.toString())).toMatchObject({ ok: true, query: '?tls=1' });
+    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    expect(entry!.request.url).toBe(`${tlsUpstream.url}/json?tls=1`);
+    expect(entry!.upstreamCertErrorsIgnored).toBe(true);
+    expect(entry!.timings.tlsMs).toBeGreaterThanOrEqual(0);
+  });
+
   it('passes a 3 MiB response through whole and keeps the first 1 MiB, flagged truncated', async () => {
     const { session } = await engine.recorder.startSession({ targetUrl: upstream.url });
     const big = await curl([`${session.proxyUrl}/big?size=${3 * 1024 * 1024}`]);
