@@ -97,6 +97,17 @@ describe('CA generation and storage', () => {
 });
 
 describe('leaf certificates', () => {
+  it('share one key pair per key type, so a new host costs a signature, not a key generation', async () => {
+    const [a, b] = await Promise.all([ca.leafFor('shared-key-a.test'), ca.leafFor('shared-key-b.test')]);
+    expect(a.certPem).not.toBe(b.certPem);
+    expect(a.keyPem).toBe(b.keyPem);
+    const [ca1, ca2] = [new X509Certificate(a.certPem), new X509Certificate(b.certPem)];
+    expect(ca1.publicKey.export({ type: 'spki', format: 'der' }).equals(ca2.publicKey.export({ type: 'spki', format: 'der' }))).toBe(true);
+    expect(ca1.checkIssued(new X509Certificate(ca.certPem)) && ca2.checkIssued(new X509Certificate(ca.certPem))).toBe(true);
+    const rsa = await ca.leafFor('shared-key-a.test', { keyType: 'rsa-2048' });
+    expect(rsa.keyPem).not.toBe(a.keyPem);
+  });
+
   it('covers DNS names and IP literals with the right SAN types, key usage and validity', async () => {
     const leaf = await ca.leafForNames(['Example.TEST.', '127.0.0.1', '[::1]']);
     const cert = new X509Certificate(leaf.certPem);

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { issueLeaf, randomSerialHex, sanForHost, type LeafCertificate, type LeafKeyType } from './leaf-generator.js';
+import { createLeafKeys, issueLeaf, randomSerialHex, sanForHost, type LeafCertificate, type LeafKeyType, type LeafKeys } from './leaf-generator.js';
 import { LruCache } from './lru-cache.js';
 import { derToPem, fingerprints, type CertFingerprints } from './pem.js';
 
@@ -70,6 +70,8 @@ export class CertificateAuthority {
   readonly #cert: x509.X509Certificate;
   readonly #key: CryptoKey;
   readonly #leaves: LruCache<string, Promise<LeafCertificate>>;
+  /** One key pair per key type for all leaves of this CA: new hosts then cost a signature, not a key generation. */
+  readonly #leafKeys = new Map<LeafKeyType, Promise<LeafKeys>>();
   readonly #options: CaOptions;
 
   private constructor(paths: CaPaths, certPem: string, keyPem: string, cert: x509.X509Certificate, key: CryptoKey, options: CaOptions) {
@@ -162,11 +164,20 @@ export class CertificateAuthority {
   }
 
   #issue(key: string, hosts: readonly string[], keyType: LeafKeyType): Promise<LeafCertificate> {
-    const pending = issueLeaf({ cert: this.#cert, certPem: this.certPem, key: this.#key }, hosts, {
-      keyType,
-      validityDays: this.#options.leafValidityDays,
-      now: this.#now(),
-    });
+    let keys = this.#leafKeys.get(keyType);
+    if (!keys) {
+      keys = createLeafKeys(keyType);
+      this.#leafKeys.set(keyType, keys);
+      keys.catch(() => this.#leafKeys.delete(keyType));
+    }
+    const pending = keys.then((shared) =>
+      issueLeaf({ cert: this.#cert, certPem: this.certPem, key: this.#key }, hosts, {
+        keyType,
+        validityDays: this.#options.leafValidityDays,
+        now: this.#now(),
+        keys: shared,
+      }),
+    );
     this.#leaves.set(key, pending);
     pending.catch(() => this.#leaves.delete(key));
     return pending;

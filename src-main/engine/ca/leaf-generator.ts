@@ -32,10 +32,24 @@ export interface LeafIssuer {
   key: CryptoKey;
 }
 
+/** A key pair leaves may share (as mitmproxy's leaves do): saves a key generation per new host. */
+export interface LeafKeys {
+  pair: webcrypto.CryptoKeyPair;
+  pem: string;
+}
+
 export interface LeafOptions {
   keyType?: LeafKeyType;
   validityDays?: number;
   now?: Date;
+  /** Sign for this key pair instead of generating one; must be of `keyType`. */
+  keys?: LeafKeys;
+}
+
+/** A fresh leaf key pair with its PKCS#8 PEM. */
+export async function createLeafKeys(keyType: LeafKeyType): Promise<LeafKeys> {
+  const pair = await generateLeafKeys(keyType);
+  return { pair, pem: derToPem(await crypto.subtle.exportKey('pkcs8', pair.privateKey), 'PRIVATE KEY') };
 }
 
 /**
@@ -93,7 +107,8 @@ export async function issueLeaf(issuer: LeafIssuer, hosts: readonly string[], op
   // A leaf must not outlive its issuer: verifiers reject the chain once the CA expires anyway.
   const notAfter = new Date(Math.min(notBefore.getTime() + validityDays * DAY_MS, issuer.cert.notAfter.getTime()));
 
-  const keys = await generateLeafKeys(keyType);
+  const shared = options.keys;
+  const keys = shared?.pair ?? (await generateLeafKeys(keyType));
   const usage = keyType === 'rsa-2048'
     ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
     : x509.KeyUsageFlags.digitalSignature;
@@ -120,11 +135,11 @@ export async function issueLeaf(issuer: LeafIssuer, hosts: readonly string[], op
     signingAlgorithm: signingAlgorithmFor(issuer.key),
     extensions,
   }, crypto);
-  const pkcs8 = await crypto.subtle.exportKey('pkcs8', keys.privateKey);
+  const keyPem = shared?.pem ?? derToPem(await crypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
   return {
     names,
     certPem: cert.toString('pem') + '\n',
-    keyPem: derToPem(pkcs8, 'PRIVATE KEY'),
+    keyPem,
     caPem: issuer.certPem,
     notBefore,
     notAfter,
