@@ -47,22 +47,10 @@ function tsxChild(name: string, script: string, args: string[]): Child {
   });
 }
 
-export async function startNginx(): Promise<Upstream> {
-  const nginx = which('nginx');
-  if (!nginx) throw new Error('nginx is not installed');
-  const dir = makeTempDir('bench-nginx-');
-  const www = join(dir, 'www');
-  mkdirSync(www);
-  mkdirSync(join(dir, 'tmp'));
-  writeFileSync(join(www, '1k.bin'), Buffer.alloc(FILES['1k'].bytes, 'a'));
-  writeFileSync(join(www, '100k.bin'), Buffer.alloc(FILES['100k'].bytes, 'b'));
-  // Workers may drop to an unprivileged user when nginx starts as root: let them read the files.
-  for (const p of [dir, www]) chmodSync(p, 0o755);
-  const port = await freePort();
+/** The shared part of our nginx configs: one worker, keep-alive for benchmarks, all paths inside `dir`. */
+function nginxHttpPrologue(dir: string): string {
   const t = join(dir, 'tmp');
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `worker_processes 1;
+  return `worker_processes 1;
 daemon off;
 master_process on;
 pid ${join(dir, 'nginx.pid')};
@@ -79,7 +67,24 @@ http {
   proxy_temp_path ${t}/proxy;
   fastcgi_temp_path ${t}/fastcgi;
   uwsgi_temp_path ${t}/uwsgi;
-  scgi_temp_path ${t}/scgi;
+  scgi_temp_path ${t}/scgi;`;
+}
+
+export async function startNginx(): Promise<Upstream> {
+  const nginx = which('nginx');
+  if (!nginx) throw new Error('nginx is not installed');
+  const dir = makeTempDir('bench-nginx-');
+  const www = join(dir, 'www');
+  mkdirSync(www);
+  mkdirSync(join(dir, 'tmp'));
+  writeFileSync(join(www, '1k.bin'), Buffer.alloc(FILES['1k'].bytes, 'a'));
+  writeFileSync(join(www, '100k.bin'), Buffer.alloc(FILES['100k'].bytes, 'b'));
+  // Workers may drop to an unprivileged user when nginx starts as root: let them read the files.
+  for (const p of [dir, www]) chmodSync(p, 0o755);
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `${nginxHttpPrologue(dir)}
   server {
     listen 127.0.0.1:${port};
     root ${www};
@@ -279,27 +284,9 @@ export async function startNginxTls(extraHosts: string[] = []): Promise<TlsUpstr
   const port = await freePort();
   const statusPort = await freePort();
   const hosts = ['127.0.0.1', ...extraHosts];
-  const t = join(dir, 'tmp');
   writeFileSync(
     join(dir, 'nginx.conf'),
-    `worker_processes 1;
-daemon off;
-master_process on;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  client_body_temp_path ${t}/body;
-  proxy_temp_path ${t}/proxy;
-  fastcgi_temp_path ${t}/fastcgi;
-  uwsgi_temp_path ${t}/uwsgi;
-  scgi_temp_path ${t}/scgi;
+    `${nginxHttpPrologue(dir)}
   server {
 ${hosts.map((h) => `    listen ${h}:${port} ssl;`).join('\n')}
     ssl_certificate ${certFile};
