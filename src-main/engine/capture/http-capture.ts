@@ -102,11 +102,12 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
   const end = res.end;
   const writeHead = res.writeHead;
   let failureBody: string | undefined;
+  const failureCode = () => observer.failure?.code ?? upstreamErrorCode((req as MockttpTaggedRequest).tags);
   res.writeHead = function captureWriteHead(this: ServerResponse, ...args: unknown[]) {
-    const code = args[0] === 502 ? upstreamErrorCode((req as MockttpTaggedRequest).tags) : undefined;
+    const code = args[0] === 502 || args[0] === 508 ? failureCode() : undefined;
     if (code) {
       // mockttp's own 502 body is a bare exception string; say what failed and where, in words.
-      exchange.error = explainUpstreamError(code);
+      exchange.error = explainUpstreamError(code, observer.failure?.detail);
       failureBody = `Traffic Recorder: ${exchange.error.message} (${code}) while forwarding ${exchange.method} ${exchange.url}\n`;
       res.setHeader('content-type', 'text/plain; charset=utf-8');
     }
@@ -119,7 +120,7 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
   } as typeof res.write;
   res.end = function captureEnd(this: ServerResponse, ...args: unknown[]) {
     if (failureBody !== undefined && exchange.error) {
-      const detail = failureDetail(args[0]);
+      const detail = observer.failure ? undefined : failureDetail(args[0]);
       if (detail) exchange.error = { ...exchange.error, message: `${exchange.error.message}: ${detail}` };
       args = [failureBody];
     }
@@ -139,8 +140,8 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
     exchange.upstream = observer.upstream;
     if (res.headersSent || res.writableEnded) exchange.response = responseHead(res);
     if (!exchange.error) {
-      const code = upstreamErrorCode((req as MockttpTaggedRequest).tags);
-      if (code) exchange.error = explainUpstreamError(code);
+      const code = failureCode();
+      if (code) exchange.error = explainUpstreamError(code, observer.failure?.detail);
       else if (aborted) {
         exchange.error = exchange.response
           ? { code: 'ABORTED', message: 'the connection closed before the response was complete' }

@@ -7,6 +7,7 @@ const EXPLANATIONS: Array<[RegExp, string]> = [
   [/^(ETIMEDOUT|ESOCKETTIMEDOUT|UPSTREAM_TIMEOUT)$/, 'the upstream did not answer in time'],
   [/^(ECONNRESET|EPIPE)$/, 'the upstream closed the connection unexpectedly'],
   [/^(EHOSTUNREACH|ENETUNREACH)$/, 'the upstream host is unreachable'],
+  [/^LOOP$/, 'the request points back at this proxy and would loop forever'],
   [
     /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL|EPROTO|HOSTNAME_MISMATCH|ERR_TLS_CERT)/,
     'the TLS handshake with the upstream failed',

@@ -38,6 +38,8 @@ export interface UpstreamObserver {
   upstream?: UpstreamLeg;
   /** Idle limit on the upstream request; past it the request fails with ETIMEDOUT (a 502 for the client). */
   upstreamTimeoutMs?: number;
+  /** Why the upstream leg failed, set by the direct forwarder before it answers 502/508. */
+  failure?: { code: string; detail?: string };
 }
 
 export const exchangeContext = new AsyncLocalStorage<UpstreamObserver>();

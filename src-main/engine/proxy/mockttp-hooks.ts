@@ -56,7 +56,22 @@ interface ListenableServer {
 const socketExtensions = require(path.join(mockttpDist, 'util', 'socket-extensions.js')) as {
   TlsSetupCompleted: symbol;
   LastTunnelAddress: symbol;
+  LastHopEncrypted: symbol;
+  Expects100Continue: symbol;
 };
+
+/** The CONNECT (or SOCKS) destination a socket arrived through, as mockttp's combo server tagged it. */
+export function socketTunnel(socket: Socket): { address: string; encrypted: boolean } | undefined {
+  const tagged = socket as Socket & Record<symbol, unknown>;
+  const address = tagged[socketExtensions.LastTunnelAddress];
+  if (typeof address !== 'string' || address === '') return undefined;
+  return { address, encrypted: tagged[socketExtensions.LastHopEncrypted] === true };
+}
+
+/** mockttp's combo server answers `checkContinue` by marking the request and emitting it as a normal one. */
+export function expectsContinue(req: IncomingMessage): boolean {
+  return (req as IncomingMessage & Record<symbol, unknown>)[socketExtensions.Expects100Continue] === true;
+}
 
 let pendingHooks: ServerHooks | undefined;
 let installed = false;

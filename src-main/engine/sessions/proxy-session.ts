@@ -14,6 +14,8 @@ import { compileScopeFilter, type CompiledScopeFilter } from '../filters/scope-f
 import { startWithHooks, type TlsFailureTap } from '../proxy/mockttp-hooks.js';
 import { hostOf } from '../filters/scope-filter.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
+import { DirectForwarder } from '../proxy/direct-forwarder.js';
+import { forForward, forReverse, reverseTarget, type ForwardTarget, type ReverseTarget } from '../proxy/forward-target.js';
 
 const MOCKTTP_BODY_BUFFER = 0;
 
@@ -52,12 +54,20 @@ export interface ProxySessionDeps {
   onTlsRejection?: (rejection: TlsRejection) => void;
   /** Upstream hosts this proxy may contact (default: any). */
   upstreamPolicy?: UpstreamPolicy;
+  /**
+   * Who sends recorded requests upstream: `direct` (default) is our HTTP/1 forwarder (direct-forwarder.ts);
+   * `mockttp` is mockttp's passthrough step for every request (slower; kept for comparison and as the path
+   * for traffic-rewriting rules).
+   */
+  forwarder?: 'direct' | 'mockttp';
 }
 
 export class ProxySession {
   private server: Mockttp | undefined;
   private readonly filter: CompiledScopeFilter;
   private readonly target: URL | undefined;
+  private readonly reverse: ReverseTarget | undefined;
+  private direct: DirectForwarder | undefined;
 
   constructor(
     readonly config: SessionRecord,
@@ -65,6 +75,7 @@ export class ProxySession {
   ) {
     this.filter = compileScopeFilter(config.filters);
     this.target = config.targetUrl ? new URL(config.targetUrl) : undefined;
+    this.reverse = this.target ? reverseTarget(this.target) : undefined;
   }
 
   get running(): boolean {
@@ -119,12 +130,24 @@ export class ProxySession {
       throw e;
     }
     this.server = server;
+    if ((this.deps.forwarder ?? 'direct') === 'direct') {
+      this.direct = new DirectForwarder({
+        ignoreUpstreamCertErrors: this.config.ignoreUpstreamCertErrors === true,
+        upstreamTimeoutMs: this.deps.upstreamTimeoutMs,
+      });
+    }
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server) await server.stop();
+    const direct = this.direct;
+    this.direct = undefined;
+    try {
+      if (server) await server.stop();
+    } finally {
+      direct?.close();
+    }
   }
 
   private recordedUrl = (req: IncomingMessage): string => {
@@ -164,6 +187,12 @@ export class ProxySession {
       next();
       return;
     }
+    const direct = this.directTarget(req);
+    if (direct && this.deps.upstreamPolicy && !this.deps.upstreamPolicy(direct.hostname)) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`Traffic Recorder: this recorder may not contact ${direct.hostname} (upstream policy)\n`);
+      return;
+    }
     const observer = captureExchange(req, res, {
       bodyLimit: this.deps.bodyLimit,
       upstreamTimeoutMs: this.deps.upstreamTimeoutMs,
@@ -172,7 +201,14 @@ export class ProxySession {
         if (this.filter.acceptsStatus(exchange.response?.statusCode)) this.deps.onExchange(exchange);
       },
     });
-    runInExchange(observer, next);
+    if (direct) this.direct!.forward(req, res, direct, observer);
+    else runInExchange(observer, next);
+  }
+
+  /** Where the direct forwarder sends this request; undefined leaves it to mockttp. */
+  private directTarget(req: IncomingMessage): ForwardTarget | undefined {
+    if (!this.direct) return undefined;
+    return this.reverse ? forReverse(req, this.reverse) : forForward(req);
   }
 
   /** A plain request (origin-form, not inside a tunnel) aimed at the proxy port itself. */
