@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from '../../src-shared/errors.js';
 import type { StartSessionInput } from '../../src-shared/schemas.js';
 import { RestRecorderClient } from './rest-client.js';
+import { FORWARDERS, type Forwarder } from '../engine/proxy/forwarders.js';
 import { entriesTable, sessionSummary, sessionsTable } from './format.js';
 import { addMachineCommands } from './machine-commands.js';
 
@@ -33,6 +34,7 @@ interface ServeOptions {
   sessionHours?: number;
   retentionDays?: number;
   proxyWorkers?: number;
+  forwarder?: Forwarder;
 }
 
 interface GlobalOptions {
@@ -65,6 +67,11 @@ export function buildProgram(): Command {
     .option('--session-hours <h>', 'a session stops this long after it starts (default 4)', intArg('--session-hours', 1, 24 * 365))
     .option('--retention-days <d>', 'entries are kept this long after their session stops (default 5)', intArg('--retention-days', 1, 3650))
     .option('--proxy-workers <n>', 'run session proxies in n processes sharing each port (default: cores - 1 up to 4 on 4+ cores, else 0 = in the server process)', intArg('--proxy-workers', 0, 64))
+    .addOption(
+      new Option('--forwarder <name>', "who sends recorded requests upstream: 'direct' (our HTTP/1 forwarder) or 'mockttp' (its passthrough step, slower)")
+        .choices(FORWARDERS)
+        .default('direct'),
+    )
     .action(async (opts: ServeOptions) => {
       const { startHeadless } = await import('../server/headless.js');
       const limits = {
@@ -78,7 +85,7 @@ export function buildProgram(): Command {
       // machine the extra processes cost more than they bring, most of all with large bodies (see README).
       const cores = availableParallelism();
       const proxyWorkers = opts.proxyWorkers ?? (cores >= 4 ? Math.min(cores - 1, 4) : 0);
-      const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, allowedHosts: opts.allowedHost, limits, proxyWorkers });
+      const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, allowedHosts: opts.allowedHost, limits, proxyWorkers, forwarder: opts.forwarder });
       process.stdout.write(
         [
           `Traffic Recorder API listening on ${headless.server.url}`,

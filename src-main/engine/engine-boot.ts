@@ -13,6 +13,7 @@ import { SqlJsStore } from './store/sqljs-store.js';
 import { loopbackOnly, type UpstreamPolicy } from './proxy/upstream-policy.js';
 import { DEFAULT_LIMITS } from './sessions/limits.js';
 import { ProxyPool } from './workers/proxy-pool.js';
+import type { Forwarder } from './proxy/forwarders.js';
 
 export interface EngineBootOptions {
   dataDir: string;
@@ -22,6 +23,8 @@ export interface EngineBootOptions {
   upstreamPolicy?: UpstreamPolicy;
   /** Run session proxies in this many worker processes sharing each port (0 = in the engine's own process). */
   proxyWorkers?: number;
+  /** Who sends recorded requests upstream (default: our direct forwarder; `mockttp` = its passthrough step). */
+  forwarder?: Forwarder;
 }
 
 export interface Engine {
@@ -66,6 +69,7 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
         bodyLimit: limits.bodyLimit,
         upstreamTimeoutMs: limits.upstreamTimeoutMs,
         loopbackOnly: upstreamPolicy === loopbackOnly,
+        ...(options.forwarder ? { forwarder: options.forwarder } : {}),
       });
     } catch (e) {
       await store.close();
@@ -79,6 +83,7 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
     certificateAuthority,
     ...(pool ? { sessionHost: pool } : {}),
     ...(upstreamPolicy ? { upstreamPolicy } : {}),
+    ...(options.forwarder ? { forwarder: options.forwarder } : {}),
     ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
     ...(options.streamIntervalMs !== undefined ? { streamIntervalMs: options.streamIntervalMs } : {}),
   });

@@ -10,6 +10,7 @@ import type { CertificateAuthority } from '../engine/ca/index.js';
 import { openEngine } from '../engine/engine-boot.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { MachineServices } from './machine-services.js';
+import type { Forwarder } from '../engine/proxy/forwarders.js';
 
 export interface HeadlessOptions {
   host?: string;
@@ -20,6 +21,8 @@ export interface HeadlessOptions {
   limits?: Partial<RecorderLimits>;
   /** Session proxies in this many worker processes (0 = in the server's own process). */
   proxyWorkers?: number;
+  /** Who sends recorded requests upstream (see openEngine). */
+  forwarder?: Forwarder;
 }
 
 export interface Headless {
@@ -69,7 +72,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
   const dataDir = path.resolve(options.dataDir || defaultDataDir());
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const token = resolveToken(dataDir, options.token);
-  const engine = await openEngine({ dataDir, limits: options.limits, proxyWorkers: options.proxyWorkers ?? 0 });
+  const engine = await openEngine({ dataDir, limits: options.limits, proxyWorkers: options.proxyWorkers ?? 0, ...(options.forwarder ? { forwarder: options.forwarder } : {}) });
   const { recorder, certificateAuthority } = engine;
   const machine = new MachineServices(dataDir, recorder, certificateAuthority);
   // A system proxy we set and never restored (crash, kill -9) is put back before anything else.

@@ -24,7 +24,7 @@ export async function startEngine(options: Omit<RecorderOptions, 'store'> & { pr
   const dataDir = await tempDir();
   const { proxyWorkers, ...recorderOptions } = options;
   const sessionHost = proxyWorkers
-    ? await ProxyPool.create(proxyWorkers, { dataDir, bodyLimit: options.limits?.bodyLimit ?? 1024 * 1024, upstreamTimeoutMs: options.limits?.upstreamTimeoutMs ?? 120_000, loopbackOnly: true })
+    ? await ProxyPool.create(proxyWorkers, { dataDir, bodyLimit: options.limits?.bodyLimit ?? 1024 * 1024, upstreamTimeoutMs: options.limits?.upstreamTimeoutMs ?? 120_000, loopbackOnly: true, ...(options.forwarder ? { forwarder: options.forwarder } : {}) })
     : undefined;
   const store = await SqlJsStore.open({ dataDir, onWarning: () => undefined });
   let ca: Promise<CertificateAuthority> | undefined;

@@ -15,6 +15,7 @@ import { startWithHooks, type TlsFailureTap } from '../proxy/mockttp-hooks.js';
 import { hostOf } from '../filters/scope-filter.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { DirectForwarder } from '../proxy/direct-forwarder.js';
+import type { Forwarder } from '../proxy/forwarders.js';
 import { forForward, forReverse, reverseTarget, type ForwardTarget, type ReverseTarget } from '../proxy/forward-target.js';
 
 const MOCKTTP_BODY_BUFFER = 0;
@@ -54,12 +55,8 @@ export interface ProxySessionDeps {
   onTlsRejection?: (rejection: TlsRejection) => void;
   /** Upstream hosts this proxy may contact (default: any). */
   upstreamPolicy?: UpstreamPolicy;
-  /**
-   * Who sends recorded requests upstream: `direct` (default) is our HTTP/1 forwarder (direct-forwarder.ts);
-   * `mockttp` is mockttp's passthrough step for every request (slower; kept for comparison and as the path
-   * for traffic-rewriting rules).
-   */
-  forwarder?: 'direct' | 'mockttp';
+  /** Who sends recorded requests upstream (default `direct`; see forwarders.ts). */
+  forwarder?: Forwarder;
 }
 
 export class ProxySession {

@@ -19,6 +19,7 @@ import { ephemeralTlsMaterial } from './tls-material.js';
 import type { CertificateAuthority } from '../ca/index.js';
 import { interceptionOptions } from './mitm.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
+import type { Forwarder } from '../proxy/forwarders.js';
 
 export interface RecorderOptions {
   store: RecorderStore;
@@ -35,6 +36,8 @@ export interface RecorderOptions {
   streamIntervalMs?: number;
   /** Where session proxies run; default: in this process. */
   sessionHost?: SessionHost;
+  /** Who sends recorded requests upstream in in-process sessions (default: our direct forwarder). */
+  forwarder?: Forwarder;
 }
 
 /** Batching of captured entries into the store: at most this many queued, or this long. */
@@ -79,6 +82,7 @@ export class Recorder implements RecorderOperations {
         tlsMaterial: this.tlsMaterial,
         ...(this.certificateAuthority ? { mitmHttps: this.mitmHttps } : {}),
         ...(this.upstreamPolicy ? { upstreamPolicy: this.upstreamPolicy } : {}),
+        ...(options.forwarder ? { forwarder: options.forwarder } : {}),
       });
     // A session still marked running was interrupted (crash or kill): its proxy is gone.
     for (const record of this.store.listSessions()) {

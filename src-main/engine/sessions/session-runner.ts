@@ -10,6 +10,7 @@ import type { SessionRecord } from '../store/store-types.js';
 import { httpEntry, tunnelEntry, type CapturedEntry } from '../capture/entries.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { ProxySession } from './proxy-session.js';
+import type { Forwarder } from '../proxy/forwarders.js';
 import { tlsRejectionEntry } from './mitm.js';
 
 export interface SessionRunner {
@@ -23,6 +24,8 @@ export interface RunnerOptions {
   tlsMaterial: () => Promise<{ key: string; cert: string }>;
   mitmHttps?: (mitm: MitmConfig) => Promise<MockttpHttpsOptions>;
   upstreamPolicy?: UpstreamPolicy;
+  /** Who sends recorded requests upstream (see ProxySessionDeps.forwarder). */
+  forwarder?: Forwarder;
 }
 
 export interface SessionHost {
@@ -45,6 +48,7 @@ export async function startCapturingProxy(
     onTlsRejection: (rejection) => onEntry({ entry: tlsRejectionEntry(randomUUID(), config.id, rejection), bodies: {} }),
     ...(options.mitmHttps ? { mitmHttps: options.mitmHttps } : {}),
     ...(options.upstreamPolicy ? { upstreamPolicy: options.upstreamPolicy } : {}),
+    ...(options.forwarder ? { forwarder: options.forwarder } : {}),
   });
   await proxy.start(config.listenPort, config.listenHost);
   return proxy;

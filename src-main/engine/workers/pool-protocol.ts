@@ -1,5 +1,6 @@
 import type { CapturedEntry } from '../capture/entries.js';
 import type { SessionRecord } from '../store/store-types.js';
+import type { Forwarder } from '../proxy/forwarders.js';
 
 /** Settings every proxy worker needs, given once when it is forked (as JSON in an environment variable). */
 export interface WorkerSettings {
@@ -7,6 +8,7 @@ export interface WorkerSettings {
   bodyLimit: number;
   upstreamTimeoutMs: number;
   loopbackOnly: boolean;
+  forwarder?: Forwarder;
   /** Bodies larger than this are written to the store's body files by the worker itself. */
   inlineBodyLimit?: number;
 }

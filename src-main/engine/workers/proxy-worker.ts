@@ -35,6 +35,7 @@ const options: RunnerOptions = {
     return interceptionOptions(await ca, mitm);
   },
   ...(settings.loopbackOnly ? { upstreamPolicy: loopbackOnly } : {}),
+  ...(settings.forwarder ? { forwarder: settings.forwarder } : {}),
 };
 
 const proxies = new Map<string, ProxySession>();
