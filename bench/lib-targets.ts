@@ -153,7 +153,7 @@ export interface OurSession {
   listenPort: number;
 }
 
-export async function startOurServer(nodeFlags: string[] = []): Promise<OurServer> {
+export async function startOurServer(nodeFlags: string[] = [], serveArgs: string[] = []): Promise<OurServer> {
   const entry = join(projectRoot, 'dist', 'src-main', 'cli', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm run bench does)`);
   const dataDir = makeTempDir('bench-recorder-');
@@ -161,7 +161,7 @@ export async function startOurServer(nodeFlags: string[] = []): Promise<OurServe
   const child = startChild(
     'traffic-recorder serve',
     process.execPath,
-    [...nodeFlags, join(projectRoot, 'bin', 'traffic-recorder.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', token],
+    [...nodeFlags, join(projectRoot, 'bin', 'traffic-recorder.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', token, ...serveArgs],
     { cwd: projectRoot },
   );
   const m = await waitForOutput(child, /API listening on (http:\/\/127\.0\.0\.1:\d+)/, 30_000);

@@ -1,6 +1,6 @@
 /**
  * Proxy benchmark (`npm run bench`, not part of `npm test`): nginx direct vs a bare Node pipe proxy vs our
- * recording reverse proxy (the real `traffic-recorder serve` child) vs mitmdump, with wrk on 127.0.0.1, plus our
+ * recording reverse proxy (the real `traffic-recorder serve` child; also once with `--forwarder mockttp`) vs mitmdump, with wrk on 127.0.0.1, plus our
  * server's RSS after 20k and 100k requests. Prints a Markdown table, writes bench/results/latest.json, and exits
  * non-zero when a target is missed.
  *
@@ -54,7 +54,7 @@ for (const [name, v] of [['duration', durationS], ['warmup', warmupS], ['mem-fir
 }
 if (memTotal <= memFirst) throw new Error('--mem-total must be larger than --mem-first');
 
-type TargetName = 'nginx direct' | 'node pipe proxy' | 'traffic-recorder' | 'mitmdump' | 'mitmdump -q';
+type TargetName = 'nginx direct' | 'node pipe proxy' | 'traffic-recorder' | 'traffic-recorder, mockttp forwarder' | 'mitmdump' | 'mitmdump -q';
 const SIZES: SizeKey[] = ['1k', '100k'];
 const SIZE_LABEL: Record<SizeKey, string> = { '1k': '1 KB', '100k': '100 KB' };
 
@@ -175,6 +175,10 @@ async function main(): Promise<number> {
   log(`traffic-recorder API on ${ours.apiUrl} (pid ${ours.child.pid}, node flags: ${serverNodeFlags.join(' ') || 'none'})`);
   const wrkSession = await startReverseSession(ours, upstream.port);
   log(`recording session ${wrkSession.id} on ${wrkSession.proxyUrl}`);
+  // The same server with mockttp's passthrough step sending every request (informational: what the direct
+  // forwarder saves).
+  const viaMockttp = await startOurServer(serverNodeFlags, ['--forwarder', 'mockttp']);
+  const mockttpSession = await startReverseSession(viaMockttp, upstream.port);
   const mitm = await startMitmdump(upstream.port, 'default');
   const mitmQuiet = await startMitmdump(upstream.port, 'quiet');
   log(`mitmdump on ${mitm.baseUrl} (pid ${mitm.child.pid}), mitmdump -q on ${mitmQuiet.baseUrl} (pid ${mitmQuiet.child.pid})`);
@@ -182,11 +186,13 @@ async function main(): Promise<number> {
     await measure('traffic-recorder', wrkSession.proxyUrl, rows, ours.child.pid, [size]);
     await measure('mitmdump', mitm.baseUrl, rows, mitm.child.pid, [size]);
     await measure('mitmdump -q', mitmQuiet.baseUrl, rows, mitmQuiet.child.pid, [size]);
+    await measure('traffic-recorder, mockttp forwarder', mockttpSession.proxyUrl, rows, viaMockttp.child.pid, [size]);
   }
   const wrkEntries = await entryStats(ours, wrkSession.id);
   const rssAfterWrkKiB = rssKiB(ours.child.pid);
   await stopChild(mitm.child);
   await stopChild(mitmQuiet.child);
+  await stopChild(viaMockttp.child, 10_000);
   await stopChild(ours.child, 10_000);
 
   // Memory: a fresh server, one session, exactly memFirst then (memTotal - memFirst) more 1 KB requests.
@@ -210,7 +216,7 @@ async function main(): Promise<number> {
   await stopChild(memServer.child, 10_000);
   await stopChild(upstream.child);
 
-  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', 'mitmdump', 'mitmdump -q'];
+  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', 'traffic-recorder, mockttp forwarder', 'mitmdump', 'mitmdump -q'];
   rows.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target) || SIZES.indexOf(a.size) - SIZES.indexOf(b.size));
 
   // Checks.
@@ -227,7 +233,7 @@ async function main(): Promise<number> {
   const informational: string[] = [];
   for (const size of SIZES) {
     const ratio = row('traffic-recorder', size).rps / row('mitmdump -q', size).rps;
-    informational.push(`ours/(mitmdump -q) throughput, ${SIZE_LABEL[size]}: ${ratio.toFixed(2)}`);
+    informational.push(`ours/(mitmdump -q, its fastest setting: no flow output) throughput, ${SIZE_LABEL[size]}: ${ratio.toFixed(2)}`);
   }
   for (const size of SIZES) {
     const p99 = row('traffic-recorder', size).p99Ms;
@@ -288,7 +294,11 @@ async function main(): Promise<number> {
       );
     }
   }
-  for (const line of informational) out.push(`Informational, against mitmdump's fastest setting (quiet, no flow output): ${line}`);
+  for (const size of SIZES) {
+    const ratio = row('traffic-recorder', size).rps / row('traffic-recorder, mockttp forwarder', size).rps;
+    informational.push(`ours/(ours with --forwarder mockttp) throughput, ${SIZE_LABEL[size]}: ${ratio.toFixed(2)}`);
+  }
+  for (const line of informational) out.push(`Informational: ${line}`);
   out.push('');
   out.push(
     `Memory (fresh server, one session, 1 KB, 50 keep-alive connections): RSS at start ${((rssStartKiB ?? 0) / 1024).toFixed(1)} MiB; ` +

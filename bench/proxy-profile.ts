@@ -4,7 +4,8 @@
  * is written) and prints self/inclusive time by function and by origin (mockttp vs dist/src-main vs Node).
  *
  *   node --import tsx bench/proxy-profile.ts [--size 1k|100k] [--duration 10] [--server-node-flags "..."]
- *                                           [--prof-dir DIR] [--top 30] [--json FILE]
+ *                                           [--prof-dir DIR] [--top 30] [--json FILE] [--no-profile]
+ *                                           [--serve-args "--body-limit 0 ..."]
  *   node --import tsx bench/proxy-profile.ts --summarize FILE.cpuprofile [--window FROM-TO (s after profile start)]
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const { values: opts } = parseArgs({
     summarize: { type: 'string' },
     window: { type: 'string' },
     'no-profile': { type: 'boolean', default: false },
+    'serve-args': { type: 'string', default: '' },
   },
 });
 
@@ -54,7 +56,7 @@ async function main(): Promise<number> {
 
   const upstream = which('nginx') ? await startNginx() : await startNodeUpstream();
   if (upstream.kind !== 'nginx') process.stderr.write('WARNING: nginx is not installed (apt-get install -y nginx): Node upstream used\n');
-  const server = await startOurServer(flags);
+  const server = await startOurServer(flags, opts['serve-args'].split(/\s+/).filter((a) => a !== ''));
   const session = await startReverseSession(server, upstream.port);
   const url = `${session.proxyUrl}${FILES[size].path}`;
   process.stderr.write(`server pid ${server.child.pid}, flags: ${flags.join(' ')}\nwarm-up ${opts.warmup}s, then wrk ${opts.duration}s on ${url}\n`);
