@@ -9,9 +9,10 @@
  * response head and trailers, 1xx forwarding, 502s on upstream failure, and aborts mirrored both ways. It also
  * measures the upstream leg directly (no async context needed) and keeps a per-session keep-alive pool.
  *
- * What it adds over mockttp: one retry of a request without a body when a reused keep-alive socket turns out to
- * have been closed by the upstream (the race every pooled client has; browsers and Go's transport retry too),
- * and a loop check on the full 4-tuple of live sockets (see mockttp-hooks.ts for mockttp's false positives).
+ * What it adds over mockttp: one retry of a GET/HEAD/OPTIONS/TRACE without a body when a reused keep-alive socket
+ * turns out to have been closed by the upstream (the race every pooled client has; Go's transport retries exactly
+ * these, RFC 9110 9.2.2), and loop checks: a destination that is this very listener, and the full 4-tuple of live
+ * sockets (see mockttp-hooks.ts for mockttp's false positives).
  */
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -41,7 +42,7 @@ export class DirectForwarder {
    * `observer.failure` before the 502 is written (capture turns them into the entry's error and the 502's words).
    */
   forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, observer: UpstreamObserver): void {
-    if (isLoop(req.socket)) {
+    if (pointsAtListener(target, req.socket) || isLoop(req.socket)) {
       observer.failure = { code: 'LOOP', detail: `${target.hostname}:${target.port} is this proxy itself` };
       respondFailure(res, 508, 'Loop Detected');
       return;
@@ -116,7 +117,7 @@ export class DirectForwarder {
     upstream.on('error', (e: NodeJS.ErrnoException) => {
       // A pooled socket the upstream had already closed: nothing was answered, so a body-less request is safe to
       // send again once, on a new connection.
-      if (!answered && !retry && !hasBody && upstream.reusedSocket && isStaleSocketError(e) && !res.destroyed) {
+      if (!answered && !retry && !hasBody && upstream.reusedSocket && isStaleSocketError(e) && REPLAYABLE.has(req.method ?? '') && !res.destroyed) {
         this.send(req, res, target, observer, hasBody, true);
         return;
       }
@@ -213,6 +214,9 @@ function requestHasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
+/** Safe to send twice: the upstream may have read the first copy before the connection broke. */
+const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
 function isStaleSocketError(e: NodeJS.ErrnoException): boolean {
   return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ECONNABORTED';
 }
@@ -253,8 +257,7 @@ const outgoing = new Map<string, Socket>();
 const TRACKED = Symbol('traffic-recorder.outgoing');
 
 function endpointKey(address: string | undefined, port: number | undefined): string {
-  const ip = address?.startsWith('::ffff:') ? address.slice(7) : address;
-  return `${ip}|${port}`;
+  return `${normalize(address)}|${port}`;
 }
 
 function trackOutgoing(socket: Socket): void {
@@ -266,6 +269,22 @@ function trackOutgoing(socket: Socket): void {
   socket.once('close', () => {
     if (outgoing.get(key) === socket) outgoing.delete(key);
   });
+}
+
+/** The destination is the listener this request came in on (checked before any connection is made). */
+function pointsAtListener(target: ForwardTarget, incoming: Socket): boolean {
+  if (target.port !== incoming.localPort) return false;
+  const host = normalize(target.hostname.toLowerCase()) ?? '';
+  const local = normalize(incoming.localAddress);
+  return host === local || host === '0.0.0.0' || host === '::' || (isLoopbackName(host) && local !== undefined && isLoopbackName(local));
+}
+
+function normalize(ip: string | undefined): string | undefined {
+  return ip?.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+function isLoopbackName(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** The incoming connection is one of our own upstream connections: the request would circle forever. */

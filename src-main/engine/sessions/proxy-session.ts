@@ -151,7 +151,7 @@ export class ProxySession {
     const raw = req.url ?? '/';
     if (this.target) {
       const prefix = this.target.pathname.replace(/\/+$/, '');
-      return `${this.target.protocol}//${this.target.host}${prefix}${raw.startsWith('/') ? raw : `/${raw}`}`;
+      return `${this.target.protocol}//${this.target.host}${prefix}${raw.startsWith('/') ? raw : originForm(raw)}`;
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return raw;
     // Origin-form inside a tunnel: the Host header names the destination.
@@ -266,5 +266,15 @@ export class ProxySession {
         error,
       });
     });
+  }
+}
+
+/** The path and query of a request target that is not origin-form (an absolute URL sent to a reverse proxy). */
+function originForm(raw: string): string {
+  try {
+    const url = new URL(raw);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return `/${raw}`;
   }
 }
