@@ -1,7 +1,7 @@
 import { promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BodySide } from './store-types.js';
-import { DIR_MODE, fsyncDir, isCode, safeFileName, writeFileSynced } from './fs-util.js';
+import { DIR_MODE, fsyncDir, isCode, safeFileName, unlinkIfPresent, writeFileUnsynced } from './fs-util.js';
 import { joinBody, type BodyBytes } from './store-types.js';
 
 const WRITE_BATCH = 16;
@@ -84,7 +84,7 @@ export class BodyFiles {
             // No fdatasync per body: a process kill loses nothing the kernel has accepted, and a sync per captured
             // body was a large share of capture cost at 100 KB bodies. Power loss may truncate the newest bodies
             // (their entries survive, reported without a body); the journal and snapshots stay fully synced.
-            await writeFileSynced(file, data, false);
+            await writeFileUnsynced(file, data);
             dirs.add(dir);
           }),
         );
@@ -105,7 +105,7 @@ export class BodyFiles {
   async removePending(): Promise<void> {
     const files = [...this.pendingUnlinks];
     this.pendingUnlinks.clear();
-    for (const file of files) await fsp.rm(file, { force: true });
+    for (const file of files) await unlinkIfPresent(file);
     const dirs = [...this.pendingRmdirs];
     this.pendingRmdirs.clear();
     for (const dir of dirs) {

@@ -14,7 +14,7 @@ import { WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSetting
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { bodyFilePath } from '../store/body-files.js';
-import { DIR_MODE, writeFileSynced } from '../store/fs-util.js';
+import { DIR_MODE, writeFileUnsynced } from '../store/fs-util.js';
 import { DEFAULT_INLINE_BODY_LIMIT, bodyLength, isWrittenBody, type BodySide, type EntryBodies } from '../store/store-types.js';
 
 // Short: entries from several workers should reach the engine close to the order they finished in.
@@ -73,7 +73,7 @@ async function writeLargeBodies(sessionId: string, captured: CapturedEntry): Pro
       await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
       knownDirs.add(dir);
     }
-    await writeFileSynced(file, body, false);
+    await writeFileUnsynced(file, body);
     bodies[side] = { written: length };
   }
   return { entry: captured.entry, bodies };
