@@ -396,6 +396,56 @@ describe('direct forwarder only', () => {
     expect(entries.every((e) => e.response?.statusCode === 508)).toBe(true);
   });
 
+  it('holds the upstream back while a slow client catches up, and delivers every byte in order', async () => {
+    const body = Buffer.alloc(24 * 1024 * 1024);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32LE(i, i);
+    let upstreamWaited = false;
+    const { url } = await nodeUpstream((_req, res) => {
+      res.writeHead(200, { 'content-length': body.length });
+      let offset = 0;
+      const pump = () => {
+        while (offset < body.length) {
+          const ok = res.write(body.subarray(offset, offset + 256 * 1024));
+          offset += 256 * 1024;
+          if (!ok) {
+            upstreamWaited = true;
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      pump();
+    });
+    const { session } = await engine.recorder.startSession({ targetUrl: url });
+    const socket = net.connect(session.listenPort, '127.0.0.1');
+    closers.push(async () => socket.destroy());
+    await new Promise<void>((r) => socket.once('connect', r));
+    socket.pause();
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 500));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const reply = await within(
+      new Promise<Buffer>((resolve, reject) => {
+        socket.on('data', (d: Buffer) => {
+          chunks.push(d);
+          total += d.length;
+          const joined = total > body.length ? Buffer.concat(chunks) : undefined;
+          const headEnd = joined?.indexOf('\r\n\r\n') ?? -1;
+          if (joined && headEnd >= 0 && joined.length >= headEnd + 4 + body.length) resolve(joined.subarray(headEnd + 4));
+        });
+        socket.once('close', () => reject(new Error(`closed after ${total} bytes`)));
+        socket.resume();
+      }),
+      30_000,
+      'slow client',
+    );
+    expect(sha(reply)).toBe(sha(body));
+    // The upstream had to wait: nothing buffered the whole 24 MiB on its behalf.
+    expect(upstreamWaited).toBe(true);
+  });
+
   it('closes the upstream request when the client goes away mid-response', async () => {
     let upstreamClosed!: () => void;
     const closed = new Promise<void>((r) => (upstreamClosed = r));

@@ -179,7 +179,7 @@ export class DirectForwarder {
       res.destroy();
     });
     upstreamRes.on('error', () => res.destroy());
-    upstreamRes.pipe(res);
+    relayBody(upstreamRes, res);
   }
 
   private fail(
@@ -200,6 +200,33 @@ export class DirectForwarder {
     req.resume();
     respondFailure(res, 502, 'Bad Gateway');
   }
+}
+
+/**
+ * Stream the upstream body to the client, each tick's chunks in one corked (vectored) write: a TLS upstream
+ * delivers a body as 16 KB records, several per tick, and one TLS flush and syscall for them costs much less than
+ * one per record. Back-pressure is checked once per tick, after the flush.
+ */
+function relayBody(from: IncomingMessage, to: ServerResponse): void {
+  let corked = false;
+  const resume = () => from.resume();
+  const uncork = () => {
+    corked = false;
+    to.uncork();
+    if (to.writableNeedDrain && !to.destroyed) {
+      from.pause();
+      to.once('drain', resume);
+    }
+  };
+  from.on('data', (chunk: Buffer) => {
+    if (!corked) {
+      corked = true;
+      to.cork();
+      process.nextTick(uncork);
+    }
+    if (!to.destroyed) to.write(chunk);
+  });
+  from.once('end', () => to.end());
 }
 
 function respondFailure(res: ServerResponse, status: number, message: string): void {
