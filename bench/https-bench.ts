@@ -23,7 +23,7 @@ import { dirname, join, relative } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { ProxyAgent } from 'undici';
-import { cleanupAll, cpuMs, makeTempDir, rssKiB, startChild, stopChild, which } from './lib-procs.js';
+import { cpuMs, makeTempDir, rssKiB, startChild, stopChild, which, runMain } from './lib-procs.js';
 import {
   FILES,
   entryStats,
@@ -473,13 +473,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (e) {
-  process.stderr.write(`https-bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  code = 1;
-} finally {
-  await cleanupAll();
-}
-process.exit(code);
+await runMain('https-bench', main);

@@ -209,3 +209,17 @@ export function cpuMs(pid: number): number | undefined {
   }
   return total;
 }
+
+/** A bench's entry point: run `main`, report a crash under `name`, always stop every child, exit with its code. */
+export async function runMain(name: string, main: () => Promise<number>): Promise<never> {
+  let code = 1;
+  try {
+    code = await main();
+  } catch (e) {
+    process.stderr.write(`${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    code = 1;
+  } finally {
+    await cleanupAll();
+  }
+  process.exit(code);
+}

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cleanupAll, cpuMs, rssKiB, sleep, stopChild, which } from './lib-procs.js';
+import { cpuMs, rssKiB, sleep, stopChild, which, runMain } from './lib-procs.js';
 import {
   FILES,
   INSTALL_HINT,
@@ -359,13 +359,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (e) {
-  process.stderr.write(`proxy-bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  code = 1;
-} finally {
-  await cleanupAll();
-}
-process.exit(code);
+await runMain('proxy-bench', main);

@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatSummary, monotonicUs, summarizeProfile } from './lib-cpuprofile.js';
-import { cleanupAll, cpuMs, makeTempDir, rssKiB, stopChild, which } from './lib-procs.js';
+import { cpuMs, makeTempDir, rssKiB, stopChild, which, runMain } from './lib-procs.js';
 import { FILES, INSTALL_HINT, startNginx, startNodeUpstream, startOurServer, startReverseSession, type SizeKey } from './lib-targets.js';
 import { runWrk } from './lib-wrk.js';
 
@@ -90,12 +90,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (e) {
-  process.stderr.write(`proxy-profile failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-} finally {
-  await cleanupAll();
-}
-process.exit(code);
+await runMain('proxy-profile', main);

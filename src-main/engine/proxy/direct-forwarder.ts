@@ -18,6 +18,8 @@ import http, { type ClientRequest, type IncomingMessage, type ServerResponse } f
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { UpstreamLeg, UpstreamObserver } from '../capture/upstream-timings.js';
+import { pairHeaders } from '../capture/http-capture.js';
+import { isLoopbackHost, normalizeIp } from './addresses.js';
 import { expectsContinue } from './mockttp-hooks.js';
 import type { ForwardTarget } from './forward-target.js';
 
@@ -132,7 +134,7 @@ export class DirectForwarder {
       upstream.flushHeaders();
       req.pipe(upstream);
       const trailers = () => {
-        if (req.rawTrailers.length > 0) upstream.addTrailers(pairs(req.rawTrailers));
+        if (req.rawTrailers.length > 0) upstream.addTrailers(pairHeaders(req.rawTrailers));
       };
       // Before pipe's own 'end' handler ends the upstream request, so trailers still go out with it.
       req.prependOnceListener('end', trailers);
@@ -167,7 +169,7 @@ export class DirectForwarder {
       leg.responseEnd = performance.now();
       if (upstreamRes.rawTrailers.length > 0) {
         try {
-          res.addTrailers(pairs(upstreamRes.rawTrailers));
+          res.addTrailers(pairHeaders(upstreamRes.rawTrailers));
         } catch {
           // Invalid trailer values: the body is still complete without them.
         }
@@ -248,12 +250,6 @@ function isStaleSocketError(e: NodeJS.ErrnoException): boolean {
   return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ECONNABORTED';
 }
 
-function pairs(flat: readonly string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
-  return out;
-}
-
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const INVALID_VALUE = /[^\t\x20-\x7E\x80-\xFF]/;
 
@@ -284,7 +280,7 @@ const outgoing = new Map<string, Socket>();
 const TRACKED = Symbol('traffic-recorder.outgoing');
 
 function endpointKey(address: string | undefined, port: number | undefined): string {
-  return `${normalize(address)}|${port}`;
+  return `${normalizeIp(address)}|${port}`;
 }
 
 function trackOutgoing(socket: Socket): void {
@@ -301,17 +297,9 @@ function trackOutgoing(socket: Socket): void {
 /** The destination is the listener this request came in on (checked before any connection is made). */
 function pointsAtListener(target: ForwardTarget, incoming: Socket): boolean {
   if (target.port !== incoming.localPort) return false;
-  const host = normalize(target.hostname.toLowerCase()) ?? '';
-  const local = normalize(incoming.localAddress);
-  return host === local || host === '0.0.0.0' || host === '::' || (isLoopbackName(host) && local !== undefined && isLoopbackName(local));
-}
-
-function normalize(ip: string | undefined): string | undefined {
-  return ip?.startsWith('::ffff:') ? ip.slice(7) : ip;
-}
-
-function isLoopbackName(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const host = normalizeIp(target.hostname.toLowerCase()) ?? '';
+  const local = normalizeIp(incoming.localAddress);
+  return host === local || host === '0.0.0.0' || host === '::' || (isLoopbackHost(host) && local !== undefined && isLoopbackHost(local));
 }
 
 /** The incoming connection is one of our own upstream connections: the request would circle forever. */

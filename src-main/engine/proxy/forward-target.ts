@@ -16,6 +16,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
+import { isLoopbackHost, normalizeIp } from './addresses.js';
 import { socketTunnel } from './mockttp-hooks.js';
 
 export interface ForwardTarget {
@@ -52,15 +53,16 @@ export function reverseTarget(target: URL): ReverseTarget {
   };
 }
 
+/** The path and query a reverse proxy forwards: the request target as is, or that of an absolute-form one. */
+export function reversePath(raw: string): string | undefined {
+  if (raw.startsWith('/')) return raw;
+  const absolute = parseAbsolute(raw);
+  return absolute ? `${absolute.pathname}${absolute.search}` : undefined;
+}
+
 export function forReverse(req: IncomingMessage, target: ReverseTarget): ForwardTarget | undefined {
-  const raw = req.url ?? '/';
-  let path: string;
-  if (raw.startsWith('/')) path = raw;
-  else {
-    const absolute = parseAbsolute(raw);
-    if (!absolute) return undefined;
-    path = `${absolute.pathname}${absolute.search}`;
-  }
+  const path = reversePath(req.url ?? '/');
+  if (path === undefined) return undefined;
   return {
     protocol: target.protocol,
     hostname: target.hostname,
@@ -73,11 +75,11 @@ export function forReverse(req: IncomingMessage, target: ReverseTarget): Forward
 
 export function forForward(req: IncomingMessage): ForwardTarget | undefined {
   const target = forwardDestination(req);
-  if (target && isLocalhost(target.hostname)) {
+  if (target && isLoopbackHost(target.hostname)) {
     // A client on another machine (or container) asking for "localhost" means its own machine, as in mockttp:
     // connect there, but leave the Host header alone.
     const client = normalizeIp(req.socket.remoteAddress);
-    if (client && !isLocalhost(client)) target.hostname = client;
+    if (client && !isLoopbackHost(client)) target.hostname = client;
   }
   return target;
 }
@@ -164,13 +166,4 @@ export function splitHostPort(value: string, defaultPort: number): { hostname: s
 
 function stripBrackets(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-}
-
-function normalizeIp(ip: string | undefined): string | undefined {
-  return ip?.startsWith('::ffff:') ? ip.slice(7) : ip;
-}
-
-function isLocalhost(hostname: string): boolean {
-  const h = hostname.toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }

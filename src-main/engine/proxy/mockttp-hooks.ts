@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { normalizeIp } from './addresses.js';
 
 const require = createRequire(import.meta.url);
 const mockttpDist = path.dirname(require.resolve('mockttp'));
@@ -152,10 +153,6 @@ function install(): void {
 function drainResponseTracking(res: ServerResponse): void {
   const body = (res as ServerResponse & { body?: { asBuffer?: () => Promise<unknown> } }).body;
   if (typeof body?.asBuffer === 'function') body.asBuffer().catch(() => undefined);
-}
-
-function normalizeIp(ip: string | undefined): string | undefined {
-  return ip?.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
 /**

@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { isLoopbackHost } from './addresses.js';
 
 /**
  * Which upstream hosts a recorder may contact. The product allows any; the test suite (and anyone who wants an
@@ -10,10 +10,4 @@ export type UpstreamPolicy = (host: string) => boolean;
 export const allowAnyUpstream: UpstreamPolicy = () => true;
 
 /** localhost, *.localhost and loopback addresses only: checked on the name, before any DNS lookup. */
-export const loopbackOnly: UpstreamPolicy = (host) => {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
-  if (net.isIPv4(bare)) return bare.startsWith('127.');
-  if (net.isIPv6(bare)) return bare === '::1' || bare.startsWith('::ffff:127.');
-  return false;
-};
+export const loopbackOnly: UpstreamPolicy = isLoopbackHost;

@@ -16,7 +16,7 @@ import { hostOf } from '../filters/scope-filter.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { DirectForwarder } from '../proxy/direct-forwarder.js';
 import type { Forwarder } from '../proxy/forwarders.js';
-import { forForward, forReverse, reverseTarget, type ForwardTarget, type ReverseTarget } from '../proxy/forward-target.js';
+import { forForward, forReverse, reversePath, reverseTarget, type ForwardTarget, type ReverseTarget } from '../proxy/forward-target.js';
 
 const MOCKTTP_BODY_BUFFER = 0;
 
@@ -150,8 +150,7 @@ export class ProxySession {
   private recordedUrl = (req: IncomingMessage): string => {
     const raw = req.url ?? '/';
     if (this.target) {
-      const prefix = this.target.pathname.replace(/\/+$/, '');
-      return `${this.target.protocol}//${this.target.host}${prefix}${raw.startsWith('/') ? raw : originForm(raw)}`;
+      return `${this.target.protocol}//${this.target.host}${this.reverse!.prefix}${reversePath(raw) ?? `/${raw}`}`;
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return raw;
     // Origin-form inside a tunnel: the Host header names the destination.
@@ -175,9 +174,8 @@ export class ProxySession {
     } catch {
       url = undefined;
     }
-    if (url && this.deps.upstreamPolicy && !this.deps.upstreamPolicy(hostOf(url))) {
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`Traffic Recorder: this recorder may not contact ${url.host} (upstream policy)\n`);
+    if (url && !this.mayContact(hostOf(url))) {
+      refuseUpstream(res, url.host);
       return;
     }
     if (!url || !this.filter.acceptsRequest(req.method ?? 'GET', url)) {
@@ -185,9 +183,9 @@ export class ProxySession {
       return;
     }
     const direct = this.directTarget(req);
-    if (direct && this.deps.upstreamPolicy && !this.deps.upstreamPolicy(direct.hostname)) {
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`Traffic Recorder: this recorder may not contact ${direct.hostname} (upstream policy)\n`);
+    // The host actually contacted can differ from the recorded URL's (a tunnel to an IP, a Host header naming another).
+    if (direct && !this.mayContact(direct.hostname)) {
+      refuseUpstream(res, direct.hostname);
       return;
     }
     const observer = captureExchange(req, res, {
@@ -200,6 +198,10 @@ export class ProxySession {
     });
     if (direct) this.direct!.forward(req, res, direct, observer);
     else runInExchange(observer, next);
+  }
+
+  private mayContact(host: string): boolean {
+    return !this.deps.upstreamPolicy || this.deps.upstreamPolicy(host);
   }
 
   /** Where the direct forwarder sends this request; undefined leaves it to mockttp. */
@@ -235,7 +237,7 @@ export class ProxySession {
   }
 
   private tapTunnel(kind: 'tls' | 'raw', socket: Socket, hostname: string, port: number | undefined, next: () => void): void {
-    if (this.deps.upstreamPolicy && !this.deps.upstreamPolicy(hostname)) {
+    if (!this.mayContact(hostname)) {
       socket.destroy();
       return;
     }
@@ -269,12 +271,7 @@ export class ProxySession {
   }
 }
 
-/** The path and query of a request target that is not origin-form (an absolute URL sent to a reverse proxy). */
-function originForm(raw: string): string {
-  try {
-    const url = new URL(raw);
-    return `${url.pathname}${url.search}`;
-  } catch {
-    return `/${raw}`;
-  }
+function refuseUpstream(res: ServerResponse, host: string): void {
+  res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`Traffic Recorder: this recorder may not contact ${host} (upstream policy)\n`);
 }

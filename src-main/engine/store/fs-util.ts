@@ -48,15 +48,7 @@ export function writeFileUnsynced(file: string, data: Uint8Array | readonly Uint
         if (pending.length === 0) return done();
         fs.writev(fd, pending as NodeJS.ArrayBufferView[], (writeError, written) => {
           if (writeError) return done(writeError);
-          const rest: Uint8Array[] = [];
-          for (const chunk of pending) {
-            if (written >= chunk.length) written -= chunk.length;
-            else {
-              rest.push(written > 0 ? chunk.subarray(written) : chunk);
-              written = 0;
-            }
-          }
-          pending = rest;
+          pending = unwritten(pending, written);
           next();
         });
       };
@@ -76,17 +68,22 @@ export function unlinkIfPresent(file: string): Promise<void> {
 async function writeAll(handle: fsp.FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
   let pending = chunks.filter((c) => c.length > 0);
   while (pending.length > 0) {
-    let { bytesWritten } = await handle.writev(pending as Uint8Array[]);
-    const rest: Uint8Array[] = [];
-    for (const chunk of pending) {
-      if (bytesWritten >= chunk.length) bytesWritten -= chunk.length;
-      else {
-        rest.push(bytesWritten > 0 ? chunk.subarray(bytesWritten) : chunk);
-        bytesWritten = 0;
-      }
-    }
-    pending = rest;
+    const { bytesWritten } = await handle.writev(pending as Uint8Array[]);
+    pending = unwritten(pending, bytesWritten);
   }
+}
+
+/** What is left of `chunks` after a (possibly short) vectored write of `written` bytes. */
+function unwritten(chunks: readonly Uint8Array[], written: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  for (const chunk of chunks) {
+    if (written >= chunk.length) written -= chunk.length;
+    else {
+      rest.push(written > 0 ? chunk.subarray(written) : chunk);
+      written = 0;
+    }
+  }
+  return rest;
 }
 
 export function isCode(error: unknown, ...codes: string[]): boolean {
