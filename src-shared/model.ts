@@ -59,8 +59,18 @@ export interface Session {
   ignoreUpstreamCertErrors?: boolean;
 }
 
-/** A header as it was on the wire: original case, order and duplicates kept. */
+/**
+ * A header as it was on the wire: original case, order and duplicates kept. The value is text: bytes that are
+ * not all ASCII show as UTF-8 when they are valid UTF-8, else one Latin-1 character per byte; the exact bytes of
+ * such a value are in the side's `rawHeaderValues`.
+ */
 export type HeaderPair = [name: string, value: string];
+
+/**
+ * The exact bytes (base64) of each header value that is not plain ASCII, keyed by its index in `headers`.
+ * A value without an entry here is exactly its Latin-1 encoding (ASCII, or an entry recorded before this existed).
+ */
+export type RawHeaderValues = Record<string, string>;
 
 export interface BodyInfo {
   /** Full size in bytes as transferred (still content-encoded), even when only part was captured. */
@@ -76,6 +86,8 @@ export interface BodyInfo {
   base64?: string;
   /** Why the decoded body could not be produced (unknown encoding, corrupt gzip, truncated stream). */
   decodeError?: string;
+  /** The WHATWG encoding `text` was decoded from (e.g. `windows-1252` for `charset=iso-8859-1`); set with `text`. */
+  charset?: string;
 }
 
 export interface EntryRequest {
@@ -86,6 +98,8 @@ export interface EntryRequest {
   body: BodyInfo;
   remoteAddress?: string;
   remotePort?: number;
+  /** Exact bytes of the non-ASCII values in `headers`. */
+  rawHeaderValues?: RawHeaderValues;
 }
 
 export interface EntryResponse {
@@ -94,6 +108,8 @@ export interface EntryResponse {
   httpVersion: string;
   headers: HeaderPair[];
   body: BodyInfo;
+  /** Exact bytes of the non-ASCII values in `headers`. */
+  rawHeaderValues?: RawHeaderValues;
 }
 
 /** Upstream-leg phases in milliseconds; -1 where a phase did not happen (e.g. a reused connection). */

@@ -5,6 +5,7 @@
  */
 import zlib from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
+import { charsetOf } from './body-charset.js';
 
 export interface DecodeResult {
   bytes: Buffer;
@@ -64,10 +65,12 @@ export function decodeBody(raw: Buffer, contentEncoding: string | undefined, tru
 
 const TEXT_TYPE = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql|x-ndjson|yaml|x-yaml|soap\+xml|problem\+json)|image\/svg\+xml)/i;
 
-/** Text when the type says so, or when the bytes are valid UTF-8 without binary control characters. */
+/** Text when the type or a charset says so, or when the bytes are valid UTF-8 without binary control characters. */
 export function looksTextual(bytes: Buffer, contentType: string | undefined): boolean {
   if (contentType && TEXT_TYPE.test(contentType)) return true;
   if (contentType && /^(image|audio|video|font)\/|octet-stream|protobuf|grpc|zip|pdf/i.test(contentType)) return false;
+  // A charset parameter says the body is text, whatever the type; its bytes need not be UTF-8.
+  if (charsetOf(contentType)) return true;
   const sample = bytes.subarray(0, 4096);
   for (const byte of sample) {
     if (byte === 0 || (byte < 0x09) || (byte > 0x0d && byte < 0x20 && byte !== 0x1b)) return false;

@@ -3,6 +3,7 @@ import type { BodyInfo, Entry, HeaderPair } from '../../../src-shared/model.js';
 import type { EntryBodies } from '../store/store-types.js';
 import type { BodyAccumulator } from './body-accumulator.js';
 import type { CapturedExchange } from './http-capture.js';
+import { entryHeadersAsText } from './header-text.js';
 import { buildTimings } from './upstream-timings.js';
 
 export function headerValue(headers: readonly HeaderPair[], name: string): string | undefined {
@@ -56,5 +57,6 @@ export function buildHttpEntry(sessionId: string, exchange: CapturedExchange): {
   const bodies: EntryBodies = {};
   if (exchange.requestBody.keptSize) bodies.request = exchange.requestBody.payload();
   if (exchange.responseBody.keptSize) bodies.response = exchange.responseBody.payload();
+  entryHeadersAsText(entry);
   return { entry, bodies };
 }
