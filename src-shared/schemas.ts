@@ -7,6 +7,15 @@ import { ApiError } from './errors.js';
 
 export const PORT_RANGE = { start: 8081, end: 8999 } as const;
 
+/** Upper bounds for every input: whatever is accepted is stored and sent back on every listing. */
+export const INPUT_LIMITS = {
+  url: 8192,
+  name: 200,
+  id: 200,
+  path: 4096,
+  searchText: 10_000,
+} as const;
+
 const globList = z.array(z.string().min(1, 'a pattern must not be empty').max(1024)).max(500);
 
 export const scopeFiltersSchema = z.strictObject({
@@ -33,7 +42,7 @@ export const mitmConfigSchema = z
     message: 'give includeHosts or excludeHosts, not both',
   });
 
-const httpUrl = z.string().refine((value) => {
+const httpUrl = z.string().max(INPUT_LIMITS.url, { abort: true }).refine((value) => {
   try {
     const url = new URL(value);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
@@ -44,14 +53,14 @@ const httpUrl = z.string().refine((value) => {
 
 export const startSessionSchema = z
   .strictObject({
-    name: z.string().max(200).optional(),
+    name: z.string().max(INPUT_LIMITS.name).optional(),
     mode: z.enum(['reverse', 'forward'], { error: 'must be "reverse" or "forward"' }).optional(),
     targetUrl: httpUrl.optional(),
     listenPort: z.number().int().min(0).max(65535).optional(),
     /** Alias used by some SDKs. */
     port: z.number().int().min(0).max(65535).optional(),
     listenHost: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address such as 127.0.0.1 or 0.0.0.0' }).optional(),
-    namespace: z.string().min(1).max(200).regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only').optional(),
+    namespace: z.string().min(1).max(INPUT_LIMITS.name).regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only').optional(),
     filters: scopeFiltersSchema.optional(),
     toxics: z.unknown().optional(),
     modifications: z.unknown().optional(),
@@ -108,36 +117,128 @@ export const portCheckQuerySchema = z.object({
   port: intFromQuery('port', 1, 65535, 0).refine((p) => p > 0, 'port is required'),
 });
 
+/** `GET /:id/entries/search?q=text`: one text; a repeated `q` is refused rather than guessed at. */
+export const searchQuerySchema = z.object({
+  q: z
+    .string({ error: (issue) => (Array.isArray(issue.input) ? 'give q only once' : undefined) })
+    .max(INPUT_LIMITS.searchText)
+    .optional()
+    .transform((q) => q ?? ''),
+});
+
 /** Parse `value` with `schema`, turning the first problem into an ApiError naming its field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what = 'request'): z.output<S> {
-  const result = schema.safeParse(value);
+  // reportInput: without it zod leaves `input` off every issue, and a wrong type looks like a missing field.
+  const result = schema.safeParse(value, { reportInput: true, error: defaultMessage });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (!issue) throw new ApiError('bad_request', `invalid ${what}`);
   const field = issue.path.map(String).join('.');
-  let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.join(', ');
     const where = field ? `${field}: ` : '';
     return failWith(`${where}unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}`, field ? `${field}.${issue.keys[0]}` : issue.keys[0]);
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
-  throw new ApiError('bad_request', field ? `${field}: ${message}` : `invalid ${what}: ${message}`, field || undefined);
+  if (!field) {
+    // Only the body (or the whole parameter object) sits at the root: say so, whatever the schema's wording.
+    if (issue.code === 'invalid_type') return failWith(`body: expected a JSON object (${what}), got ${kindOf(issue.input)}`, 'body');
+    return failWith(`invalid ${what}: ${issue.message}`, undefined);
+  }
+  return failWith(`${field}: ${describeIssue(issue)}`, field);
 }
 
 function failWith(message: string, field: string | undefined): never {
   throw new ApiError('bad_request', message, field);
 }
 
+type Issue = z.core.$ZodIssue;
+type RawIssue = z.core.$ZodRawIssue;
+
+/** A schema's own wording wins; a wrong type still says what came instead. */
+function describeIssue(issue: Issue): string {
+  const typeMismatch = expectedTypes(issue);
+  if (typeMismatch && issue.input !== undefined && !issue.message.startsWith('expected ')) {
+    return `${issue.message} (expected ${typeMismatch}, got ${kindOf(issue.input)})`;
+  }
+  if (issue.code === 'invalid_value' && issue.input !== undefined && !issue.message.includes(', got ')) {
+    return `${issue.message}, got ${valueOf(issue.input)}`;
+  }
+  return issue.message;
+}
+
+/** Messages for issues whose schema gave none: which type or range was expected, and what came. */
+function defaultMessage(issue: RawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      return `expected ${article(issue.expected)}, got ${kindOf(issue.input)}`;
+    case 'invalid_union': {
+      const types = expectedTypes(issue as Issue);
+      return types ? `expected ${types}, got ${kindOf(issue.input)}` : undefined;
+    }
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_big':
+      return bound('at most', issue.origin, issue.maximum);
+    case 'too_small':
+      return issue.origin === 'string' && Number(issue.minimum) === 1 ? 'must not be empty' : bound('at least', issue.origin, issue.minimum);
+    default:
+      return undefined;
+  }
+}
+
+function bound(relation: string, origin: string, limit: number | bigint): string | undefined {
+  switch (origin) {
+    case 'string': return `must be ${relation} ${limit} characters long`;
+    case 'array':
+    case 'set': return `must have ${relation} ${limit} items`;
+    case 'number':
+    case 'int':
+    case 'bigint': return `must be ${relation} ${limit}`;
+    default: return undefined;
+  }
+}
+
+/** "a string or a number" when the input failed on its type alone (in every branch of a union). */
+function expectedTypes(issue: Issue): string | undefined {
+  if (issue.code === 'invalid_type') return article(issue.expected);
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return undefined;
+  const expected: string[] = [];
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (branch.length !== 1 || first?.code !== 'invalid_type' || first.path.length > 0) return undefined;
+    const name = article(first.expected);
+    if (!expected.includes(name)) expected.push(name);
+  }
+  return expected.join(' or ');
+}
+
+function article(type: string): string {
+  const word = type === 'int' ? 'integer' : type === 'object' ? 'JSON object' : type;
+  return /^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`;
+}
+
+function kindOf(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  if (typeof input === 'number' && !Number.isInteger(input)) return 'a fractional number';
+  return article(typeof input);
+}
+
+function valueOf(input: unknown): string {
+  if (typeof input !== 'string') return kindOf(input);
+  return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
+}
+
 export const trustOperationSchema = z.strictObject({
   scope: z.enum(['user', 'system', 'all'], { error: 'must be "user", "system" or "all"' }).optional(),
   dryRun: z.boolean().optional(),
   /** NSS databases to use instead of the discovered ones (~/.pki/nssdb, Firefox profiles): absolute paths. */
-  nssDbs: z.array(z.string().regex(/^(\/|[A-Za-z]:\\)/, 'must be an absolute path').max(4096)).max(50).optional(),
+  nssDbs: z.array(z.string().max(INPUT_LIMITS.path).regex(/^(\/|[A-Za-z]:\\)/, 'must be an absolute path')).max(50).optional(),
 });
 
 export const systemProxyOnSchema = z.strictObject({
-  sessionId: z.string().min(1),
+  sessionId: z.string().min(1).max(INPUT_LIMITS.id),
   bypass: z.array(z.string().min(1).max(255)).max(100).optional(),
   dryRun: z.boolean().optional(),
 });
