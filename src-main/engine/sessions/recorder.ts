@@ -11,7 +11,7 @@ import { entryWithBodies } from '../body/body-view.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { BodySide, EntryBodies, RecorderStore, SessionRecord } from '../store/store-types.js';
 import { DEFAULT_LIMITS, type RecorderLimits } from './limits.js';
-import { PortCursor, isPortFree } from './port-pool.js';
+import { PortCursor, assertListenableHost, isPortFree } from './port-pool.js';
 import { inProcessHost, type SessionHost, type SessionRunner } from './session-runner.js';
 import { StreamHub, type StreamListener } from './stream-hub.js';
 import { searchEntries } from './entry-search.js';
@@ -106,6 +106,7 @@ export class Recorder implements RecorderOperations {
         throw new ApiError('not_supported', `${option}: not supported yet by this version of Traffic Recorder`, option);
       }
     }
+    if (input.listenHost !== undefined) await assertListenableHost(input.listenHost);
     if (input.mitm?.enabled && !this.certificateAuthority) {
       throw new ApiError('not_supported', 'mitm: this recorder was started without a certificate authority', 'mitm');
     }
