@@ -41,14 +41,16 @@ export interface EntryRow {
   json: string;
   reqBody: Uint8Array | null;
   resBody: Uint8Array | null;
-  reqFile: boolean;
-  resFile: boolean;
+  /** 0: no body file; else the file's length in bytes (1: unknown, from a journal older than lengths). */
+  reqFile: number;
+  resFile: number;
 }
 
+/** Which body files an entry has, as EntryRow's reqFile/resFile (0 = none, else the expected length). */
 export interface FileRef {
   entryId: string;
-  reqFile: boolean;
-  resFile: boolean;
+  reqFile: number;
+  resFile: number;
 }
 
 const SQL_TEXT = {
@@ -57,7 +59,7 @@ const SQL_TEXT = {
   getSession: 'SELECT record FROM sessions WHERE id = ?',
   listSessions: 'SELECT record FROM sessions ORDER BY rowid',
   deleteSession: 'DELETE FROM sessions WHERE id = ?',
-  sessionFiles: 'SELECT id, req_file, res_file FROM entries WHERE session_id = ? AND (req_file = 1 OR res_file = 1)',
+  sessionFiles: 'SELECT id, req_file, res_file FROM entries WHERE session_id = ? AND (req_file > 0 OR res_file > 0)',
   deleteSessionEntries: 'DELETE FROM entries WHERE session_id = ?',
   insertEntry:
     'INSERT INTO entries (seq, session_id, id, started_at, entry, req_body, res_body, req_file, res_file) ' +
@@ -73,6 +75,8 @@ const SQL_TEXT = {
   oldestIds: 'SELECT id FROM entries WHERE session_id = ? ORDER BY seq LIMIT ?',
   reqBody: 'SELECT req_body, req_file FROM entries WHERE session_id = ? AND id = ?',
   resBody: 'SELECT res_body, res_file FROM entries WHERE session_id = ? AND id = ?',
+  clearReqFile: 'UPDATE entries SET req_file = 0, req_body = NULL WHERE session_id = ? AND id = ?',
+  clearResFile: 'UPDATE entries SET res_file = 0, res_body = NULL WHERE session_id = ? AND id = ?',
 } as const;
 
 type StatementName = keyof typeof SQL_TEXT;
@@ -168,8 +172,8 @@ export class EntryDb {
     return this.transaction(() => {
       const files = this.all('sessionFiles', [id]).map((row) => ({
         entryId: row[0] as string,
-        reqFile: row[1] === 1,
-        resFile: row[2] === 1,
+        reqFile: Number(row[1]),
+        resFile: Number(row[2]),
       }));
       this.first('deleteSessionEntries', [id]);
       this.first('deleteSession', [id]);
@@ -181,7 +185,7 @@ export class EntryDb {
   /** Inserts, or replaces the content of an entry already present (keeping its place in capture order). */
   putEntry(row: EntryRow): void {
     this.nextSeq = Math.max(this.nextSeq, row.seq + 1);
-    const flags = [row.reqFile ? 1 : 0, row.resFile ? 1 : 0];
+    const flags = [row.reqFile, row.resFile];
     try {
       this.first('insertEntry', [
         row.seq, row.sessionId, row.id, row.startedAt, row.json, row.reqBody, row.resBody, ...flags,
@@ -213,7 +217,9 @@ export class EntryDb {
         const row = this.first('deleteEntry', [sessionId, id]);
         if (!row) continue;
         deleted++;
-        if (row[0] === 1 || row[1] === 1) files.push({ entryId: id, reqFile: row[0] === 1, resFile: row[1] === 1 });
+        const reqFile = Number(row[0]);
+        const resFile = Number(row[1]);
+        if (reqFile > 0 || resFile > 0) files.push({ entryId: id, reqFile, resFile });
       }
       const left = (this.counts.get(sessionId) ?? 0) - deleted;
       if (left > 0) this.counts.set(sessionId, left);
@@ -235,19 +241,24 @@ export class EntryDb {
     return this.all('oldestIds', [sessionId, count]).map((row) => row[0] as string);
   }
 
-  /** undefined: no such entry; otherwise the inline bytes (null if none) and whether the body is in a file. */
-  getBody(sessionId: string, id: string, side: BodySide): { inline: Uint8Array | null; inFile: boolean } | undefined {
+  /** undefined: no such entry; otherwise the inline bytes (null if none) and the body file's expected length (0: none). */
+  getBody(sessionId: string, id: string, side: BodySide): { inline: Uint8Array | null; inFile: number } | undefined {
     const row = this.first(side === 'request' ? 'reqBody' : 'resBody', [sessionId, id]);
     if (!row) return undefined;
-    return { inline: row[0] instanceof Uint8Array ? row[0] : null, inFile: row[1] === 1 };
+    return { inline: row[0] instanceof Uint8Array ? row[0] : null, inFile: Number(row[1]) };
+  }
+
+  /** The entry has no bytes for this side any more (dropped or lost). */
+  clearBody(sessionId: string, id: string, side: BodySide): void {
+    this.first(side === 'request' ? 'clearReqFile' : 'clearResFile', [sessionId, id]);
   }
 
   /** Every (session, entry) with a body file, for the orphan sweep after a crash. */
   allFileRefs(): { sessionId: string; ref: FileRef }[] {
-    const result = this.db.exec('SELECT session_id, id, req_file, res_file FROM entries WHERE req_file = 1 OR res_file = 1');
+    const result = this.db.exec('SELECT session_id, id, req_file, res_file FROM entries WHERE req_file > 0 OR res_file > 0');
     return (result[0]?.values ?? []).map((row) => ({
       sessionId: row[0] as string,
-      ref: { entryId: row[1] as string, reqFile: row[2] === 1, resFile: row[3] === 1 },
+      ref: { entryId: row[1] as string, reqFile: Number(row[2]), resFile: Number(row[3]) },
     }));
   }
 

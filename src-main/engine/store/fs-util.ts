@@ -100,6 +100,11 @@ export function safeFileName(id: string): string {
   return `~${Buffer.from(id, 'utf8').toString('hex')}`;
 }
 
+/** The id safeFileName was given. */
+export function unsafeFileName(name: string): string {
+  return name.startsWith('~') ? Buffer.from(name.slice(1), 'hex').toString('utf8') : name;
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -19,12 +19,14 @@ export type JournalRecord =
       /** Inline bodies, base64. */
       req?: string;
       res?: string;
-      /** The body lives in a file under bodies/. */
-      reqFile?: 1;
-      resFile?: 1;
+      /** The body lives in a file under bodies/: its length in bytes (1 in journals written before lengths were kept). */
+      reqFile?: number;
+      resFile?: number;
     }
   | { op: 'updateEntry'; sessionId: string; entryId: string; patch: { tags?: string[]; notes?: string } }
-  | { op: 'deleteEntries'; sessionId: string; entryIds: string[] };
+  | { op: 'deleteEntries'; sessionId: string; entryIds: string[] }
+  /** A body that will never be on disk: not saved (`dropped`), or saved and then found missing (`lost`). */
+  | { op: 'bodyState'; sessionId: string; entryId: string; side: 'request' | 'response'; state: 'dropped' | 'lost'; reason: string };
 
 const JOURNAL_RE = /^journal-(\d+)\.jsonl$/;
 
@@ -59,6 +61,8 @@ function isRecord(value: unknown): value is JournalRecord {
       return str(r.sessionId) && str(r.entryId) && typeof r.patch === 'object' && r.patch !== null;
     case 'deleteEntries':
       return str(r.sessionId) && Array.isArray(r.entryIds);
+    case 'bodyState':
+      return str(r.sessionId) && str(r.entryId) && (r.side === 'request' || r.side === 'response') && str(r.reason);
     default:
       return false;
   }
@@ -95,6 +99,8 @@ export async function readJournal(file: string, warn: (message: string) => void)
 interface Segment {
   gen: number;
   chunks: string[];
+  /** Number (in append order, over the writer's lifetime) of chunks[0]. */
+  first: number;
 }
 
 /**
@@ -110,12 +116,15 @@ export class JournalWriter {
   private needsNewline = false;
   /** Characters appended to the current generation, including those already flushed. */
   private currentBytes = 0;
+  /** Lines appended so far; a mark is this count at some moment. */
+  private appended = 0;
+  private unflushedChars = 0;
 
   constructor(
     private readonly dataDir: string,
     gen: number,
   ) {
-    this.segments = [{ gen, chunks: [] }];
+    this.segments = [{ gen, chunks: [], first: 0 }];
   }
 
   get gen(): number {
@@ -124,6 +133,11 @@ export class JournalWriter {
 
   get bytes(): number {
     return this.currentBytes;
+  }
+
+  /** Characters waiting in memory for the disk (about their bytes: journal lines are mostly ASCII). */
+  get pendingChars(): number {
+    return this.unflushedChars;
   }
 
   get hasPending(): boolean {
@@ -136,33 +150,45 @@ export class JournalWriter {
 
   append(line: string): void {
     this.current.chunks.push(line);
+    this.appended++;
     this.currentBytes += line.length + 1;
+    this.unflushedChars += line.length + 1;
+  }
+
+  /** Everything appended up to now; flush(mark) writes exactly that much. */
+  mark(): number {
+    return this.appended;
   }
 
   /** Starts the next generation; returns its number. */
   rotate(): number {
     const gen = this.current.gen + 1;
-    this.segments.push({ gen, chunks: [] });
+    this.segments.push({ gen, chunks: [], first: this.appended });
     this.currentBytes = 0;
     return gen;
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Appends the lines before `upTo` (default: all). Lines appended later stay buffered: the store marks the journal
+   * before writing the body files those lines may refer to, so no line reaches the disk before its body file.
+   */
+  async flush(upTo = this.appended): Promise<void> {
     while (this.segments.length > 0) {
       const segment = this.segments[0] as Segment;
-      const isCurrent = this.segments.length === 1;
-      if (segment.chunks.length > 0) {
-        const chunks = segment.chunks;
-        segment.chunks = [];
+      const count = Math.min(segment.chunks.length, upTo - segment.first);
+      if (count > 0) {
+        const chunks = segment.chunks.slice(0, count);
         try {
           await this.write(segment.gen, chunks);
         } catch (error) {
-          segment.chunks = chunks.concat(segment.chunks);
           this.needsNewline = true;
           throw new Error(`appending to ${journalPath(this.dataDir, segment.gen)}: ${errorMessage(error)}`);
         }
+        segment.chunks.splice(0, count);
+        segment.first += count;
+        for (const chunk of chunks) this.unflushedChars -= chunk.length + 1;
       }
-      if (isCurrent) return;
+      if (segment.chunks.length > 0 || this.segments.length === 1) return;
       this.segments.shift();
     }
   }

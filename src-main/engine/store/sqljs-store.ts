@@ -1,8 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { BodyInfo, Entry } from '../../../src-shared/model.js';
+import type { BodyInfo, Entry, StorageStatus } from '../../../src-shared/model.js';
 import { bodyLength, isWrittenBody, joinBody, type BodyBytes, type BodySide, type EntryBodies, type RecorderStore, type SessionRecord, type StoreOpenOptions, DEFAULT_INLINE_BODY_LIMIT } from './store-types.js';
-import { BodyFiles } from './body-files.js';
+import { BodyFiles, bodyFileOwner, type BodyBatch } from './body-files.js';
 import { EntryDb, type FileRef } from './entry-db.js';
 import { DIR_MODE, errorMessage, fsyncDir } from './fs-util.js';
 import { JournalWriter, listJournals, readJournal, type JournalRecord } from './journal.js';
@@ -11,7 +11,12 @@ import {
   looksLikeSqlite, moveSnapshotAside, readSnapshot, removeStaleTemp, snapshotPath, writeSnapshot,
 } from './snapshot.js';
 
-const DEFAULTS = { inlineBodyLimit: DEFAULT_INLINE_BODY_LIMIT, journalFlushMs: 250, snapshotJournalBytes: 8 * 1024 * 1024 };
+const DEFAULTS = {
+  inlineBodyLimit: DEFAULT_INLINE_BODY_LIMIT,
+  journalFlushMs: 250,
+  snapshotJournalBytes: 8 * 1024 * 1024,
+  maxPendingBytes: 128 * 1024 * 1024,
+};
 /** Meta key in a snapshot: the first journal generation the snapshot does not already contain. */
 const JOURNAL_GEN_KEY = 'journal_gen';
 
@@ -19,6 +24,32 @@ function stripBody(body: BodyInfo): BodyInfo {
   if (body.text === undefined && body.base64 === undefined) return body;
   const { text: _text, base64: _base64, ...rest } = body;
   return rest;
+}
+
+/** Where one side's captured bytes go: inline in the database, to a file (`file` = its length), or nowhere. */
+interface PlacedBody {
+  inline?: Buffer;
+  file: number;
+  queue?: BodyBytes;
+  dropped?: string;
+}
+
+/** A journal's file reference: a length, or 1 (length unknown) from journals that kept none. */
+function fileLength(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : 0;
+}
+
+function sideInfo(entry: Entry, side: BodySide): BodyInfo | undefined {
+  return side === 'request' ? entry.request.body : entry.response?.body;
+}
+
+/** A copy of the entry whose dropped bodies say so. */
+function flagDropped(entry: Entry, req: PlacedBody, res: PlacedBody): Entry {
+  if (!req.dropped && !res.dropped) return entry;
+  const flag = (info: BodyInfo, why: string | undefined): BodyInfo => (why ? { ...info, dropped: true, droppedReason: why } : info);
+  const out: Entry = { ...entry, request: { ...entry.request, body: flag(entry.request.body, req.dropped) } };
+  if (entry.response) out.response = { ...entry.response, body: flag(entry.response.body, res.dropped) };
+  return out;
 }
 
 /** Decoded bodies are derived data (and could be large): the store keeps raw bytes only. */
@@ -42,6 +73,10 @@ function stripEntry(entry: Entry): Entry {
 export class SqlJsStore implements RecorderStore {
   private readonly limit: number;
   private readonly snapshotBytes: number;
+  private readonly maxPending: number;
+  private storage: Omit<StorageStatus, 'droppedBodies' | 'pendingBytes' | 'maxPendingBytes'> = { state: 'ok', since: new Date().toISOString() };
+  private droppedTotal = 0;
+  private readonly droppedBySession = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
   /** Persist work (body files, journal appends, journal deletion) runs strictly one after another. */
   private tail: Promise<void> = Promise.resolve();
@@ -51,7 +86,6 @@ export class SqlJsStore implements RecorderStore {
   private dirty = false;
   private closed = false;
   private closing: Promise<void> | undefined;
-  private lastPersistError: string | undefined;
 
   private constructor(
     private readonly dataDir: string,
@@ -63,6 +97,7 @@ export class SqlJsStore implements RecorderStore {
   ) {
     this.limit = options.inlineBodyLimit ?? DEFAULTS.inlineBodyLimit;
     this.snapshotBytes = options.snapshotJournalBytes ?? DEFAULTS.snapshotJournalBytes;
+    this.maxPending = options.maxPendingBytes ?? DEFAULTS.maxPendingBytes;
     this.timer = setInterval(() => this.backgroundFlush(), options.journalFlushMs ?? DEFAULTS.journalFlushMs);
     // A library timer must not keep the process alive; close() is what makes the tail durable.
     this.timer.unref();
@@ -117,7 +152,7 @@ export class SqlJsStore implements RecorderStore {
       if (live.length > 0 || recovered) {
         // We got here through a crash (or damage): sweep files nothing refers to, then fold the journals into a
         // fresh snapshot so the next open is fast and the journals do not pile up across crashes.
-        await store.removeOrphanBodies();
+        await store.checkBodyFiles();
         store.dirty = true;
         await store.snapshotNow();
       }
@@ -155,31 +190,61 @@ export class SqlJsStore implements RecorderStore {
 
   insertEntry(entry: Entry, bodies: EntryBodies): void {
     this.assertOpen();
-    const json = JSON.stringify(stripEntry(entry));
+    const req = this.placeBody(entry.sessionId, bodies.request);
+    const res = this.placeBody(entry.sessionId, bodies.response);
+    const json = JSON.stringify(stripEntry(flagDropped(entry, req, res)));
     const seq = this.db.allocSeq();
-    // Large bodies go to files (or are there already, written by a proxy worker); small ones are joined inline.
-    const inFile = (b: EntryBodies['request']) => b !== undefined && (isWrittenBody(b) || bodyLength(b) > this.limit);
-    const reqFile = inFile(bodies.request);
-    const resFile = inFile(bodies.response);
-    const req = bodies.request && !reqFile ? joinBody(bodies.request as BodyBytes) : undefined;
-    const res = bodies.response && !resFile ? joinBody(bodies.response as BodyBytes) : undefined;
     this.db.putEntry({
       sessionId: entry.sessionId, id: entry.id, seq, startedAt: entry.startedAt, json,
-      reqBody: req ?? null, resBody: res ?? null, reqFile, resFile,
+      reqBody: req.inline ?? null, resBody: res.inline ?? null, reqFile: req.file, resFile: res.file,
     });
-    if (bodies.request && reqFile && !isWrittenBody(bodies.request)) {
-      this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'request'), bodies.request);
-    }
-    if (bodies.response && resFile && !isWrittenBody(bodies.response)) {
-      this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'response'), bodies.response);
-    }
+    // Queued before the journal line is appended: a persist cycle that takes the line also takes the file.
+    if (req.queue) this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'request'), req.queue);
+    if (res.queue) this.bodies.queueWrite(this.bodies.pathOf(entry.sessionId, entry.id, 'response'), res.queue);
     // Built by hand around the entry JSON we already have: stringifying the entry twice would double the cost.
     let line = `{"op":"insertEntry","seq":${seq},"entry":${json}`;
-    if (req) line += `,"req":"${req.toString('base64')}"`;
-    if (res) line += `,"res":"${res.toString('base64')}"`;
-    if (reqFile) line += ',"reqFile":1';
-    if (resFile) line += ',"resFile":1';
+    if (req.inline) line += `,"req":"${req.inline.toString('base64')}"`;
+    if (res.inline) line += `,"res":"${res.inline.toString('base64')}"`;
+    if (req.file) line += `,"reqFile":${req.file}`;
+    if (res.file) line += `,"resFile":${res.file}`;
     this.append(`${line}}`);
+  }
+
+  /**
+   * Large bodies go to files (or are there already, written by a proxy worker); small ones are joined inline.
+   * Bytes that would push what waits in memory for the disk past the budget are dropped: the entry is kept.
+   */
+  private placeBody(sessionId: string, body: EntryBodies['request']): PlacedBody {
+    if (body === undefined) return { file: 0 };
+    if (isWrittenBody(body)) return { file: Math.max(1, body.written) };
+    const length = bodyLength(body);
+    if (this.pendingBytes() + length > this.maxPending) {
+      this.droppedTotal++;
+      this.droppedBySession.set(sessionId, (this.droppedBySession.get(sessionId) ?? 0) + 1);
+      const mib = Math.round(this.maxPending / 1024 / 1024);
+      return {
+        file: 0,
+        dropped: this.storage.state === 'failing'
+          ? `not saved: storage is failing (${this.storage.error ?? 'unknown error'})`
+          : `not saved: more than ${mib} MiB were waiting for the disk`,
+      };
+    }
+    if (length > this.limit) return { file: length, queue: body };
+    return { file: 0, inline: joinBody(body) };
+  }
+
+  private pendingBytes(): number {
+    return this.bodies.pendingBytes + this.journal.pendingChars;
+  }
+
+  /** Whether what is captured reaches the disk; `droppedBodies` for one session when given. */
+  storageStatus(sessionId?: string): StorageStatus {
+    return {
+      ...this.storage,
+      droppedBodies: sessionId === undefined ? this.droppedTotal : (this.droppedBySession.get(sessionId) ?? 0),
+      pendingBytes: this.pendingBytes(),
+      maxPendingBytes: this.maxPending,
+    };
   }
 
   insertEntries(items: ReadonlyArray<{ entry: Entry; bodies: EntryBodies }>): void {
@@ -230,8 +295,18 @@ export class SqlJsStore implements RecorderStore {
     this.assertOpen();
     const body = this.db.getBody(sessionId, entryId, side);
     if (!body) return undefined;
-    if (body.inFile) return this.bodies.read(this.bodies.pathOf(sessionId, entryId, side));
+    if (body.inFile) return this.readBodyFile(sessionId, entryId, side, body.inFile);
     return body.inline ? Buffer.from(body.inline.buffer, body.inline.byteOffset, body.inline.byteLength) : undefined;
+  }
+
+  /** A body file that is missing or short is gone: the entry is marked so (journaled) and nothing is returned. */
+  private readBodyFile(sessionId: string, entryId: string, side: BodySide, expected: number): Buffer | undefined {
+    const file = this.bodies.pathOf(sessionId, entryId, side);
+    const bytes = this.bodies.read(file);
+    if (bytes && (expected <= 1 || bytes.length === expected)) return bytes;
+    if (this.bodies.isUnsaved(file)) return bytes;
+    this.mutate({ op: 'bodyState', sessionId, entryId, side, state: 'lost', reason: bytes ? 'body file is short' : 'body file is missing' });
+    return undefined;
   }
 
   // ---- durability ----
@@ -255,7 +330,11 @@ export class SqlJsStore implements RecorderStore {
     try {
       // A failed background snapshot left `dirty` set, so the final one below retries it.
       await this.snapshotting?.catch(() => undefined);
-      await this.snapshotNow();
+      await this.snapshotNow().catch(async (error: unknown) => {
+        // Bodies that could not be written never will be by this process: say so on their entries, then retry.
+        if (!this.dropUnsavedBodies(error)) throw error;
+        await this.snapshotNow();
+      });
     } catch (error) {
       failure = error;
       // No snapshot, but the journal alone is enough for open() to rebuild everything.
@@ -283,7 +362,7 @@ export class SqlJsStore implements RecorderStore {
           json: JSON.stringify(entry),
           reqBody: record.req === undefined ? null : Buffer.from(record.req, 'base64'),
           resBody: record.res === undefined ? null : Buffer.from(record.res, 'base64'),
-          reqFile: record.reqFile === 1, resFile: record.resFile === 1,
+          reqFile: fileLength(record.reqFile), resFile: fileLength(record.resFile),
         });
         return undefined;
       }
@@ -299,11 +378,49 @@ export class SqlJsStore implements RecorderStore {
       case 'deleteEntries':
         this.dropBodyFiles(record.sessionId, this.db.deleteEntries(record.sessionId, record.entryIds));
         return undefined;
+      case 'bodyState':
+        return this.applyBodyState(record);
       default: {
         const never: never = record;
         throw new Error(`unknown journal record ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  private applyBodyState(record: Extract<JournalRecord, { op: 'bodyState' }>): Entry | undefined {
+    const { sessionId, entryId, side } = record;
+    const json = this.db.getEntryJson(sessionId, entryId);
+    if (json === undefined) return undefined;
+    const entry = JSON.parse(json) as Entry;
+    const info = sideInfo(entry, side);
+    if (!info) return undefined;
+    if (record.state === 'lost') {
+      info.lost = true;
+      entry.bodyLost = true;
+    } else {
+      info.dropped = true;
+      info.droppedReason = record.reason;
+    }
+    // What is left of a short file is not the body: remove it along with the reference.
+    if (this.db.getBody(sessionId, entryId, side)?.inFile) this.bodies.queueDelete(this.bodies.pathOf(sessionId, entryId, side));
+    this.db.clearBody(sessionId, entryId, side);
+    this.db.setEntryJson(sessionId, entryId, JSON.stringify(entry));
+    return entry;
+  }
+
+  /** Gives up on every body still waiting for the disk; false when there were none. */
+  private dropUnsavedBodies(error: unknown): boolean {
+    const files = this.bodies.unsavedFiles();
+    for (const file of files) {
+      const owner = bodyFileOwner(file);
+      this.bodies.discard(file);
+      if (!owner) continue;
+      this.droppedTotal++;
+      this.droppedBySession.set(owner.sessionId, (this.droppedBySession.get(owner.sessionId) ?? 0) + 1);
+      const reason = `not saved: storage is failing (${errorMessage(error)})`;
+      this.mutate({ op: 'bodyState', ...owner, state: 'dropped', reason });
+    }
+    return files.length > 0;
   }
 
   private mutate(record: JournalRecord): Entry | undefined {
@@ -370,11 +487,56 @@ export class SqlJsStore implements RecorderStore {
     return snapshotting;
   }
 
+  /**
+   * One save cycle. The journal is marked and the body-file queues taken at the same instant, then the files are
+   * written before the journal lines up to the mark: a line never reaches the disk before the body file it refers
+   * to. A body file that cannot be written stays queued and does not hold back the journal (its entry is saved; a
+   * crash before a later cycle writes the file leaves it lost, and says so on the next open).
+   */
   private async persist(): Promise<void> {
-    await this.bodies.writePending();
-    await this.journal.flush();
-    await this.bodies.removePending();
-    this.lastPersistError = undefined;
+    const startedAt = new Date().toISOString();
+    const mark = this.journal.mark();
+    const batch = this.bodies.takeBatch();
+    const writeFailures = await this.bodies.writeBatch(batch);
+    try {
+      await this.journal.flush(mark);
+    } catch (error) {
+      this.bodies.requeueRemovals(batch);
+      this.noteFailure(error);
+      throw error;
+    }
+    const removeFailures = await this.bodies.removeBatch(batch);
+    const failure = this.batchFailure(batch, writeFailures, removeFailures);
+    if (failure) {
+      this.noteFailure(failure);
+      throw failure;
+    }
+    this.noteSaved(startedAt);
+  }
+
+  private batchFailure(batch: BodyBatch, writes: { error: unknown }[], removals: unknown[]): Error | undefined {
+    if (writes.length > 0) {
+      return new Error(`could not write ${writes.length} of ${batch.writes.length} body file(s): ${errorMessage(writes[0]!.error)}`);
+    }
+    if (removals.length > 0) return new Error(`could not remove ${removals.length} body file(s): ${errorMessage(removals[0])}`);
+    return undefined;
+  }
+
+  private noteFailure(error: unknown): void {
+    const message = errorMessage(error);
+    if (this.storage.state === 'ok') {
+      this.warn(`history store: could not save to ${this.dataDir}: ${message} (capture goes on; will retry)`);
+      this.storage = { ...this.storage, state: 'failing', since: new Date().toISOString() };
+    }
+    this.storage.error = message;
+  }
+
+  private noteSaved(startedAt: string): void {
+    if (this.storage.state === 'failing') {
+      this.warn(`history store: saving to ${this.dataDir} works again`);
+      this.storage = { state: 'ok', since: new Date().toISOString() };
+    }
+    this.storage.savedAt = startedAt;
   }
 
   private backgroundFlush(): void {
@@ -395,21 +557,32 @@ export class SqlJsStore implements RecorderStore {
     return run;
   }
 
-  /** A full disk would otherwise repeat the same warning four times a second. */
+  /** Background failures are not lost: they show in storageStatus() (noteFailure warns once per episode). */
   private report(error: unknown): void {
-    const message = `history store: could not persist to ${this.dataDir}: ${errorMessage(error)} (will retry)`;
-    if (message !== this.lastPersistError) this.warn(message);
-    this.lastPersistError = message;
+    this.noteFailure(error);
   }
 
-  private async removeOrphanBodies(): Promise<void> {
-    const expected = new Set<string>();
+  /**
+   * After a crash: removes body files nothing refers to, and marks the bodies whose file is missing or short as
+   * lost, so no entry claims bytes it no longer has.
+   */
+  private async checkBodyFiles(): Promise<void> {
+    const expected = new Map<string, { sessionId: string; entryId: string; side: BodySide; length: number }>();
     for (const { sessionId, ref } of this.db.allFileRefs()) {
-      if (ref.reqFile) expected.add(this.bodies.pathOf(sessionId, ref.entryId, 'request'));
-      if (ref.resFile) expected.add(this.bodies.pathOf(sessionId, ref.entryId, 'response'));
+      if (ref.reqFile) expected.set(this.bodies.pathOf(sessionId, ref.entryId, 'request'), { sessionId, entryId: ref.entryId, side: 'request', length: ref.reqFile });
+      if (ref.resFile) expected.set(this.bodies.pathOf(sessionId, ref.entryId, 'response'), { sessionId, entryId: ref.entryId, side: 'response', length: ref.resFile });
     }
-    const removed = await this.bodies.removeOrphans(expected);
+    const { removed, sizes } = await this.bodies.removeOrphans(new Set(expected.keys()));
     if (removed > 0) this.warn(`history store: removed ${removed} body file(s) left behind by an interrupted run`);
+    let lost = 0;
+    for (const [file, { length, ...owner }] of expected) {
+      const size = sizes.get(file);
+      if (size !== undefined && (length <= 1 || size === length)) continue;
+      lost++;
+      const reason = size === undefined ? 'body file is missing' : `body file is short (${size} of ${length} bytes)`;
+      this.mutate({ op: 'bodyState', ...owner, state: 'lost', reason });
+    }
+    if (lost > 0) this.warn(`history store: ${lost} body file(s) were lost in an interrupted run; their entries say so`);
   }
 
   private assertOpen(): void {

@@ -1,4 +1,4 @@
-import type { Entry, MitmConfig, ScopeFilters, SessionMode, SessionStatus } from '../../../src-shared/model.js';
+import type { Entry, MitmConfig, ScopeFilters, SessionMode, SessionStatus, StorageStatus } from '../../../src-shared/model.js';
 
 /** What the store keeps of a session: its whole config plus lifecycle. `entryCount` is derived, not stored. */
 export interface SessionRecord {
@@ -80,7 +80,13 @@ export interface RecorderStore {
   countEntries(sessionId: string): number;
   /** The `count` oldest entry ids of a session, oldest first (for FIFO eviction). */
   oldestEntryIds(sessionId: string, count: number): string[];
+  /**
+   * The raw bytes; undefined when there are none. A body file found missing or short marks the entry's body
+   * `lost` (and the entry `bodyLost`), so a later getEntry says why there are no bytes.
+   */
   readBody(sessionId: string, entryId: string, side: BodySide): Buffer | undefined;
+  /** Whether writes reach the disk; `droppedBodies` counts one session's when given, else all. */
+  storageStatus(sessionId?: string): StorageStatus;
 
   /** Make everything written so far durable now. */
   flush(): Promise<void>;
@@ -96,6 +102,11 @@ export interface StoreOpenOptions {
   journalFlushMs?: number;
   /** Write a fresh snapshot once the journal grows past this many bytes. Default 8 MiB. */
   snapshotJournalBytes?: number;
+  /**
+   * Memory for bodies and journal lines waiting for the disk (slow, full or read-only): bodies that would exceed
+   * it are dropped, and flagged so on their entries, which are kept. Default 128 MiB.
+   */
+  maxPendingBytes?: number;
   /** Warnings for people (e.g. a corrupt database moved aside). Default: console.warn. */
   onWarning?: (message: string) => void;
 }
