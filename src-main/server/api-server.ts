@@ -7,13 +7,15 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import fastifyWebsocket from '@fastify/websocket';
 import { ApiError } from '../../src-shared/errors.js';
 import { API_PREFIX, ENTRY_BODY_PATH, ROUTES, STREAM_PATH } from '../../src-shared/contract.js';
-import { entriesQuerySchema, parseInput, portCheckQuerySchema } from '../../src-shared/schemas.js';
+import { entriesQuerySchema, parseInput, portCheckQuerySchema, searchQuerySchema } from '../../src-shared/schemas.js';
 import type { StreamMessage } from '../../src-shared/model.js';
 import type { Recorder } from '../engine/sessions/recorder.js';
 import {
   WS_TOKEN_PROTOCOL_PREFIX,
   buildHostPolicy,
   hostAllowed,
+  isPublicRoute,
+  nonCanonicalTarget,
   originAllowed,
   presentedToken,
   tokenMatches,
@@ -70,14 +72,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   let policy = buildHostPolicy(host, options.port ?? 0, options.allowedHosts);
   app.addHook('onRequest', async (request, reply) => {
+    const refusal = nonCanonicalTarget(request.raw.url ?? '');
+    if (refusal) return sendError(reply, new ApiError('bad_request', `${refusal}: send the canonical path`));
     if (!hostAllowed(policy, request.headers.host)) {
       return sendError(reply, new ApiError('forbidden', `Host "${request.headers.host ?? ''}" is not this server's address`));
     }
     if (!originAllowed(request.headers.origin, request.headers.host)) {
       return sendError(reply, new ApiError('forbidden', `cross-origin requests from ${request.headers.origin} are not allowed`));
     }
-    if (!request.url.startsWith('/api/')) return;
-    if (request.url.startsWith('/api/v1/health')) return;
+    // Judged on the route the router matched, not on how the path is spelled; unknown paths need it too.
+    if (isPublicRoute(request.routeOptions.url)) return;
     if (!tokenMatches(token, presentedToken(request.headers))) {
       return sendError(reply, new ApiError('unauthorized', 'missing or wrong API token: send "Authorization: Bearer <token>"'));
     }
@@ -129,7 +133,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return recorder.listEntries({ id: params(request).id!, ...q });
   });
   app.get(at(`${ROUTES.listEntries.path}/search`), async (request) => {
-    const q = query(request).q ?? '';
+    const { q } = parseInput(searchQuerySchema, query(request), 'query');
     return { ids: recorder.searchEntries(params(request).id!, q) };
   });
   app.get(at(ROUTES.getEntry.path), async (request) => recorder.getEntry(params(request) as { id: string; entryId: string }));

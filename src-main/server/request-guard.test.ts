@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildHostPolicy, hostAllowed, originAllowed, presentedToken, tokenMatches } from './request-guard.js';
+import { buildHostPolicy, hostAllowed, isPublicRoute, nonCanonicalTarget, originAllowed, presentedToken, tokenMatches } from './request-guard.js';
 import { explainUpstreamError, upstreamErrorCode } from '../engine/capture/upstream-errors.js';
 
 describe('request guard', () => {
@@ -35,6 +35,49 @@ describe('request guard', () => {
     expect(originAllowed('http://127.0.0.1:5770', '127.0.0.1:5770')).toBe(true);
     expect(originAllowed('http://evil.example', '127.0.0.1:5770')).toBe(false);
     expect(originAllowed('null', '127.0.0.1:5770')).toBe(false);
+  });
+});
+
+describe('canonical request targets', () => {
+  it('accepts plain paths, any query and escapes that change nothing', () => {
+    for (const target of ['/', '/api/v1/recorder/sessions', '/api/v1/recorder/x/entries?q=%2e%2e/a//b;c', '/ui/recorder/', '/api/v1/recorder/a%20b', '/a/%C3%A9']) {
+      expect(nonCanonicalTarget(target), target).toBeUndefined();
+    }
+  });
+
+  it('names what is wrong with every second spelling of a path', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['http://127.0.0.1:5770/api/v1/health', /absolute-form/],
+      ['*', /absolute-form/],
+      ['/%61pi/v1', /escapes "a" \(%61\)/],
+      ['/api/%7Ex', /escapes "~"/],
+      ['/api/a%2fb', /escaped "\/"/],
+      ['/api/a%5Cb', /escaped "\\"/],
+      ['/api/%2561', /escaped "%"/],
+      ['/api/%3Bx', /escaped ";"/],
+      ['/api/%00', /control character/],
+      ['/api/%0a', /control character/],
+      ['/api/%4', /malformed percent-escape/],
+      ['/api/%g0', /malformed percent-escape/],
+      ['//api/v1', /empty segment/],
+      ['/api/./v1', /dot segment/],
+      ['/api/v1/..', /dot segment/],
+      ['/api\\v1', /contains "\\\\"/],
+      ['/api;v=1', /contains ";"/],
+      ['/api#x', /contains "#"/],
+      ['/api v1', /contains " "/],
+      ['/api/\u00e9', /contains "\u00e9"/],
+    ];
+    for (const [target, message] of cases) expect(nonCanonicalTarget(target), target).toMatch(message);
+  });
+
+  it('treats only the UI shell and the health check as public routes', () => {
+    for (const route of ['/', '/ui/recorder', '/ui/recorder/', '/ui/recorder/*', '/ui/recorder/assets/app.js', '/api/v1/health']) {
+      expect(isPublicRoute(route), route).toBe(true);
+    }
+    for (const route of [undefined, '/*', '/api/v1/recorder/:id', '/api/v1/health/*', '/ui/recorderx', '/api/v1/recorder/:id/ws']) {
+      expect(isPublicRoute(route), String(route)).toBe(false);
+    }
   });
 });
 

@@ -70,3 +70,45 @@ export function originAllowed(origin: string | undefined, hostHeader: string | u
     return false;
   }
 }
+
+/**
+ * Why a request target is not in the one canonical spelling we route, or undefined when it is. The router
+ * decodes percent-escapes and splits on `?` and `#` itself, so any second spelling of a path (an escaped
+ * letter, an escaped slash, a dot segment, a doubled slash) could reach a route that the token check did not
+ * see as such; and proxies in front of us may read such spellings differently again. Refusing them is simpler
+ * and safer than agreeing with every reader on how to normalise.
+ */
+export function nonCanonicalTarget(target: string): string | undefined {
+  if (!target.startsWith('/')) return 'the request target must be a path starting with "/" (absolute-form and "*" are not accepted)';
+  const queryAt = target.indexOf('?');
+  const path = queryAt === -1 ? target : target.slice(0, queryAt);
+  const badChar = /[^\x21-\x7e]|[\\;#]/.exec(path);
+  if (badChar) return `the path contains ${JSON.stringify(badChar[0])}, which is not allowed`;
+  if (path.includes('//')) return 'the path contains an empty segment ("//")';
+  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return 'the path contains a dot segment';
+  return percentEscapeProblem(path);
+}
+
+// Characters that must never appear escaped: unreserved ones have a plain spelling (RFC 3986 §6.2.2.2), the
+// others change what the path means once decoded.
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+const MEANINGFUL = new Set(['/', '\\', '%', ';', '?', '#']);
+
+function percentEscapeProblem(path: string): string | undefined {
+  for (let at = path.indexOf('%'); at !== -1; at = path.indexOf('%', at + 1)) {
+    const hex = path.slice(at + 1, at + 3);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return `the path has a malformed percent-escape at ${JSON.stringify(path.slice(at, at + 3))}`;
+    const code = parseInt(hex, 16);
+    const char = String.fromCharCode(code);
+    if (code < 0x20 || code === 0x7f) return `the path contains an escaped control character (%${hex})`;
+    if (UNRESERVED.test(char)) return `the path escapes "${char}" (%${hex}); spell it plainly`;
+    if (MEANINGFUL.has(char)) return `the path contains an escaped "${char}" (%${hex}), which is ambiguous`;
+  }
+  return undefined;
+}
+
+/** Routes anyone may load without the token: the UI shell (it asks for the token itself) and the health check. */
+export function isPublicRoute(routePattern: string | undefined): boolean {
+  if (routePattern === undefined) return false;
+  return routePattern === '/' || routePattern === '/ui/recorder' || routePattern.startsWith('/ui/recorder/') || routePattern === '/api/v1/health';
+}
