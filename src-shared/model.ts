@@ -57,6 +57,27 @@ export interface Session {
   filters: ScopeFilters;
   mitm?: MitmConfig;
   ignoreUpstreamCertErrors?: boolean;
+  /** Whether recorded data is reaching the disk (store-wide; `droppedBodies` counts this session's). */
+  storage?: StorageStatus;
+}
+
+/**
+ * Whether the history store can save what is captured. `failing`: the disk refuses writes (full, read-only);
+ * capture goes on, entries are kept, and bodies that no longer fit the memory budget are dropped and flagged.
+ */
+export interface StorageStatus {
+  state: 'ok' | 'failing';
+  /** The last write error, while failing. */
+  error?: string;
+  /** When the current state began. */
+  since: string;
+  /** Bodies not saved (flagged `dropped` on their entries) since the server started. */
+  droppedBodies: number;
+  /** Bytes of bodies and journal held in memory, waiting for the disk; never more than about `maxPendingBytes`. */
+  pendingBytes: number;
+  maxPendingBytes: number;
+  /** Start of the last fully successful save: everything recorded before it is on disk. */
+  savedAt?: string;
 }
 
 /**
@@ -86,6 +107,11 @@ export interface BodyInfo {
   base64?: string;
   /** Why the decoded body could not be produced (unknown encoding, corrupt gzip, truncated stream). */
   decodeError?: string;
+  /** The bytes were not saved (storage failing or over the memory budget); `droppedReason` says why. */
+  dropped?: true;
+  droppedReason?: string;
+  /** The bytes were saved to a file that is now missing or short (e.g. after a crash): they are gone. */
+  lost?: true;
   /** The WHATWG encoding `text` was decoded from (e.g. `windows-1252` for `charset=iso-8859-1`); set with `text`. */
   charset?: string;
 }
@@ -98,6 +124,25 @@ export interface EntryRequest {
   body: BodyInfo;
   remoteAddress?: string;
   remotePort?: number;
+  /** Trailer fields that followed a chunked body. */
+  trailers?: HeaderPair[];
+  /** Exact bytes of the non-ASCII values in `headers`. */
+  rawHeaderValues?: RawHeaderValues;
+}
+
+/** An interim (1xx) response that came before the final one: 100 Continue, 103 Early Hints... */
+export interface InterimResponse {
+  statusCode: number;
+  statusMessage: string;
+  headers: HeaderPair[];
+}
+
+/** The request as it went upstream, where it differs from the one the client sent (`Entry.request`). */
+export interface UpstreamRequest {
+  method: string;
+  url: string;
+  /** Exactly as written upstream: Host rewritten, proxy headers dropped, `Via`/`Connection` added... */
+  headers: HeaderPair[];
   /** Exact bytes of the non-ASCII values in `headers`. */
   rawHeaderValues?: RawHeaderValues;
 }
@@ -108,6 +153,9 @@ export interface EntryResponse {
   httpVersion: string;
   headers: HeaderPair[];
   body: BodyInfo;
+  /** Interim responses in the order they arrived. */
+  interim?: InterimResponse[];
+  trailers?: HeaderPair[];
   /** Exact bytes of the non-ASCII values in `headers`. */
   rawHeaderValues?: RawHeaderValues;
 }
@@ -144,6 +192,8 @@ export interface Entry {
   startedAt: string;
   request: EntryRequest;
   response?: EntryResponse;
+  /** What the upstream received, present only where it differs from `request`. */
+  upstreamRequest?: UpstreamRequest;
   durationMs: number;
   timings: Timings;
   tags: string[];
@@ -153,6 +203,8 @@ export interface Entry {
   tunnel?: TunnelInfo;
   /** Set when the session accepted an upstream certificate that does not verify. */
   upstreamCertErrorsIgnored?: boolean;
+  /** A body of this entry was saved but is gone (its BodyInfo says `lost`); its body endpoint answers 410. */
+  bodyLost?: true;
 }
 
 export const EVICT_ENTRY_ID = '__evict__';
