@@ -21,6 +21,7 @@ import {
   tokenMatches,
 } from './request-guard.js';
 import { registerUi } from './static-ui.js';
+import { recordedBodyHeaders } from './recorded-body-headers.js';
 import type { MachineServices } from './machine-services.js';
 import { registerMachineRoutes } from './machine-routes.js';
 
@@ -149,7 +150,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (which !== 'request' && which !== 'response') throw new ApiError('bad_request', 'which: must be "request" or "response"', 'which');
     const decoded = ['1', 'true'].includes(query(request).decoded ?? '');
     const body = recorder.readEntryBody(id, entryId, which, decoded);
-    return reply.type(body.contentType ?? 'application/octet-stream').send(body.bytes);
+    const inline = ['1', 'true'].includes(query(request).inline ?? '');
+    return reply.headers(recordedBodyHeaders(body.contentType, inline)).send(body.bytes);
   });
 
   app.get(at(STREAM_PATH), { websocket: true }, (socket, request) => {

@@ -13,7 +13,8 @@ export const UI_CSP = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
-  "connect-src 'self' ws: wss:",
+  // 'self' covers the page's own ws:/wss: origin (CSP Level 3); any other host stays out.
+  "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",
@@ -43,6 +44,8 @@ export function registerUi(app: FastifyInstance, uiDir: string | undefined): voi
   // Client-side routes fall back to the app shell.
   app.get(`${UI_PATH}*`, (_request, reply) => {
     reply.header('Content-Security-Policy', UI_CSP);
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
     return reply.sendFile('index.html');
   });
 }
