@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { MouseEvent as ReactMouseEvent } from 'react';
-import type { Entry, HeaderPair } from '../../../src-shared/model.js';
+import type { Entry, HeaderPair, RawHeaderValues } from '../../../src-shared/model.js';
 import { useClient } from '../../api/client-context.js';
 import { describeError } from '../../api/recorder-client.js';
 import { CopyButton } from '../../components/CopyButton.js';
@@ -11,11 +11,23 @@ import { AnnotationEditor } from './AnnotationEditor.js';
 import { BodyView } from './BodyView.js';
 import { toCurl } from './curl-command.js';
 import { explainError } from './error-words.js';
+import { headerBytesNote, isUtf8Value, rawHeaderBytes } from './header-bytes.js';
 import { TimingWaterfall } from './TimingWaterfall.js';
 
 type Tab = 'response' | 'request' | 'headers' | 'timing';
 
-function Headers({ headers, testId }: { headers: HeaderPair[]; testId: string }) {
+/** A value with non-ASCII bytes shows its exact bytes on hover; one that is no valid UTF-8 is marked. */
+function HeaderValue({ value, bytes }: { value: string; bytes: Uint8Array | undefined }) {
+  if (!bytes) return <td>{value}</td>;
+  return (
+    <td title={headerBytesNote(value, bytes)} data-raw-bytes="true">
+      {value}
+      {!isUtf8Value(value, bytes) && <span className="badge warn" data-testid="header-not-utf8"> not UTF-8</span>}
+    </td>
+  );
+}
+
+function Headers({ headers, raw, testId }: { headers: HeaderPair[]; raw?: RawHeaderValues | undefined; testId: string }) {
   if (headers.length === 0) return <div className="muted small-text">none</div>;
   return (
     <table className="headers-table" data-testid={testId}>
@@ -23,7 +35,7 @@ function Headers({ headers, testId }: { headers: HeaderPair[]; testId: string })
         {headers.map(([name, value], i) => (
           <tr key={`${name}-${i}`}>
             <th>{name}</th>
-            <td>{value}</td>
+            <HeaderValue value={value} bytes={rawHeaderBytes(raw, i)} />
           </tr>
         ))}
       </tbody>
@@ -148,9 +160,9 @@ export function DetailPane() {
               <div className="headers-panel">
                 <h3>Request</h3>
                 <div className="mono small-text">{shown.request.method} {shown.request.url} HTTP/{shown.request.httpVersion}</div>
-                <Headers headers={shown.request.headers} testId="request-headers" />
+                <Headers headers={shown.request.headers} raw={shown.request.rawHeaderValues} testId="request-headers" />
                 <h3>Response</h3>
-                {shown.response ? <Headers headers={shown.response.headers} testId="response-headers" /> : <div className="muted">No response.</div>}
+                {shown.response ? <Headers headers={shown.response.headers} raw={shown.response.rawHeaderValues} testId="response-headers" /> : <div className="muted">No response.</div>}
               </div>
             )}
             {tab === 'timing' && <TimingWaterfall timings={shown.timings} />}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Entry } from '../../../src-shared/model.js';
 import { toCurl, shellQuote } from './curl-command.js';
 import { explainError } from './error-words.js';
+import { ansiCQuote, headerBytesNote } from './header-bytes.js';
 import { base64ToBytes, formatBytes, hexDump } from './hex-dump.js';
 
 const entry = (over: Partial<Entry['request']>): Entry => ({
@@ -21,6 +22,28 @@ describe('toCurl', () => {
     expect(cmd).toBe(`curl -X PUT 'http://a.test/x?y=1&z=2' --data-raw '{"a":1}'`);
     const post = toCurl(entry({ method: 'POST', body: { size: 1, capturedSize: 1, truncated: false, text: 'a' } }));
     expect(post).toBe(`curl 'http://a.test/x?y=1&z=2' --data-raw a`);
+  });
+});
+
+describe('exact header bytes and charsets', () => {
+  const b64 = (bytes: number[]) => btoa(String.fromCharCode(...bytes));
+  it('repeats UTF-8 header values as text and other bytes with ANSI-C escapes', () => {
+    const cmd = toCurl(entry({
+      headers: [['Accept', '*/*'], ['X-Name', 'Zoë'], ['X-Raw', "a'ÿb"]],
+      rawHeaderValues: { 1: b64([0x5a, 0x6f, 0xc3, 0xab]), 2: b64([0x61, 0x27, 0xff, 0x62]) },
+    }));
+    expect(cmd).toBe(`curl 'http://a.test/x?y=1&z=2' -H 'Accept: */*' -H 'X-Name: Zoë' -H $'X-Raw: a\\'\\xffb'`);
+    expect(ansiCQuote(new Uint8Array([0x5c, 0x0a, 0x41]))).toBe(`$'\\\\\\x0aA'`);
+  });
+  it('does not turn a body in another charset into UTF-8 text', () => {
+    const body = (text: string, charset: string) => ({ size: 4, capturedSize: 4, truncated: false, text, charset });
+    expect(toCurl(entry({ method: 'POST', body: body('café', 'windows-1252') }))).toBe(`curl 'http://a.test/x?y=1&z=2' --data-binary @- # windows-1252 body not included`);
+    expect(toCurl(entry({ method: 'POST', body: body('cafe', 'windows-1252') }))).toBe(`curl 'http://a.test/x?y=1&z=2' --data-raw cafe`);
+    expect(toCurl(entry({ method: 'POST', body: body('café', 'utf-8') }))).toBe(`curl 'http://a.test/x?y=1&z=2' --data-raw 'café'`);
+  });
+  it('describes the exact bytes of a header value', () => {
+    expect(headerBytesNote('Zoë', new Uint8Array([0x5a, 0x6f, 0xc3, 0xab]))).toBe('Exact bytes (shown as UTF-8): 5a 6f c3 ab');
+    expect(headerBytesNote('ÿ', new Uint8Array([0xff]))).toMatch(/not valid UTF-8.*: ff$/);
   });
 });
 
