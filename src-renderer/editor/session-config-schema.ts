@@ -86,7 +86,10 @@ const DESCRIPTIONS: Record<string, string> = {
   port: 'Alias of listenPort.',
   listenHost: 'Address to bind, 127.0.0.1 by default; 0.0.0.0 exposes the proxy to the network.',
   namespace: 'Mockarty namespace.',
-  filters: 'Which requests are recorded. An empty list allows all; patterns are globs.',
+  filters:
+    'Which requests are recorded (never what is forwarded). An empty list allows all. Patterns are globs: * matches ' +
+    'any run of characters, / included (/v1/* records everything below /v1/), ? one character; hosts ignore case ' +
+    'and the port (*.example.com matches every subdomain depth), paths ignore the query string.',
 };
 
 export function sessionConfigJsonSchema(): JsonSchema {

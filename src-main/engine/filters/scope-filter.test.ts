@@ -27,17 +27,38 @@ describe('scope filters (reference semantics)', () => {
     expect(accepts(filters, 'GET', 'https://telemetry.example.com/')).toBe(false);
   });
 
-  it('paths: reference examples, query ignored, * within a segment, ** across', () => {
+  it('paths: reference examples, query ignored, * matches across / (as in Charles), ** is the same', () => {
     expect(accepts({ includePaths: ['/api/v1/*'] }, 'GET', 'http://h/api/v1/users?page=2')).toBe(true);
     expect(accepts({ includePaths: ['/api/v1/*'] }, 'GET', 'http://h/api/v1/orders')).toBe(true);
     expect(accepts({ includePaths: ['/api/v1/*'] }, 'GET', 'http://h/api/v2/orders')).toBe(false);
     expect(accepts({ includePaths: ['/api/*/details'] }, 'GET', 'http://h/api/users/details')).toBe(true);
-    expect(accepts({ includePaths: ['/api/*/details'] }, 'GET', 'http://h/api/orders/details')).toBe(true);
-    expect(accepts({ includePaths: ['/api/*/details'] }, 'GET', 'http://h/api/orders/1/details')).toBe(false);
+    expect(accepts({ includePaths: ['/api/*/details'] }, 'GET', 'http://h/api/orders/1/details')).toBe(true);
+    expect(accepts({ includePaths: ['/api/*/details'] }, 'GET', 'http://h/api/orders/1/summary')).toBe(false);
     expect(accepts({ includePaths: ['/api/**'] }, 'GET', 'http://h/api/orders/1/details')).toBe(true);
     const both = { includePaths: ['/api/*'], excludePaths: ['/api/healthcheck', '/api/metrics'] };
     expect(accepts(both, 'GET', 'http://h/api/users')).toBe(true);
     expect(accepts(both, 'GET', 'http://h/api/healthcheck')).toBe(false);
+  });
+
+  it('the reference Stripe example /v1/* records every path below /v1/, at any depth', () => {
+    const stripe = { includePaths: ['/v1/*'] };
+    expect(accepts(stripe, 'POST', 'https://api.stripe.com/v1/charges')).toBe(true);
+    expect(accepts(stripe, 'GET', 'https://api.stripe.com/v1/customers/cus_123/sources/card_9')).toBe(true);
+    expect(accepts(stripe, 'GET', 'https://api.stripe.com/v2/charges')).toBe(false);
+    expect(accepts(stripe, 'GET', 'https://api.stripe.com/v1')).toBe(false);
+  });
+
+  it('? matches one character; paths compare case-sensitively, hosts do not', () => {
+    expect(accepts({ includePaths: ['/v?/x'] }, 'GET', 'http://h/v2/x')).toBe(true);
+    expect(accepts({ includePaths: ['/v?/x'] }, 'GET', 'http://h/v10/x')).toBe(false);
+    expect(accepts({ includePaths: ['/API/*'] }, 'GET', 'http://h/api/x')).toBe(false);
+    expect(accepts({ includeHosts: ['*.EXAMPLE.com'] }, 'GET', 'http://a.b.example.COM/')).toBe(true);
+  });
+
+  it('a pathological path pattern answers at once and correctly', () => {
+    const f = compileScopeFilter({ includePaths: ['/*a*a*a*a*b'] });
+    expect(f.acceptsRequest('GET', new URL(`http://h/${'a'.repeat(250)}`))).toBe(false);
+    expect(f.acceptsRequest('GET', new URL(`http://h/${'a'.repeat(250)}b`))).toBe(true);
   });
 
   it('includeMethods is case-insensitive; excludeStatus discards once the status is known', () => {

@@ -2,13 +2,12 @@
  * Scope filters decide what is RECORDED, never what is forwarded. Evaluation follows the recorder reference:
  * includeHosts (must match one) → excludeHosts (skip on any match) → includePaths → excludePaths →
  * includeMethods (must be listed) → excludeStatus (discard once the status is known).
- * Globs are standard: `*` never crosses `/` and `**` does;
- * hosts are matched case-insensitively without the port, paths without the query string.
+ * Globs (src-shared/glob.ts): `*` matches any run of characters, `/` included, so `/v1/*` records everything below
+ * `/v1/` (the reference's own Stripe example); `?` one character; linear-time whatever the pattern.
+ * Hosts are matched case-insensitively without the port, paths without the query string.
  */
-import picomatch from 'picomatch';
+import { compileGlobs } from '../../../src-shared/glob.js';
 import type { ScopeFilters } from '../../../src-shared/model.js';
-
-type Matcher = (value: string) => boolean;
 
 export interface CompiledScopeFilter {
   /** Decided before the response: host, path and method dimensions. */
@@ -20,10 +19,7 @@ export interface CompiledScopeFilter {
   readonly allowsAll: boolean;
 }
 
-function compile(patterns: readonly string[] | undefined, nocase: boolean): Matcher | undefined {
-  if (!patterns || patterns.length === 0) return undefined;
-  return picomatch(patterns as string[], { nocase, dot: true });
-}
+const HOSTS = { caseInsensitive: true };
 
 export function hostOf(url: URL): string {
   const host = url.hostname;
@@ -31,10 +27,10 @@ export function hostOf(url: URL): string {
 }
 
 export function compileScopeFilter(filters: ScopeFilters | undefined): CompiledScopeFilter {
-  const includeHosts = compile(filters?.includeHosts, true);
-  const excludeHosts = compile(filters?.excludeHosts, true);
-  const includePaths = compile(filters?.includePaths, false);
-  const excludePaths = compile(filters?.excludePaths, false);
+  const includeHosts = compileGlobs(filters?.includeHosts, HOSTS);
+  const excludeHosts = compileGlobs(filters?.excludeHosts, HOSTS);
+  const includePaths = compileGlobs(filters?.includePaths);
+  const excludePaths = compileGlobs(filters?.excludePaths);
   const methods = filters?.includeMethods?.length ? new Set(filters.includeMethods.map((m) => m.toUpperCase())) : undefined;
   const statuses = filters?.excludeStatus?.length ? new Set(filters.excludeStatus) : undefined;
   const requestDimensions = includeHosts || excludeHosts || includePaths || excludePaths || methods;

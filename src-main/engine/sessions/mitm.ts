@@ -2,15 +2,18 @@ import type { MockttpHttpsOptions } from 'mockttp';
 import type { Entry, MitmConfig } from '../../../src-shared/model.js';
 import type { CertificateAuthority } from '../ca/index.js';
 import { mockttpHttpsOptions } from '../ca/index.js';
+import { hostScopeList } from './mitm-host-scope.js';
 import type { TlsRejection } from './proxy-session.js';
 
-/** mockttp's `https` options for an intercepting session: our CA, our leaves, and which hosts stay blind. */
+/**
+ * mockttp's `https` options for an intercepting session: our CA, our leaves, and which hosts stay blind. The host
+ * globs are ours (linear-time, the same as the scope filters), not mockttp's URLPattern: see mitm-host-scope.ts.
+ */
 export async function interceptionOptions(ca: CertificateAuthority, mitm: MitmConfig): Promise<MockttpHttpsOptions> {
-  const patterns = (hosts: string[]) => hosts.map((hostname) => ({ hostname }));
   const extra = mitm.includeHosts?.length
-    ? { tlsInterceptOnly: patterns(mitm.includeHosts) }
+    ? { tlsInterceptOnly: hostScopeList(mitm.includeHosts) }
     : mitm.excludeHosts?.length
-      ? { tlsPassthrough: patterns(mitm.excludeHosts) }
+      ? { tlsPassthrough: hostScopeList(mitm.excludeHosts) }
       : {};
   return mockttpHttpsOptions(ca, { extra });
 }

@@ -2,6 +2,7 @@
  * Turns a parsed filter into one predicate over table rows. Compiled once per filter change so that the
  * per-row work on 100k rows is plain comparisons, no parsing.
  */
+import { compileGlob, hasWildcard, type GlobMatcher } from '../../../src-shared/glob.js';
 import type { EntryRow } from '../entries/entry-row.js';
 import type { Clause, CompareOp, ParsedFilter } from './filter-expression.js';
 
@@ -12,15 +13,13 @@ export interface PredicateOptions {
   bodyMatches?: ReadonlySet<string> | null;
 }
 
-/** Glob with `*` and `?`, whole-string, case-insensitive; a pattern without wildcards must match exactly. */
-export function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (const ch of glob) {
-    if (ch === '*') source += '.*';
-    else if (ch === '?') source += '.';
-    else source += ch.replace(/[.+^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 'i');
+/**
+ * `host:` and `path:` globs, the same matcher as the recorder's scope filters (linear-time whatever the pattern,
+ * so typing `*a*a*a*a*b` cannot freeze the table): `*` any run (`/` and `.` included), `?` one character,
+ * case-insensitive, whole-string; a pattern without wildcards must match exactly.
+ */
+export function compileRowGlob(glob: string): GlobMatcher {
+  return compileGlob(glob, { caseInsensitive: true });
 }
 
 function compare(op: CompareOp, actual: number, wanted: number): boolean {
@@ -104,19 +103,19 @@ function clausePredicate(clause: Clause, options: PredicateOptions): RowPredicat
       positive = anyOf(values.map((v) => (row: EntryRow) => compare(op, row.size, Number(v))));
       break;
     case 'host': {
-      const res = values.map(globToRegExp);
+      const globs = values.map(compileRowGlob);
       // Tunnel rows carry "host:port"; a host glob should match them without the port.
-      positive = (row) => res.some((re) => re.test(row.host) || re.test(row.host.replace(/:\d+$/, '')));
+      positive = (row) => globs.some((glob) => glob(row.host) || glob(row.host.replace(/:\d+$/, '')));
       break;
     }
     case 'path': {
-      const res = values.map((v) => (/[*?]/.test(v) ? globToRegExp(v) : null));
+      const globs = values.map((v) => (hasWildcard(v) ? compileRowGlob(v) : null));
       positive = (row) => {
         const path = row.path.toLowerCase();
         const pathOnly = path.split('?')[0] ?? path;
         return values.some((v, i) => {
-          const re = res[i];
-          return re ? re.test(pathOnly) || re.test(path) : path.includes(v);
+          const glob = globs[i];
+          return glob ? glob(pathOnly) || glob(path) : path.includes(v);
         });
       };
       break;
