@@ -5,6 +5,7 @@ import type { BodyAccumulator } from './body-accumulator.js';
 import type { CapturedExchange } from './http-capture.js';
 import { entryHeadersAsText } from './header-text.js';
 import { buildTimings } from './upstream-timings.js';
+import { addWireExtras } from './wire-extras.js';
 
 export function headerValue(headers: readonly HeaderPair[], name: string): string | undefined {
   const lower = name.toLowerCase();
@@ -54,6 +55,7 @@ export function buildHttpEntry(sessionId: string, exchange: CapturedExchange): {
     };
   }
   if (exchange.error) entry.error = exchange.error;
+  addWireExtras(entry, exchange);
   const bodies: EntryBodies = {};
   if (exchange.requestBody.keptSize) bodies.request = exchange.requestBody.payload();
   if (exchange.responseBody.keptSize) bodies.response = exchange.responseBody.payload();

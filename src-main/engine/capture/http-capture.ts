@@ -5,7 +5,8 @@
  * byte: bodies are observed, never held back.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EntryError, HeaderPair } from '../../../src-shared/model.js';
+import type { EntryError, HeaderPair, InterimResponse } from '../../../src-shared/model.js';
+import type { ForwardTarget } from '../proxy/forward-target.js';
 import { BodyAccumulator, toBuffer } from './body-accumulator.js';
 import { exchangeContext, type UpstreamLeg, type UpstreamObserver } from './upstream-timings.js';
 import { explainUpstreamError, upstreamErrorCode } from './upstream-errors.js';
@@ -25,8 +26,13 @@ export interface CapturedExchange {
   httpVersion: string;
   requestHeaders: HeaderPair[];
   requestBody: BodyAccumulator;
+  requestTrailers?: HeaderPair[];
   response?: CapturedResponseHead;
   responseBody: BodyAccumulator;
+  interim?: InterimResponse[];
+  responseTrailers?: HeaderPair[];
+  /** The request head as the direct forwarder wrote it upstream, and where. */
+  upstreamRequest?: { head: string; target: ForwardTarget };
   upstream?: UpstreamLeg;
   error?: EntryError;
   remoteAddress?: string;
@@ -104,7 +110,8 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
   let failureBody: string | undefined;
   const failureCode = () => observer.failure?.code ?? upstreamErrorCode((req as MockttpTaggedRequest).tags);
   res.writeHead = function captureWriteHead(this: ServerResponse, ...args: unknown[]) {
-    const code = args[0] === 502 || args[0] === 508 ? failureCode() : undefined;
+    // 400 only for the forwarder's own refusals (two Host headers); any upstream's 400 passes untouched.
+    const code = args[0] === 502 || args[0] === 508 || (args[0] === 400 && observer.failure) ? failureCode() : undefined;
     if (code) {
       // mockttp's own 502 body is a bare exception string; say what failed and where, in words.
       exchange.error = explainUpstreamError(code, observer.failure?.detail);
@@ -139,6 +146,7 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
     exchange.responseBody.ended = !aborted;
     exchange.upstream = observer.upstream;
     if (res.headersSent || res.writableEnded) exchange.response = responseHead(res);
+    recordWireExtras(exchange, req, observer);
     if (!exchange.error) {
       const code = failureCode();
       if (code) exchange.error = explainUpstreamError(code, observer.failure?.detail);
@@ -153,6 +161,16 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
   res.once('finish', () => finish(false));
   res.once('close', () => finish(!res.writableFinished));
   return observer;
+}
+
+/** Trailers both ways, interim answers, and the request as it went upstream: only what was there. */
+function recordWireExtras(exchange: CapturedExchange, req: IncomingMessage, observer: UpstreamObserver): void {
+  // mockttp's passthrough may have consumed the request through its own wrapper: rawTrailers is then unset.
+  const trailers = req.complete ? req.rawTrailers : undefined;
+  if (trailers && trailers.length > 0) exchange.requestTrailers = pairHeaders(trailers);
+  if (observer.interim) exchange.interim = observer.interim;
+  if (observer.responseTrailers) exchange.responseTrailers = observer.responseTrailers;
+  if (observer.upstreamHead && observer.upstreamTarget) exchange.upstreamRequest = { head: observer.upstreamHead, target: observer.upstreamTarget };
 }
 
 function failureDetail(body: unknown): string | undefined {

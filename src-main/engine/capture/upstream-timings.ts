@@ -13,7 +13,8 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import type { Timings } from '../../../src-shared/model.js';
+import type { HeaderPair, InterimResponse, Timings } from '../../../src-shared/model.js';
+import type { ForwardTarget } from '../proxy/forward-target.js';
 
 export interface UpstreamLeg {
   /** performance.now() stamps; undefined when not reached. */
@@ -38,8 +39,18 @@ export interface UpstreamObserver {
   upstream?: UpstreamLeg;
   /** Idle limit on the upstream request; past it the request fails with ETIMEDOUT (a 502 for the client). */
   upstreamTimeoutMs?: number;
-  /** Why the upstream leg failed, set by the direct forwarder before it answers 502/508. */
+  /**
+   * Why the upstream leg failed or the exchange was refused, set by the direct forwarder before it answers
+   * 400/502/508; or what went wrong after a complete response (bytes past its end), which the client never sees.
+   */
   failure?: { code: string; detail?: string };
+  /** Where the direct forwarder sent the request, and the request head exactly as it was written there. */
+  upstreamTarget?: ForwardTarget;
+  upstreamHead?: string;
+  /** 1xx answers the upstream sent before its final one. */
+  interim?: InterimResponse[];
+  /** The upstream's trailers (the client may not have received them, e.g. an HTTP/1.0 client). */
+  responseTrailers?: HeaderPair[];
 }
 
 export const exchangeContext = new AsyncLocalStorage<UpstreamObserver>();

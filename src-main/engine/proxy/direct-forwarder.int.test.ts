@@ -160,8 +160,9 @@ describe.each(['direct', 'mockttp'] as const)('%s forwarder', (forwarder) => {
     const reply = await rawGet(session.listenPort, `GET /v1?x=1 HTTP/1.1\r\nHost: 127.0.0.1:${session.listenPort}\r\n${sent.join('\r\n')}\r\n\r\n`);
     expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
     expect(up.requests).toHaveLength(1);
-    // Node's keep-alive agent appends `Connection: keep-alive` when the client sent no Connection header.
-    const received = up.requests[0]!.raw.replace(/Connection: keep-alive\r\n(?=\r\n$)/, '');
+    // Node's keep-alive agent appends `Connection: keep-alive` when the client sent no Connection header; the
+    // direct forwarder marks the request with its Via token (loop detection).
+    const received = up.requests[0]!.raw.replace(/Connection: keep-alive\r\n(?=\r\n$)/, '').replace(/Via: 1\.1 traffic-recorder-[0-9a-f]+\r\n/, '');
     expect(received).toBe(`GET /api/v1?x=1 HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\n${sent.join('\r\n')}\r\n\r\n`);
     const [entry] = await waitForEntries(engine.recorder, session.id, 1);
     expect(entry!.request.url).toBe(`${up.url}/api/v1?x=1`);

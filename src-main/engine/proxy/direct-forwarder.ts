@@ -11,9 +11,16 @@
  *
  * What it adds over mockttp: one retry of a GET/HEAD/OPTIONS/TRACE without a body when a reused keep-alive socket
  * turns out to have been closed by the upstream (the race every pooled client has; Go's transport retries exactly
- * these, RFC 9110 9.2.2), and loop checks: a destination that is this very listener, and the full 4-tuple of live
- * sockets (see mockttp-hooks.ts for mockttp's false positives).
+ * these, RFC 9110 9.2.2), and loop checks: a destination that is this very listener, and a `Via` token of this
+ * forwarder (random per session and process, as Squid and mitmproxy mark their requests) coming back to it. The
+ * token, not the TCP 4-tuple, is what tells a loop from a chain of sessions (forward -> reverse, reverse -> reverse).
+ *
+ * Fidelity (see the README's "What gets recorded"): the upstream decides on `Expect: 100-continue`; the response
+ * head is relayed as soon as it arrives (SSE, long polls); an HTTP/1.0 client gets 1.0-compatible framing; bytes
+ * beyond a response's declared length are dropped and recorded as the entry's error; obs-fold in a response head
+ * is unfolded (RFC 9112 5.2), and two Host headers are refused (RFC 9112 3.2).
  */
+import { randomBytes } from 'node:crypto';
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
@@ -36,6 +43,9 @@ export interface DirectForwarderOptions {
 export class DirectForwarder {
   private readonly httpAgent = new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' });
+  /** Our mark on every request we send: seeing it come back in is a real loop. */
+  private readonly viaToken = `traffic-recorder-${randomBytes(6).toString('hex')}`;
+  private readonly via = `1.1 ${this.viaToken}`;
 
   constructor(private readonly options: DirectForwarderOptions) {}
 
@@ -44,20 +54,37 @@ export class DirectForwarder {
    * `observer.failure` before the 502 is written (capture turns them into the entry's error and the 502's words).
    */
   forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, observer: UpstreamObserver): void {
-    if (pointsAtListener(target, req.socket) || isLoop(req.socket)) {
-      observer.failure = { code: 'LOOP', detail: `${target.hostname}:${target.port} is this proxy itself` };
-      respondFailure(res, 508, 'Loop Detected');
+    const refusal = this.refusal(req, target);
+    if (refusal) {
+      observer.failure = refusal.failure;
+      respondFailure(res, refusal.status, refusal.message);
       return;
     }
-    if (expectsContinue(req)) res.writeContinue();
-    const hasBody = requestHasBody(req);
-    this.send(req, res, target, observer, hasBody, false);
+    // A fresh array unless forward-target.ts already copied the client's headers.
+    target.headers = target.headers === req.rawHeaders ? target.headers.concat('Via', this.via) : (target.headers.push('Via', this.via), target.headers);
+    observer.upstreamTarget = target;
+    this.send(req, res, target, observer, requestHasBody(req), false);
   }
 
   /** Close every pooled upstream socket (the session stopped). */
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+  }
+
+  private refusal(req: IncomingMessage, target: ForwardTarget): Refusal | undefined {
+    const { hosts, looped } = scanRequestHeaders(req.rawHeaders, this.viaToken);
+    if (hosts > 1) {
+      // RFC 9112 3.2: which of them the upstream would use is anyone's guess (a classic cache-poisoning shape).
+      return { status: 400, message: 'Bad Request', failure: { code: 'DUPLICATE_HOST', detail: `${hosts} Host header lines` } };
+    }
+    if (looped) {
+      return { status: 508, message: 'Loop Detected', failure: { code: 'LOOP', detail: `the request already passed through this session (Via ${this.viaToken})` } };
+    }
+    if (pointsAtListener(target, req.socket)) {
+      return { status: 508, message: 'Loop Detected', failure: { code: 'LOOP', detail: `${target.hostname}:${target.port} is this proxy itself` } };
+    }
+    return undefined;
   }
 
   private send(
@@ -70,25 +97,9 @@ export class DirectForwarder {
   ): void {
     const leg: UpstreamLeg = { requestStart: performance.now() };
     observer.upstream = leg;
-    const secure = target.protocol === 'https:';
-    const requestOptions: https.RequestOptions & { setDefaultHeaders?: boolean } = {
-      method: req.method,
-      hostname: target.hostname,
-      port: target.port,
-      path: target.path,
-      // A flat raw array: Node writes names and values exactly as given, in order, and adds only framing it needs.
-      headers: target.headers as unknown as http.OutgoingHttpHeaders,
-      setHost: false,
-      setDefaultHeaders: false,
-      agent: secure ? this.httpsAgent : this.httpAgent,
-    };
-    if (secure) {
-      requestOptions.servername = target.servername;
-      requestOptions.rejectUnauthorized = !this.options.ignoreUpstreamCertErrors;
-    }
     let upstream: ClientRequest;
     try {
-      upstream = (secure ? https.request : http.request)(requestOptions);
+      upstream = this.request(req.method ?? 'GET', target);
     } catch (e) {
       // Invalid header values the client sent (Node refuses to write them) and similar: nothing went out.
       this.fail(req, res, observer, e as NodeJS.ErrnoException, undefined);
@@ -106,20 +117,26 @@ export class DirectForwarder {
     upstream.once('finish', () => {
       leg.requestSent = performance.now();
     });
-    upstream.on('information', (info: { statusCode: number; rawHeaders: string[] }) => forwardInformational(res, info));
-    let answered = false;
+    upstream.on('information', (info: InformationalHead) => relayInformational(req, res, info, observer));
+    let answer: IncomingMessage | undefined;
     upstream.once('response', (upstreamRes: IncomingMessage) => {
-      answered = true;
+      answer = upstreamRes;
       leg.responseHeaders = performance.now();
       leg.httpVersion = upstreamRes.httpVersion;
       leg.remoteAddress = upstreamRes.socket?.remoteAddress;
       leg.remotePort = upstreamRes.socket?.remotePort;
-      this.relayResponse(res, upstreamRes, observer, leg);
+      this.relayResponse(req, res, upstream, upstreamRes, observer, leg);
     });
     upstream.on('error', (e: NodeJS.ErrnoException) => {
+      if (answer?.complete) {
+        // The response was whole and is being delivered; what followed it (bytes past its Content-Length) was not
+        // HTTP. The client keeps the declared body, the entry says what was dropped.
+        observer.failure ??= trailingGarbage(e);
+        return;
+      }
       // A pooled socket the upstream had already closed: nothing was answered, so a body-less request is safe to
       // send again once, on a new connection.
-      if (!answered && !retry && !hasBody && upstream.reusedSocket && isStaleSocketError(e) && REPLAYABLE.has(req.method ?? '') && !res.destroyed) {
+      if (!answer && !retry && !hasBody && upstream.reusedSocket && isStaleSocketError(e) && REPLAYABLE.has(req.method ?? '') && !res.destroyed) {
         this.send(req, res, target, observer, hasBody, true);
         return;
       }
@@ -131,6 +148,7 @@ export class DirectForwarder {
     };
     res.once('close', abortUpstream);
     if (hasBody) {
+      // The head goes now: with `Expect: 100-continue` the upstream decides whether the client sends the body.
       upstream.flushHeaders();
       req.pipe(upstream);
       const trailers = () => {
@@ -141,10 +159,36 @@ export class DirectForwarder {
     } else {
       upstream.end();
     }
+    observer.upstreamHead = (upstream as ClientRequest & { _header?: string | null })._header ?? undefined;
+  }
+
+  private request(method: string, target: ForwardTarget): ClientRequest {
+    const secure = target.protocol === 'https:';
+    const requestOptions: https.RequestOptions & { setDefaultHeaders?: boolean } = {
+      method,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
+      // A flat raw array: Node writes names and values exactly as given, in order, and adds only framing it needs.
+      headers: target.headers as unknown as http.OutgoingHttpHeaders,
+      setHost: false,
+      setDefaultHeaders: false,
+      // Lenient only towards what the upstream answers, never towards clients: it lets obs-fold heads through
+      // (unfolded, RFC 9112 5.2). Framing stays ours: the client gets a body framed by us (see relayResponse).
+      insecureHTTPParser: true,
+      agent: secure ? this.httpsAgent : this.httpAgent,
+    };
+    if (secure) {
+      requestOptions.servername = target.servername;
+      requestOptions.rejectUnauthorized = !this.options.ignoreUpstreamCertErrors;
+    }
+    return (secure ? https.request : http.request)(requestOptions);
   }
 
   private relayResponse(
+    req: IncomingMessage,
     res: ServerResponse,
+    upstream: ClientRequest,
     upstreamRes: IncomingMessage,
     observer: UpstreamObserver,
     leg: UpstreamLeg,
@@ -159,21 +203,20 @@ export class DirectForwarder {
     res.removeHeader('content-length');
     res.removeHeader('transfer-encoding');
     res.removeHeader('date');
+    const headers = framedFor(req, upstreamRes.rawHeaders);
     try {
-      res.writeHead(status, upstreamRes.statusMessage ?? '', upstreamRes.rawHeaders as unknown as http.OutgoingHttpHeaders);
+      res.writeHead(status, upstreamRes.statusMessage ?? '', headers as unknown as http.OutgoingHttpHeaders);
     } catch {
       // A header Node refuses to write (mockttp drops those too): forward the rest.
-      res.writeHead(status, upstreamRes.statusMessage ?? '', validHeaders(upstreamRes.rawHeaders) as unknown as http.OutgoingHttpHeaders);
+      res.writeHead(status, upstreamRes.statusMessage ?? '', validHeaders(headers) as unknown as http.OutgoingHttpHeaders);
     }
+    // Node sends a head with the first body write; a body that comes later (SSE, long polls) must not hold it back.
+    if (!upstreamRes.complete) setImmediate(flushHead, res);
     upstreamRes.once('end', () => {
       leg.responseEnd = performance.now();
-      if (upstreamRes.rawTrailers.length > 0) {
-        try {
-          res.addTrailers(pairHeaders(upstreamRes.rawTrailers));
-        } catch {
-          // Invalid trailer values: the body is still complete without them.
-        }
-      }
+      if (upstreamRes.rawTrailers.length > 0) this.relayTrailers(res, upstreamRes, observer);
+      // Answered before the whole request went up (a 417 to `Expect`, an early 413): the connection is mid-request.
+      if (!upstream.writableFinished) abandonRequest(req, upstream);
     });
     upstreamRes.once('aborted', () => {
       // The upstream closed mid-body: the client must see a broken response, not a short one that looks whole.
@@ -182,6 +225,16 @@ export class DirectForwarder {
     });
     upstreamRes.on('error', () => res.destroy());
     relayBody(upstreamRes, res);
+  }
+
+  private relayTrailers(res: ServerResponse, upstreamRes: IncomingMessage, observer: UpstreamObserver): void {
+    const trailers = pairHeaders(upstreamRes.rawTrailers);
+    observer.responseTrailers = trailers;
+    try {
+      res.addTrailers(trailers);
+    } catch {
+      // Invalid trailer values: the body is still complete without them.
+    }
   }
 
   private fail(
@@ -202,6 +255,71 @@ export class DirectForwarder {
     req.resume();
     respondFailure(res, 502, 'Bad Gateway');
   }
+}
+
+interface Refusal {
+  status: number;
+  message: string;
+  failure: { code: string; detail: string };
+}
+
+interface InformationalHead {
+  statusCode: number;
+  statusMessage: string;
+  rawHeaders: string[];
+}
+
+/** Host header lines, and whether one of the Via lines carries `token`; one pass, no allocation. */
+function scanRequestHeaders(raw: readonly string[], token: string): { hosts: number; looped: boolean } {
+  let hosts = 0;
+  let looped = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+    else if (name.length === 3 && name.toLowerCase() === 'via' && raw[i + 1]!.includes(token)) looped = true;
+  }
+  return { hosts, looped };
+}
+
+/**
+ * The response head for this client. The body is always framed by us (Node), so a `Content-Length` beside a
+ * `Transfer-Encoding` (which the lenient parser accepts; the body was read as chunked) is dropped, as RFC 9112 6.3
+ * tells an intermediary to; an HTTP/1.0 client cannot read chunked framing (RFC 9112 6.1), so it gets no
+ * `Transfer-Encoding` and a close-delimited body instead (Node closes the connection after it).
+ */
+function framedFor(req: IncomingMessage, raw: string[]): string[] {
+  const http10 = req.httpVersionMajor === 1 && req.httpVersionMinor === 0;
+  let te = -1;
+  let cl = -1;
+  for (let i = 0; i < raw.length; i += 2) {
+    const length = raw[i]!.length;
+    if (length === 17 && raw[i]!.toLowerCase() === 'transfer-encoding') te = i;
+    else if (length === 14 && raw[i]!.toLowerCase() === 'content-length') cl = i;
+  }
+  if (te < 0 || (!http10 && cl < 0)) return raw;
+  const drop = http10 ? new Set(['transfer-encoding', 'trailer']) : new Set(['content-length']);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (!drop.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  return out;
+}
+
+function flushHead(res: ServerResponse): void {
+  const pending = (res as ServerResponse & { _headerSent?: boolean })._headerSent === false;
+  if (pending && !res.destroyed && !res.writableEnded) res.flushHeaders();
+}
+
+/** Stop sending a request the upstream has already answered; the client's unsent body is read and dropped. */
+function abandonRequest(req: IncomingMessage, upstream: ClientRequest): void {
+  req.unpipe(upstream);
+  if (!req.complete) req.resume();
+  upstream.destroy();
+}
+
+function trailingGarbage(e: NodeJS.ErrnoException): { code: string; detail: string } {
+  const parse = e as NodeJS.ErrnoException & { bytesParsed?: number; rawPacket?: Buffer };
+  const extra = parse.rawPacket && parse.bytesParsed !== undefined ? parse.rawPacket.length - parse.bytesParsed : undefined;
+  const amount = extra && extra > 0 ? `at least ${extra} bytes` : 'bytes';
+  return { code: 'UPSTREAM_EXCESS_DATA', detail: `${amount} after the end of the response (${e.code ?? e.message})` };
 }
 
 /**
@@ -261,9 +379,18 @@ function validHeaders(flat: readonly string[]): string[] {
   return out;
 }
 
-/** 102-199 answers before the final one (100 Continue is ours to send, 101 is an upgrade: neither is relayed). */
-function forwardInformational(res: ServerResponse, info: { statusCode: number; rawHeaders: string[] }): void {
-  if (info.statusCode < 102 || info.statusCode > 199 || res.headersSent) return;
+/**
+ * An interim (1xx) answer: recorded, and relayed before the final one. 100 Continue goes to a client that asked
+ * for it (the upstream, not we, decided the body is welcome); 101 is an upgrade and never arrives here.
+ */
+function relayInformational(req: IncomingMessage, res: ServerResponse, info: InformationalHead, observer: UpstreamObserver): void {
+  (observer.interim ??= []).push({ statusCode: info.statusCode, statusMessage: info.statusMessage ?? '', headers: pairHeaders(info.rawHeaders) });
+  if (res.headersSent || res.destroyed) return;
+  if (info.statusCode === 100) {
+    if (expectsContinue(req) && !(res as ServerResponse & { _sent100?: boolean })._sent100) res.writeContinue();
+    return;
+  }
+  if (info.statusCode < 102 || info.statusCode > 199) return;
   // Node's own writeProcessing/writeEarlyHints write informational heads with _writeRaw; they cannot carry
   // arbitrary headers, so we do the same with the upstream's.
   const writeRaw = (res as ServerResponse & { _writeRaw?: (data: string, encoding: string) => boolean })._writeRaw;
@@ -274,39 +401,12 @@ function forwardInformational(res: ServerResponse, info: { statusCode: number; r
   writeRaw.call(res, `${head}\r\n`, 'latin1');
 }
 
-// ---- loop detection: our own live upstream sockets, by local endpoint ----
-
-const outgoing = new Map<string, Socket>();
-const TRACKED = Symbol('traffic-recorder.outgoing');
-
-function endpointKey(address: string | undefined, port: number | undefined): string {
-  return `${normalizeIp(address)}|${port}`;
-}
-
-function trackOutgoing(socket: Socket): void {
-  const tagged = socket as Socket & { [TRACKED]?: boolean };
-  if (tagged[TRACKED] || socket.localPort === undefined) return;
-  tagged[TRACKED] = true;
-  const key = endpointKey(socket.localAddress, socket.localPort);
-  outgoing.set(key, socket);
-  socket.once('close', () => {
-    if (outgoing.get(key) === socket) outgoing.delete(key);
-  });
-}
-
 /** The destination is the listener this request came in on (checked before any connection is made). */
 function pointsAtListener(target: ForwardTarget, incoming: Socket): boolean {
   if (target.port !== incoming.localPort) return false;
   const host = normalizeIp(target.hostname.toLowerCase()) ?? '';
   const local = normalizeIp(incoming.localAddress);
   return host === local || host === '0.0.0.0' || host === '::' || (isLoopbackHost(host) && local !== undefined && isLoopbackHost(local));
-}
-
-/** The incoming connection is one of our own upstream connections: the request would circle forever. */
-function isLoop(incoming: Socket): boolean {
-  if (outgoing.size === 0) return false;
-  const out = outgoing.get(endpointKey(incoming.remoteAddress, incoming.remotePort));
-  return out !== undefined && !out.destroyed && out.remotePort === incoming.localPort;
 }
 
 function watchNewSocket(socket: Socket, leg: UpstreamLeg): void {
@@ -317,7 +417,6 @@ function watchNewSocket(socket: Socket, leg: UpstreamLeg): void {
   });
   socket.once('connect', () => {
     leg.connectEnd = performance.now();
-    trackOutgoing(socket);
   });
   socket.once('secureConnect', () => {
     leg.secureEnd = performance.now();
