@@ -4,6 +4,7 @@
  * recorder. `close()` stops every session, saves, and releases the lock.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CertificateAuthority } from './ca/index.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -40,15 +41,37 @@ export function upstreamPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Ups
   return env.TRAFFIC_RECORDER_LOOPBACK_ONLY === '1' ? loopbackOnly : undefined;
 }
 
+/**
+ * Create the data directory private (0700) and tighten an existing one others can read: it holds the API token,
+ * the CA's private key and every recorded body.
+ */
+export function prepareDataDir(dataDir: string, warn: (message: string) => void = console.warn): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  const st = fs.statSync(dataDir);
+  if ((st.mode & 0o077) === 0) return;
+  if (isSharedFolder(dataDir, st)) {
+    warn(`Traffic Recorder: the data directory ${dataDir} is open to other users (mode ${(st.mode & 0o777).toString(8)}); pass a private --data-dir`);
+    return;
+  }
+  fs.chmodSync(dataDir, 0o700);
+}
+
+/** Folders whose permissions others rely on are never narrowed: sticky ones like /tmp, the root, a home, another user's. */
+function isSharedFolder(dir: string, st: fs.Stats): boolean {
+  const resolved = path.resolve(dir);
+  return (st.mode & 0o1000) !== 0 || resolved === path.parse(resolved).root || resolved === os.homedir() || st.uid !== process.getuid?.();
+}
+
 export async function openEngine(options: EngineBootOptions): Promise<Engine> {
   const dataDir = path.resolve(options.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const unlock = lockDataDir(dataDir);
+  prepareDataDir(dataDir);
+  const unlock = await lockDataDir(dataDir);
   let store: SqlJsStore;
   try {
     store = await SqlJsStore.open({ dataDir });
   } catch (e) {
-    unlock();
+    await unlock();
     throw e;
   }
   let ca: Promise<CertificateAuthority> | undefined;
@@ -73,7 +96,7 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
       });
     } catch (e) {
       await store.close();
-      unlock();
+      await unlock();
       throw e;
     }
   }
@@ -99,7 +122,7 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
           await recorder.close();
         } finally {
           await store.close();
-          unlock();
+          await unlock();
         }
       })()),
   };
