@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { HeaderPair } from '../../../src-shared/model.js';
-import { headerBytes, headersForWire, headersFromWire, headerText } from './header-text.js';
+import type { Entry, HeaderPair } from '../../../src-shared/model.js';
+import { entryHeadersAsText, headerBytes, headersForWire, headersFromWire, headerText } from './header-text.js';
 
 // Node's view of wire bytes: one Latin-1 character per byte.
 const wire = (...parts: Array<string | number[]>) =>
@@ -44,5 +44,29 @@ describe('header values as text', () => {
   it('reads headers recorded before raw values existed as their Latin-1 bytes', () => {
     expect([...headerBytes({ headers: [['X', 'é']] }, 0)]).toEqual([0xe9]);
     expect(headerText('plain')).toBe('plain');
+  });
+});
+
+describe('an entry as text', () => {
+  it('converts the request, response and upstream request headers, and nothing that is ASCII', () => {
+    const zoe = wire('Zo', [0xc3, 0xab]);
+    const body = { size: 0, capturedSize: 0, truncated: false };
+    const entry: Entry = {
+      id: 'e', sessionId: 's', entryType: 'http', startedAt: '', durationMs: 1, tags: [], notes: '', mapLocal: false,
+      timings: { dnsMs: -1, connectMs: -1, tlsMs: -1, sendMs: 0, waitMs: 0, recvMs: 0, totalMs: 0 },
+      request: { method: 'GET', url: 'http://a.test/', httpVersion: '1.1', headers: [['Host', 'a.test'], ['X-Name', zoe]], body },
+      response: { statusCode: 200, statusMessage: 'OK', httpVersion: '1.1', headers: [['X-Name', zoe]], body },
+      upstreamRequest: { method: 'GET', url: 'http://a.test/', headers: [['Host', 'b.test'], ['X-Name', zoe]] },
+    };
+    entryHeadersAsText(entry);
+    expect(entry.request.headers[1]).toEqual(['X-Name', 'Zoë']);
+    expect(entry.request.rawHeaderValues).toEqual({ 1: Buffer.from('Zoë').toString('base64') });
+    expect(entry.response!.rawHeaderValues).toEqual({ 0: Buffer.from('Zoë').toString('base64') });
+    expect(entry.upstreamRequest!.headers[1]).toEqual(['X-Name', 'Zoë']);
+    expect(headerBytes(entry.upstreamRequest!, 1).equals(Buffer.from('Zoë'))).toBe(true);
+    const ascii: Entry = { ...entry, request: { ...entry.request, headers: [['A', 'b']] }, response: undefined, upstreamRequest: undefined };
+    delete ascii.request.rawHeaderValues;
+    entryHeadersAsText(ascii);
+    expect(ascii.request.rawHeaderValues).toBeUndefined();
   });
 });

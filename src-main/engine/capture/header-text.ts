@@ -68,4 +68,5 @@ function asText<T extends RecordedHeaders>(side: T): void {
 export function entryHeadersAsText(entry: Entry): void {
   asText(entry.request);
   if (entry.response) asText(entry.response);
+  if (entry.upstreamRequest) asText(entry.upstreamRequest);
 }
