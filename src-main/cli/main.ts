@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from '../../src-shared/errors.js';
 import type { StartSessionInput } from '../../src-shared/schemas.js';
 import { RestRecorderClient } from './rest-client.js';
+import { readTokenFile } from '../server/api-token.js';
 import { FORWARDERS, type Forwarder } from '../engine/proxy/forwarders.js';
 import { entriesTable, sessionSummary, sessionsTable } from './format.js';
 import { addMachineCommands } from './machine-commands.js';
@@ -27,6 +28,7 @@ interface ServeOptions {
   port: number;
   dataDir?: string;
   token?: string;
+  tokenFile?: string;
   allowedHost?: string[];
   maxSessions?: number;
   maxEntries?: number;
@@ -40,6 +42,7 @@ interface ServeOptions {
 interface GlobalOptions {
   server: string;
   token?: string;
+  tokenFile?: string;
   json?: boolean;
 }
 
@@ -59,7 +62,8 @@ export function buildProgram(): Command {
     .option('--host <host>', 'address to bind (use 0.0.0.0 to reach it from other machines)', '127.0.0.1')
     .option('--port <port>', 'API port (0 = any free port)', intArg('--port', 0, 65535), 5770)
     .option('--data-dir <dir>', 'where sessions, entries and the token live (default: per-OS app data, or $TRAFFIC_RECORDER_DATA_DIR)')
-    .option('--token <token>', 'API token (default: $TRAFFIC_RECORDER_TOKEN, or generated once and kept in the data dir)')
+    .option('--token <token>', 'API token; visible to other users in ps: prefer --token-file or $TRAFFIC_RECORDER_TOKEN')
+    .option('--token-file <file>', 'read the API token from this file (default: $TRAFFIC_RECORDER_TOKEN, or generated once and kept in the data dir)')
     .option('--allowed-host <name...>', 'extra Host names to accept, e.g. when behind a reverse proxy')
     .option('--max-sessions <n>', 'sessions that may run at once (default 30)', intArg('--max-sessions', 1, 900))
     .option('--max-entries <n>', 'entries kept per session, oldest evicted first (default 1000)', intArg('--max-entries', 1, 10_000_000))
@@ -73,6 +77,8 @@ export function buildProgram(): Command {
         .default('direct'),
     )
     .action(async (opts: ServeOptions) => {
+      if (opts.token && opts.tokenFile) throw new Error('give --token or --token-file, not both');
+      if (opts.token) process.stderr.write('warning: --token is visible to every user of this machine (ps); prefer --token-file FILE or $TRAFFIC_RECORDER_TOKEN\n');
       const { startHeadless } = await import('../server/headless.js');
       const limits = {
         ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
@@ -85,7 +91,7 @@ export function buildProgram(): Command {
       // machine the extra processes cost more than they bring, most of all with large bodies (see README).
       const cores = availableParallelism();
       const proxyWorkers = opts.proxyWorkers ?? (cores >= 4 ? Math.min(cores - 1, 4) : 0);
-      const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, allowedHosts: opts.allowedHost, limits, proxyWorkers, forwarder: opts.forwarder });
+      const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, tokenFile: opts.tokenFile, allowedHosts: opts.allowedHost, limits, proxyWorkers, forwarder: opts.forwarder });
       process.stdout.write(
         [
           `Traffic Recorder API listening on ${headless.server.url}`,
@@ -113,12 +119,16 @@ export function buildProgram(): Command {
   const withServer = (cmd: Command) =>
     cmd
       .addOption(new Option('--server <url>', 'server URL').default(DEFAULT_SERVER).env('TRAFFIC_RECORDER_SERVER'))
-      .addOption(new Option('--token <token>', 'API token').env('TRAFFIC_RECORDER_TOKEN'))
+      .addOption(new Option('--token <token>', 'API token (visible in ps: prefer --token-file or $TRAFFIC_RECORDER_TOKEN)').env('TRAFFIC_RECORDER_TOKEN'))
+      .option('--token-file <file>', 'read the API token from this file')
       .option('--json', 'print JSON for scripts');
   const recorder = withServer(program.command('recorder').description('manage recording sessions on a running server'));
   const client = (cmd: Command) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
-    return { api: new RestRecorderClient(g.server, g.token), json: g.json };
+    // An explicit --token beats the file; the file beats the environment.
+    const fromFlag = cmd.getOptionValueSourceWithGlobals('token') === 'cli';
+    const token = g.tokenFile && !fromFlag ? readTokenFile(g.tokenFile) : g.token;
+    return { api: new RestRecorderClient(g.server, token), json: g.json };
   };
 
   recorder

@@ -7,9 +7,10 @@ import envPaths from 'env-paths';
 import type { Recorder } from '../engine/sessions/recorder.js';
 import type { RecorderLimits } from '../engine/sessions/limits.js';
 import type { CertificateAuthority } from '../engine/ca/index.js';
-import { openEngine } from '../engine/engine-boot.js';
+import { openEngine, prepareDataDir } from '../engine/engine-boot.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { MachineServices } from './machine-services.js';
+import { checkToken, readTokenFile } from './api-token.js';
 import type { Forwarder } from '../engine/proxy/forwarders.js';
 
 export interface HeadlessOptions {
@@ -17,6 +18,8 @@ export interface HeadlessOptions {
   port?: number;
   dataDir?: string;
   token?: string;
+  /** Read the token from this file (safer than `token` on a command line, which `ps` shows). */
+  tokenFile?: string;
   allowedHosts?: string[];
   limits?: Partial<RecorderLimits>;
   /** Session proxies in this many worker processes (0 = in the server's own process). */
@@ -52,14 +55,18 @@ export function packageRoot(): string {
   return dir;
 }
 
-/** The API token: given, from the environment, or generated once and kept (0600) in the data dir. */
-export function resolveToken(dataDir: string, given?: string): string {
-  const explicit = given || process.env.TRAFFIC_RECORDER_TOKEN;
-  if (explicit) return explicit;
+/** The API token: given, from a file, from the environment, or generated once and kept (0600) in the data dir. */
+export function resolveToken(dataDir: string, given?: string, tokenFile?: string): string {
+  if (given) return checkToken(given, '--token');
+  if (tokenFile) return readTokenFile(tokenFile);
+  if (process.env.TRAFFIC_RECORDER_TOKEN) return checkToken(process.env.TRAFFIC_RECORDER_TOKEN, 'TRAFFIC_RECORDER_TOKEN');
   const file = path.join(dataDir, 'api-token');
   try {
     const stored = fs.readFileSync(file, 'utf8').trim();
-    if (stored) return stored;
+    if (stored) {
+      if (process.platform !== 'win32' && (fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+      return stored;
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
@@ -70,8 +77,8 @@ export function resolveToken(dataDir: string, given?: string): string {
 
 export async function startHeadless(options: HeadlessOptions = {}): Promise<Headless> {
   const dataDir = path.resolve(options.dataDir || defaultDataDir());
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const token = resolveToken(dataDir, options.token);
+  prepareDataDir(dataDir);
+  const token = resolveToken(dataDir, options.token, options.tokenFile);
   const engine = await openEngine({ dataDir, limits: options.limits, proxyWorkers: options.proxyWorkers ?? 0, ...(options.forwarder ? { forwarder: options.forwarder } : {}) });
   const { recorder, certificateAuthority } = engine;
   const machine = new MachineServices(dataDir, recorder, certificateAuthority);
