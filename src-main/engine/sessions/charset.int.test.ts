@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, waitForEntries, type TestEngine } from '../../test-support/engine.js';
 import type { Entry, HeaderPair } from '../../../src-shared/model.js';
 import { headerBytes } from '../capture/header-text.js';
+import { FORWARDERS } from '../proxy/forwarders.js';
 
 const bytes = (...parts: Array<string | number[] | Buffer>) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
@@ -38,14 +39,12 @@ const routes: Record<string, Buffer> = {
   '/headers': answer([bytes('Content-Type: text/plain'), bytes('X-Name: ', ZOE), bytes('X-Raw: ', NOT_UTF8)], Buffer.from('ok')),
 };
 
-let engine: TestEngine;
 let upstream: net.Server;
 let upstreamUrl: string;
 /** Each request head exactly as the upstream received it. */
 const received: Buffer[] = [];
 
 beforeAll(async () => {
-  engine = await startEngine();
   upstream = net.createServer((socket) => {
     let buf = Buffer.alloc(0);
     socket.on('error', () => undefined);
@@ -62,7 +61,6 @@ beforeAll(async () => {
   upstreamUrl = `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}`;
 });
 afterAll(async () => {
-  await engine?.close();
   await new Promise((r) => upstream?.close(r));
 });
 
@@ -80,7 +78,7 @@ function rawExchange(port: number, request: Buffer): Promise<Buffer> {
 const get = (path: string, ...extra: Buffer[]) =>
   Buffer.concat([Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n`), ...extra.map((l) => bytes(l, '\r\n')), Buffer.from('Connection: close\r\n\r\n')]);
 
-async function record(paths: string[], extra: Buffer[] = []): Promise<{ entries: Entry[]; answers: Buffer[]; sessionId: string }> {
+async function record(engine: TestEngine, paths: string[], extra: Buffer[] = []): Promise<{ entries: Entry[]; answers: Buffer[]; sessionId: string }> {
   const { session } = await engine.recorder.startSession({ mode: 'reverse', targetUrl: upstreamUrl });
   const answers: Buffer[] = [];
   for (const path of paths) answers.push(await rawExchange(session.listenPort, get(path, ...extra)));
@@ -91,68 +89,87 @@ async function record(paths: string[], extra: Buffer[] = []): Promise<{ entries:
 
 const indexOf = (headers: HeaderPair[], name: string) => headers.findIndex(([k]) => k.toLowerCase() === name.toLowerCase());
 
-describe('bodies decode by their declared charset', () => {
-  it('decodes Latin-1, windows-1251 and Shift_JIS bodies and names the charset used', async () => {
-    const { entries, answers } = await record(['/latin1', '/cp1251', '/sjis']);
-    // The client got the upstream's bytes untouched.
-    expect(answers[0]!.subarray(answers[0]!.length - LATIN1.length).equals(LATIN1)).toBe(true);
-    const [latin1, cp1251, sjis] = entries.map((e) => e.response!.body);
-    expect(latin1).toMatchObject({ text: 'café € \u2019', charset: 'windows-1252' });
-    expect(latin1!.decodeError).toBeUndefined();
-    expect(cp1251).toMatchObject({ text: 'Привет', charset: 'windows-1251' });
-    expect(sjis).toMatchObject({ text: '日本語', charset: 'shift_jis' });
+// Both forwarders record through the same capture, so both must give the same text.
+describe.each(FORWARDERS)('%s forwarder', (forwarder) => {
+  let engine: TestEngine;
+  beforeAll(async () => {
+    engine = await startEngine({ forwarder });
+  });
+  afterAll(async () => {
+    await engine?.close();
   });
 
-  it('falls back to UTF-8 for an unknown charset and says so', async () => {
-    const { entries } = await record(['/unknown']);
-    expect(entries[0]!.response!.body).toMatchObject({ text: 'plain words', charset: 'utf-8', decodeError: expect.stringMatching(/unknown charset "x-klingon"/) });
+  describe('bodies decode by their declared charset', () => {
+    it('decodes Latin-1, windows-1251 and Shift_JIS bodies and names the charset used', async () => {
+      const { entries, answers } = await record(engine, ['/latin1', '/cp1251', '/sjis']);
+      // The client got the upstream's bytes untouched.
+      expect(answers[0]!.subarray(answers[0]!.length - LATIN1.length).equals(LATIN1)).toBe(true);
+      const [latin1, cp1251, sjis] = entries.map((e) => e.response!.body);
+      expect(latin1).toMatchObject({ text: 'café € \u2019', charset: 'windows-1252' });
+      expect(latin1!.decodeError).toBeUndefined();
+      expect(cp1251).toMatchObject({ text: 'Привет', charset: 'windows-1251' });
+      expect(sjis).toMatchObject({ text: '日本語', charset: 'shift_jis' });
+    });
+
+    it('falls back to UTF-8 for an unknown charset and says so', async () => {
+      const { entries } = await record(engine, ['/unknown']);
+      expect(entries[0]!.response!.body).toMatchObject({ text: 'plain words', charset: 'utf-8', decodeError: expect.stringMatching(/unknown charset "x-klingon"/) });
+    });
+
+    it('undoes two Content-Encoding lines like one combined line', async () => {
+      const { entries } = await record(engine, ['/stacked']);
+      const body = entries[0]!.response!.body;
+      expect(body).toMatchObject({ text: 'café € \u2019', contentEncoding: 'gzip, br', charset: 'windows-1252' });
+      expect(body.decodeError).toBeUndefined();
+    });
+
+    it('finds entries by their decoded text', async () => {
+      const { sessionId } = await record(engine, ['/latin1', '/cp1251', '/headers']);
+      const ids = (q: string) => engine.recorder.searchEntries(sessionId, q);
+      expect(ids('CAFÉ')).toHaveLength(1);
+      expect(ids('привет')).toHaveLength(1);
+      expect(ids('zoë')).toHaveLength(1);
+    });
   });
 
-  it('undoes two Content-Encoding lines like one combined line', async () => {
-    const { entries } = await record(['/stacked']);
-    const body = entries[0]!.response!.body;
-    expect(body).toMatchObject({ text: 'café € \u2019', contentEncoding: 'gzip, br', charset: 'windows-1252' });
-    expect(body.decodeError).toBeUndefined();
-  });
+  describe('header values keep their bytes', () => {
+    it('shows a UTF-8 response header as text, keeps invalid bytes exactly, and relays both untouched', async () => {
+      const { entries, answers } = await record(engine, ['/headers']);
+      expect(answers[0]!.includes(bytes('X-Name: ', ZOE, '\r\n'))).toBe(true);
+      expect(answers[0]!.includes(bytes('X-Raw: ', NOT_UTF8, '\r\n'))).toBe(true);
+      const response = entries[0]!.response!;
+      const name = indexOf(response.headers, 'x-name');
+      const raw = indexOf(response.headers, 'x-raw');
+      expect(response.headers[name]![1]).toBe('Zoë');
+      expect(response.headers[raw]![1]).toBe('aÿb');
+      expect(headerBytes(response, name).equals(ZOE)).toBe(true);
+      expect(headerBytes(response, raw).equals(NOT_UTF8)).toBe(true);
+      expect(Object.keys(response.rawHeaderValues!).sort()).toEqual([String(name), String(raw)].sort());
+    });
 
-  it('finds entries by their decoded text', async () => {
-    const { sessionId } = await record(['/latin1', '/cp1251', '/headers']);
-    const ids = (q: string) => engine.recorder.searchEntries(sessionId, q);
-    expect(ids('CAFÉ')).toHaveLength(1);
-    expect(ids('привет')).toHaveLength(1);
-    expect(ids('zoë')).toHaveLength(1);
-  });
-});
+    const rawClientHeaders = [bytes('X-Name: ', ZOE), bytes('X-Raw: ', NOT_UTF8)];
 
-describe('header values keep their bytes', () => {
-  it('shows a UTF-8 response header as text, keeps invalid bytes exactly, and relays both untouched', async () => {
-    const { entries, answers } = await record(['/headers']);
-    expect(answers[0]!.includes(bytes('X-Name: ', ZOE, '\r\n'))).toBe(true);
-    expect(answers[0]!.includes(bytes('X-Raw: ', NOT_UTF8, '\r\n'))).toBe(true);
-    const response = entries[0]!.response!;
-    const name = indexOf(response.headers, 'x-name');
-    const raw = indexOf(response.headers, 'x-raw');
-    expect(response.headers[name]![1]).toBe('Zoë');
-    expect(response.headers[raw]![1]).toBe('aÿb');
-    expect(headerBytes(response, name).equals(ZOE)).toBe(true);
-    expect(headerBytes(response, raw).equals(NOT_UTF8)).toBe(true);
-    expect(Object.keys(response.rawHeaderValues!).sort()).toEqual([String(name), String(raw)].sort());
-  });
+    it('records request header bytes from a raw client the same way', async () => {
+      const { entries } = await record(engine, ['/plain'], rawClientHeaders);
+      const request = entries[0]!.request;
+      const name = indexOf(request.headers, 'x-name');
+      const raw = indexOf(request.headers, 'x-raw');
+      expect(request.headers[name]![1]).toBe('Zoë');
+      expect(request.headers[raw]![1]).toBe('aÿb');
+      expect(headerBytes(request, name).equals(ZOE)).toBe(true);
+      expect(headerBytes(request, raw).equals(NOT_UTF8)).toBe(true);
+      // ASCII headers carry no raw copy.
+      expect(request.rawHeaderValues![indexOf(request.headers, 'host')]).toBeUndefined();
+    });
 
-  it('records request header bytes from a raw client the same way and sends them upstream exactly', async () => {
-    const before = received.length;
-    const { entries } = await record(['/plain'], [bytes('X-Name: ', ZOE), bytes('X-Raw: ', NOT_UTF8)]);
-    const upstreamHead = received[before]!;
-    expect(upstreamHead.includes(bytes('X-Name: ', ZOE, '\r\n'))).toBe(true);
-    expect(upstreamHead.includes(bytes('X-Raw: ', NOT_UTF8, '\r\n'))).toBe(true);
-    const request = entries[0]!.request;
-    const name = indexOf(request.headers, 'x-name');
-    const raw = indexOf(request.headers, 'x-raw');
-    expect(request.headers[name]![1]).toBe('Zoë');
-    expect(request.headers[raw]![1]).toBe('aÿb');
-    expect(headerBytes(request, name).equals(ZOE)).toBe(true);
-    expect(headerBytes(request, raw).equals(NOT_UTF8)).toBe(true);
-    // ASCII headers carry no raw copy.
-    expect(request.rawHeaderValues![indexOf(request.headers, 'host')]).toBeUndefined();
+    // mockttp's passthrough re-encodes each Latin-1 header string as UTF-8 (Zoë arrives as 5a 6f c3 83 c2 ab), a
+    // limitation of that legacy path: only our forwarder sends the client's bytes on unchanged.
+    it.skipIf(forwarder === 'mockttp')('sends request header bytes upstream exactly', async () => {
+      const before = received.length;
+      await record(engine, ['/plain'], rawClientHeaders);
+      const upstreamHead = received[before]!;
+      expect(upstreamHead.includes(bytes('X-Name: ', ZOE, '\r\n'))).toBe(true);
+      expect(upstreamHead.includes(bytes('X-Raw: ', NOT_UTF8, '\r\n'))).toBe(true);
+    });
   });
 });
