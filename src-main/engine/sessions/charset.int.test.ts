@@ -8,6 +8,7 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, waitForEntries, type TestEngine } from '../../test-support/engine.js';
+import { startTestServer } from '../../test-support/server.js';
 import type { Entry, HeaderPair } from '../../../src-shared/model.js';
 import { headerBytes } from '../capture/header-text.js';
 import { FORWARDERS } from '../proxy/forwarders.js';
@@ -171,5 +172,29 @@ describe.each(FORWARDERS)('%s forwarder', (forwarder) => {
       expect(upstreamHead.includes(bytes('X-Name: ', ZOE, '\r\n'))).toBe(true);
       expect(upstreamHead.includes(bytes('X-Raw: ', NOT_UTF8, '\r\n'))).toBe(true);
     });
+  });
+});
+
+describe('through the REST API', () => {
+  it('serves the decoded text, its charset and the exact header bytes, and searches the text', async () => {
+    const server = await startTestServer();
+    try {
+      const started = await server.call('POST', '/start', { mode: 'reverse', targetUrl: upstreamUrl });
+      expect(started.status).toBe(201);
+      const { id, listenPort } = started.json.session as { id: string; listenPort: number };
+      await rawExchange(listenPort, get('/latin1', bytes('X-Name: ', ZOE)));
+      await expect.poll(async () => (await server.call('GET', `/${id}/entries`)).json.total).toBe(1);
+      const list = await server.call('GET', `/${id}/entries`);
+      const { json } = await server.call('GET', `/${id}/entries/${list.json.entries[0].id}`);
+      const entry = json.entry as Entry;
+      expect(entry.response!.body).toMatchObject({ text: 'café € \u2019', charset: 'windows-1252' });
+      const name = indexOf(entry.request.headers, 'x-name');
+      expect(entry.request.headers[name]![1]).toBe('Zoë');
+      expect(entry.request.rawHeaderValues).toEqual({ [name]: ZOE.toString('base64') });
+      const search = await server.call('GET', `/${id}/entries/search?q=${encodeURIComponent('CAFÉ €')}`);
+      expect(search.json.ids).toEqual([entry.id]);
+    } finally {
+      await server.close();
+    }
   });
 });
