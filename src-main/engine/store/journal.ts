@@ -110,8 +110,8 @@ interface Segment {
  */
 export class JournalWriter {
   private segments: Segment[];
-  private handle: fsp.FileHandle | undefined;
-  private handleGen = -1;
+  /** The generation whose file name has been made durable (its directory fsync'd). */
+  private syncedGen = -1;
   /** After a failed append the file may end mid-line; a newline first keeps the next record on a line of its own. */
   private needsNewline = false;
   /** Characters appended to the current generation, including those already flushed. */
@@ -193,25 +193,30 @@ export class JournalWriter {
     }
   }
 
+  /**
+   * Opens the file for each append and closes it after the sync: a descriptor held open for writing would keep
+   * the file system from being remounted read-only, or an administrator from freeing a full disk's space.
+   */
   private async write(gen: number, chunks: string[]): Promise<void> {
-    if (this.handleGen !== gen) {
-      await this.closeHandle();
-      this.handle = await fsp.open(journalPath(this.dataDir, gen), 'a', FILE_MODE);
-      this.handleGen = gen;
-      // The file is new (generations only grow): its name must survive a crash along with its content.
-      await fsyncDir(this.dataDir);
+    const handle = await fsp.open(journalPath(this.dataDir, gen), 'a', FILE_MODE);
+    try {
+      if (this.syncedGen !== gen) {
+        // The file is new (generations only grow): its name must survive a crash along with its content.
+        await fsyncDir(this.dataDir);
+        this.syncedGen = gen;
+      }
+      const text = (this.needsNewline ? '\n' : '') + chunks.join('\n') + '\n';
+      await handle.appendFile(text, 'utf8');
+      await handle.datasync();
+      this.needsNewline = false;
+    } finally {
+      await handle.close();
     }
-    const handle = this.handle as fsp.FileHandle;
-    const text = (this.needsNewline ? '\n' : '') + chunks.join('\n') + '\n';
-    await handle.appendFile(text, 'utf8');
-    await handle.datasync();
-    this.needsNewline = false;
   }
 
-  async closeHandle(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
-    this.handleGen = -1;
-    await handle?.close();
+  /** Kept for the store's shutdown sequence: there is no descriptor left open between appends. */
+  closeHandle(): Promise<void> {
+    this.syncedGen = -1;
+    return Promise.resolve();
   }
 }
