@@ -98,6 +98,7 @@ describe('text in its declared charset', () => {
 
   it('treats a declared charset as text even for a type it does not know', () => {
     expect(view('application/x-custom; charset=windows-1252', Buffer.from([0x80]))).toMatchObject({ text: '€' });
+    expect(view('application/x-custom; charset=binary', Buffer.from([0x80])).base64).toBe('gA==');
   });
 
   it('decodes after undoing stacked content-encodings given as separate header lines', () => {

@@ -69,8 +69,10 @@ const TEXT_TYPE = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|ecmas
 export function looksTextual(bytes: Buffer, contentType: string | undefined): boolean {
   if (contentType && TEXT_TYPE.test(contentType)) return true;
   if (contentType && /^(image|audio|video|font)\/|octet-stream|protobuf|grpc|zip|pdf/i.test(contentType)) return false;
-  // A charset parameter says the body is text, whatever the type; its bytes need not be UTF-8.
-  if (charsetOf(contentType)) return true;
+  // A charset parameter says the body is text, whatever the type; its bytes need not be UTF-8. `file --mime`
+  // writes `charset=binary` for the opposite.
+  const charset = charsetOf(contentType)?.toLowerCase();
+  if (charset) return charset !== 'binary';
   const sample = bytes.subarray(0, 4096);
   for (const byte of sample) {
     if (byte === 0 || (byte < 0x09) || (byte > 0x0d && byte < 0x20 && byte !== 0x1b)) return false;
