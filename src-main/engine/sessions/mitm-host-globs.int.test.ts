@@ -73,6 +73,24 @@ describe('MITM host globs', () => {
     expect(await interceptedBy(session.proxyUrl, byName())).toBe(false);
   });
 
+  it('decides the same in a proxy worker process, where the session runs its own mockttp', async () => {
+    const pooled = await startEngine({ proxyWorkers: 1 });
+    try {
+      const ca = await CertificateAuthority.loadOrCreate(pooled.dataDir);
+      const pooledCa = path.join(pooled.dataDir, 'pooled-ca.pem');
+      await fs.writeFile(pooledCa, ca.certPem);
+      const { session } = await pooled.recorder.startSession({
+        mode: 'forward',
+        mitm: { enabled: true, includeHosts: ['127.0.0.?'] },
+        ignoreUpstreamCertErrors: true,
+      });
+      expect((await curl(['-x', session.proxyUrl, '--cacert', pooledCa, `${upstream.url}/json`])).status).toBe(200);
+      expect((await curl(['-x', session.proxyUrl, '--cacert', upstreamCa, `${byName()}/json`])).status).toBe(200);
+    } finally {
+      await pooled.close();
+    }
+  });
+
   it('a pathological host glob against a long CONNECT host does not freeze the server', async () => {
     // mockttp's URLPattern made `*a*a*a*a*b` a backtracking regex costing about host length^5: this
     // 400-character host blocked every session for minutes.
