@@ -128,6 +128,8 @@ export interface EntryRequest {
   trailers?: HeaderPair[];
   /** Exact bytes of the non-ASCII values in `headers`. */
   rawHeaderValues?: RawHeaderValues;
+  /** Exact bytes of the non-ASCII values in `trailers`. */
+  rawTrailerValues?: RawHeaderValues;
 }
 
 /** An interim (1xx) response that came before the final one: 100 Continue, 103 Early Hints... */
@@ -135,6 +137,8 @@ export interface InterimResponse {
   statusCode: number;
   statusMessage: string;
   headers: HeaderPair[];
+  /** Exact bytes of the non-ASCII values in `headers`. */
+  rawHeaderValues?: RawHeaderValues;
 }
 
 /** The request as it went upstream, where it differs from the one the client sent (`Entry.request`). */
@@ -158,6 +162,8 @@ export interface EntryResponse {
   trailers?: HeaderPair[];
   /** Exact bytes of the non-ASCII values in `headers`. */
   rawHeaderValues?: RawHeaderValues;
+  /** Exact bytes of the non-ASCII values in `trailers`. */
+  rawTrailerValues?: RawHeaderValues;
 }
 
 /** Upstream-leg phases in milliseconds; -1 where a phase did not happen (e.g. a reused connection). */

@@ -48,7 +48,7 @@ describe('header values as text', () => {
 });
 
 describe('an entry as text', () => {
-  it('converts the request, response and upstream request headers, and nothing that is ASCII', () => {
+  it('converts request, response, interim, trailer and upstream request headers, and nothing that is ASCII', () => {
     const zoe = wire('Zo', [0xc3, 0xab]);
     const body = { size: 0, capturedSize: 0, truncated: false };
     const entry: Entry = {
@@ -58,12 +58,21 @@ describe('an entry as text', () => {
       response: { statusCode: 200, statusMessage: 'OK', httpVersion: '1.1', headers: [['X-Name', zoe]], body },
       upstreamRequest: { method: 'GET', url: 'http://a.test/', headers: [['Host', 'b.test'], ['X-Name', zoe]] },
     };
+    entry.request.trailers = [['X-Sum', 'ok'], ['X-Who', zoe]];
+    entry.response!.trailers = [['X-Who', zoe]];
+    entry.response!.interim = [{ statusCode: 103, statusMessage: 'Early Hints', headers: [['Link', zoe]] }];
     entryHeadersAsText(entry);
     expect(entry.request.headers[1]).toEqual(['X-Name', 'Zoë']);
     expect(entry.request.rawHeaderValues).toEqual({ 1: Buffer.from('Zoë').toString('base64') });
     expect(entry.response!.rawHeaderValues).toEqual({ 0: Buffer.from('Zoë').toString('base64') });
     expect(entry.upstreamRequest!.headers[1]).toEqual(['X-Name', 'Zoë']);
     expect(headerBytes(entry.upstreamRequest!, 1).equals(Buffer.from('Zoë'))).toBe(true);
+    const zoeB64 = Buffer.from('Zoë').toString('base64');
+    expect(entry.request.trailers).toEqual([['X-Sum', 'ok'], ['X-Who', 'Zoë']]);
+    expect(entry.request.rawTrailerValues).toEqual({ 1: zoeB64 });
+    expect(entry.response!.trailers).toEqual([['X-Who', 'Zoë']]);
+    expect(entry.response!.rawTrailerValues).toEqual({ 0: zoeB64 });
+    expect(entry.response!.interim![0]).toMatchObject({ headers: [['Link', 'Zoë']], rawHeaderValues: { 0: zoeB64 } });
     const ascii: Entry = { ...entry, request: { ...entry.request, headers: [['A', 'b']] }, response: undefined, upstreamRequest: undefined };
     delete ascii.request.rawHeaderValues;
     entryHeadersAsText(ascii);

@@ -64,9 +64,22 @@ function asText<T extends RecordedHeaders>(side: T): void {
   side.rawHeaderValues = recorded.rawHeaderValues;
 }
 
+function trailersAsText(side: { trailers?: HeaderPair[]; rawTrailerValues?: RawHeaderValues }): void {
+  if (!side.trailers) return;
+  const recorded = headersFromWire(side.trailers);
+  if (!recorded.rawHeaderValues) return;
+  side.trailers = recorded.headers;
+  side.rawTrailerValues = recorded.rawHeaderValues;
+}
+
 /** Every header list of a freshly built entry as text (called once per entry, where it is built). */
 export function entryHeadersAsText(entry: Entry): void {
   asText(entry.request);
-  if (entry.response) asText(entry.response);
+  trailersAsText(entry.request);
+  if (entry.response) {
+    asText(entry.response);
+    trailersAsText(entry.response);
+    for (const interim of entry.response.interim ?? []) asText(interim);
+  }
   if (entry.upstreamRequest) asText(entry.upstreamRequest);
 }
