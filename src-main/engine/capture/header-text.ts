@@ -35,7 +35,9 @@ export interface RecordedHeaders {
 
 /** Recorded headers for wire headers; the same array, and no raw values, when every value is ASCII. */
 export function headersFromWire(wire: HeaderPair[]): RecordedHeaders {
-  if (wire.every(([, value]) => isAscii(value))) return { headers: wire };
+  let ascii = true;
+  for (let i = 0; ascii && i < wire.length; i++) ascii = isAscii(wire[i]![1]);
+  if (ascii) return { headers: wire };
   const raw: RawHeaderValues = {};
   const headers = wire.map(([name, value], i): HeaderPair => {
     if (isAscii(value)) return [name, value];
