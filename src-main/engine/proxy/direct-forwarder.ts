@@ -129,9 +129,10 @@ export class DirectForwarder {
     });
     upstream.on('error', (e: NodeJS.ErrnoException) => {
       if (answer?.complete) {
-        // The response was whole and is being delivered; what followed it (bytes past its Content-Length) was not
-        // HTTP. The client keeps the declared body, the entry says what was dropped.
-        observer.failure ??= trailingGarbage(e);
+        // The response was whole and is being delivered. A parse error now means what followed it (bytes past its
+        // Content-Length) was not HTTP: the client keeps the declared body, the entry says what was dropped. Any
+        // other error (the upstream hanging up on a request it already answered) changes nothing for the client.
+        if (e.code?.startsWith('HPE_')) observer.failure ??= trailingGarbage(e);
         return;
       }
       // A pooled socket the upstream had already closed: nothing was answered, so a body-less request is safe to
@@ -216,7 +217,7 @@ export class DirectForwarder {
       leg.responseEnd = performance.now();
       if (upstreamRes.rawTrailers.length > 0) this.relayTrailers(res, upstreamRes, observer);
       // Answered before the whole request went up (a 417 to `Expect`, an early 413): the connection is mid-request.
-      if (!upstream.writableFinished) abandonRequest(req, upstream);
+      if (!upstream.writableEnded) abandonRequest(req, upstream);
     });
     upstreamRes.once('aborted', () => {
       // The upstream closed mid-body: the client must see a broken response, not a short one that looks whole.
