@@ -8,7 +8,6 @@ import fastifyWebsocket from '@fastify/websocket';
 import { ApiError } from '../../src-shared/errors.js';
 import { API_PREFIX, ENTRY_BODY_PATH, ROUTES, STREAM_PATH } from '../../src-shared/contract.js';
 import { entriesQuerySchema, parseInput, portCheckQuerySchema, searchQuerySchema } from '../../src-shared/schemas.js';
-import type { StreamMessage } from '../../src-shared/model.js';
 import type { Recorder } from '../engine/sessions/recorder.js';
 import {
   WS_TOKEN_PROTOCOL_PREFIX,
@@ -22,6 +21,12 @@ import {
 } from './request-guard.js';
 import { registerUi } from './static-ui.js';
 import { recordedBodyHeaders } from './recorded-body-headers.js';
+import {
+  DEFAULT_STREAM_BACKPRESSURE,
+  StreamSubscriber,
+  type StreamBackpressureOptions,
+  type StreamSubscriberStats,
+} from './stream-subscriber.js';
 import type { MachineServices } from './machine-services.js';
 import { registerMachineRoutes } from './machine-routes.js';
 
@@ -37,12 +42,16 @@ export interface ApiServerOptions {
   /** Folder of the built renderer; when absent the UI route explains how to build it. */
   uiDir?: string;
   logger?: boolean;
+  /** Back-pressure bounds of stream subscribers (defaults: DEFAULT_STREAM_BACKPRESSURE). */
+  stream?: Partial<StreamBackpressureOptions>;
 }
 
 export interface ApiServer {
   app: FastifyInstance;
   url: string;
   port: number;
+  /** Back-pressure state of every open stream subscriber, for diagnostics and tests. */
+  streamSubscribers(): StreamSubscriberStats[];
   close(): Promise<void>;
 }
 
@@ -154,16 +163,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return reply.headers(recordedBodyHeaders(body.contentType, inline)).send(body.bytes);
   });
 
+  const streamLimits = { ...DEFAULT_STREAM_BACKPRESSURE, ...options.stream };
+  const subscribers = new Set<StreamSubscriber>();
   app.get(at(STREAM_PATH), { websocket: true }, (socket, request) => {
     const id = params(request).id!;
     const batch = ['1', 'true'].includes(query(request).batch ?? '');
     let unsubscribe: () => void;
     try {
-      unsubscribe = recorder.subscribe(id, (messages: StreamMessage[]) => {
-        if (socket.readyState !== socket.OPEN) return;
-        if (batch) socket.send(JSON.stringify({ type: 'batch', messages }));
-        else for (const message of messages) socket.send(JSON.stringify(message));
-      });
+      const subscriber = new StreamSubscriber(id, socket, batch, streamLimits, request.raw.socket);
+      unsubscribe = recorder.subscribe(id, (_messages, encoded) => subscriber.deliver(encoded));
+      subscribers.add(subscriber);
+      socket.once('close', () => subscribers.delete(subscriber));
     } catch (e) {
       const error = e instanceof ApiError ? e : new ApiError('internal', String(e));
       socket.send(JSON.stringify({ type: 'error', ...error.toBody() }));
@@ -196,6 +206,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     app,
     url: `http://${displayHost}:${port}`,
     port,
+    streamSubscribers: () => [...subscribers].map((s) => s.stats()),
     close: () => app.close(),
   };
 }

@@ -47,6 +47,11 @@ export function parseStreamFrame(data: string): StreamMessage[] {
   return [parsed as StreamMessage];
 }
 
+/** `{"type":"resync",...}`: the server dropped messages for this subscriber while it was not reading. */
+export function isResync(messages: readonly StreamMessage[]): boolean {
+  return messages.length === 1 && (messages[0] as { type: string }).type === 'resync';
+}
+
 export function createHttpClient(options: HttpClientOptions): RecorderClient {
   const origin = options.origin ?? window.location.origin;
   const base = origin + API_PREFIX;
@@ -147,7 +152,14 @@ export function createHttpClient(options: HttpClientOptions): RecorderClient {
       socket.onmessage = (event) => {
         if (typeof event.data !== 'string') return;
         try {
-          onMessages(parseStreamFrame(event.data));
+          const messages = parseStreamFrame(event.data);
+          if (isResync(messages)) {
+            // The server skipped messages while we lagged: report a gap, so the view reloads from the history.
+            subOptions.onState?.('closed', 'the stream fell behind; reloading');
+            subOptions.onState?.('open');
+            return;
+          }
+          onMessages(messages);
         } catch {
           // One bad frame must not end the stream.
         }

@@ -1,6 +1,27 @@
 import type { StreamMessage } from '../../../src-shared/model.js';
 
-export type StreamListener = (messages: StreamMessage[]) => void;
+/**
+ * One batch in its wire forms, each built at most once however many subscribers send it: serialising per
+ * subscriber made 200 subscribers cost the proxy most of its throughput.
+ */
+export class EncodedBatch {
+  private encodedFrames: string[] | undefined;
+  private encodedBatch: string | undefined;
+
+  constructor(readonly messages: readonly StreamMessage[]) {}
+
+  /** One JSON text per message. */
+  get frames(): readonly string[] {
+    return (this.encodedFrames ??= this.messages.map((message) => JSON.stringify(message)));
+  }
+
+  /** `{"type":"batch","messages":[...]}`, reusing the per-message texts. */
+  get batchFrame(): string {
+    return (this.encodedBatch ??= `{"type":"batch","messages":[${this.frames.join(',')}]}`);
+  }
+}
+
+export type StreamListener = (messages: StreamMessage[], encoded: EncodedBatch) => void;
 
 /**
  * Per-session fan-out of stream messages, batched: capture publishes as it goes, listeners get one array per
@@ -41,9 +62,10 @@ export class StreamHub {
     const batches = this.pending;
     this.pending = new Map();
     for (const [sessionId, messages] of batches) {
+      const encoded = new EncodedBatch(messages);
       for (const listener of this.listeners.get(sessionId) ?? []) {
         try {
-          listener(messages);
+          listener(messages, encoded);
         } catch (e) {
           console.warn(`stream listener for session ${sessionId} failed: ${(e as Error).message}`);
         }
