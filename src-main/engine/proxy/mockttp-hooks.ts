@@ -8,7 +8,10 @@
  *    every blind TLS/raw tunnel, before mockttp's own handling, on the raw Node objects. Capture works on those
  *    objects directly: cheaper than mockttp's event objects and with the exact wire bytes.
  * 3. Response tracking: see drainResponseTracking.
- * 4. mockttp's loop check compares only the outgoing socket's local address/port with the incoming socket's
+ * 4. Upgrades and connection limits: see connection-guards.ts (WebSocket upgrades pass our tap first; other
+ *    upgrade offers are dropped and the request handled as a plain one; idle, header, request and keep-alive
+ *    timeouts and a connection cap on every socket of the server).
+ * 5. mockttp's loop check compares only the outgoing socket's local address/port with the incoming socket's
  *    remote address/port, and keeps closed sockets' cached ports. On loopback under load Linux reuses ephemeral
  *    ports, so real clients get a false "Passthrough loop detected" 500. We require the full 4-tuple of a live
  *    socket to match, which a real loop always does.
@@ -16,13 +19,23 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import { normalizeIp } from './addresses.js';
+import {
+  guardComboServer,
+  guardMockttpWebSockets,
+  isWebSocketUpgrade,
+  replayWithoutUpgrade,
+  runInUpgrade,
+  type ConnectionLimits,
+} from './connection-guards.js';
 
 const require = createRequire(import.meta.url);
 const mockttpDist = path.dirname(require.resolve('mockttp'));
 
 export type RequestTap = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+/** A WebSocket upgrade request, before mockttp proxies it; `next` hands it to mockttp. */
+export type UpgradeTap = (req: IncomingMessage, socket: Socket, head: Buffer, next: () => void) => void;
 export type TunnelTap = (kind: 'tls' | 'raw', socket: Socket, hostname: string, port: number | undefined, next: () => void) => void;
 
 /** A TLS handshake a client broke off; `tunnel` is the CONNECT target ("host:port") when it came through one. */
@@ -33,6 +46,10 @@ export interface ServerHooks {
   onRequest: RequestTap;
   onTunnel: TunnelTap;
   onTlsFailure?: TlsFailureTap;
+  onUpgrade?: UpgradeTap;
+  connectionLimits?: ConnectionLimits;
+  /** What a connection over the cap is told (in a 503). */
+  connectionRefusal?: () => string;
 }
 
 interface TlsFailureEvent {
@@ -52,6 +69,8 @@ interface ComboServerOptions {
 interface ListenableServer {
   listen(...args: unknown[]): unknown;
   address(): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  addListener(event: string, listener: (...args: never[]) => void): unknown;
 }
 
 const socketExtensions = require(path.join(mockttpDist, 'util', 'socket-extensions.js')) as {
@@ -116,6 +135,10 @@ function install(): void {
       rawPassthroughListener: (socket, hostname, port) =>
         hooks.onTunnel('raw', socket, hostname, port, () => rawPassthroughListener(socket, hostname, port)),
     });
+    if (hooks.connectionLimits) {
+      guardComboServer(server as unknown as NetServer, hooks.connectionLimits, hooks.connectionRefusal ?? (() => 'Traffic Recorder: too many open connections\n'));
+    }
+    tapUpgrades(server, hooks);
     const listen = server.listen.bind(server);
     server.listen = (port: unknown) => listen(port, hooks.listenHost);
     // mockttp reads its port (a getsockname syscall) on every request: the bound address never changes.
@@ -128,6 +151,7 @@ function install(): void {
   const socketUtil = require(path.join(mockttpDist, 'util', 'socket-util.js')) as {
     isSocketLoop: (outgoing: Set<Socket>, incoming: Socket) => boolean;
   };
+  guardMockttpWebSockets(mockttpDist);
   socketUtil.isSocketLoop = (outgoing, incoming) => {
     const incomingLocalPort = incoming.localPort;
     for (const out of outgoing) {
@@ -143,6 +167,33 @@ function install(): void {
     }
     return false;
   };
+}
+
+type UpgradeListener = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
+
+/**
+ * mockttp subscribes its WebSocket handler with `server.on('upgrade', ...)` right after creating the server: put our
+ * tap in front of it. Only WebSocket upgrades reach mockttp; any other offer is dropped (see replayWithoutUpgrade).
+ */
+function tapUpgrades(server: ListenableServer, hooks: ServerHooks): void {
+  const on = server.on.bind(server);
+  const tapped = (event: string, listener: (...args: never[]) => void) => {
+    if (event !== 'upgrade') return on(event, listener);
+    const mockttpUpgrade = listener as unknown as UpgradeListener;
+    return on(event, ((req: IncomingMessage, socket: Socket, head: Buffer) => {
+      if (!isWebSocketUpgrade(req)) {
+        replayWithoutUpgrade(server as unknown as NetServer, req, socket, head);
+        return;
+      }
+      // Nobody else listens on this socket until mockttp has preprocessed the request.
+      socket.on('error', () => socket.destroy());
+      const next = () => runInUpgrade(socket, () => mockttpUpgrade(req, socket, head));
+      if (hooks.onUpgrade) hooks.onUpgrade(req, socket, head, next);
+      else next();
+    }) as never);
+  };
+  server.on = tapped;
+  server.addListener = tapped;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { PORT_RANGE } from '../../../src-shared/schemas.js';
 import type { PortRange } from './port-pool.js';
+import type { ConnectionLimits } from '../proxy/connection-guards.js';
 
 /** Defaults are the recorder reference's limits table. */
 export interface RecorderLimits {
@@ -10,6 +11,17 @@ export interface RecorderLimits {
   bodyLimit: number;
   upstreamTimeoutMs: number;
   portRange: PortRange;
+  // Client connections of each session proxy. Only connections that have not started anything are cut short (no
+  // first byte, an unfinished request head or body, an idle keep-alive): a response may stream, and a WebSocket or
+  // tunnel may stay idle, for as long as it likes.
+  /** No first byte (on a new connection, or inside a CONNECT tunnel or TLS layer) within this time: closed. */
+  idleConnectionTimeoutMs: number;
+  headersTimeoutMs: number;
+  /** A whole request, body included (0 = no limit): long uploads need it generous. */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Open client connections per session; more get a 503 saying so. With proxy workers, shared out among them. */
+  maxConnectionsPerSession: number;
 }
 
 export const DEFAULT_LIMITS: RecorderLimits = {
@@ -20,4 +32,22 @@ export const DEFAULT_LIMITS: RecorderLimits = {
   bodyLimit: 1024 * 1024,
   upstreamTimeoutMs: 120_000,
   portRange: { start: PORT_RANGE.start, end: PORT_RANGE.end },
+  idleConnectionTimeoutMs: 60_000,
+  headersTimeoutMs: 60_000,
+  requestTimeoutMs: 10 * 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnectionsPerSession: 1_000,
 };
+
+/** The connection limits of one session proxy, from the recorder's limits (`share`: that many processes serve it). */
+export function connectionLimitsOf(limits: RecorderLimits, share = 1): ConnectionLimits {
+  return {
+    idleTimeoutMs: limits.idleConnectionTimeoutMs,
+    headersTimeoutMs: limits.headersTimeoutMs,
+    requestTimeoutMs: limits.requestTimeoutMs,
+    keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+    maxConnections: Math.max(1, Math.ceil(limits.maxConnectionsPerSession / Math.max(1, share))),
+    // Node checks these every 30 s by default: far too coarse for a short limit.
+    timeoutCheckIntervalMs: Math.max(100, Math.min(30_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs || Infinity) / 4))),
+  };
+}

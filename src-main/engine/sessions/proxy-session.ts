@@ -17,6 +17,8 @@ import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { DirectForwarder } from '../proxy/direct-forwarder.js';
 import type { Forwarder } from '../proxy/forwarders.js';
 import { forForward, forReverse, reversePath, reverseTarget, type ForwardTarget, type ReverseTarget } from '../proxy/forward-target.js';
+import type { ConnectionLimits } from '../proxy/connection-guards.js';
+import { captureHandshake, invalidWebSocketHandshake, pointsAtListener, refuseUpgrade } from './upgrade-handshake.js';
 
 const MOCKTTP_BODY_BUFFER = 0;
 
@@ -57,6 +59,8 @@ export interface ProxySessionDeps {
   upstreamPolicy?: UpstreamPolicy;
   /** Who sends recorded requests upstream (default `direct`; see forwarders.ts). */
   forwarder?: Forwarder;
+  /** Timeouts and the connection cap of this proxy's port (connection-guards.ts). */
+  connectionLimits?: ConnectionLimits;
 }
 
 export class ProxySession {
@@ -105,6 +109,8 @@ export class ProxySession {
         listenHost: host,
         onRequest: (req, res, next) => this.tapRequest(req, res, next),
         onTunnel: (kind, socket, hostname, tunnelPort, next) => this.tapTunnel(kind, socket, hostname, tunnelPort, next),
+        onUpgrade: (req, socket, _head, next) => this.tapUpgrade(req, socket, next),
+        ...(this.deps.connectionLimits ? { connectionLimits: this.deps.connectionLimits, connectionRefusal: () => this.connectionRefusal() } : {}),
         ...(intercept ? { onTlsFailure: (failure: Parameters<TlsFailureTap>[0]) => this.tapTlsFailure(failure) } : {}),
       },
       () => server.start(port),
@@ -200,6 +206,60 @@ export class ProxySession {
     else runInExchange(observer, next);
   }
 
+  /** WebSocket upgrades pass the same policy, loop and scope checks as requests; the handshake is recorded. */
+  private tapUpgrade(req: IncomingMessage, socket: Socket, next: () => void): void {
+    const refusal = this.upgradeRefusal(req, socket);
+    if (refusal) {
+      refuseUpgrade(socket, refusal.status, refusal.message, refusal.text);
+      return;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(this.recordedUrl(req));
+    } catch {
+      url = undefined;
+    }
+    if (url && this.filter.acceptsRequest(req.method ?? 'GET', url)) {
+      captureHandshake(req, socket, {
+        bodyLimit: this.deps.bodyLimit,
+        url: url.toString(),
+        onComplete: (exchange) => {
+          if (this.filter.acceptsStatus(exchange.response?.statusCode)) this.deps.onExchange(exchange);
+        },
+      });
+    }
+    next();
+  }
+
+  private upgradeRefusal(req: IncomingMessage, socket: Socket): { status: number; message: string; text: string } | undefined {
+    const invalid = invalidWebSocketHandshake(req);
+    if (invalid) return { status: 400, message: 'Bad Request', text: `Traffic Recorder: ${invalid}\n` };
+    if (this.config.mode === 'forward' && this.isDirectHit(req)) {
+      return { status: 400, message: 'Bad Request', text: `Traffic Recorder: this port is a forward proxy (session "${this.config.name}"); send WebSockets through it as a proxy\n` };
+    }
+    let host: string | undefined;
+    try {
+      host = hostOf(new URL(this.recordedUrl(req)));
+    } catch {
+      host = undefined;
+    }
+    const target = this.reverse ? forReverse(req, this.reverse) : forForward(req);
+    for (const contacted of [host, target?.hostname]) {
+      if (contacted !== undefined && !this.mayContact(contacted)) {
+        return { status: 403, message: 'Forbidden', text: `Traffic Recorder: this recorder may not contact ${contacted} (upstream policy)\n` };
+      }
+    }
+    if (target && pointsAtListener(target, socket)) {
+      return { status: 508, message: 'Loop Detected', text: `Traffic Recorder: ${target.hostname}:${target.port} is this proxy itself\n` };
+    }
+    return undefined;
+  }
+
+  private connectionRefusal(): string {
+    const cap = this.deps.connectionLimits?.maxConnections;
+    return `Traffic Recorder: session "${this.config.name}" already has ${cap} open connections, its limit; close some and retry\n`;
+  }
+
   private mayContact(host: string): boolean {
     return !this.deps.upstreamPolicy || this.deps.upstreamPolicy(host);
   }
@@ -251,7 +311,8 @@ export class ProxySession {
     const writtenBase = socket.bytesWritten;
     let error: string | undefined;
     next();
-    socket.once('error', (e: NodeJS.ErrnoException) => {
+    // `on`, not `once`: a second error on a tunnel socket must not find it without a listener.
+    socket.on('error', (e: NodeJS.ErrnoException) => {
       error ??= e.code ?? e.message;
     });
     socket.once('close', () => {

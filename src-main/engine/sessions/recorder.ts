@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../src-shared/errors.js';
 import type { RecorderOperations } from '../../../src-shared/contract.js';
-import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session } from '../../../src-shared/model.js';
+import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session, type StorageStatus } from '../../../src-shared/model.js';
 import { NOT_YET_SUPPORTED_OPTIONS, entriesQuerySchema, parseInput, patchEntrySchema, startSessionSchema, type StartSessionInput } from '../../../src-shared/schemas.js';
 import { entryWithBodies } from '../body/body-view.js';
+import { bodyGone } from './body-gone-error.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { BodySide, EntryBodies, RecorderStore, SessionRecord } from '../store/store-types.js';
-import { DEFAULT_LIMITS, type RecorderLimits } from './limits.js';
+import { DEFAULT_LIMITS, connectionLimitsOf, type RecorderLimits } from './limits.js';
 import { PortCursor, assertListenableHost, isPortFree } from './port-pool.js';
 import { inProcessHost, type SessionHost, type SessionRunner } from './session-runner.js';
 import { StreamHub, type StreamListener } from './stream-hub.js';
@@ -83,6 +84,7 @@ export class Recorder implements RecorderOperations {
         ...(this.certificateAuthority ? { mitmHttps: this.mitmHttps } : {}),
         ...(this.upstreamPolicy ? { upstreamPolicy: this.upstreamPolicy } : {}),
         ...(options.forwarder ? { forwarder: options.forwarder } : {}),
+        connectionLimits: connectionLimitsOf(this.limits),
       });
     // A session still marked running was interrupted (crash or kill): its proxy is gone.
     for (const record of this.store.listSessions()) {
@@ -210,9 +212,14 @@ export class Recorder implements RecorderOperations {
 
   /** Raw captured bytes, or their decoded form. */
   readEntryBody(id: string, entryId: string, side: BodySide, decoded: boolean): { bytes: Buffer; contentType?: string } {
-    const entry = this.entry(id, entryId);
+    let entry = this.entry(id, entryId);
+    const stored = this.store.readBody(id, entryId, side);
+    // The read itself may have found the body lost: the entry then says so.
+    if (stored === undefined) entry = this.entry(id, entryId);
     const info = side === 'request' ? entry.request.body : entry.response?.body;
-    const raw = this.store.readBody(id, entryId, side) ?? Buffer.alloc(0);
+    const gone = stored === undefined ? bodyGone(info, side, entryId) : undefined;
+    if (gone) throw gone;
+    const raw = stored ?? Buffer.alloc(0);
     if (!decoded) return { bytes: raw, contentType: info?.contentType };
     const view = entryWithBodies(entry, (s) => (s === side ? raw : undefined));
     const body = side === 'request' ? view.request.body : view.response?.body;
@@ -396,7 +403,17 @@ export class Recorder implements RecorderOperations {
   }
 
   private withBodies(entry: Entry): Entry {
-    return entryWithBodies(entry, (side) => this.store.readBody(entry.sessionId, entry.id, side));
+    const request = this.store.readBody(entry.sessionId, entry.id, 'request');
+    const response = this.store.readBody(entry.sessionId, entry.id, 'response');
+    // A read that found a body file missing marked the entry: show that, not the copy read before.
+    const missing = (request === undefined && entry.request.body.capturedSize > 0) || (response === undefined && (entry.response?.body.capturedSize ?? 0) > 0);
+    const current = missing ? (this.store.getEntry(entry.sessionId, entry.id) ?? entry) : entry;
+    return entryWithBodies(current, (side) => (side === 'request' ? request : response));
+  }
+
+  /** Whether captured traffic reaches the disk (the server's status). */
+  storageStatus(): StorageStatus {
+    return this.store.storageStatus();
   }
 
   private record(id: string): SessionRecord {
@@ -416,7 +433,10 @@ export class Recorder implements RecorderOperations {
   private toSession(record: SessionRecord): Session {
     const host = record.listenHost === '0.0.0.0' || record.listenHost === '::' ? '127.0.0.1' : record.listenHost;
     const hostPart = host.includes(':') ? `[${host}]` : host;
-    return { ...record, proxyUrl: `http://${hostPart}:${record.listenPort}`, entryCount: this.store.countEntries(record.id) };
+    return {
+      ...record, proxyUrl: `http://${hostPart}:${record.listenPort}`, entryCount: this.store.countEntries(record.id),
+      storage: this.store.storageStatus(record.id),
+    };
   }
 
   private generateName(): string {

@@ -12,6 +12,7 @@ import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { ProxySession } from './proxy-session.js';
 import type { Forwarder } from '../proxy/forwarders.js';
 import { tlsRejectionEntry } from './mitm.js';
+import type { ConnectionLimits } from '../proxy/connection-guards.js';
 
 export interface SessionRunner {
   readonly config: SessionRecord;
@@ -26,6 +27,8 @@ export interface RunnerOptions {
   upstreamPolicy?: UpstreamPolicy;
   /** Who sends recorded requests upstream (see ProxySessionDeps.forwarder). */
   forwarder?: Forwarder;
+  /** Timeouts and the connection cap of each session's port (default: none beyond Node's and mockttp's own). */
+  connectionLimits?: ConnectionLimits;
 }
 
 export interface SessionHost {
@@ -49,6 +52,7 @@ export async function startCapturingProxy(
     ...(options.mitmHttps ? { mitmHttps: options.mitmHttps } : {}),
     ...(options.upstreamPolicy ? { upstreamPolicy: options.upstreamPolicy } : {}),
     ...(options.forwarder ? { forwarder: options.forwarder } : {}),
+    ...(options.connectionLimits ? { connectionLimits: options.connectionLimits } : {}),
   });
   await proxy.start(config.listenPort, config.listenHost);
   return proxy;

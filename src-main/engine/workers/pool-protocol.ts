@@ -1,6 +1,7 @@
 import type { CapturedEntry } from '../capture/entries.js';
 import type { SessionRecord } from '../store/store-types.js';
 import type { Forwarder } from '../proxy/forwarders.js';
+import type { ConnectionLimits } from '../proxy/connection-guards.js';
 
 /** Settings every proxy worker needs, given once when it is forked (as JSON in an environment variable). */
 export interface WorkerSettings {
@@ -11,6 +12,8 @@ export interface WorkerSettings {
   forwarder?: Forwarder;
   /** Bodies larger than this are written to the store's body files by the worker itself. */
   inlineBodyLimit?: number;
+  /** Each session's connection limits (the pool shares the connection cap out among its workers). */
+  connectionLimits?: ConnectionLimits;
 }
 
 export const WORKER_SETTINGS_ENV = 'TRAFFIC_RECORDER_WORKER_SETTINGS';

@@ -10,6 +10,7 @@ import type { CapturedEntry } from '../capture/entries.js';
 import type { SessionHost, SessionRunner } from '../sessions/session-runner.js';
 import type { SessionRecord } from '../store/store-types.js';
 import { WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSettings } from './pool-protocol.js';
+import { DEFAULT_LIMITS, connectionLimitsOf } from '../sessions/limits.js';
 
 const here = fileURLToPath(import.meta.url);
 const fromSource = here.endsWith('.ts');
@@ -42,7 +43,10 @@ export class ProxyPool implements SessionHost {
       serialization: 'advanced',
       silent: false,
     });
-    const pool = new ProxyPool(size, settings);
+    // Every worker accepts a share of each session's connections (node:cluster deals them out in turn).
+    const limits = settings.connectionLimits ?? connectionLimitsOf(DEFAULT_LIMITS);
+    const connectionLimits = { ...limits, maxConnections: Math.max(1, Math.ceil(limits.maxConnections / Math.max(1, size))) };
+    const pool = new ProxyPool(size, { ...settings, connectionLimits });
     await Promise.all(Array.from({ length: size }, () => pool.spawn()));
     return pool;
   }

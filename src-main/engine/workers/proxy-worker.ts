@@ -14,7 +14,7 @@ import { WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSetting
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { bodyFilePath } from '../store/body-files.js';
-import { DIR_MODE, writeFileUnsynced } from '../store/fs-util.js';
+import { DIR_MODE, unlinkIfPresent, writeFileUnsynced } from '../store/fs-util.js';
 import { DEFAULT_INLINE_BODY_LIMIT, bodyLength, isWrittenBody, type BodySide, type EntryBodies } from '../store/store-types.js';
 
 // Short: entries from several workers should reach the engine close to the order they finished in.
@@ -36,6 +36,7 @@ const options: RunnerOptions = {
   },
   ...(settings.loopbackOnly ? { upstreamPolicy: loopbackOnly } : {}),
   ...(settings.forwarder ? { forwarder: settings.forwarder } : {}),
+  ...(settings.connectionLimits ? { connectionLimits: settings.connectionLimits } : {}),
 };
 
 const proxies = new Map<string, ProxySession>();
@@ -73,7 +74,13 @@ async function writeLargeBodies(sessionId: string, captured: CapturedEntry): Pro
       await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
       knownDirs.add(dir);
     }
-    await writeFileUnsynced(file, body);
+    try {
+      await writeFileUnsynced(file, body);
+    } catch (error) {
+      // A half-written file (full disk) must not stay behind: the engine's store owns these bytes now.
+      await unlinkIfPresent(file).catch(() => undefined);
+      throw error;
+    }
     bodies[side] = { written: length };
   }
   return { entry: captured.entry, bodies };
