@@ -5,6 +5,7 @@ import { Agent, request as undiciRequest } from 'undici';
 import { spawnServe } from '../test-support/child.js';
 import { tempDir } from '../test-support/engine.js';
 import { startUpstream, type Upstream } from '../test-support/upstream.js';
+import type { Entry } from '../../src-shared/model.js';
 
 const TOKEN = 'process-test-token';
 let upstream: Upstream;
@@ -61,50 +62,121 @@ describe('server process', () => {
     }
   });
 
-  it('a kill -9 in the middle of traffic leaves a database that opens with everything up to about a second before', async () => {
+  it('a kill -9 in the middle of traffic keeps everything the server reported saved, and no body comes back empty', async () => {
     const dataDir = await tempDir();
     const server = await spawnServe(['--data-dir', dataDir, '--token', TOKEN, '--max-entries', '100000']);
     const { session } = await api(server.url, 'POST', '/start', { targetUrl: upstream.url });
     const agent = new Agent({ connections: 8 });
-    const answeredAt = new Map<string, number>();
+    let answered = 0;
     let stop = false;
+    // Every other request has a 100 KB body, written to a body file: those are what a kill used to cut.
     const load = Array.from({ length: 8 }, async (_, worker) => {
       for (let i = 0; !stop; i++) {
-        const path = `/json?w=${worker}&i=${i}`;
+        const path = i % 2 === 0 ? `/bytes?size=100000&w=${worker}&i=${i}` : `/json?w=${worker}&i=${i}`;
         try {
           const res = await undiciRequest(`${session.proxyUrl}${path}`, { dispatcher: agent });
-          await res.body.text();
-          answeredAt.set(`${upstream.url}${path}`, Date.now());
+          await res.body.arrayBuffer();
+          answered++;
         } catch {
           return;
         }
-
       }
     });
-    await new Promise((r) => setTimeout(r, 3500));
-    const killedAt = Date.now();
+    const until = async (what: string, probe: () => Promise<boolean> | boolean): Promise<void> => {
+      for (let tries = 0; !(await probe()); tries++) {
+        if (tries > 3000) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    await until('traffic', () => answered >= 200);
+    // What the API lists is in the store; once a save that started after the listing succeeded, it is on disk.
+    const listed = await allEntries(server.url, session.id);
+    const listedAt = Date.now();
+    await until('a save after the listing', async () => {
+      const { storage } = await api(server.url, 'GET', '/storage');
+      return storage.savedAt !== undefined && Date.parse(storage.savedAt) > listedAt;
+    });
+    const more = answered + 100;
+    await until('traffic after the save', () => answered >= more);
     await server.kill9();
     stop = true;
     await Promise.all(load);
     await agent.close();
-    expect(answeredAt.size).toBeGreaterThan(100);
 
     const reopened = await spawnServe(['--data-dir', dataDir, '--token', TOKEN]);
     try {
-      const recorded = new Set<string>();
-      let total = 0;
-      for (let offset = 0; offset === 0 || offset < total; offset += 1000) {
-        const page = await api(reopened.url, 'GET', `/${session.id}/entries?offset=${offset}&limit=1000&bodies=false`);
-        total = page.total;
-        for (const e of page.entries) recorded.add(e.request.url);
-      }
-      const mustHave = [...answeredAt].filter(([, at]) => at < killedAt - 1500).map(([url]) => url);
-      expect(mustHave.length).toBeGreaterThan(50);
-      // --max-entries is raised for this run: nothing was evicted, so nothing may be missing.
-      expect(mustHave.filter((url) => !recorded.has(url))).toEqual([]);
+      const entries = await allEntries(reopened.url, session.id);
+      const recorded = new Set(entries.map((e) => e.request.url));
+      // --max-entries is raised for this run: nothing was evicted, so nothing saved may be missing.
+      expect(listed.length).toBeGreaterThan(100);
+      expect(listed.map((e) => e.request.url).filter((url) => !recorded.has(url))).toEqual([]);
       expect((await api(reopened.url, 'GET', `/${session.id}`)).session.status).toBe('stopped');
+      // Journaled only after their body files were written: no entry, however new, lost its body.
+      expect(entries.filter((e) => e.bodyLost).map((e) => e.request.url)).toEqual([]);
+      const large = entries.filter((e) => (e.response?.body.capturedSize ?? 0) > 0);
+      expect(large.length).toBeGreaterThan(50);
+      // Every body comes back whole: the newest (written last before the kill) all, the others sampled.
+      for (const [i, e] of large.entries()) {
+        if (i < large.length - 200 && i % 10 !== 0) continue;
+        const res = await fetch(`${reopened.url}/api/v1/recorder/${session.id}/entries/${e.id}/body/response`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        expect(res.status).toBe(200);
+        expect((await res.arrayBuffer()).byteLength).toBe(e.response!.body.capturedSize);
+      }
     } finally {
       await reopened.stop();
     }
   });
+
+  it('a body file gone missing or cut short is reported lost, and its endpoint answers 410, never an empty 200', async () => {
+    const dataDir = await tempDir();
+    const first = await spawnServe(['--data-dir', dataDir, '--token', TOKEN]);
+    const { session } = await api(first.url, 'POST', '/start', { targetUrl: upstream.url });
+    for (let i = 0; i < 3; i++) await (await undiciRequest(`${session.proxyUrl}/bytes?size=50000&i=${i}`)).body.arrayBuffer();
+    const until = async (probe: () => Promise<boolean>) => {
+      while (!(await probe())) await new Promise((r) => setTimeout(r, 10));
+    };
+    await until(async () => (await api(first.url, 'GET', `/${session.id}`)).session.entryCount === 3);
+    const [missing, short, whole] = await allEntries(first.url, session.id);
+    const listedAt = Date.now();
+    await until(async () => {
+      const { storage } = await api(first.url, 'GET', '/storage');
+      return storage.savedAt !== undefined && Date.parse(storage.savedAt) > listedAt;
+    });
+    // A kill -9 loses nothing the kernel accepted; a power cut can: do to the files what it would.
+    await first.kill9();
+    const file = (e: { id: string }) => `${dataDir}/bodies/${session.id}/${e.id}.response`;
+    fs.rmSync(file(missing!));
+    fs.truncateSync(file(short!), 1000);
+
+    const second = await spawnServe(['--data-dir', dataDir, '--token', TOKEN]);
+    try {
+      const entries = await allEntries(second.url, session.id);
+      const byId = new Map(entries.map((e) => [e.id, e]));
+      for (const lost of [missing!, short!]) {
+        expect(byId.get(lost.id)).toMatchObject({ bodyLost: true, response: { body: { lost: true, capturedSize: 50000 } } });
+        const res = await fetch(`${second.url}/api/v1/recorder/${session.id}/entries/${lost.id}/body/response`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        expect(res.status).toBe(410);
+        expect(res.headers.get('content-type')).toMatch(/application\/json/);
+        expect(await res.json()).toMatchObject({ reason: 'body_lost', error: expect.stringMatching(/lost/) });
+      }
+      expect(byId.get(whole!.id)?.bodyLost).toBeUndefined();
+      const ok = await fetch(`${second.url}/api/v1/recorder/${session.id}/entries/${whole!.id}/body/response`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect((await ok.arrayBuffer()).byteLength).toBe(50000);
+      expect(second.output()).toMatch(/2 body file\(s\) were lost/);
+    } finally {
+      await second.stop();
+    }
+  });
 });
+
+/** Every entry of a session, without bodies, page by page. */
+async function allEntries(base: string, id: string): Promise<Entry[]> {
+  const out: Entry[] = [];
+  for (let offset = 0, total = 1; offset < total; offset += 1000) {
+    const page = await api(base, 'GET', `/${id}/entries?offset=${offset}&limit=1000&bodies=false`);
+    total = page.total;
+    out.push(...(page.entries as Entry[]));
+    if (page.entries.length === 0) break;
+  }
+  return out;
+}
