@@ -1,10 +1,28 @@
 import Table from 'cli-table3';
-import type { Entry, Session } from '../../src-shared/model.js';
+import type { Entry, Session, StorageStatus } from '../../src-shared/model.js';
 
 // Colour only for a terminal: piped output stays plain text.
 const style = () => (process.stdout.isTTY ? {} : { style: { head: [], border: [] } });
 
+/**
+ * One line for people when recorded data is not reaching the disk (the store is shared, so any session tells),
+ * or undefined. Meant for stderr: a table on stdout that looks normal would hide it.
+ */
+export function storageWarning(sessions: readonly Pick<Session, 'storage'>[]): string | undefined {
+  const failing = sessions.map((s) => s.storage).find((s): s is StorageStatus => s?.state === 'failing');
+  if (!failing) return undefined;
+  const dropped = failing.droppedBodies > 0 ? `; ${failing.droppedBodies} bod${failing.droppedBodies === 1 ? 'y' : 'ies'} not saved` : '';
+  return `warning: storage is failing since ${failing.since}: ${failing.error ?? 'unknown error'} (traffic is still forwarded and recorded${dropped})`;
+}
+
+/** Writes storageWarning's line, if any, to stderr. */
+export function warnStorage(sessions: readonly Pick<Session, 'storage'>[], stderr: Pick<NodeJS.WriteStream, 'write'> = process.stderr): void {
+  const line = storageWarning(sessions);
+  if (line) stderr.write(`${line}\n`);
+}
+
 export function sessionsTable(sessions: Session[]): string {
+  warnStorage(sessions);
   if (sessions.length === 0) return 'No sessions.';
   const table = new Table({ ...style(), head: ['ID', 'NAME', 'MODE', 'STATUS', 'PROXY', 'TARGET', 'ENTRIES', 'EXPIRES'] });
   for (const s of sessions) {
@@ -14,6 +32,7 @@ export function sessionsTable(sessions: Session[]): string {
 }
 
 export function sessionSummary(s: Session): string {
+  warnStorage([s]);
   const lines = [
     `Session ${s.id} "${s.name}" is ${s.status}.`,
     `  mode:    ${s.mode}${s.targetUrl ? ` → ${s.targetUrl}` : ''}`,
