@@ -11,6 +11,10 @@ export type ApiErrorCode =
   | 'conflict'
   | 'limit_reached'
   | 'not_supported'
+  /** The machine's storage refused a write or read (read-only, full, wrong file type): not a bug of ours. */
+  | 'storage_failed'
+  /** A program we started (a browser) failed on its own. */
+  | 'launch_failed'
   | 'internal';
 
 export interface ApiErrorBody {
@@ -27,6 +31,8 @@ export const HTTP_STATUS_FOR_CODE: Record<ApiErrorCode, number> = {
   conflict: 409,
   limit_reached: 429,
   not_supported: 400,
+  storage_failed: 507,
+  launch_failed: 502,
   internal: 500,
 };
 

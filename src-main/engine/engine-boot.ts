@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CertificateAuthority } from './ca/index.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { caErrorToApi } from './ca-storage-errors.js';
 import { Recorder } from './sessions/recorder.js';
 import type { RecorderLimits } from './sessions/limits.js';
 import { SqlJsStore } from './store/sqljs-store.js';
@@ -78,7 +79,7 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
   const certificateAuthority = () => {
     ca ??= CertificateAuthority.loadOrCreate(dataDir).catch((e: unknown) => {
       ca = undefined;
-      throw e;
+      throw caErrorToApi(dataDir, e);
     });
     return ca;
   };

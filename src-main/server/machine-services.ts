@@ -21,6 +21,7 @@ import {
   type SystemProxy,
 } from '../os/index.js';
 import { readSavedState, stateFilePath } from '../os/system-proxy/index.js';
+import { caErrorToApi } from '../engine/ca-storage-errors.js';
 
 export function osErrorToApi(e: unknown): never {
   if (e instanceof OsIntegrationError) {
@@ -47,7 +48,9 @@ export class MachineServices {
   ) {}
 
   caStatus(): Promise<CaStatus | { exists: false }> {
-    return CertificateAuthority.statusOf(this.dataDir);
+    return CertificateAuthority.statusOf(this.dataDir).catch((e: unknown) => {
+      throw caErrorToApi(this.dataDir, e, 'read');
+    });
   }
 
   async caGenerate(): Promise<{ created: boolean; ca: CaStatus }> {
