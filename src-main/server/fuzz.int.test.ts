@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServe, type ServeProcess } from '../test-support/child.js';
@@ -35,6 +36,8 @@ const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 12);
 const CONNECTION_MS = 2000;
 /** How long a case that keeps its socket open (half-sent, upgraded) holds it after writing. */
 const HOLD_MS = 300;
+/** With no answer for this long, the case is over: half-close and let the server finish. */
+const QUIET_MS = 400;
 const KEEP_BYTES = 256 * 1024;
 
 interface Outcome {
@@ -48,34 +51,53 @@ function openSocket(fcase: FuzzCase, port: number): net.Socket {
   return tls.connect({ host: '127.0.0.1', port, servername: fcase.tls.servername, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
 }
 
-/** Send one case over a fresh connection and collect whatever comes back until the server closes (or we give up). */
+/**
+ * Send one case over a fresh connection and collect what comes back. No half-close right after writing: Node's HTTP
+ * server aborts a request whose client sent FIN before an async handler answered. So the socket is ended once every
+ * request has its answer, or after a quiet spell, and destroyed if the server has not closed it by CONNECTION_MS.
+ */
 function sendCase(fcase: FuzzCase, port: number): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket = openSocket(fcase, port);
     const received: Buffer[] = [];
     let kept = 0;
     let ending: string | undefined;
+    let quiet: NodeJS.Timeout | undefined;
+    const finish = () => socket.end();
     const giveUp = setTimeout(() => {
       ending ??= 'timeout';
       socket.destroy();
     }, CONNECTION_MS);
+    const restartQuiet = () => {
+      clearTimeout(quiet);
+      if (!fcase.hold) quiet = setTimeout(finish, QUIET_MS);
+    };
     socket.on(fcase.tls ? 'secureConnect' : 'connect', () => {
       for (const chunk of fcase.chunks) if (!socket.destroyed) socket.write(chunk);
-      if (!fcase.hold) socket.end();
-      else setTimeout(() => socket.destroy(), HOLD_MS);
+      if (fcase.hold) setTimeout(() => socket.destroy(), HOLD_MS);
+      restartQuiet();
     });
     socket.on('data', (d: Buffer) => {
       if (kept < KEEP_BYTES) received.push(d);
       kept += d.length;
+      restartQuiet();
+      if (!fcase.hold && allAnswered(fcase, Buffer.concat(received))) finish();
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
       ending ??= e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'reset' : (e.code ?? e.message);
     });
     socket.on('close', () => {
       clearTimeout(giveUp);
+      clearTimeout(quiet);
       resolve({ bytes: Buffer.concat(received), ending });
     });
   });
+}
+
+function allAnswered(fcase: FuzzCase, bytes: Buffer): boolean {
+  if (fcase.requests.length === 0) return false;
+  const finals = parseResponses(bytes, fcase.requests.map((r) => r.method)).filter((r) => r.complete && (r.status >= 200 || r.status === 101));
+  return finals.length >= fcase.requests.length || finals.some((r) => r.status === 101);
 }
 
 interface Tally {
@@ -143,6 +165,12 @@ function viaForwardProxy(proxyPort: number, url: string): Promise<number> {
     });
     req.on('error', reject);
   });
+}
+
+/** One of this machine's own non-loopback addresses (the policy refuses it; traffic to it never leaves the host). */
+function foreignHost(): string {
+  const own = Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
+  return own?.address ?? '127.0.0.1';
 }
 
 async function closedPort(): Promise<number> {
@@ -286,6 +314,7 @@ describe('fuzz: hostile HTTP against a serve process', () => {
       forwardPort: forward.listenPort,
       upstreamPort: upstream.port,
       closedPort: await closedPort(),
+      foreignHost: foreignHost(),
       sessionIds: [reverse.id, forward.id],
       entryIds: [],
     };

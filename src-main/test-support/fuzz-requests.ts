@@ -40,6 +40,11 @@ export interface FuzzContext {
   upstreamPort: number;
   /** A loopback port nothing listens on. */
   closedPort: number;
+  /**
+   * An address the loopback-only policy must refuse that still stays on this machine if it escapes (one of its own
+   * non-loopback interface addresses); the fuzz never names a host that would need DNS or the network.
+   */
+  foreignHost: string;
   sessionIds: string[];
   entryIds: string[];
 }
@@ -141,7 +146,8 @@ const PATH_TRANSFORMS: ReadonlyArray<(rng: Rng, path: string) => string> = [
 
 function mutatePath(rng: Rng, path: string): string {
   let out = path;
-  for (let n = int(rng, 1, 3); n > 0; n--) out = pick(rng, PATH_TRANSFORMS)(rng, out);
+  // Mostly one rewrite: a single odd spelling of a real route is what slips past a guard; stacks mostly 404.
+  for (let n = pick(rng, [1, 1, 1, 1, 2, 2, 3]); n > 0; n--) out = pick(rng, PATH_TRANSFORMS)(rng, out);
   return out;
 }
 
@@ -163,9 +169,8 @@ function proxyPath(rng: Rng, ctx: FuzzContext, target: FuzzTarget): string {
     `127.0.0.1:${ctx.forwardPort}`,
     `127.0.0.1:${ctx.closedPort}`,
     `[::1]:${ctx.upstreamPort}`,
-    'example.invalid',
-    '10.1.2.3:80',
-    `user:pw@127.0.0.1:${ctx.upstreamPort}`,
+    ctx.foreignHost,
+    `${ctx.foreignHost}:${ctx.upstreamPort}`,
     '127.0.0.1:99999',
     '127.0.0.1:',
     '',
@@ -201,7 +206,7 @@ function hostileHeaders(rng: Rng, ctx: FuzzContext, target: FuzzTarget): string[
     [`X-Nul: a\u0000b`],
     [`X-Cr: a\rb`],
     [`Host: ${host}`],
-    [`Host: other.example`],
+    [`Host: ${ctx.foreignHost}`],
     ['Host:'],
     [`Host: ${host}, ${host}`],
     ['Content-Length: 5', 'Content-Length: 6'],
@@ -373,6 +378,59 @@ function encodedPathFamily(rng: Rng, ctx: FuzzContext, _target: FuzzTarget, auth
   return { family: 'encoded-path', target: 'api', auth, requests: [{ method, path, auth }], chunks: [Buffer.concat([requestHead(lines, '\r\n'), Buffer.from(body)])] };
 }
 
+/** Routes that answer 2xx with data: what an auth bypass would hand out. */
+function dataRoute(rng: Rng, ctx: FuzzContext): string {
+  const sid = ctx.sessionIds.length ? pick(rng, ctx.sessionIds) : FAKE_ID;
+  const eid = ctx.entryIds.length ? pick(rng, ctx.entryIds) : FAKE_ID;
+  return pick(rng, [
+    '/api/v1/recorder/sessions',
+    '/api/v1/recorder/ports',
+    '/api/v1/recorder/port-check?port=8999',
+    `/api/v1/recorder/${sid}`,
+    `/api/v1/recorder/${sid}/entries`,
+    `/api/v1/recorder/${sid}/entries/${eid}`,
+    `/api/v1/recorder/${sid}/entries/${eid}/body/response`,
+    `/api/v1/recorder/${sid}/entries/search?q=a`,
+    `/api/v1/recorder/${sid}/setup`,
+    '/api/v1/recorder/ca/status',
+  ]);
+}
+
+/** Encode one character of the path (not a slash, not the query): the router decodes it, a raw-URL guard does not. */
+function encodeOneChar(rng: Rng, path: string): string {
+  const end = path.includes('?') ? path.indexOf('?') : path.length;
+  const candidates = [...path.slice(0, end)].map((c, i) => (c === '/' ? -1 : i)).filter((i) => i >= 0);
+  const at = pick(rng, candidates);
+  return path.slice(0, at) + encodeChar(path[at]!, chance(rng, 0.5)) + path.slice(at + 1);
+}
+
+/** No or a wrong token, a well-formed request, one odd spelling of a route that hands out data (issue 8 point 1). */
+function authProbeFamily(rng: Rng, ctx: FuzzContext, _target: FuzzTarget, auth: FuzzAuth): Built {
+  const who = auth === 'valid' ? 'none' : auth;
+  const ws = chance(rng, 0.15);
+  const route = ws ? `/api/v1/recorder/${ctx.sessionIds.length ? pick(rng, ctx.sessionIds) : FAKE_ID}/ws` : dataRoute(rng, ctx);
+  const target = chance(rng, 0.4) ? encodeOneChar(rng, route) : mutatePath(rng, route);
+  const method = ws ? 'GET' : pick(rng, ['GET', 'GET', 'GET', 'HEAD']);
+  const upgrade = ws ? ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='] : [];
+  const lines = [`${method} ${target} HTTP/1.1`, `Host: 127.0.0.1:${ctx.apiPort}`, ...authHeader(rng, ctx, who), ...upgrade];
+  return { family: 'auth-probe', target: 'api', auth: who, requests: [{ method, path: target, auth: who }], chunks: [requestHead(lines, '\r\n')] };
+}
+
+const ODD_QUERIES = ['q=a&q=b', 'q[]=a', 'q[a]=b', 'q=%', 'q=%ff%fe', 'q=' + 'x'.repeat(5000), 'limit=1&limit=2', 'offset=1&offset=x', 'bodies=true&bodies=false', 'decoded=1&decoded=0', 'port=8085&port=8086', 'port=1e3', 'port=0x1f90', 'batch=1&batch=0', '__proto__=1', 'constructor=x', '&&&', '=', 'a=b=c'];
+
+/** With the token: the routes' own input checks, fed duplicate, array-like and malformed query parameters. */
+function apiQueryFamily(rng: Rng, ctx: FuzzContext, _target: FuzzTarget, auth: FuzzAuth): Built {
+  const sid = ctx.sessionIds.length ? pick(rng, ctx.sessionIds) : FAKE_ID;
+  const eid = ctx.entryIds.length ? pick(rng, ctx.entryIds) : FAKE_ID;
+  const route = pick(rng, [`/api/v1/recorder/${sid}/entries/search`, `/api/v1/recorder/${sid}/entries`, '/api/v1/recorder/port-check', `/api/v1/recorder/${sid}/entries/${eid}/body/${pick(rng, ['request', 'response'])}`, '/api/v1/recorder/sessions', `/api/v1/recorder/${sid}`, `/api/v1/recorder/${pick(rng, [sid, FAKE_ID, 'x'.repeat(3000), '%00', '..', '%2e%2e'])}/entries/${pick(rng, [eid, FAKE_ID, 'x', ''])}`]);
+  const query = Array.from({ length: int(rng, 1, 3) }, () => pick(rng, ODD_QUERIES)).join('&');
+  const path = `${route}?${query}`;
+  const who = chance(rng, 0.8) ? 'valid' : auth;
+  const method = pick(rng, ['GET', 'GET', 'GET', 'HEAD']);
+  const lines = [`${method} ${path} HTTP/1.1`, `Host: 127.0.0.1:${ctx.apiPort}`, ...authHeader(rng, ctx, who)];
+  return { family: 'api-query', target: 'api', auth: who, requests: [{ method, path, auth: who }], chunks: [requestHead(lines, '\r\n')] };
+}
+
 const START_BODIES = [
   '{',
   '[]',
@@ -456,7 +514,7 @@ function otherProtocolFamily(rng: Rng, ctx: FuzzContext, target: FuzzTarget, aut
 
 /** A real TLS handshake (as mockttp's sniffing expects) with odd SNI, then HTTP or junk inside. */
 function tlsFamily(rng: Rng, ctx: FuzzContext, target: FuzzTarget, auth: FuzzAuth): Built {
-  const servername = pick(rng, ['localhost', '127.0.0.1', 'example.invalid', 'a'.repeat(250), 'xn--zz', '-bad-.example', 'under_score.local', 'x..y']);
+  const servername = pick(rng, ['localhost', '127.0.0.1', ctx.foreignHost, 'a'.repeat(250), 'xn--zz', '-bad-', 'under_score', 'x..y']);
   const plain = chance(rng, 0.7) ? simpleRequest(rng, ctx, target, auth) : undefined;
   const inner = plain?.bytes ?? randomBytes(rng, int(rng, 1, 500));
   const tlsRequests = plain ? [plain.request] : [];
@@ -476,8 +534,8 @@ function connectFamily(rng: Rng, ctx: FuzzContext, target: FuzzTarget, auth: Fuz
     '127.0.0.1',
     ':443',
     '[::1]:x',
-    'example.invalid:443',
-    '10.0.0.1:443',
+    `${ctx.foreignHost}:443`,
+    `${ctx.foreignHost}:${ctx.upstreamPort}`,
     'a b:80',
     '',
     '%00:80',
@@ -542,6 +600,8 @@ const FAMILIES: ReadonlyArray<[weight: number, build: (rng: Rng, ctx: FuzzContex
   [9, chunkedFamily],
   [8, smugglingFamily],
   [14, encodedPathFamily, ['api']],
+  [10, authProbeFamily, ['api']],
+  [6, apiQueryFamily, ['api']],
   [6, apiBodyFamily, ['api']],
   [7, upgradeFamily],
   [6, otherProtocolFamily],
@@ -588,6 +648,8 @@ export interface ParsedResponse {
   headers: Map<string, string>;
   /** The first bytes of the body (enough to tell an API answer from the UI shell). */
   body: string;
+  /** The whole body arrived (false: cut short, or framed by the connection's end). */
+  complete: boolean;
 }
 
 function parseHead(head: string): ParsedResponse | undefined {
@@ -598,7 +660,7 @@ function parseHead(head: string): ParsedResponse | undefined {
     const colon = line.indexOf(':');
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
-  return { status: Number(match[1]), headers, body: '' };
+  return { status: Number(match[1]), headers, body: '', complete: true };
 }
 
 /** Where a chunked body ends (after the last chunk and trailers), or -1 when it is cut short or malformed. */
@@ -637,6 +699,7 @@ export function parseResponses(buf: Buffer, methods: string[]): ParsedResponse[]
     const method = methods[out.filter((r) => r.status >= 200).length - 1];
     const bodyEnd = bodyEndOf(buf, at, response, method);
     response.body = buf.subarray(at, Math.min(bodyEnd < 0 ? buf.length : bodyEnd, at + 4096)).toString('utf8');
+    response.complete = bodyEnd >= 0;
     if (bodyEnd < 0) break;
     at = bodyEnd;
   }
