@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { StorageBanner } from './components/StorageBanner.js';
 import { DetailPane } from './features/detail/DetailPane.js';
 import { EntriesTable } from './features/entries/EntriesTable.js';
 import { useTrafficStream } from './features/entries/use-traffic-stream.js';
@@ -48,6 +49,7 @@ export function MainView() {
   return (
     <div className="app" data-testid="main-view">
       <BodySearch sessionId={selectedId} />
+      <StorageBanner />
       <header className="topbar">
         <div className="brand"><span className="logo-dot" />Traffic Recorder</div>
         {session && (
