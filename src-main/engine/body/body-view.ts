@@ -4,6 +4,8 @@ import { decodeBody, looksTextual } from './body-decode.js';
 
 /** Fill `text` (with its `charset`) or `base64` (decoded form) into a body's info from its raw captured bytes. */
 export function withDecodedBody(info: BodyInfo, raw: Buffer | undefined): BodyInfo {
+  // Gone bytes (lost or dropped) are not an empty body: no text that could pass for one.
+  if ((!raw || raw.length === 0) && (info.lost || info.dropped)) return { ...info };
   if (!raw || raw.length === 0) return { ...info, text: '' };
   const decoded = decodeBody(raw, info.contentEncoding, info.truncated);
   const out: BodyInfo = { ...info };
