@@ -87,7 +87,7 @@ export function BodyView({ sessionId, entryId, which, body }: BodyViewProps) {
     <div className="body-view" data-testid={`body-${which}`}>
       <div className="body-meta">
         <span>{body.contentType ?? 'no content type'}</span>
-        {body.charset && body.text !== undefined && <span className="muted" data-testid={`body-charset-${which}`} title="The encoding the text was decoded from">{body.charset}</span>}
+        {body.charset && body.text !== undefined && <span className="muted" data-testid={`body-charset-${which}`} title="The encoding the text was decoded from">decoded as {body.charset}</span>}
         <span>{formatBytes(body.size)}{body.contentEncoding ? ` (${body.contentEncoding})` : ''}</span>
         <button type="button" className="small" onClick={() => void download(true)}>Download</button>
         <button type="button" className="small" onClick={() => void download(false)}>Raw</button>

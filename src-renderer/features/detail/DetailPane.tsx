@@ -22,7 +22,7 @@ function HeaderValue({ value, bytes }: { value: string; bytes: Uint8Array | unde
   return (
     <td title={headerBytesNote(value, bytes)} data-raw-bytes="true">
       {value}
-      {!isUtf8Value(value, bytes) && <span className="badge warn" data-testid="header-not-utf8"> not UTF-8</span>}
+      {!isUtf8Value(value, bytes) && <>{' '}<span className="badge warn" data-testid="header-not-utf8">not UTF-8</span></>}
     </td>
   );
 }
