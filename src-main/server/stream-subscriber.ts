@@ -79,8 +79,9 @@ export class StreamSubscriber {
     };
   }
 
-  private send(frame: string): void {
-    this.socket.send(frame);
+  private send(frame: Buffer | string): void {
+    // Text frames: the bytes are already UTF-8 JSON.
+    this.socket.send(frame, { binary: false });
     this.peak = Math.max(this.peak, this.socket.bufferedAmount);
   }
 

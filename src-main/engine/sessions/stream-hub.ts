@@ -5,19 +5,24 @@ import type { StreamMessage } from '../../../src-shared/model.js';
  * subscriber made 200 subscribers cost the proxy most of its throughput.
  */
 export class EncodedBatch {
-  private encodedFrames: string[] | undefined;
-  private encodedBatch: string | undefined;
+  private texts: string[] | undefined;
+  private encodedFrames: Buffer[] | undefined;
+  private encodedBatch: Buffer | undefined;
 
   constructor(readonly messages: readonly StreamMessage[]) {}
 
-  /** One JSON text per message. */
-  get frames(): readonly string[] {
-    return (this.encodedFrames ??= this.messages.map((message) => JSON.stringify(message)));
+  /** One UTF-8 JSON text per message (bytes, so that sockets need not convert them again each). */
+  get frames(): readonly Buffer[] {
+    return (this.encodedFrames ??= this.jsonTexts().map((text) => Buffer.from(text)));
   }
 
   /** `{"type":"batch","messages":[...]}`, reusing the per-message texts. */
-  get batchFrame(): string {
-    return (this.encodedBatch ??= `{"type":"batch","messages":[${this.frames.join(',')}]}`);
+  get batchFrame(): Buffer {
+    return (this.encodedBatch ??= Buffer.from(`{"type":"batch","messages":[${this.jsonTexts().join(',')}]}`));
+  }
+
+  private jsonTexts(): string[] {
+    return (this.texts ??= this.messages.map((message) => JSON.stringify(message)));
   }
 }
 
