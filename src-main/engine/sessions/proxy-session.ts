@@ -102,7 +102,8 @@ export class ProxySession {
       suggestChanges: false,
       debug: false,
       ...(https ? { https } : {}),
-      ...(forward ? { passthroughUnknownProtocols: true } : {}),
+      // Raw (neither HTTP nor TLS) bytes in a tunnel go through blind, as a tunnel entry.
+      ...(forward ? { passthrough: ['unknown-protocol' as const] } : {}),
     });
     await startWithHooks(
       {
