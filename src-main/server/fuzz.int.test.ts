@@ -12,11 +12,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServe, type ServeProcess } from '../test-support/child.js';
 import { tempDir } from '../test-support/engine.js';
-import { startUpstream, type Upstream } from '../test-support/upstream.js';
 import {
   describeBytes,
   fuzzCase,
@@ -98,6 +98,52 @@ function allAnswered(fcase: FuzzCase, bytes: Buffer): boolean {
   if (fcase.requests.length === 0) return false;
   const finals = parseResponses(bytes, fcase.requests.map((r) => r.method)).filter((r) => r.complete && (r.status >= 200 || r.status === 101));
   return finals.length >= fcase.requests.length || finals.some((r) => r.status === 101);
+}
+
+interface Upstream {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function answer(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+  const [path = '', search = ''] = (req.url ?? '').split('?');
+  const size = Math.min(Number(/size=(\d+)/.exec(search)?.[1] ?? 1024), 4 * 1024 * 1024);
+  if (path === '/json') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: true, path, search }));
+  if (path === '/gzip') return void res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }).end(zlib.gzipSync('{"encoded":"gzip"}'));
+  if (path === '/br') return void res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Encoding': 'br' }).end(zlib.brotliCompressSync('brotli '.repeat(100)));
+  if (path === '/bytes' || path === '/big') return void res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(Buffer.alloc(size, 120));
+  if (path === '/echo') return void res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream' }).end(body);
+  const status = /^\/status\/(\d{3})$/.exec(path);
+  if (status) return void res.writeHead(Number(status[1]), { 'Content-Type': 'text/plain' }).end(`status ${status[1]}`);
+  res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`hello from ${path.slice(0, 200)}`);
+}
+
+/**
+ * The fuzz's own upstream: test-support/upstream.ts parses req.url with `new URL`, which throws on targets such as
+ * `//` that a faithful proxy passes on; here nothing a request carries can throw.
+ */
+async function startFuzzUpstream(): Promise<Upstream> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        answer(req, res, Buffer.concat(chunks));
+      } catch {
+        res.destroy();
+      }
+    });
+    req.on('error', () => res.destroy());
+  });
+  server.on('clientError', (_e, socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
 }
 
 interface Tally {
@@ -300,7 +346,7 @@ describe('fuzz: hostile HTTP against a serve process', () => {
   let forward: any;
 
   beforeAll(async () => {
-    upstream = await startUpstream();
+    upstream = await startFuzzUpstream();
     const dataDir = await tempDir('tr-fuzz-');
     // Entries are never evicted here (a high --max-entries), so a missing old entry means one was lost.
     server = await spawnServe(['--data-dir', dataDir, '--token', TOKEN, '--max-entries', '1000000', '--max-sessions', '4', '--proxy-workers', '0']);
