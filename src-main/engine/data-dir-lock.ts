@@ -41,12 +41,14 @@ export function lockAddress(dataDir: string, platform: NodeJS.Platform = process
   return Buffer.byteLength(inDir) <= MAX_SOCKET_PATH ? inDir : path.join(os.tmpdir(), `traffic-recorder-${key}.sock`);
 }
 
-/** The directory's identity, so a symlinked or differently spelled path to the same folder meets the same lock. */
+/**
+ * The directory's real path, so a symlinked or differently spelled path to the same folder meets the same lock.
+ * Not its inode: a deleted folder's inode number is soon reused by a new, unrelated one.
+ */
 function directoryKey(dataDir: string): string {
   let identity: string;
   try {
-    const st = fs.statSync(dataDir);
-    identity = `${st.dev}:${st.ino}`;
+    identity = fs.realpathSync(dataDir);
   } catch {
     identity = path.resolve(dataDir);
   }
