@@ -114,6 +114,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
     close: () =>
       (closing ??= (async () => {
         await server.close();
+        await machine.close();
         // Quitting restores the system proxy we pointed at a session: its proxy is about to stop.
         await machine.recoverSystemProxy().catch((e: unknown) => console.warn(`could not restore the system proxy: ${(e as Error).message}`));
         await engine.close();

@@ -2,7 +2,6 @@
  * The operations that change the machine rather than a session: the install CA, the OS trust store and the
  * system proxy, plus the copyable per-app setup. Shared by the REST adapter (and the desktop shell).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../src-shared/errors.js';
@@ -13,7 +12,6 @@ import {
   OsIntegrationError,
   chromiumArgs,
   chromiumExecutableCandidates,
-  createIsolatedProfileDir,
   createSystemProxy,
   createTrustStore,
   environmentScripts,
@@ -22,6 +20,7 @@ import {
 } from '../os/index.js';
 import { readSavedState, stateFilePath } from '../os/system-proxy/index.js';
 import { caErrorToApi } from '../engine/ca-storage-errors.js';
+import { BrowserLauncher, type BrowserLauncherOptions } from '../os/app-setup/index.js';
 
 export function osErrorToApi(e: unknown): never {
   if (e instanceof OsIntegrationError) {
@@ -40,12 +39,16 @@ export function osErrorToApi(e: unknown): never {
 
 export class MachineServices {
   private systemProxy: Promise<SystemProxy> | undefined;
+  private readonly browsers: BrowserLauncher;
 
   constructor(
     private readonly dataDir: string,
     private readonly recorder: Recorder,
     private readonly certificateAuthority: () => Promise<CertificateAuthority>,
-  ) {}
+    browserOptions: BrowserLauncherOptions = {},
+  ) {
+    this.browsers = new BrowserLauncher(browserOptions);
+  }
 
   caStatus(): Promise<CaStatus | { exists: false }> {
     return CertificateAuthority.statusOf(this.dataDir).catch((e: unknown) => {
@@ -116,7 +119,8 @@ export class MachineServices {
 
   /**
    * "Open a browser through this session": Chromium with a throwaway profile, the session as its proxy and our
-   * CA's SPKI pin, so interception works at once with no trust-store change. The profile is removed when it exits.
+   * CA's SPKI pin, so interception works at once with no trust-store change. One per session: asking again hands
+   * back the open one. The profile is removed when it exits; all of them are stopped by close().
    */
   async openBrowser(id: string, body: unknown) {
     const input = parseInput(openBrowserSchema, body ?? {}, 'browser options');
@@ -127,27 +131,15 @@ export class MachineServices {
       throw new ApiError('not_supported', `no Chromium-family browser found (looked in ${chromiumExecutableCandidates().join(', ')}); set TRAFFIC_RECORDER_BROWSER`);
     }
     const ca = await this.certificateAuthority();
-    const userDataDir = await createIsolatedProfileDir();
-    const args = chromiumArgs({
-      proxyUrl: session.proxyUrl,
-      caCertPem: ca.certPem,
-      userDataDir,
-      ...(input.url ? { startUrl: input.url } : {}),
-      extraArgs: input.headless ? ['--headless', '--disable-gpu', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] : [],
-    });
-    const child = spawn(executable, args, { stdio: 'ignore', detached: !input.headless });
-    const removeProfile = () => fs.promises.rm(userDataDir, { recursive: true, force: true });
-    // Only a started process counts: a missing or broken executable must be an error, not a silent success.
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (e: NodeJS.ErrnoException) => {
-        void removeProfile();
-        reject(new ApiError('not_supported', `could not start the browser ${executable}: ${e.code ?? e.message}`));
-      });
-    });
-    child.once('exit', () => void removeProfile());
-    if (!input.headless) child.unref();
-    return { pid: child.pid, executable, args, profileDir: userDataDir };
+    const extraArgs = input.headless ? ['--headless', '--disable-gpu', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] : [];
+    return this.browsers.launch(session.id, executable, (userDataDir) =>
+      chromiumArgs({ proxyUrl: session.proxyUrl, caCertPem: ca.certPem, userDataDir, ...(input.url ? { startUrl: input.url } : {}), extraArgs }),
+    );
+  }
+
+  /** Stop what this process started on the machine: the browsers. */
+  close(): Promise<void> {
+    return this.browsers.stopAll();
   }
 
   /** Copyable setup for one session: environment blocks and the Chromium command line. */

@@ -1,5 +1,5 @@
 export { proxyEnvironment, formatEnvironment, environmentScripts } from './env-block.js';
 export type { ProxyEnvInput, ShellKind } from './env-block.js';
-export { chromiumArgs, createIsolatedProfileDir, chromiumExecutableCandidates } from './browser-launch.js';
-export type { ChromiumLaunchInput } from './browser-launch.js';
+export { BrowserLauncher, chromiumArgs, createIsolatedProfileDir, chromiumExecutableCandidates } from './browser-launch.js';
+export type { BrowserLauncherOptions, ChromiumLaunchInput, LaunchedBrowser } from './browser-launch.js';
 export { spkiSha256Pin } from '../../engine/ca/pem.js';
