@@ -7,6 +7,8 @@ import net from 'node:net';
 import { getLocal, type ClientError, type Mockttp } from 'mockttp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientErrorEntry } from './entries.js';
+import { startEngine, waitForEntries } from '../../test-support/engine.js';
+import { startUpstream } from '../../test-support/upstream.js';
 
 describe('entries for refused requests', () => {
   let server: Mockttp;
@@ -62,5 +64,34 @@ describe('entries for refused requests', () => {
   it('records no entry for a client that leaves halfway through its request head', async () => {
     const { error } = await refused('GET /half HTTP/1.1\r\nHost: x\r\n', true);
     expect(clientErrorEntry('s1', error)).toBeUndefined();
+  });
+});
+
+describe('a recording session', () => {
+  it('keeps an entry for each request its parser refused, next to the ones it forwarded', async () => {
+    const upstream = await startUpstream();
+    const engine = await startEngine();
+    try {
+      const { session } = await engine.recorder.startSession({ targetUrl: upstream.url });
+      const send = (bytes: string) =>
+        new Promise<string>((resolve) => {
+          const socket = net.connect(session.listenPort, '127.0.0.1');
+          let reply = '';
+          socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
+          socket.on('error', () => undefined);
+          socket.once('close', () => resolve(reply));
+          socket.write(Buffer.from(bytes, 'latin1'));
+        });
+      expect(await send('GET /fold HTTP/1.1\r\nHost: x\r\nX-Fold: a\r\n  b\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+      expect(await send('GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+      const entries = await waitForEntries(engine.recorder, session.id, 2);
+      const refusedEntry = entries.find((e) => e.error?.code === 'HPE_INVALID_HEADER_TOKEN');
+      expect(refusedEntry?.response?.statusCode).toBe(400);
+      expect(refusedEntry?.error?.message).toMatch(/obs-fold/);
+      expect(entries.find((e) => e.request.url.endsWith('/json'))?.response?.statusCode).toBe(200);
+    } finally {
+      await engine.close();
+      await upstream.close();
+    }
   });
 });

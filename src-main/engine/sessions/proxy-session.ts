@@ -3,7 +3,7 @@
  * Reverse mode forwards everything to one target; forward mode is a classic proxy (absolute-form requests
  * recorded, CONNECT tunnels passed through blind and recorded as tunnel entries).
  */
-import { getLocal, type Mockttp, type MockttpHttpsOptions } from 'mockttp';
+import { getLocal, type ClientError, type Mockttp, type MockttpHttpsOptions } from 'mockttp';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { MitmConfig } from '../../../src-shared/model.js';
@@ -55,6 +55,8 @@ export interface ProxySessionDeps {
   /** The install CA's `https` options for interception, with the session's host lists applied. */
   mitmHttps?: (mitm: MitmConfig) => Promise<MockttpHttpsOptions>;
   onTlsRejection?: (rejection: TlsRejection) => void;
+  /** A request mockttp's parser refused (malformed HTTP): recorded so that a refusal is never silent. */
+  onClientError?: (error: ClientError) => void;
   /** Upstream hosts this proxy may contact (default: any). */
   upstreamPolicy?: UpstreamPolicy;
   /** Who sends recorded requests upstream (default `direct`; see forwarders.ts). */
@@ -105,6 +107,9 @@ export class ProxySession {
       // Raw (neither HTTP nor TLS) bytes in a tunnel go through blind, as a tunnel entry.
       ...(forward ? { passthrough: ['unknown-protocol' as const] } : {}),
     });
+    // mockttp drops listeners on stop() and wants them registered before start().
+    const onClientError = this.deps.onClientError;
+    if (onClientError) await server.on('client-error', (error) => onClientError(error));
     await startWithHooks(
       {
         listenHost: host,

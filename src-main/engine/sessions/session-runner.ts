@@ -7,7 +7,7 @@ import type { MockttpHttpsOptions } from 'mockttp';
 import { randomUUID } from 'node:crypto';
 import type { MitmConfig } from '../../../src-shared/model.js';
 import type { SessionRecord } from '../store/store-types.js';
-import { httpEntry, tunnelEntry, type CapturedEntry } from '../capture/entries.js';
+import { clientErrorEntry, httpEntry, tunnelEntry, type CapturedEntry } from '../capture/entries.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { ProxySession } from './proxy-session.js';
 import type { Forwarder } from '../proxy/forwarders.js';
@@ -49,6 +49,10 @@ export async function startCapturingProxy(
     onExchange: (exchange) => onEntry(httpEntry(config, exchange)),
     onTunnel: (tunnel) => onEntry(tunnelEntry(config.id, tunnel)),
     onTlsRejection: (rejection) => onEntry({ entry: tlsRejectionEntry(randomUUID(), config.id, rejection), bodies: {} }),
+    onClientError: (error) => {
+      const captured = clientErrorEntry(config.id, error);
+      if (captured) onEntry(captured);
+    },
     ...(options.mitmHttps ? { mitmHttps: options.mitmHttps } : {}),
     ...(options.upstreamPolicy ? { upstreamPolicy: options.upstreamPolicy } : {}),
     ...(options.forwarder ? { forwarder: options.forwarder } : {}),
