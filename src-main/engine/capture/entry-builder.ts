@@ -3,6 +3,7 @@ import type { BodyInfo, Entry, HeaderPair } from '../../../src-shared/model.js';
 import type { EntryBodies } from '../store/store-types.js';
 import type { BodyAccumulator } from './body-accumulator.js';
 import type { CapturedExchange } from './http-capture.js';
+import { contentEncodingOf } from '../body/body-view.js';
 import { entryHeadersAsText } from './header-text.js';
 import { buildTimings } from './upstream-timings.js';
 import { addWireExtras } from './wire-extras.js';
@@ -15,7 +16,7 @@ export function headerValue(headers: readonly HeaderPair[], name: string): strin
 
 function bodyInfo(body: BodyAccumulator, headers: readonly HeaderPair[]): BodyInfo {
   const info: BodyInfo = { size: body.size, capturedSize: body.keptSize, truncated: body.truncated };
-  const encoding = headerValue(headers, 'content-encoding');
+  const encoding = contentEncodingOf(headers);
   if (encoding) info.contentEncoding = encoding;
   const type = headerValue(headers, 'content-type');
   if (type) info.contentType = type;

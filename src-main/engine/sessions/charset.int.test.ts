@@ -122,6 +122,13 @@ describe.each(FORWARDERS)('%s forwarder', (forwarder) => {
       const body = entries[0]!.response!.body;
       expect(body).toMatchObject({ text: 'café € \u2019', contentEncoding: 'gzip, br', charset: 'windows-1252' });
       expect(body.decodeError).toBeUndefined();
+      // The stored entry (what lists and the stream show, without bodies) names both encodings too.
+      const { entries: listed } = await engine.recorder.listEntries({ id: entries[0]!.sessionId, limit: 10 });
+      expect(listed[0]!.response!.body.contentEncoding).toBe('gzip, br');
+      // `?decoded=1` bytes: encodings undone, charset kept, so they still match the recorded Content-Type.
+      const decoded = engine.recorder.readEntryBody(entries[0]!.sessionId, entries[0]!.id, 'response', true);
+      expect(decoded.contentType).toMatch(/iso-8859-1/);
+      expect(decoded.bytes.equals(LATIN1)).toBe(true);
     });
 
     it('finds entries by their decoded text', async () => {

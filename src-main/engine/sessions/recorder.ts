@@ -7,7 +7,7 @@ import { ApiError } from '../../../src-shared/errors.js';
 import type { RecorderOperations } from '../../../src-shared/contract.js';
 import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session, type StorageStatus } from '../../../src-shared/model.js';
 import { NOT_YET_SUPPORTED_OPTIONS, entriesQuerySchema, parseInput, patchEntrySchema, startSessionSchema, type StartSessionInput } from '../../../src-shared/schemas.js';
-import { entryWithBodies } from '../body/body-view.js';
+import { decodedBodyBytes, entryWithBodies } from '../body/body-view.js';
 import { bodyGone } from './body-gone-error.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { BodySide, EntryBodies, RecorderStore, SessionRecord } from '../store/store-types.js';
@@ -221,10 +221,8 @@ export class Recorder implements RecorderOperations {
     if (gone) throw gone;
     const raw = stored ?? Buffer.alloc(0);
     if (!decoded) return { bytes: raw, contentType: info?.contentType };
-    const view = entryWithBodies(entry, (s) => (s === side ? raw : undefined));
-    const body = side === 'request' ? view.request.body : view.response?.body;
-    const bytes = body?.base64 !== undefined ? Buffer.from(body.base64, 'base64') : Buffer.from(body?.text ?? '', 'utf8');
-    return { bytes, contentType: info?.contentType };
+    // Content-encodings undone, charset kept: the bytes still match the recorded Content-Type.
+    return { bytes: decodedBodyBytes(entry, side, raw), contentType: info?.contentType };
   }
 
   /** Ids of the session's entries whose URL, headers or decoded bodies contain `text` (case-insensitive). */
