@@ -8,11 +8,13 @@
  * FUZZ_SEED (default: random, printed), FUZZ_COUNT (default 5000), FUZZ_TIME_MS (generation stops after it, default
  * 60 s), FUZZ_ONLY=<index> (replay one case and print what came back).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import zlib from 'node:zlib';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServe, type ServeProcess } from '../test-support/child.js';
@@ -120,6 +122,26 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse, body: Buffe
 }
 
 /**
+ * An upstream that answers upgrades with hostility (issue 8 point 2): a 101 to h2c followed by HTTP/2 bytes, a
+ * WebSocket accept followed by a frame with a reserved opcode, a plain 200, or a reset. Chosen by the target's
+ * length, so a replayed case meets the same answer.
+ */
+function hostileUpgrade(req: http.IncomingMessage, socket: Duplex): void {
+  socket.on('error', () => undefined);
+  const mode = (req.url ?? '').length % 4;
+  if (mode === 0) {
+    socket.end(Buffer.concat([Buffer.from('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 8, 7, 0, 0, 0, 0, 0])]));
+  } else if (mode === 1) {
+    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key'] ?? ''}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`), Buffer.from([0x83, 0x02, 0x68, 0x69])]));
+  } else if (mode === 2) {
+    socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno');
+  } else {
+    socket.destroy();
+  }
+}
+
+/**
  * The fuzz's own upstream: test-support/upstream.ts parses req.url with `new URL`, which throws on targets such as
  * `//` that a faithful proxy passes on; here nothing a request carries can throw.
  */
@@ -137,12 +159,20 @@ async function startFuzzUpstream(): Promise<Upstream> {
     req.on('error', () => res.destroy());
   });
   server.on('clientError', (_e, socket) => socket.destroy());
+  server.on('upgrade', hostileUpgrade);
+  // Upgraded sockets leave the server's bookkeeping (closeAllConnections misses them): track every one to close.
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket) => (sockets.add(socket), socket.once('close', () => sockets.delete(socket))));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }
 
