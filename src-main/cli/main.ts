@@ -92,16 +92,7 @@ export function buildProgram(): Command {
       const cores = availableParallelism();
       const proxyWorkers = opts.proxyWorkers ?? (cores >= 4 ? Math.min(cores - 1, 4) : 0);
       const headless = await startHeadless({ host: opts.host, port: opts.port, dataDir: opts.dataDir, token: opts.token, tokenFile: opts.tokenFile, allowedHosts: opts.allowedHost, limits, proxyWorkers, forwarder: opts.forwarder });
-      process.stdout.write(
-        [
-          `Traffic Recorder API listening on ${headless.server.url}`,
-          `API token: ${headless.token}`,
-          `UI: ${headless.uiUrl}`,
-          `Data directory: ${headless.dataDir}`,
-          `Proxy workers: ${proxyWorkers === 0 ? 'none (sessions run in this process)' : proxyWorkers}`,
-          '',
-        ].join('\n'),
-      );
+      // Handlers first: whoever waits for the banner may signal the moment it appears.
       const shutdown = (signal: string) => {
         process.stdout.write(`${signal}: stopping sessions and saving...\n`);
         headless.close().then(
@@ -114,6 +105,16 @@ export function buildProgram(): Command {
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.stdout.write(
+        [
+          `Traffic Recorder API listening on ${headless.server.url}`,
+          `API token: ${headless.token}`,
+          `UI: ${headless.uiUrl}`,
+          `Data directory: ${headless.dataDir}`,
+          `Proxy workers: ${proxyWorkers === 0 ? 'none (sessions run in this process)' : proxyWorkers}`,
+          '',
+        ].join('\n'),
+      );
     });
 
   const withServer = (cmd: Command) =>

@@ -84,7 +84,7 @@ describe('lockDataDir in process', () => {
     await again();
   });
 
-  it('a socket file left by a killed process (platforms without abstract sockets) is taken over', async () => {
+  it('a socket file left by a killed process (platforms without abstract sockets) is taken over', { timeout: 30_000 }, async () => {
     const dataDir = await freshDir();
     const socketFile = path.join(dataDir, 'server.lock.sock');
     const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socketFile)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -74,7 +74,7 @@ function tryListen(address: string): Promise<net.Server | null> {
   });
 }
 
-const HANDSHAKE_TIMEOUT_MS = 3000;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Connect to the lock: a refused connection means a dead holder; an accepted one, a live one (maybe busy). */
 function askHolder(address: string): Promise<{ alive: boolean; pid?: number }> {
