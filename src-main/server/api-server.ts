@@ -44,6 +44,8 @@ export interface ApiServerOptions {
   logger?: boolean;
   /** Back-pressure bounds of stream subscribers (defaults: DEFAULT_STREAM_BACKPRESSURE). */
   stream?: Partial<StreamBackpressureOptions>;
+  /** Connection timeouts (defaults: idle 120 s, keep-alive 5 s, whole request 60 s, headers 60 s). */
+  timeouts?: { idleMs?: number; keepAliveMs?: number; requestMs?: number; headersMs?: number };
 }
 
 export interface ApiServer {
@@ -65,7 +67,17 @@ function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { recorder, token } = options;
   const host = options.host ?? '127.0.0.1';
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 10 * 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 10 * 1024 * 1024,
+    forceCloseConnections: true,
+    // Idle, half-sent and slow-loris connections must not pile up and take the API offline (the stream's
+    // WebSockets leave these timers behind when they upgrade).
+    connectionTimeout: options.timeouts?.idleMs ?? 120_000,
+    keepAliveTimeout: options.timeouts?.keepAliveMs ?? 5_000,
+    requestTimeout: options.timeouts?.requestMs ?? 60_000,
+  });
+  if (options.timeouts?.headersMs) app.server.headersTimeout = options.timeouts.headersMs;
 
   // Empty bodies are fine for action routes (`curl -X POST .../stop -H 'Content-Type: application/json'`), and
   // `curl -d` without -H sends JSON labelled as a form: parse any body as JSON and say so when it is not.

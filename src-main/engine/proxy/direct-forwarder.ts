@@ -26,9 +26,8 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { UpstreamLeg, UpstreamObserver } from '../capture/upstream-timings.js';
 import { pairHeaders } from '../capture/http-capture.js';
-import { isLoopbackHost, normalizeIp } from './addresses.js';
 import { expectsContinue } from './mockttp-hooks.js';
-import type { ForwardTarget } from './forward-target.js';
+import { pointsAtListener, type ForwardTarget } from './forward-target.js';
 
 /** Idle upstream sockets are closed after this long: below the 5 s keep-alive of Node servers, to lose fewer races. */
 const IDLE_SOCKET_MS = 4_000;
@@ -400,14 +399,6 @@ function relayInformational(req: IncomingMessage, res: ServerResponse, info: Inf
   const valid = validHeaders(info.rawHeaders);
   for (let i = 0; i + 1 < valid.length; i += 2) head += `${valid[i]}: ${valid[i + 1]}\r\n`;
   writeRaw.call(res, `${head}\r\n`, 'latin1');
-}
-
-/** The destination is the listener this request came in on (checked before any connection is made). */
-function pointsAtListener(target: ForwardTarget, incoming: Socket): boolean {
-  if (target.port !== incoming.localPort) return false;
-  const host = normalizeIp(target.hostname.toLowerCase()) ?? '';
-  const local = normalizeIp(incoming.localAddress);
-  return host === local || host === '0.0.0.0' || host === '::' || (isLoopbackHost(host) && local !== undefined && isLoopbackHost(local));
 }
 
 function watchNewSocket(socket: Socket, leg: UpstreamLeg): void {

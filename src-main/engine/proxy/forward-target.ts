@@ -167,3 +167,11 @@ export function splitHostPort(value: string, defaultPort: number): { hostname: s
 function stripBrackets(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
 }
+
+/** The destination is the listener the request came in on: it would reach us again, forever (checked before connecting). */
+export function pointsAtListener(target: ForwardTarget, incoming: Socket): boolean {
+  if (target.port !== incoming.localPort) return false;
+  const host = normalizeIp(target.hostname.toLowerCase()) ?? '';
+  const local = normalizeIp(incoming.localAddress);
+  return host === local || host === '0.0.0.0' || host === '::' || (isLoopbackHost(host) && local !== undefined && isLoopbackHost(local));
+}

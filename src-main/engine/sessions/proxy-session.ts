@@ -16,9 +16,9 @@ import { hostOf } from '../filters/scope-filter.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { DirectForwarder } from '../proxy/direct-forwarder.js';
 import type { Forwarder } from '../proxy/forwarders.js';
-import { forForward, forReverse, reversePath, reverseTarget, type ForwardTarget, type ReverseTarget } from '../proxy/forward-target.js';
+import { forForward, forReverse, pointsAtListener, reversePath, reverseTarget, type ForwardTarget, type ReverseTarget } from '../proxy/forward-target.js';
 import type { ConnectionLimits } from '../proxy/connection-guards.js';
-import { captureHandshake, invalidWebSocketHandshake, pointsAtListener, refuseUpgrade } from './upgrade-handshake.js';
+import { captureHandshake, invalidWebSocketHandshake, refuseUpgrade } from './upgrade-handshake.js';
 
 const MOCKTTP_BODY_BUFFER = 0;
 

@@ -8,9 +8,7 @@ import type { Socket } from 'node:net';
 import type { HeaderPair } from '../../../src-shared/model.js';
 import { BodyAccumulator, toBuffer } from '../capture/body-accumulator.js';
 import { pairHeaders, type CapturedExchange, type CapturedResponseHead } from '../capture/http-capture.js';
-import { isLoopbackHost, normalizeIp } from '../proxy/addresses.js';
 import { rawResponse } from '../proxy/connection-guards.js';
-import type { ForwardTarget } from '../proxy/forward-target.js';
 
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 const MAX_HEAD = 64 * 1024;
@@ -25,14 +23,6 @@ export function invalidWebSocketHandshake(req: IncomingMessage): string | undefi
   if (version !== '13' && version !== '8') return 'a WebSocket handshake needs Sec-WebSocket-Version 13';
   if (!WS_KEY.test(req.headers['sec-websocket-key'] ?? '')) return 'a WebSocket handshake needs a valid Sec-WebSocket-Key';
   return undefined;
-}
-
-/** The upgrade's destination is the listener it came in on: it would reach us again, forever. */
-export function pointsAtListener(target: ForwardTarget, incoming: Socket): boolean {
-  if (target.port !== incoming.localPort) return false;
-  const host = normalizeIp(target.hostname.toLowerCase()) ?? '';
-  const local = normalizeIp(incoming.localAddress);
-  return host === local || host === '0.0.0.0' || host === '::' || (isLoopbackHost(host) && local !== undefined && isLoopbackHost(local));
 }
 
 /** Answer and close an upgrade socket that no HTTP server owns any more. */
