@@ -15,6 +15,8 @@
  *    remote address/port, and keeps closed sockets' cached ports. On loopback under load Linux reuses ephemeral
  *    ports, so real clients get a false "Passthrough loop detected" 500. We require the full 4-tuple of a live
  *    socket to match, which a real loop always does.
+ * 6. MITM host lists: mockttp compiles hostnames into regex-based URL patterns (super-linear on hostile input);
+ *    sessions/mitm-host-scope.ts replaces its `shouldPassThrough` decision with our linear-time globs.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
