@@ -8,6 +8,8 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  /** It existed, and its bytes are gone for good (a body lost in a crash or dropped while storage failed). */
+  | 'gone'
   | 'conflict'
   | 'limit_reached'
   | 'not_supported'
@@ -28,6 +30,7 @@ export const HTTP_STATUS_FOR_CODE: Record<ApiErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  gone: 410,
   conflict: 409,
   limit_reached: 429,
   not_supported: 400,

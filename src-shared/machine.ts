@@ -153,6 +153,8 @@ export interface SessionSetupResponse {
 
 export interface OpenBrowserResponse {
   pid?: number;
+  /** The session's browser was already open: it was handed back, not started again. */
+  reused?: boolean;
   executable: string;
   args: string[];
   profileDir: string;

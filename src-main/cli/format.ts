@@ -22,7 +22,6 @@ export function warnStorage(sessions: readonly Pick<Session, 'storage'>[], stder
 }
 
 export function sessionsTable(sessions: Session[]): string {
-  warnStorage(sessions);
   if (sessions.length === 0) return 'No sessions.';
   const table = new Table({ ...style(), head: ['ID', 'NAME', 'MODE', 'STATUS', 'PROXY', 'TARGET', 'ENTRIES', 'EXPIRES'] });
   for (const s of sessions) {
@@ -32,7 +31,6 @@ export function sessionsTable(sessions: Session[]): string {
 }
 
 export function sessionSummary(s: Session): string {
-  warnStorage([s]);
   const lines = [
     `Session ${s.id} "${s.name}" is ${s.status}.`,
     `  mode:    ${s.mode}${s.targetUrl ? ` → ${s.targetUrl}` : ''}`,

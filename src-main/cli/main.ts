@@ -10,7 +10,7 @@ import type { StartSessionInput } from '../../src-shared/schemas.js';
 import { RestRecorderClient } from './rest-client.js';
 import { readTokenFile } from '../server/api-token.js';
 import { FORWARDERS, type Forwarder } from '../engine/proxy/forwarders.js';
-import { entriesTable, sessionSummary, sessionsTable } from './format.js';
+import { entriesTable, sessionSummary, sessionsTable, warnStorage } from './format.js';
 import { addMachineCommands } from './machine-commands.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:5770';
@@ -162,6 +162,7 @@ export function buildProgram(): Command {
         ...(opts.listenHost ? { listenHost: opts.listenHost } : {}),
       };
       const { session } = await api.startSession(input);
+      warnStorage([session]);
       print(json, { session }, () => sessionSummary(session));
     });
 
@@ -171,6 +172,8 @@ export function buildProgram(): Command {
     .action(async (_opts, cmd: Command) => {
       const { api, json } = client(cmd);
       const result = await api.listSessions();
+      // On stderr, so that `--json` output stays parseable and scripts see the warning too.
+      warnStorage(result.sessions);
       print(json, result, () => sessionsTable(result.sessions));
     });
 
@@ -186,6 +189,7 @@ export function buildProgram(): Command {
         const { api, json } = client(cmd);
         const call = name === 'get' ? api.getSession({ id }) : name === 'stop' ? api.stopSession({ id }) : api.restartSession({ id });
         const { session } = await call;
+        warnStorage([session]);
         print(json, { session }, () => sessionSummary(session));
       });
   }

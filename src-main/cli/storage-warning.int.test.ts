@@ -77,6 +77,10 @@ describe('storage failing for one session', () => {
     expect(list.stdout).toContain(bad.id);
     const get = await cli(['get', good.id]);
     expect(get.stderr).toMatch(/warning: storage is failing/);
+    // Scripts see it too, on stderr, with stdout still plain JSON.
+    const json = await cli(['--json', 'list']);
+    expect(json.stderr).toMatch(/warning: storage is failing/);
+    expect(JSON.parse(json.stdout).sessions).toHaveLength(2);
 
     fs.rmSync(blocker);
     await waitFor('storage ok', async () => (await session(bad.id)).storage?.state === 'ok');

@@ -56,6 +56,8 @@ export async function openDesktopEngine(options: EngineRuntimeOptions): Promise<
     close: () =>
       (closing ??= (async () => {
         await machine.recoverSystemProxy().catch((e: unknown) => console.warn(`could not restore the system proxy: ${(e as Error).message}`));
+        // Browsers opened through a session are ours to stop, as the headless server does.
+        await machine.close().catch((e: unknown) => console.warn(`could not stop the browsers: ${(e as Error).message}`));
         await booted.close();
       })()),
   };

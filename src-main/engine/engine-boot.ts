@@ -13,7 +13,7 @@ import { Recorder } from './sessions/recorder.js';
 import type { RecorderLimits } from './sessions/limits.js';
 import { SqlJsStore } from './store/sqljs-store.js';
 import { loopbackOnly, type UpstreamPolicy } from './proxy/upstream-policy.js';
-import { DEFAULT_LIMITS } from './sessions/limits.js';
+import { DEFAULT_LIMITS, connectionLimitsOf } from './sessions/limits.js';
 import { ProxyPool } from './workers/proxy-pool.js';
 import type { Forwarder } from './proxy/forwarders.js';
 
@@ -92,6 +92,7 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
         dataDir,
         bodyLimit: limits.bodyLimit,
         upstreamTimeoutMs: limits.upstreamTimeoutMs,
+        connectionLimits: connectionLimitsOf(limits),
         loopbackOnly: upstreamPolicy === loopbackOnly,
         ...(options.forwarder ? { forwarder: options.forwarder } : {}),
       });

@@ -69,7 +69,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const host = options.host ?? '127.0.0.1';
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: 10 * 1024 * 1024,
+    // Every JSON input is small (session configs, annotations); routes that take files set their own limit.
+    bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
     // Idle, half-sent and slow-loris connections must not pile up and take the API offline (the stream's
     // WebSockets leave these timers behind when they upgrade).
@@ -163,7 +164,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.patch(at(ROUTES.patchEntry.path), async (request) => {
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new ApiError('bad_request', 'request body must be a JSON object with "tags" and/or "notes"');
+      const got = Array.isArray(body) ? 'an array' : body === null || body === undefined ? 'nothing' : `a ${typeof body}`;
+      throw new ApiError('bad_request', `body: expected a JSON object with "tags" and/or "notes", got ${got}`, 'body');
     }
     return recorder.patchEntry({ ...(body as object), ...(params(request) as { id: string; entryId: string }) });
   });

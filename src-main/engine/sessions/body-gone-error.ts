@@ -10,11 +10,7 @@ export class BodyGoneError extends ApiError {
     message: string,
     readonly reason: 'body_lost' | 'body_dropped',
   ) {
-    super('not_found', message);
-  }
-
-  override get status(): number {
-    return 410;
+    super('gone', message);
   }
 
   override toBody(): ApiErrorBody & { reason: string } {

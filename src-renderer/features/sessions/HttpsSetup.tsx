@@ -33,7 +33,11 @@ export function HttpsSetup({ session }: { session: Session }) {
     setBrowser({ kind: 'busy' });
     try {
       const launched = await client.openBrowser(session.id);
-      setBrowser({ kind: 'done', text: `Started ${launched.executable}${launched.pid ? ` (pid ${launched.pid})` : ''} with a throwaway profile through ${session.proxyUrl}.` });
+      const pid = launched.pid ? ` (pid ${launched.pid})` : '';
+      const text = launched.reused
+        ? `Already open: ${launched.executable}${pid}, through ${session.proxyUrl}.`
+        : `Started ${launched.executable}${pid} with a throwaway profile through ${session.proxyUrl}.`;
+      setBrowser({ kind: 'done', text });
     } catch (e) {
       setBrowser({ kind: 'error', text: machineProblem(e).text });
     }
