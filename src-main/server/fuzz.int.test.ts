@@ -41,10 +41,15 @@ const HOLD_MS = 300;
 /** With no answer for this long, the case is over: half-close and let the server finish. */
 const QUIET_MS = 400;
 const KEEP_BYTES = 256 * 1024;
+/** After its answer and our FIN, the server has this long to close the connection before it counts as left open. */
+const FIN_GRACE_MS = 3000;
 
 interface Outcome {
   bytes: Buffer;
-  /** 'reset' (ECONNRESET/EPIPE), 'timeout' (we gave up on it), another error code, or undefined (closed cleanly). */
+  /**
+   * 'reset' (ECONNRESET/EPIPE), 'timeout' (we gave up on it), 'left-open' (answered and half-closed by us, never
+   * closed by the server), another error code, or undefined (closed cleanly).
+   */
   ending?: string;
 }
 
@@ -65,11 +70,21 @@ function sendCase(fcase: FuzzCase, port: number): Promise<Outcome> {
     let kept = 0;
     let ending: string | undefined;
     let quiet: NodeJS.Timeout | undefined;
-    const finish = () => socket.end();
-    const giveUp = setTimeout(() => {
+    let giveUp = setTimeout(() => {
       ending ??= 'timeout';
       socket.destroy();
     }, CONNECTION_MS);
+    // Once answered and half-closed by us, the server must close its side too: a socket it keeps is a leak.
+    const finish = () => {
+      if (socket.writableEnded) return;
+      socket.end();
+      if (!allAnswered(fcase, Buffer.concat(received))) return;
+      clearTimeout(giveUp);
+      giveUp = setTimeout(() => {
+        ending ??= 'left-open';
+        socket.destroy();
+      }, FIN_GRACE_MS);
+    };
     const restartQuiet = () => {
       clearTimeout(quiet);
       if (!fcase.hold) quiet = setTimeout(finish, QUIET_MS);
@@ -182,11 +197,13 @@ interface Tally {
   endings: Record<string, number>;
   api5xx: string[];
   bypasses: string[];
+  /** API connections the server kept open after answering and after our FIN. */
+  apiLeftOpen: string[];
   apiStatuses: Record<number, number>;
 }
 
 function newTally(): Tally {
-  return { sent: 0, byTarget: { api: {}, reverse: {}, forward: {} }, endings: {}, api5xx: [], bypasses: [], apiStatuses: {} };
+  return { sent: 0, byTarget: { api: {}, reverse: {}, forward: {} }, endings: {}, api5xx: [], bypasses: [], apiLeftOpen: [], apiStatuses: {} };
 }
 
 const bump = (counts: Record<string | number, number>, key: string | number) => void (counts[key] = (counts[key] ?? 0) + 1);
@@ -207,6 +224,9 @@ function judge(fcase: FuzzCase, outcome: Outcome, tally: Tally): void {
   const responses = parseResponses(outcome.bytes, fcase.requests.map((r) => r.method));
   logCase(fcase, outcome, responses.map((r) => r.status));
   if (responses.length === 0) bump(tally.byTarget[fcase.target]!, 'none');
+  if (fcase.target === 'api' && outcome.ending === 'left-open') {
+    tally.apiLeftOpen.push(`case ${fcase.index} (${fcase.family}) answered ${responses.map((r) => r.status).join(',')}, kept open after our FIN\n    bytes: ${describeBytes(fcase.chunks)}`);
+  }
   let final = 0;
   for (const response of responses) {
     bump(tally.byTarget[fcase.target]!, `${Math.floor(response.status / 100)}xx`);
@@ -446,12 +466,13 @@ describe('fuzz: hostile HTTP against a serve process', () => {
           `  answers by target: ${JSON.stringify(tally.byTarget)}`,
           `  API statuses: ${JSON.stringify(tally.apiStatuses)}`,
           `  connection endings: ${JSON.stringify(tally.endings)}`,
-          `  API 5xx: ${tally.api5xx.length}, unauthenticated access: ${tally.bypasses.length}`,
+          `  API 5xx: ${tally.api5xx.length}, unauthenticated access: ${tally.bypasses.length}, API connections left open after answer + FIN: ${tally.apiLeftOpen.length}`,
           `  well-behaved: ok=${good.ok} failed=${good.failures.length}`,
           `  entries before=${baseline.length} after=${after} (lost ${lost.length}); server ${alive ? 'alive' : `EXITED (${server.child.exitCode ?? server.child.signalCode})`}`,
           ...(inFlightAtExit.length ? ['  cases in flight when the server exited:', ...inFlightAtExit.map((c) => `   case ${c.index} (${c.family} → ${c.target}): ${describeBytes(c.chunks, 400)}`)] : []),
           ...(tally.api5xx.length ? ['  first API 5xx:', ...tally.api5xx.slice(0, 5).map((s) => `   ${s}`)] : []),
           ...(tally.bypasses.length ? ['  first unauthenticated access:', ...tally.bypasses.slice(0, 5).map((s) => `   ${s}`)] : []),
+          ...(tally.apiLeftOpen.length ? ['  first API connections left open:', ...tally.apiLeftOpen.slice(0, 3).map((s) => `   ${s}`)] : []),
           ...(good.failures.length ? ['  well-behaved failures:', ...good.failures.slice(0, 5).map((s) => `   ${s}`)] : []),
           ...(serverErrors(server.output()).length ? ['  server output (errors):', ...serverErrors(server.output()).map((s) => `   ${s}`)] : []),
         ].join('\n'),
@@ -460,6 +481,7 @@ describe('fuzz: hostile HTTP against a serve process', () => {
       expect.soft(alive ? 'alive' : `exited:\n${server.output().slice(-4000)}`, 'the server process never exits').toBe('alive');
       expect.soft(tally.api5xx, 'the API never answers 5xx').toEqual([]);
       expect.soft(tally.bypasses, 'no 2xx/101 without the token but the UI shell and health').toEqual([]);
+      expect.soft(tally.apiLeftOpen, 'the API closes every connection it has answered once the client half-closes').toEqual([]);
       expect.soft(good.failures, 'the well-behaved client never fails').toEqual([]);
       expect.soft(lost, 'no entry recorded before the fuzz is lost').toEqual([]);
       expect(tally.sent).toBeGreaterThanOrEqual(stoppedByTime || !alive ? 1 : COUNT);
