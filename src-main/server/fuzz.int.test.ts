@@ -2,11 +2,12 @@
  * Issue 8, "Shown by": thousands of generated malformed and hostile requests (see test-support/fuzz-requests.ts)
  * against a real `serve` process's API port and a reverse and a forward session, with a well-behaved client running
  * alongside. Shown: the process never exits, the API never answers 5xx, an unauthenticated caller never gets
- * anything but the UI shell and the health check, the well-behaved client never fails, and every entry recorded
- * before the fuzz is still there with its body.
+ * anything but the UI shell and the health check, the API closes every connection it answered once the client
+ * half-closes, the well-behaved client never fails, and every entry recorded before the fuzz is still there with its
+ * body. Proxy ports may answer anything (4xx, 502, 508...) as long as the process lives.
  *
  * FUZZ_SEED (default: random, printed), FUZZ_COUNT (default 5000), FUZZ_TIME_MS (generation stops after it, default
- * 60 s), FUZZ_ONLY=<index> (replay one case and print what came back).
+ * 75 s), FUZZ_ONLY=<index> (replay one case and print what came back).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -31,7 +32,7 @@ import {
 const TOKEN = 'fuzz-test-token-0123456789abcdef';
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const COUNT = Number(process.env.FUZZ_COUNT ?? 5000);
-const TIME_MS = Number(process.env.FUZZ_TIME_MS ?? 60_000);
+const TIME_MS = Number(process.env.FUZZ_TIME_MS ?? 75_000);
 const ONLY = process.env.FUZZ_ONLY === undefined ? undefined : Number(process.env.FUZZ_ONLY);
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 12);
 /** A connection the server has not closed by then is destroyed by us (and counted). */
