@@ -188,3 +188,30 @@ function rawUpgrade(target: string, headers: string[]): Promise<string> {
     socket.on('error', reject);
   });
 }
+
+describe('refused upgrades', () => {
+  /** A refused WebSocket upgrade: the server must close the socket itself, or each one holds a descriptor for ever. */
+  function refusedUpgrade(target: string, token?: string): Promise<{ reply: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let reply = '';
+      socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
+      socket.once('error', reject);
+      // We never close it ourselves: only the server's end of the connection resolves this.
+      socket.once('end', () => resolve({ reply }));
+      socket.write(
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${token ? `Authorization: Bearer ${token}\r\n` : ''}\r\n`,
+      );
+    });
+  }
+
+  it('are answered and then closed by the server, with or without the token', async () => {
+    const noToken = await refusedUpgrade(`/api/v1/recorder/${sessionId}/ws`);
+    expect(noToken.reply).toMatch(/^HTTP\/1\.1 401 /);
+    const wrongSpelling = await refusedUpgrade(`/api/v1/recorder/${sessionId}/./ws`, TEST_TOKEN);
+    expect(wrongSpelling.reply).toMatch(/^HTTP\/1\.1 400 /);
+    const unknownRoute = await refusedUpgrade('/api/v1/recorder/no/such/route/ws', TEST_TOKEN);
+    expect(unknownRoute.reply).toMatch(/^HTTP\/1\.1 404 /);
+  });
+});

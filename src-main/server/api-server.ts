@@ -114,7 +114,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (error instanceof ApiError) return sendError(reply, error);
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
     if (fastifyError.statusCode && fastifyError.statusCode < 500) {
-      return sendError(reply, new ApiError(fastifyError.statusCode === 413 ? 'bad_request' : 'bad_request', fastifyError.message));
+      if (fastifyError.statusCode === 413) {
+        return sendError(reply, new ApiError('bad_request', `body: larger than this API accepts (${app.initialConfig.bodyLimit} bytes of JSON at most)`, 'body'));
+      }
+      return sendError(reply, new ApiError('bad_request', fastifyError.message));
     }
     console.error('internal error:', error);
     return sendError(reply, new ApiError('internal', `internal error: ${fastifyError.message}`));
@@ -210,6 +213,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   app.addHook('preClose', async () => {
     for (const socket of upgraded) socket.destroy();
+  });
+  // An upgrade the API refused (no token, bad path, no such session) was answered with a plain HTTP response on a
+  // socket that no HTTP server reads any more: nobody would notice the client leaving, and each one would hold a file
+  // descriptor for ever. End it once the answer is out (accepted upgrades are hijacked and never get here).
+  app.addHook('onResponse', async (request) => {
+    if (request.raw.headers.upgrade === undefined) return;
+    const socket = request.raw.socket;
+    socket.end();
+    socket.resume();
+    setTimeout(() => socket.destroy(), 2_000).unref();
   });
 
   const address = await app.listen({ host, port: options.port ?? 5770 });

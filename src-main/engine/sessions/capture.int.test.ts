@@ -172,8 +172,10 @@ describe('reverse mode', () => {
     expect(reply === '' || /^HTTP\/1\.1 4\d\d/.test(reply)).toBe(true);
     const ok = await curl([`${session.proxyUrl}/json`]);
     expect(ok.status).toBe(200);
-    const entries = await waitForEntries(engine.recorder, session.id, 1);
-    expect(entries.map((e) => e.request.url)).toEqual([`${upstream.url}/json`]);
+    // The refused request is recorded too, saying why; the good one beside it as usual.
+    const entries = await waitForEntries(engine.recorder, session.id, 2);
+    expect(entries.find((e) => e.error)?.error?.message).toMatch(/refused the request before forwarding it/);
+    expect(entries.filter((e) => !e.error).map((e) => e.request.url)).toEqual([`${upstream.url}/json`]);
   });
 });
 
