@@ -95,3 +95,24 @@ describe('a recording session', () => {
     }
   });
 });
+
+describe('a forward session', () => {
+  it('answers 400 in words for a target it cannot parse (a port past 65535), never a 500', async () => {
+    const engine = await startEngine();
+    try {
+      const { session } = await engine.recorder.startSession({ mode: 'forward' });
+      const reply = await new Promise<string>((resolve) => {
+        const socket = net.connect(session.listenPort, '127.0.0.1');
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+        socket.on('error', () => undefined);
+        socket.once('close', () => resolve(text));
+        socket.write('GET http://127.0.0.1:99999/x HTTP/1.1\r\nHost: 127.0.0.1:99999\r\nConnection: close\r\n\r\n');
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+      expect(reply).toContain('is not a URL this proxy can forward to');
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -186,11 +186,17 @@ export class ProxySession {
     } catch {
       url = undefined;
     }
-    if (url && !this.mayContact(hostOf(url))) {
+    if (!url) {
+      // Never hand mockttp a target we cannot read ourselves: it would go out unchecked by the upstream policy.
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`Traffic Recorder: the request target ${JSON.stringify((req.url ?? '').slice(0, 200))} is not a URL this proxy can forward to (a bad host or port?)\n`);
+      return;
+    }
+    if (!this.mayContact(hostOf(url))) {
       refuseUpstream(res, url.host);
       return;
     }
-    if (!url || !this.filter.acceptsRequest(req.method ?? 'GET', url)) {
+    if (!this.filter.acceptsRequest(req.method ?? 'GET', url)) {
       next();
       return;
     }
