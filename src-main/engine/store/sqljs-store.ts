@@ -81,6 +81,8 @@ export class SqlJsStore implements RecorderStore {
   /** Persist work (body files, journal appends, journal deletion) runs strictly one after another. */
   private tail: Promise<void> = Promise.resolve();
   private flushQueued = false;
+  /** A save cycle is writing (its journal lines and body files are taken, not yet on disk). */
+  private persisting = false;
   private snapshotting: Promise<void> | undefined;
   private snapshotScheduled = false;
   private dirty = false;
@@ -239,8 +241,11 @@ export class SqlJsStore implements RecorderStore {
 
   /** Whether what is captured reaches the disk; `droppedBodies` for one session when given. */
   storageStatus(sessionId?: string): StorageStatus {
+    // Nothing waiting and no save under way: everything recorded until now is on disk.
+    const idle = this.storage.state === 'ok' && !this.persisting && !this.journal.hasPending && !this.bodies.hasPending;
     return {
       ...this.storage,
+      ...(idle ? { savedAt: new Date().toISOString() } : {}),
       droppedBodies: sessionId === undefined ? this.droppedTotal : (this.droppedBySession.get(sessionId) ?? 0),
       pendingBytes: this.pendingBytes(),
       maxPendingBytes: this.maxPending,
@@ -494,6 +499,15 @@ export class SqlJsStore implements RecorderStore {
    * crash before a later cycle writes the file leaves it lost, and says so on the next open).
    */
   private async persist(): Promise<void> {
+    this.persisting = true;
+    try {
+      await this.persistOnce();
+    } finally {
+      this.persisting = false;
+    }
+  }
+
+  private async persistOnce(): Promise<void> {
     const startedAt = new Date().toISOString();
     const mark = this.journal.mark();
     const batch = this.bodies.takeBatch();
