@@ -215,3 +215,17 @@ describe('refused upgrades', () => {
     expect(unknownRoute.reply).toMatch(/^HTTP\/1\.1 404 /);
   });
 });
+
+it('ends a refused upgrade whose URL the router itself rejects (an overlong UTF-8 escape)', async () => {
+  const socket = net.connect(port, '127.0.0.1');
+  let reply = '';
+  socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
+  const ended = new Promise<void>((r) => socket.once('end', () => r()));
+  socket.write(
+    `GET /api/v1/recorder/${sessionId}/ws%c0%af/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+  );
+  await ended;
+  expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+  socket.destroy();
+});

@@ -2,6 +2,7 @@
  * The headless server: the REST adapter over the recorder contract under /api/v1/recorder, the WebSocket entry
  * stream, and the built renderer at /ui/recorder. Handlers are a line or two: all behaviour lives in the engine.
  */
+import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
@@ -210,19 +211,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.server.on('upgrade', (_request: unknown, socket: Duplex) => {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
+    endWhenRefused(socket);
   });
   app.addHook('preClose', async () => {
     for (const socket of upgraded) socket.destroy();
-  });
-  // An upgrade the API refused (no token, bad path, no such session) was answered with a plain HTTP response on a
-  // socket that no HTTP server reads any more: nobody would notice the client leaving, and each one would hold a file
-  // descriptor for ever. End it once the answer is out (accepted upgrades are hijacked and never get here).
-  app.addHook('onResponse', async (request) => {
-    if (request.raw.headers.upgrade === undefined) return;
-    const socket = request.raw.socket;
-    socket.end();
-    socket.resume();
-    setTimeout(() => socket.destroy(), 2_000).unref();
   });
 
   const address = await app.listen({ host, port: options.port ?? 5770 });
@@ -237,4 +229,22 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     streamSubscribers: () => [...subscribers].map((s) => s.stats()),
     close: () => app.close(),
   };
+}
+
+/**
+ * An upgrade the API refused (no token, a bad path, a bad URL, no such route) is answered with a plain HTTP response
+ * on a socket that no HTTP server reads any more: nobody would notice the client leaving, and each one would hold a
+ * file descriptor for ever. @fastify/websocket routes the upgrade through a ServerResponse bound to the socket (run
+ * synchronously before this listener); an accepted upgrade is hijacked and that response never finishes.
+ */
+function endWhenRefused(socket: Duplex): void {
+  const response = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!response) return;
+  const end = () => {
+    socket.end();
+    socket.resume();
+    setTimeout(() => socket.destroy(), 2_000).unref();
+  };
+  if (response.writableFinished) end();
+  else response.once('finish', end);
 }
