@@ -4,6 +4,7 @@ import type { Entry, HeaderPair } from '../../../src-shared/model.js';
 import type { EntryBodies, SessionRecord } from '../store/store-types.js';
 import { buildHttpEntry } from './entry-builder.js';
 import type { CapturedExchange } from './http-capture.js';
+import { noUpstreamTimings } from './upstream-timings.js';
 import type { TunnelRecord } from '../sessions/proxy-session.js';
 
 /** A finished entry and its raw body bytes, ready for the store (built where the traffic was captured). */
@@ -34,7 +35,7 @@ export function tunnelEntry(sessionId: string, tunnel: TunnelRecord): CapturedEn
       remotePort: tunnel.remotePort,
     },
     durationMs: tunnel.durationMs,
-    timings: { dnsMs: -1, connectMs: -1, tlsMs: -1, sendMs: -1, waitMs: -1, recvMs: -1, totalMs: tunnel.durationMs },
+    timings: noUpstreamTimings(tunnel.durationMs),
     tags: [],
     notes: '',
     mapLocal: false,
@@ -84,7 +85,7 @@ export function clientErrorEntry(sessionId: string, error: ClientError): Capture
       remotePort: request.remotePort,
     },
     durationMs: 0,
-    timings: { dnsMs: -1, connectMs: -1, tlsMs: -1, sendMs: -1, waitMs: -1, recvMs: -1, totalMs: 0 },
+    timings: noUpstreamTimings(),
     tags: [],
     notes: '',
     mapLocal: false,

@@ -137,6 +137,11 @@ const span = (from: number | undefined, to: number | undefined) =>
  * (e.g. the response was answered by the proxy itself). With no upstream leg at all every phase is -1
  * except `totalMs`.
  */
+/** Timings of an entry whose request never went upstream (refused, a tunnel, a rejected handshake). */
+export function noUpstreamTimings(totalMs = 0): Timings {
+  return { dnsMs: -1, connectMs: -1, tlsMs: -1, sendMs: -1, waitMs: -1, recvMs: -1, totalMs };
+}
+
 export function buildTimings(leg: UpstreamLeg | undefined, exchangeStart: number, exchangeEnd: number): Timings {
   const totalMs = round(Math.max(0, exchangeEnd - exchangeStart));
   if (!leg) return { dnsMs: -1, connectMs: -1, tlsMs: -1, sendMs: -1, waitMs: -1, recvMs: -1, totalMs };

@@ -4,6 +4,7 @@ import type { CertificateAuthority } from '../ca/index.js';
 import { mockttpHttpsOptions } from '../ca/index.js';
 import { hostScopeList } from './mitm-host-scope.js';
 import type { TlsRejection } from './proxy-session.js';
+import { noUpstreamTimings } from '../capture/upstream-timings.js';
 
 /**
  * mockttp's `https` options for an intercepting session: our CA, our leaves, and which hosts stay blind. The host
@@ -42,7 +43,7 @@ export function tlsRejectionEntry(id: string, sessionId: string, rejection: TlsR
       remotePort: rejection.remotePort,
     },
     durationMs: 0,
-    timings: { dnsMs: -1, connectMs: -1, tlsMs: -1, sendMs: -1, waitMs: -1, recvMs: -1, totalMs: 0 },
+    timings: noUpstreamTimings(),
     tags: [],
     notes: '',
     mapLocal: false,

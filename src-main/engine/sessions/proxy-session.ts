@@ -52,6 +52,10 @@ export interface ProxySessionDeps {
   tlsMaterial: () => Promise<{ key: string; cert: string }>;
   onExchange: (exchange: CapturedExchange) => void;
   onTunnel: (tunnel: TunnelRecord) => void;
+  /** An exchange has begun (may set `exchange.id` to announce it as pending). */
+  onExchangeStart?: (exchange: CapturedExchange) => void;
+  /** A begun exchange that the scope filters drop on its status: a pending row must go. */
+  onExchangeDropped?: (exchange: CapturedExchange) => void;
   /** The install CA's `https` options for interception, with the session's host lists applied. */
   mitmHttps?: (mitm: MitmConfig) => Promise<MockttpHttpsOptions>;
   onTlsRejection?: (rejection: TlsRejection) => void;
@@ -159,6 +163,15 @@ export class ProxySession {
     }
   }
 
+  /** The URL to record, or undefined when the request target cannot be read as one. */
+  private parsedUrl(req: IncomingMessage): URL | undefined {
+    try {
+      return new URL(this.recordedUrl(req));
+    } catch {
+      return undefined;
+    }
+  }
+
   private recordedUrl = (req: IncomingMessage): string => {
     const raw = req.url ?? '/';
     if (this.target) {
@@ -180,12 +193,7 @@ export class ProxySession {
       );
       return;
     }
-    let url: URL | undefined;
-    try {
-      url = new URL(this.recordedUrl(req));
-    } catch {
-      url = undefined;
-    }
+    const url = this.parsedUrl(req);
     if (!url) {
       // Never hand mockttp a target we cannot read ourselves: it would go out unchecked by the upstream policy.
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
@@ -212,7 +220,9 @@ export class ProxySession {
       recordedUrl: () => url.toString(),
       onComplete: (exchange) => {
         if (this.filter.acceptsStatus(exchange.response?.statusCode)) this.deps.onExchange(exchange);
+        else if (exchange.id !== undefined) this.deps.onExchangeDropped?.(exchange);
       },
+      ...(this.deps.onExchangeStart ? { onStart: this.deps.onExchangeStart } : {}),
     });
     if (direct) this.direct!.forward(req, res, direct, observer);
     else runInExchange(observer, next);
@@ -225,12 +235,7 @@ export class ProxySession {
       refuseUpgrade(socket, refusal.status, refusal.message, refusal.text);
       return;
     }
-    let url: URL | undefined;
-    try {
-      url = new URL(this.recordedUrl(req));
-    } catch {
-      url = undefined;
-    }
+    const url = this.parsedUrl(req);
     if (url && this.filter.acceptsRequest(req.method ?? 'GET', url)) {
       captureHandshake(req, socket, {
         bodyLimit: this.deps.bodyLimit,
