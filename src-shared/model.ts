@@ -220,7 +220,20 @@ export type StreamMessage =
   | { type: 'entry'; entry: Entry }
   | { type: 'entry'; entry: { id: typeof EVICT_ENTRY_ID; notes: string } }
   | { type: 'entry-updated'; entry: Entry }
+  | { type: 'pending'; entry: PendingEntry }
   | { type: 'session'; session: Session };
+
+/**
+ * A request whose exchange has begun but not finished: announced so that a slow request shows at once. The
+ * finished entry arrives later with the same `id` (or an eviction of that id when the scope filters drop it).
+ */
+export interface PendingEntry {
+  id: string;
+  sessionId: string;
+  method: string;
+  url: string;
+  startedAt: string;
+}
 
 export interface PortDetail {
   port: number;

@@ -27,7 +27,7 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 export function buildHttpEntry(sessionId: string, exchange: CapturedExchange): { entry: Entry; bodies: EntryBodies } {
   const entry: Entry = {
-    id: randomUUID(),
+    id: exchange.id ?? randomUUID(),
     sessionId,
     entryType: 'http',
     startedAt: new Date(exchange.startedAt).toISOString(),

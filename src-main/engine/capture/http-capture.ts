@@ -18,6 +18,8 @@ export interface CapturedResponseHead {
 }
 
 export interface CapturedExchange {
+  /** Set when the exchange was announced as pending: its entry must reuse the id so the row completes in place. */
+  id?: string;
   startedAt: number;
   start: number;
   end: number;
@@ -45,6 +47,8 @@ export interface CaptureOptions {
   /** The URL to record for this request, from its original (pre-mockttp) request line. */
   recordedUrl: (req: IncomingMessage) => string;
   onComplete: (exchange: CapturedExchange) => void;
+  /** Called once the request head is read, before any byte goes upstream (pending rows). */
+  onStart?: (exchange: CapturedExchange) => void;
 }
 
 interface MockttpTaggedRequest extends IncomingMessage {
@@ -92,6 +96,7 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
     remoteAddress: req.socket.remoteAddress,
     remotePort: req.socket.remotePort,
   };
+  options.onStart?.(exchange);
   const observer: UpstreamObserver = { upstreamTimeoutMs: options.upstreamTimeoutMs };
 
   const push = req.push;

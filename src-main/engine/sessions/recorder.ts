@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../src-shared/errors.js';
 import type { RecorderOperations } from '../../../src-shared/contract.js';
 import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session, type StorageStatus } from '../../../src-shared/model.js';
-import { NOT_YET_SUPPORTED_OPTIONS, entriesQuerySchema, parseInput, patchEntrySchema, startSessionSchema, type StartSessionInput } from '../../../src-shared/schemas.js';
+import { NOT_YET_SUPPORTED_OPTIONS, entriesQuerySchema, parseInput, patchEntrySchema, restartSessionSchema, startSessionSchema, type RestartSessionInput, type StartSessionInput } from '../../../src-shared/schemas.js';
 import { decodedBodyBytes, entryWithBodies } from '../body/body-view.js';
 import { bodyGone } from './body-gone-error.js';
 import type { CapturedEntry } from '../capture/entries.js';
+import type { CapturedExchange } from '../capture/http-capture.js';
 import type { BodySide, EntryBodies, RecorderStore, SessionRecord } from '../store/store-types.js';
 import { DEFAULT_LIMITS, connectionLimitsOf, type RecorderLimits } from './limits.js';
 import { PortCursor, assertListenableHost, isPortFree } from './port-pool.js';
@@ -85,6 +86,8 @@ export class Recorder implements RecorderOperations {
         ...(this.upstreamPolicy ? { upstreamPolicy: this.upstreamPolicy } : {}),
         ...(options.forwarder ? { forwarder: options.forwarder } : {}),
         connectionLimits: connectionLimitsOf(this.limits),
+        onExchangeStart: this.announcePending,
+        onExchangeDropped: this.withdrawPending,
       });
     // A session still marked running was interrupted (crash or kill): its proxy is gone.
     for (const record of this.store.listSessions()) {
@@ -154,9 +157,12 @@ export class Recorder implements RecorderOperations {
     return { session: this.toSession(await this.halt(record)) };
   }
 
-  async restartSession({ id }: { id: string }): Promise<{ session: Session }> {
+  async restartSession({ id, ...options }: { id: string } & RestartSessionInput): Promise<{ session: Session }> {
     const record = this.record(id);
-    if (record.status === 'running') throw new ApiError('conflict', `session ${id} is already running`);
+    const { keepPort } = parseInput(restartSessionSchema, options, 'restart options');
+    if (record.status === 'running') {
+      throw new ApiError('conflict', `session "${record.name}" is already running on port ${record.listenPort}: stop it first`);
+    }
     this.assertCapacity();
     const nowMs = this.now();
     const next: SessionRecord = {
@@ -166,11 +172,22 @@ export class Recorder implements RecorderOperations {
       expiresAt: new Date(nowMs + this.limits.sessionTtlMs).toISOString(),
     };
     delete next.stoppedAt;
-    // Same port when it is still free, otherwise any free one.
-    const preferred = (await this.portAvailable(record.listenPort, record.listenHost)) ? record.listenPort : 0;
+    // Same port when it is still free; otherwise any free one, unless the caller would rather hear who holds it.
+    const free = await this.portAvailable(record.listenPort, record.listenHost);
+    if (!free && keepPort) {
+      throw new ApiError('conflict', `listenPort: port ${record.listenPort} is taken by ${this.portHolder(record.listenPort)}`, 'listenPort');
+    }
+    const preferred = free ? record.listenPort : 0;
     const started = await this.launch(next, preferred, false);
     this.store.upsertSession(started);
     return { session: this.toSession(started) };
+  }
+
+  /** Who holds a port, in words: a session by its name, never by its id. */
+  private portHolder(port: number): string {
+    const owner = this.store.listSessions().find((r) => r.status === 'running' && r.listenPort === port);
+    if (owner) return `session "${owner.name}"`;
+    return this.starting.has(port) ? 'a session that is starting' : 'another program';
   }
 
   async deleteSession({ id }: { id: string }): Promise<{ deleted: true; id: string }> {
@@ -358,6 +375,18 @@ export class Recorder implements RecorderOperations {
 
   private readonly mitmHttps = async (mitm: NonNullable<SessionRecord['mitm']>) => {
     return interceptionOptions(await this.certificateAuthority!(), mitm);
+  };
+
+  /** Only while someone watches the stream: otherwise a request costs nothing extra (the entry makes its own id). */
+  private readonly announcePending = (sessionId: string, exchange: CapturedExchange): void => {
+    if (!this.hub.hasListeners(sessionId)) return;
+    exchange.id = randomUUID();
+    const entry = { id: exchange.id, sessionId, method: exchange.method, url: exchange.url, startedAt: new Date(exchange.startedAt).toISOString() };
+    this.hub.publish(sessionId, { type: 'pending', entry });
+  };
+
+  private readonly withdrawPending = (sessionId: string, exchange: CapturedExchange): void => {
+    this.hub.publish(sessionId, { type: 'entry', entry: { id: EVICT_ENTRY_ID, notes: exchange.id! } });
   };
 
   /** An entry captured by a session's proxy (here or in a worker process). */

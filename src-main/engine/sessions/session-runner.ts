@@ -9,7 +9,8 @@ import type { MitmConfig } from '../../../src-shared/model.js';
 import type { SessionRecord } from '../store/store-types.js';
 import { clientErrorEntry, httpEntry, tunnelEntry, type CapturedEntry } from '../capture/entries.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
-import { ProxySession } from './proxy-session.js';
+import { ProxySession, type ProxySessionDeps } from './proxy-session.js';
+import type { CapturedExchange } from '../capture/http-capture.js';
 import type { Forwarder } from '../proxy/forwarders.js';
 import { tlsRejectionEntry } from './mitm.js';
 import type { ConnectionLimits } from '../proxy/connection-guards.js';
@@ -29,6 +30,9 @@ export interface RunnerOptions {
   forwarder?: Forwarder;
   /** Timeouts and the connection cap of each session's port (default: none beyond Node's and mockttp's own). */
   connectionLimits?: ConnectionLimits;
+  /** Pending rows (in-process only: worker processes announce nothing, their entries appear when finished). */
+  onExchangeStart?: (sessionId: string, exchange: CapturedExchange) => void;
+  onExchangeDropped?: (sessionId: string, exchange: CapturedExchange) => void;
 }
 
 export interface SessionHost {
@@ -48,6 +52,7 @@ export async function startCapturingProxy(
     tlsMaterial: options.tlsMaterial,
     onExchange: (exchange) => onEntry(httpEntry(config, exchange)),
     onTunnel: (tunnel) => onEntry(tunnelEntry(config.id, tunnel)),
+    ...pendingHooks(config.id, options),
     onTlsRejection: (rejection) => onEntry({ entry: tlsRejectionEntry(randomUUID(), config.id, rejection), bodies: {} }),
     onClientError: (error) => {
       const captured = clientErrorEntry(config.id, error);
@@ -60,6 +65,14 @@ export async function startCapturingProxy(
   });
   await proxy.start(config.listenPort, config.listenHost);
   return proxy;
+}
+
+function pendingHooks(sessionId: string, options: RunnerOptions): Pick<ProxySessionDeps, 'onExchangeStart' | 'onExchangeDropped'> {
+  const { onExchangeStart: start, onExchangeDropped: dropped } = options;
+  return {
+    ...(start ? { onExchangeStart: (exchange: CapturedExchange) => start(sessionId, exchange) } : {}),
+    ...(dropped ? { onExchangeDropped: (exchange: CapturedExchange) => dropped(sessionId, exchange) } : {}),
+  };
 }
 
 export function inProcessHost(options: RunnerOptions): SessionHost {
