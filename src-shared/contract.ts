@@ -3,7 +3,7 @@
  * the CLI are all typed from `RecorderOperations`; the route table below is the single source of paths.
  */
 import type { Entry, EntryPage, PortCheck, PortsStatus, Session } from './model.js';
-import type { PatchEntryInput, StartSessionInput } from './schemas.js';
+import type { PatchEntryInput, RestartSessionInput, StartSessionInput } from './schemas.js';
 
 export const API_PREFIX = '/api/v1/recorder';
 
@@ -12,7 +12,7 @@ export interface RecorderOperations {
   listSessions(): Promise<{ sessions: Session[]; total: number }>;
   getSession(params: { id: string }): Promise<{ session: Session }>;
   stopSession(params: { id: string }): Promise<{ session: Session }>;
-  restartSession(params: { id: string }): Promise<{ session: Session }>;
+  restartSession(params: { id: string } & RestartSessionInput): Promise<{ session: Session }>;
   deleteSession(params: { id: string }): Promise<{ deleted: true; id: string }>;
   listEntries(params: { id: string; offset?: number; limit?: number; bodies?: boolean }): Promise<EntryPage>;
   getEntry(params: { id: string; entryId: string }): Promise<{ entry: Entry }>;

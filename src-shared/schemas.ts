@@ -84,6 +84,13 @@ export const startSessionSchema = z
 
 export type StartSessionInput = z.infer<typeof startSessionSchema>;
 
+/** `POST /:id/restart`: with keepPort, a taken port is a 409 naming its holder instead of a silent move elsewhere. */
+export const restartSessionSchema = z.strictObject({
+  keepPort: z.boolean().optional(),
+});
+
+export type RestartSessionInput = z.infer<typeof restartSessionSchema>;
+
 export const patchEntrySchema = z
   .strictObject({
     tags: z.array(z.string().trim().min(1, 'a tag must not be empty').max(100)).max(100).optional(),

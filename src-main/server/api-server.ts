@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import fastifyWebsocket from '@fastify/websocket';
 import { ApiError } from '../../src-shared/errors.js';
 import { API_PREFIX, ENTRY_BODY_PATH, ROUTES, STREAM_PATH } from '../../src-shared/contract.js';
-import { entriesQuerySchema, parseInput, portCheckQuerySchema, searchQuerySchema } from '../../src-shared/schemas.js';
+import { entriesQuerySchema, parseInput, portCheckQuerySchema, restartSessionSchema, searchQuerySchema } from '../../src-shared/schemas.js';
 import type { Recorder } from '../engine/sessions/recorder.js';
 import {
   WS_TOKEN_PROTOCOL_PREFIX,
@@ -154,7 +154,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.get(at(ROUTES.portCheck.path), async (request) => recorder.portCheck(parseInput(portCheckQuerySchema, query(request), 'query')));
   app.get(at(ROUTES.getSession.path), async (request) => recorder.getSession({ id: params(request).id! }));
   app.post(at(ROUTES.stopSession.path), async (request) => recorder.stopSession({ id: params(request).id! }));
-  app.post(at(ROUTES.restartSession.path), async (request) => recorder.restartSession({ id: params(request).id! }));
+  app.post(at(ROUTES.restartSession.path), async (request) => {
+    // A body-less POST (older clients, the CLI) means the default: move to another port when the old one is taken.
+    const options = parseInput(restartSessionSchema, request.body ?? {}, 'restart options');
+    return recorder.restartSession({ ...options, id: params(request).id! });
+  });
   app.delete(at(ROUTES.deleteSession.path), async (request) => recorder.deleteSession({ id: params(request).id! }));
   app.get(at(ROUTES.listEntries.path), async (request) => {
     const q = parseInput(entriesQuerySchema, query(request), 'query');
