@@ -53,20 +53,31 @@ const httpUrl = z.string().max(INPUT_LIMITS.url, { abort: true }).refine((value)
 
 export const startSessionSchema = z
   .strictObject({
-    name: z.string().max(INPUT_LIMITS.name).optional(),
-    mode: z.enum(['reverse', 'forward'], { error: 'must be "reverse" or "forward"' }).optional(),
-    targetUrl: httpUrl.optional(),
-    listenPort: z.number().int().min(0).max(65535).optional(),
+    // The descriptions are the UI's JSON editor's hover text: its JSON Schema is generated from this one.
+    name: z.string().max(INPUT_LIMITS.name).optional().describe('Human-readable label. Auto-generated if empty.'),
+    mode: z.enum(['reverse', 'forward'], { error: 'must be "reverse" or "forward"' }).optional()
+      .describe('"reverse" forwards to targetUrl; "forward" is an HTTP(S) proxy for HTTP_PROXY/HTTPS_PROXY. Default: reverse.'),
+    targetUrl: httpUrl.optional().describe('Upstream base URL (http:// or https://); a path prefix is kept. Required for reverse mode.'),
+    listenPort: z.number().int().min(0).max(65535).optional()
+      .describe(`Port the proxy listens on; 0 or absent = the first free one of ${PORT_RANGE.start}-${PORT_RANGE.end}.`),
     /** Alias used by some SDKs. */
-    port: z.number().int().min(0).max(65535).optional(),
-    listenHost: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address such as 127.0.0.1 or 0.0.0.0' }).optional(),
-    namespace: z.string().min(1).max(INPUT_LIMITS.name).regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only').optional(),
-    filters: scopeFiltersSchema.optional(),
+    port: z.number().int().min(0).max(65535).optional().describe('Alias of listenPort.'),
+    listenHost: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address such as 127.0.0.1 or 0.0.0.0' }).optional()
+      .describe('Address to bind, 127.0.0.1 by default; 0.0.0.0 exposes the proxy to the network.'),
+    namespace: z.string().min(1).max(INPUT_LIMITS.name).regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only').optional()
+      .describe('Mockarty namespace ("default").'),
+    filters: scopeFiltersSchema.optional().describe(
+      'Which requests are recorded (never what is forwarded). An empty list allows all. Patterns are globs: * matches ' +
+        'any run of characters, / included (/v1/* records everything below /v1/), ? one character; hosts ignore case ' +
+        'and the port (*.example.com matches every subdomain depth), paths ignore the query string.',
+    ),
     toxics: z.unknown().optional(),
     modifications: z.unknown().optional(),
-    mitm: mitmConfigSchema.optional(),
+    mitm: mitmConfigSchema.optional()
+      .describe('Forward mode: decrypt HTTPS with the install CA. includeHosts (only these) or excludeHosts (all but these), not both.'),
     /** Accept upstream certificates that do not verify (self-signed staging servers); entries say so. */
-    ignoreUpstreamCertErrors: z.boolean().optional(),
+    ignoreUpstreamCertErrors: z.boolean().optional()
+      .describe('Accept upstream certificates that do not verify (self-signed staging servers); each entry says so.'),
     mapLocal: z.unknown().optional(),
   })
   .superRefine((value, ctx) => {
