@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import { EVICT_ENTRY_ID } from '../../src-shared/model.js';
 import type { Entry, StreamMessage } from '../../src-shared/model.js';
-import { toEntryRow } from '../features/entries/entry-row.js';
+import { pendingRow, toEntryRow } from '../features/entries/entry-row.js';
 import type { EntryRow } from '../features/entries/entry-row.js';
 
 export type StreamStatus = 'idle' | 'connecting' | 'open' | 'closed';
@@ -93,6 +93,14 @@ export const useTrafficStore = create<TrafficState>()((set, get) => ({
     let tagsChanged = false;
     for (const message of messages) {
       if (message.type === 'session') continue;
+      if (message.type === 'pending') {
+        // The entry may already be here (a history page overlapping the stream): never downgrade it.
+        const pending = message.entry;
+        if (byId.has(pending.id) || (state.sessionId && pending.sessionId !== state.sessionId)) continue;
+        byId.set(pending.id, pendingRow(pending, seq++));
+        added.push(pending.id);
+        continue;
+      }
       const entry = message.entry;
       if (entry.id === EVICT_ENTRY_ID) {
         const victim = byId.get(entry.notes);

@@ -9,7 +9,8 @@ import { useUiStore } from '../../stores/ui-store.js';
 import { formatDuration } from '../entries/columns.js';
 import { AnnotationEditor } from './AnnotationEditor.js';
 import { BodyView } from './BodyView.js';
-import { toCurl } from './curl-command.js';
+import { curlVariants } from './curl-command.js';
+import { useSessionsStore } from '../../stores/sessions-store.js';
 import { explainError } from './error-words.js';
 import { headerBytesNote, isUtf8Value, rawHeaderBytes } from './header-bytes.js';
 import { TimingWaterfall } from './TimingWaterfall.js';
@@ -79,8 +80,10 @@ export function DetailPane() {
   const close = () => useUiStore.getState().setDetailOpen(false);
   // The row summary (live: tags may change through the stream) shows at once while the full entry loads.
   const row = useTrafficStore((s) => (entryId ? s.byId.get(entryId) : undefined));
-  const { entry, error, loading, replace } = useFullEntry(sessionId, entryId);
+  // A request in flight has no entry to fetch yet: fetch once its row completes.
+  const { entry, error, loading, replace } = useFullEntry(sessionId, row?.pending ? null : entryId);
   const [tab, setTab] = useState<Tab>('response');
+  const session = useSessionsStore((s) => s.sessions.find((x) => x.id === sessionId));
 
   const startResize = (e: ReactMouseEvent) => {
     e.preventDefault();
@@ -110,6 +113,7 @@ export function DetailPane() {
         <button type="button" className="icon-button" aria-label="Close detail" data-testid="detail-close" onClick={close}>×</button>
       </header>
       {!entryId && <div className="detail-empty">Select a row to see its request and response.</div>}
+      {row?.pending && <div className="detail-empty" data-testid="detail-pending">This request is still in flight: its response shows here once it completes.</div>}
       {error && <div className="banner error" data-testid="detail-error">Could not load this entry: {error}</div>}
       {loading && !shown && <div className="detail-empty" data-testid="detail-loading">Loading…</div>}
       {shown && (
@@ -134,7 +138,9 @@ export function DetailPane() {
               </span>
             )}
             <span className="muted">{formatDuration(shown.durationMs)} · {new Date(shown.startedAt).toLocaleString()}</span>
-            <CopyButton text={() => toCurl(shown)} label="Copy as cURL" testId="copy-curl" />
+            {curlVariants(shown, session).map((v) => (
+              <CopyButton key={v.route} text={v.command} label={`Copy as cURL ${v.label}`} testId={`copy-curl-${v.route}`} />
+            ))}
           </div>
           {shown.error && (
             <div className="banner error" data-testid="detail-exchange-error">

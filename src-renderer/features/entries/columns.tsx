@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { SortColumn } from '../../stores/ui-store.js';
 import { formatBytes } from '../detail/hex-dump.js';
@@ -18,12 +19,14 @@ function time(ms: number): string {
 }
 
 export function statusClass(row: EntryRow): string {
+  if (row.pending) return 'status-pending';
   if (row.error) return 'status-err';
   if (row.status === 0) return 'status-none';
   return `status-${Math.floor(row.status / 100)}xx`;
 }
 
 function statusText(row: EntryRow): string {
+  if (row.pending) return 'pending';
   // A failed exchange may still carry the proxy's own answer (502): show it, in the error colour.
   if (row.error) return row.status ? String(row.status) : 'ERR';
   if (row.status === 0) return row.entryType === 'tunnel' ? 'tunnel' : '…';
@@ -36,6 +39,16 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
+/** Time since a request started, ticking while it is in flight (the row itself is memoised and does not re-render). */
+function Elapsed({ since }: { since: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 200);
+    return () => clearInterval(timer);
+  }, []);
+  return <span className="elapsed" data-testid="row-elapsed">{formatDuration(Math.max(0, now - since))} …</span>;
+}
+
 export const COLUMNS: ColumnSpec[] = [
   { id: 'time', header: 'Time', size: 104, cell: (r) => time(r.startedAt) },
   { id: 'method', header: 'Method', size: 72, cell: (r) => <span className={`method method-${r.method.toLowerCase()}`}>{r.method}</span> },
@@ -43,7 +56,7 @@ export const COLUMNS: ColumnSpec[] = [
   { id: 'path', header: 'Path', size: 260, cell: (r) => r.path },
   { id: 'status', header: 'Status', size: 64, cell: (r) => <span className={`status ${statusClass(r)}`}>{statusText(r)}</span> },
   { id: 'type', header: 'Type', size: 64, cell: (r) => r.typeLabel },
-  { id: 'duration', header: 'Duration', size: 80, align: 'right', cell: (r) => formatDuration(r.durationMs) },
+  { id: 'duration', header: 'Duration', size: 80, align: 'right', cell: (r) => (r.pending ? <Elapsed since={r.startedAt} /> : formatDuration(r.durationMs)) },
   { id: 'size', header: 'Size', size: 76, align: 'right', cell: (r) => (r.size || r.status ? formatBytes(r.size) : '') },
   {
     id: 'tags',

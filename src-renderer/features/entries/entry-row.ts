@@ -2,7 +2,7 @@
  * The table never holds whole entries: a row is a flat summary built once when an entry arrives, so
  * 100k rows stay small and the filter reads plain fields instead of walking header arrays on every keystroke.
  */
-import type { Entry, EntryType, HeaderPair } from '../../../src-shared/model.js';
+import type { Entry, EntryType, HeaderPair, PendingEntry } from '../../../src-shared/model.js';
 
 export interface EntryRow {
   id: string;
@@ -28,6 +28,8 @@ export interface EntryRow {
   mapLocal: boolean;
   /** Lower-cased URL and request+response headers, for client-side free-text search. */
   haystack: string;
+  /** A request still in flight: its entry will replace this row under the same id. */
+  pending?: true;
 }
 
 export function headerValue(headers: HeaderPair[] | undefined, name: string): string | undefined {
@@ -92,5 +94,31 @@ export function toEntryRow(entry: Entry, seq: number): EntryRow {
     error: entry.error ? `${entry.error.code}: ${entry.error.message}` : '',
     mapLocal: entry.mapLocal,
     haystack: (entry.request.url + headersText(entry.request.headers) + headersText(entry.response?.headers)).toLowerCase(),
+  };
+}
+
+/** A row for a request in flight: what is known before the response (method, URL, start). */
+export function pendingRow(entry: PendingEntry, seq: number): EntryRow {
+  const { host, path } = splitUrl(entry.url);
+  return {
+    id: entry.id,
+    seq,
+    startedAt: Date.parse(entry.startedAt) || 0,
+    method: entry.method,
+    url: entry.url,
+    host,
+    path,
+    status: 0,
+    entryType: 'http',
+    contentType: '',
+    typeLabel: '',
+    durationMs: -1,
+    size: 0,
+    tags: [],
+    notes: '',
+    error: '',
+    mapLocal: false,
+    haystack: entry.url.toLowerCase(),
+    pending: true,
   };
 }
