@@ -3,9 +3,11 @@ import { ClientContext } from './api/client-context.js';
 import { Toasts } from './components/Toasts.js';
 import { TokenPrompt } from './features/auth/TokenPrompt.js';
 import { useConnection } from './features/auth/use-connection.js';
+import { useSelectionInUrl } from './features/sessions/selection-url.js';
 import { MainView } from './MainView.js';
 
 export function App() {
+  useSelectionInUrl();
   const { state, busy, connectWithToken, retry } = useConnection();
 
   useEffect(() => {

@@ -21,10 +21,12 @@ function BodySearch({ sessionId }: { sessionId: string | null }) {
   return null;
 }
 
-function StreamIndicator() {
+function StreamIndicator({ running }: { running: boolean }) {
   const status = useTrafficStore((s) => s.streamStatus);
   const detail = useTrafficStore((s) => s.streamDetail);
   const loading = useTrafficStore((s) => s.loading);
+  // The stream stays open on a stopped session (annotations still arrive), but nothing is recorded: not "live".
+  if (!running && !loading) return <span className="stream-state stopped" data-testid="stream-state" data-state="stopped" title="This session is stopped: nothing is being recorded">stopped</span>;
   const label = loading ? 'loading history…' : status === 'open' ? 'live' : status === 'connecting' ? 'connecting…' : status === 'closed' ? 'disconnected' : '';
   return label ? <span className={`stream-state ${status}`} data-testid="stream-state" data-state={status} title={detail}>{label}</span> : null;
 }
@@ -56,7 +58,7 @@ export function MainView() {
           <div className="topbar-session" data-testid="current-session">
             <strong>{session.name}</strong>
             <span className="muted">{session.mode === 'reverse' ? `${session.proxyUrl} → ${session.targetUrl ?? ''}` : `proxy ${session.proxyUrl}`}</span>
-            <StreamIndicator />
+            <StreamIndicator running={session.status === 'running'} />
           </div>
         )}
         <button

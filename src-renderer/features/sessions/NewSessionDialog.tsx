@@ -5,6 +5,7 @@ import { useSessionsStore } from '../../stores/sessions-store.js';
 import { useUiStore } from '../../stores/ui-store.js';
 import { EMPTY_FORM, formToInput, inputToForm, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
 import type { SessionForm } from './session-form.js';
+import './sessions-polish.css';
 
 // Monaco only loads when someone opens the full configuration.
 const JsonEditor = lazy(() => import('../../editor/JsonEditor.js').then((m) => ({ default: m.JsonEditor })));
@@ -151,11 +152,13 @@ export function NewSessionDialog() {
 
             <label htmlFor="ns-target">Target URL</label>
             <div>
+              {/* A forward proxy goes wherever each request says: the field is kept (for a switch back) but unused. */}
               <input
                 id="ns-target"
                 data-testid="new-session-target"
-                placeholder={form.mode === 'reverse' ? 'https://api.example.com' : 'not needed for a forward proxy'}
-                value={form.targetUrl}
+                placeholder={form.mode === 'reverse' ? 'https://api.example.com' : 'not used: a forward proxy goes where each request says'}
+                value={form.mode === 'reverse' ? form.targetUrl : ''}
+                disabled={form.mode === 'forward'}
                 onChange={(e) => update({ targetUrl: e.target.value })}
                 aria-invalid={Boolean((touched || form.targetUrl) && urlError)}
               />
@@ -223,7 +226,7 @@ export function NewSessionDialog() {
           </div>
         ) : (
           <div className="json-config">
-            <p className="field-hint">Every option: filters, toxics, modifications, mitm, mapLocal. Ctrl+Space completes keys from the schema.</p>
+            <p className="field-hint">Every option this server accepts (filters, mitm, listenHost…); Ctrl+Space completes keys from its schema.</p>
             <Suspense fallback={<div className="editor-loading">Loading editor…</div>}>
               <JsonEditor value={json} onChange={setJson} onProblems={setJsonProblems} testId="new-session-json" />
             </Suspense>

@@ -1,39 +1,73 @@
 import { memo, useState } from 'react';
 import type { Session } from '../../../src-shared/model.js';
 import { useClient } from '../../api/client-context.js';
-import { describeError } from '../../api/recorder-client.js';
+import { describeError, RecorderClientError } from '../../api/recorder-client.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { useSessionsStore } from '../../stores/sessions-store.js';
 import { useUiStore } from '../../stores/ui-store.js';
+import { portConflictMessage, portHolderWords, restartedMessage, type PortConflict } from './port-conflict.js';
 
+type SessionAction = 'stop' | 'start' | 'delete';
+
+/** A stopped session restarts on its old port, or, when that is taken, only once the user agreed to move it. */
 function useSessionAction() {
   const client = useClient();
   const [busyId, setBusyId] = useState<string | null>(null);
-  const run = async (session: Session, action: 'stop' | 'restart' | 'delete') => {
+  const [conflict, setConflict] = useState<PortConflict | null>(null);
+
+  const restart = async (session: Session, keepPort: boolean) => {
+    try {
+      const { session: next } = await client.restartSession({ id: session.id, keepPort });
+      useSessionsStore.getState().upsert(next);
+      useUiStore.getState().toast('info', restartedMessage(session, next));
+    } catch (error) {
+      // Taken between the check and the start: ask, as if the check had seen it.
+      if (keepPort && error instanceof RecorderClientError && error.code === 'conflict' && error.field === 'listenPort') {
+        setConflict({ session, holder: error.message.replace(/^listenPort: port \d+ is taken by /, '') });
+      } else {
+        throw error;
+      }
+    }
+  };
+
+  const start = async (session: Session) => {
+    const check = await client.portCheck({ port: session.listenPort }).catch(() => null);
+    if (check && !check.available) {
+      setConflict({ session, holder: portHolderWords(session.listenPort, useSessionsStore.getState().sessions, check, session.id) });
+      return;
+    }
+    await restart(session, true);
+  };
+
+  const run = async (session: Session, action: SessionAction | 'move') => {
     setBusyId(session.id);
     try {
       if (action === 'delete') {
         await client.deleteSession({ id: session.id });
         useSessionsStore.getState().remove(session.id);
         useUiStore.getState().toast('info', `Deleted "${session.name}"`);
+      } else if (action === 'stop') {
+        useSessionsStore.getState().upsert((await client.stopSession({ id: session.id })).session);
+      } else if (action === 'start') {
+        await start(session);
       } else {
-        const { session: next } = action === 'stop' ? await client.stopSession({ id: session.id }) : await client.restartSession({ id: session.id });
-        useSessionsStore.getState().upsert(next);
+        await restart(session, false);
       }
     } catch (error) {
-      useUiStore.getState().toast('error', `Could not ${action} "${session.name}": ${describeError(error)}`);
+      const verb = action === 'move' ? 'start' : action;
+      useUiStore.getState().toast('error', `Could not ${verb} "${session.name}": ${describeError(error)}`);
     } finally {
       setBusyId(null);
     }
   };
-  return { busyId, run };
+  return { busyId, run, conflict, dismissConflict: () => setConflict(null) };
 }
 
 function SessionItem({ session, selected, busy, onAction }: {
   session: Session;
   selected: boolean;
   busy: boolean;
-  onAction(action: 'stop' | 'restart' | 'delete'): void;
+  onAction(action: SessionAction): void;
 }) {
   const select = useSessionsStore((s) => s.select);
   const running = session.status === 'running';
@@ -59,13 +93,11 @@ function SessionItem({ session, selected, busy, onAction }: {
       </div>
       <div className="session-target" title={where}>{where}</div>
       <div className="session-actions" onClick={(e) => e.stopPropagation()}>
+        {/* Only what can work: a running session stops, a stopped one starts (on its old port when it can). */}
         {running ? (
           <button type="button" className="small" data-testid="session-stop" disabled={busy} onClick={() => onAction('stop')}>Stop</button>
         ) : (
-          <button type="button" className="small" data-testid="session-start" disabled={busy} onClick={() => onAction('restart')}>Start</button>
-        )}
-        {running && (
-          <button type="button" className="small" data-testid="session-restart" disabled={busy} onClick={() => onAction('restart')}>Restart</button>
+          <button type="button" className="small" data-testid="session-start" disabled={busy} onClick={() => onAction('start')} title={`Start again on port ${session.listenPort}`}>Start</button>
         )}
         <button type="button" className="small danger-text" data-testid="session-delete" disabled={busy} onClick={() => onAction('delete')}>Delete</button>
       </div>
@@ -78,7 +110,7 @@ export const SessionsSidebar = memo(function SessionsSidebar() {
   const selectedId = useSessionsStore((s) => s.selectedId);
   const error = useSessionsStore((s) => s.error);
   const openNew = useUiStore((s) => s.setNewSessionOpen);
-  const { busyId, run } = useSessionAction();
+  const { busyId, run, conflict, dismissConflict } = useSessionAction();
   const [confirmDelete, setConfirmDelete] = useState<Session | null>(null);
 
   return (
@@ -102,6 +134,19 @@ export const SessionsSidebar = memo(function SessionsSidebar() {
             />
           ))}
         </ul>
+      )}
+      {conflict && (
+        <ConfirmDialog
+          title={`Port ${conflict.session.listenPort} is taken`}
+          message={portConflictMessage(conflict)}
+          confirmLabel="Start on another port"
+          onCancel={dismissConflict}
+          onConfirm={() => {
+            const { session } = conflict;
+            dismissConflict();
+            void run(session, 'move');
+          }}
+        />
       )}
       {confirmDelete && (
         <ConfirmDialog

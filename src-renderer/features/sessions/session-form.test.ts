@@ -10,6 +10,10 @@ describe('session form', () => {
     expect(validateTargetUrl('localhost:3000', 'reverse')).toMatch(/http/);
     expect(validateTargetUrl('http://127.0.0.1:3000', 'reverse')).toBeNull();
   });
+  it('ignores the (disabled) target URL of a forward session', () => {
+    expect(validateTargetUrl('not a url', 'forward')).toBeNull();
+    expect(formToInput({ ...EMPTY_FORM, mode: 'forward', targetUrl: 'https://left.over' }, { targetUrl: 'https://from.json' })).toEqual({ mode: 'forward', namespace: 'default' });
+  });
   it('validates ports, blank meaning auto', () => {
     expect(validatePort('')).toBeNull();
     expect(validatePort('8085')).toBeNull();

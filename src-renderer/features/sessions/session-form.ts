@@ -43,7 +43,9 @@ export function validateMitmHosts(form: Pick<SessionForm, 'mode' | 'mitm' | 'mit
 }
 
 export function validateTargetUrl(value: string, mode: SessionForm['mode']): string | null {
-  if (!value.trim()) return mode === 'reverse' ? 'A reverse-proxy session needs a target URL' : null;
+  // A forward proxy has no target: the field is disabled then, so nothing in it may block the form.
+  if (mode === 'forward') return null;
+  if (!value.trim()) return 'A reverse-proxy session needs a target URL';
   try {
     const url = new URL(value.trim());
     if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) return 'Use an absolute http:// or https:// URL';
@@ -68,7 +70,7 @@ export function formToInput(form: SessionForm, extra: Record<string, unknown> = 
   };
   set('name', form.name.trim());
   input.mode = form.mode;
-  set('targetUrl', form.mode === 'reverse' || form.targetUrl.trim() ? form.targetUrl.trim() : undefined);
+  set('targetUrl', form.mode === 'reverse' ? form.targetUrl.trim() : undefined);
   set('listenPort', form.listenPort.trim() ? Number(form.listenPort) : undefined);
   if (input.listenPort !== undefined) delete input.port;
   set('namespace', form.namespace.trim());

@@ -1,0 +1,33 @@
+/**
+ * Restarting a stopped session on its old port: who holds that port, in words a person recognises
+ * (a session by its name, never its id), and what the sidebar tells them before the session moves.
+ */
+import type { PortCheck, Session } from '../../../src-shared/model.js';
+
+/** `session "Checkout"` when one of ours holds the port, else the server's reason ("in use by another program"). */
+export function portHolderWords(port: number, sessions: readonly Session[], check: PortCheck, self?: string): string {
+  const owner = sessions.find((s) => s.id !== self && s.status === 'running' && s.listenPort === port);
+  if (owner) return `session "${owner.name}"`;
+  const reason = check.reason ?? 'another program';
+  // The server's wording names its session with the id in brackets: a name is what people know.
+  const named = /^used by (session "[^"]*")/.exec(reason);
+  if (named?.[1]) return named[1];
+  return reason.replace(/^in use by /, '');
+}
+
+export interface PortConflict {
+  session: Session;
+  holder: string;
+}
+
+export function portConflictMessage({ session, holder }: PortConflict): string {
+  const port = session.listenPort;
+  return `Port ${port} is taken by ${holder}. "${session.name}" can start on another free port instead; ` +
+    `clients still aimed at :${port} will then not reach "${session.name}".`;
+}
+
+/** The toast after a restart: a move to another port is said out loud. */
+export function restartedMessage(before: Session, after: Session): string {
+  if (after.listenPort === before.listenPort) return `Started "${after.name}" on ${after.proxyUrl}`;
+  return `Started "${after.name}" on port ${after.listenPort} (port ${before.listenPort} was taken): ${after.proxyUrl}`;
+}
