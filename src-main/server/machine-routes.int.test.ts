@@ -177,7 +177,12 @@ describe.skipIf(!!browserSkip)('open a browser through a session', () => {
     expect(bad.json.field).toBe('url');
     process.env.TRAFFIC_RECORDER_BROWSER = '/nonexistent/chromium';
     try {
-      const missing = await server.call('POST', `/${json.session.id}/open-browser`, { headless: true });
+      // One browser per session: until the server has seen the killed one exit, asking again hands it back.
+      let missing = await server.call('POST', `/${json.session.id}/open-browser`, { headless: true });
+      for (let tries = 0; missing.json?.reused === true && tries < 200; tries++) {
+        await new Promise((r) => setTimeout(r, 50));
+        missing = await server.call('POST', `/${json.session.id}/open-browser`, { headless: true });
+      }
       expect(missing.status).toBe(400);
       expect(missing.json).toMatchObject({ code: 'not_supported', error: expect.stringMatching(/could not start the browser \/nonexistent\/chromium: ENOENT/) });
     } finally {
