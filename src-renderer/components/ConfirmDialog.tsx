@@ -1,4 +1,5 @@
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
+import { useDialog } from './use-dialog.js';
 
 interface ConfirmDialogProps {
   title: string;
@@ -11,18 +12,19 @@ interface ConfirmDialogProps {
 
 export function ConfirmDialog({ title, message, confirmLabel, danger, onConfirm, onCancel }: ConfirmDialogProps) {
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const dialog = useRef<HTMLDivElement>(null);
   // Focus the safe choice: Enter on a freshly opened "delete?" must not delete.
-  useEffect(() => cancelRef.current?.focus(), []);
+  useDialog(dialog, onCancel, cancelRef);
   return (
     <div className="modal-backdrop" onMouseDown={onCancel}>
       <div
+        ref={dialog}
         className="modal modal-small"
         role="alertdialog"
         aria-modal="true"
         aria-label={title}
         data-testid="confirm-dialog"
         onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && onCancel()}
       >
         <h2>{title}</h2>
         <p>{message}</p>

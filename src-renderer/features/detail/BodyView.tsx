@@ -44,9 +44,30 @@ function FormattedText({ text, contentType, which }: { text: string; contentType
   );
 }
 
+/** The body's bytes exactly as they crossed the wire (still content-encoded), as a hex dump in place. */
+function useRawBytes(sessionId: string, entryId: string, which: 'request' | 'response', shown: boolean) {
+  const client = useClient();
+  const [raw, setRaw] = useState<{ dump: string | null; error: string | null }>({ dump: null, error: null });
+  useEffect(() => {
+    if (!shown) return;
+    let stale = false;
+    setRaw({ dump: null, error: null });
+    client.getEntryBody({ id: sessionId, entryId, which, decoded: false })
+      .then(async (blob) => new Uint8Array(await blob.arrayBuffer()))
+      .then((bytes) => !stale && setRaw({ dump: hexDump(bytes), error: null }))
+      .catch((error: unknown) => !stale && setRaw({ dump: null, error: describeError(error) }));
+    return () => {
+      stale = true;
+    };
+  }, [client, sessionId, entryId, which, shown]);
+  return raw;
+}
+
 export function BodyView({ sessionId, entryId, which, body }: BodyViewProps) {
   const client = useClient();
   const [downloadError, setDownloadError] = useState<string | null>(null);
+  const [showRaw, setShowRaw] = useState(false);
+  const raw = useRawBytes(sessionId, entryId, which, showRaw);
   const isImage = (body.contentType ?? '').toLowerCase().startsWith('image/');
   const hex = useMemo(() => (body.base64 !== undefined && !isImage ? hexDump(base64ToBytes(body.base64)) : ''), [body.base64, isImage]);
 
@@ -89,8 +110,11 @@ export function BodyView({ sessionId, entryId, which, body }: BodyViewProps) {
         <span>{body.contentType ?? 'no content type'}</span>
         {body.charset && body.text !== undefined && <span className="muted" data-testid={`body-charset-${which}`} title="The encoding the text was decoded from">decoded as {body.charset}</span>}
         <span>{formatBytes(body.size)}{body.contentEncoding ? ` (${body.contentEncoding})` : ''}</span>
+        <button type="button" className="small" aria-pressed={showRaw} data-testid={`body-raw-toggle-${which}`} onClick={() => setShowRaw(!showRaw)} title="Show the bytes as they crossed the wire (still content-encoded)">
+          {showRaw ? 'Decoded' : 'Raw'}
+        </button>
         <button type="button" className="small" onClick={() => void download(true)}>Download</button>
-        <button type="button" className="small" onClick={() => void download(false)}>Raw</button>
+        <button type="button" className="small" onClick={() => void download(false)}>Download raw</button>
       </div>
       {body.truncated && (
         <div className="banner warn" data-testid={`body-truncated-${which}`}>
@@ -99,7 +123,10 @@ export function BodyView({ sessionId, entryId, which, body }: BodyViewProps) {
       )}
       {body.decodeError && <div className="banner warn" data-testid={`body-decode-error-${which}`}>Could not decode the body: {body.decodeError}</div>}
       {downloadError && <div className="banner error">{downloadError}</div>}
-      {content}
+      {showRaw ? (
+        raw.error ? <div className="banner error">Could not load the raw bytes: {raw.error}</div>
+          : <pre className="hex-view" data-testid={`body-raw-${which}`}>{raw.dump ?? 'Loading…'}</pre>
+      ) : content}
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { MouseEvent as ReactMouseEvent } from 'react';
+import type { KeyboardEvent as ReactKeyboardEvent, MouseEvent as ReactMouseEvent } from 'react';
 import type { Entry, HeaderPair, RawHeaderValues } from '../../../src-shared/model.js';
 import { useClient } from '../../api/client-context.js';
 import { describeError } from '../../api/recorder-client.js';
@@ -98,13 +98,32 @@ export function DetailPane() {
     window.addEventListener('mouseup', up);
   };
 
+  const resizeByKey = (e: ReactKeyboardEvent) => {
+    const step = e.shiftKey ? 120 : 30;
+    // The pane sits on the right: moving its edge left makes it wider.
+    if (e.key === 'ArrowLeft') setWidth(width + step);
+    else if (e.key === 'ArrowRight') setWidth(width - step);
+    else return;
+    e.preventDefault();
+  };
+
   const shown = entry && row && (row.tags.join() !== entry.tags.join() || row.notes !== entry.notes)
     ? { ...entry, tags: row.tags, notes: row.notes }
     : entry;
 
   return (
     <section className="detail" style={{ width }} data-testid="detail-pane" aria-label="Entry detail">
-      <div className="detail-resizer" onMouseDown={startResize} role="separator" aria-orientation="vertical" />
+      <div
+        className="detail-resizer"
+        onMouseDown={startResize}
+        onKeyDown={resizeByKey}
+        role="separator"
+        aria-orientation="vertical"
+        aria-label="Resize the detail pane (arrow keys)"
+        aria-valuenow={width}
+        tabIndex={0}
+        data-testid="detail-resize"
+      />
       <header className="detail-header">
         <div className="request-line" data-testid="detail-request-line">
           <span className={`method method-${(row?.method ?? entry?.request.method ?? '').toLowerCase()}`}>{row?.method ?? entry?.request.method}</span>

@@ -13,6 +13,7 @@ import { useTrafficStore } from '../../stores/traffic-store.js';
 import type { SortColumn } from '../../stores/ui-store.js';
 import { useUiStore } from '../../stores/ui-store.js';
 import { COLUMNS, statusClass } from './columns.js';
+import './table-polish.css';
 import type { EntryRow } from './entry-row.js';
 
 export const ROW_HEIGHT = 26;
@@ -151,6 +152,14 @@ export function EntriesTable({ visible }: { visible: string[] }) {
     e.preventDefault();
   };
 
+  const resizeByKey = (e: KeyboardEvent, column: string, size: number) => {
+    const step = e.shiftKey ? 64 : 16;
+    const next = e.key === 'ArrowLeft' ? size - step : e.key === 'ArrowRight' ? size + step : undefined;
+    if (next === undefined) return;
+    e.preventDefault();
+    setSizing((s) => ({ ...s, [column]: Math.max(40, Math.min(1200, next)) }));
+  };
+
   const toggleSort = (column: SortColumn) => {
     // none -> ascending -> descending -> none (arrival order)
     if (!sort || sort.column !== column) setSort({ column, desc: false });
@@ -181,6 +190,12 @@ export function EntriesTable({ visible }: { visible: string[] }) {
               <div
                 className={`resizer${h.column.getIsResizing() ? ' resizing' : ''}`}
                 data-testid={`col-resize-${id}`}
+                role="separator"
+                aria-orientation="vertical"
+                aria-label={`Resize the ${String(h.column.columnDef.header)} column (arrow keys)`}
+                aria-valuenow={h.getSize()}
+                tabIndex={0}
+                onKeyDown={(e) => resizeByKey(e, id, h.getSize())}
                 onMouseDown={h.getResizeHandler()}
                 onTouchStart={h.getResizeHandler()}
                 onDoubleClick={() => h.column.resetSize()}

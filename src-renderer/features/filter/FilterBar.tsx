@@ -60,8 +60,11 @@ export function FilterBar({ shown, total }: { shown: number; total: number }) {
           ref={input}
           data-testid="filter-input"
           className={errors.length ? 'invalid' : ''}
-          placeholder="Filter: text, or status>=400 method:POST host:*.example.com tag:bug   ( / )"
+          placeholder="Filter: text or status>=400 method:POST"
           title={HELP}
+          aria-label="Filter expression"
+          aria-invalid={errors.length > 0}
+          aria-describedby={errors.length > 0 ? 'filter-errors' : undefined}
           value={text}
           spellCheck={false}
           onChange={(e) => setText(e.target.value)}
@@ -72,6 +75,7 @@ export function FilterBar({ shown, total }: { shown: number; total: number }) {
             }
           }}
         />
+        {!text && <kbd className="filter-shortcut" title="Press / to focus the filter">/</kbd>}
         {text && <button type="button" className="icon-button clear" aria-label="Clear filter" data-testid="filter-clear" onClick={() => setText('')}>×</button>}
       </div>
       <FieldSelect field="method" label="Method" options={METHODS} />
@@ -90,7 +94,11 @@ export function FilterBar({ shown, total }: { shown: number; total: number }) {
         {shown === total ? `${total.toLocaleString()} ${total === 1 ? 'entry' : 'entries'}` : `${shown.toLocaleString()} of ${total.toLocaleString()}`}
         {bodyMatches && bodyMatches.size > 0 ? ` · ${bodyMatches.size} by body` : ''}
       </span>
-      {errors.length > 0 && <div className="filter-errors" data-testid="filter-errors">{errors.join('; ')}</div>}
+      {errors.length > 0 && (
+        <div className="filter-errors" id="filter-errors" data-testid="filter-errors" role="alert">
+          <strong>The filter is not valid, {errors.length === 1 ? 'this part is' : 'these parts are'} ignored:</strong> {errors.join('; ')}
+        </div>
+      )}
     </div>
   );
 }

@@ -34,39 +34,60 @@ const FIELD_ALIASES: Record<string, FilterField> = {
 const NUMERIC_FIELDS: ReadonlySet<FilterField> = new Set(['status', 'duration', 'size']);
 const IS_VALUES = new Set(['error', 'tagged', 'noted', 'maplocal', 'pending']);
 
-/** Split on whitespace, keeping "double quoted" runs (with \" escapes) together. */
-export function tokenize(input: string): string[] {
-  const tokens: string[] = [];
-  let current = '';
-  let inQuotes = false;
-  let hasToken = false;
+interface TokenSpan {
+  text: string;
+  /** Index of the token's first character in the input. */
+  start: number;
+  /** Began with a quote: always free text, never a clause. */
+  quoted: boolean;
+}
+
+/** Tokens with where they start, and where a quote that never closes was opened (-1: none). */
+function scan(input: string): { spans: TokenSpan[]; unclosedQuote: number } {
+  const spans: TokenSpan[] = [];
+  let current: TokenSpan | null = null;
+  let quoteAt = -1;
   for (let i = 0; i < input.length; i++) {
     const ch = input[i] as string;
-    if (inQuotes) {
-      if (ch === '\\' && input[i + 1] === '"') { current += '"'; i++; }
-      else if (ch === '"') inQuotes = false;
-      else current += ch;
+    if (quoteAt !== -1) {
+      if (ch === '\\' && input[i + 1] === '"') { current!.text += '"'; i++; }
+      else if (ch === '"') quoteAt = -1;
+      else current!.text += ch;
     } else if (ch === '"') {
-      inQuotes = true;
-      hasToken = true;
+      current ??= { text: '', start: i, quoted: true };
+      quoteAt = i;
     } else if (/\s/.test(ch)) {
-      if (hasToken) tokens.push(current);
-      current = '';
-      hasToken = false;
+      if (current) spans.push(current);
+      current = null;
     } else {
-      current += ch;
-      hasToken = true;
+      current ??= { text: '', start: i, quoted: false };
+      current.text += ch;
     }
   }
-  if (hasToken) tokens.push(current);
-  return tokens;
+  if (current) spans.push(current);
+  return { spans, unclosedQuote: quoteAt };
+}
+
+/** Split on whitespace, keeping "double quoted" runs (with \" escapes) together. */
+export function tokenize(input: string): string[] {
+  return scan(input).spans.map((span) => span.text);
 }
 
 const CLAUSE_RE = /^(-?)([a-z][a-z-]*)(>=|<=|:|=|>|<)(.*)$/i;
 
-export function parseToken(token: string): Clause | { error: string } | null {
-  const match = CLAUSE_RE.exec(token);
+const OPERATOR_CHARS = /^[:=<>]/;
+const FIELD_LIST = FILTER_FIELDS.join(', ');
+
+export function parseToken(token: string, quoted = false): Clause | { error: string } | null {
+  const match = quoted ? null : CLAUSE_RE.exec(token);
   const field = match ? FIELD_ALIASES[(match[2] as string).toLowerCase()] : undefined;
+  // "x-id:abc" or "http://a" stay text searches; a run of operators ("nonsense:::(") or a comparison is a mistyped clause.
+  if (match && !field && (OPERATOR_CHARS.test(match[4] as string) || (match[3] !== ':' && match[3] !== '='))) {
+    return { error: `"${match[2]}" is not a filter field (fields: ${FIELD_LIST}); put the text in "quotes" to search for it` };
+  }
+  if (match && field && OPERATOR_CHARS.test(match[4] as string)) {
+    return { error: `${match[2]}${match[3]} is followed by another operator "${(match[4] as string)[0]}": write one, e.g. status>=400` };
+  }
   if (!match || !field) {
     const negate = token.startsWith('-') && token.length > 1;
     const value = (negate ? token.slice(1) : token).toLowerCase();
@@ -100,13 +121,15 @@ export function parseFilter(input: string): ParsedFilter {
   const clauses: Clause[] = [];
   const text: string[] = [];
   const errors: string[] = [];
-  for (const token of tokenize(input)) {
-    const parsed = parseToken(token);
+  const { spans, unclosedQuote } = scan(input);
+  for (const span of spans) {
+    const parsed = parseToken(span.text, span.quoted);
     if (parsed === null) continue;
-    if ('error' in parsed) { errors.push(parsed.error); continue; }
+    if ('error' in parsed) { errors.push(`at character ${span.start + 1} (${span.text}): ${parsed.error}`); continue; }
     clauses.push(parsed);
     if (parsed.field === 'text' && !parsed.negate) text.push(parsed.value);
   }
+  if (unclosedQuote !== -1) errors.push(`at character ${unclosedQuote + 1}: this quote is never closed`);
   return { clauses, text, errors };
 }
 

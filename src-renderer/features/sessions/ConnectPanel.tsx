@@ -4,8 +4,30 @@ import { CopyButton } from '../../components/CopyButton.js';
 import { connectInstructions, forwardHint } from './connect-instructions.js';
 import { HttpsSetup } from './HttpsSetup.js';
 
+const OPEN_KEY = 'traffic-recorder.connect-panel-open';
+
+/** The panel's open state outlives reloads: once someone knows how to connect, it stays out of the way. */
+function useRememberedOpen(): [boolean, (open: boolean) => void] {
+  const [open, setOpen] = useState(() => {
+    try {
+      return localStorage.getItem(OPEN_KEY) !== 'false';
+    } catch {
+      return true;
+    }
+  });
+  const remember = (next: boolean) => {
+    setOpen(next);
+    try {
+      localStorage.setItem(OPEN_KEY, String(next));
+    } catch {
+      // Storage refused (private mode, quota): the choice lasts for this page only.
+    }
+  };
+  return [open, remember];
+}
+
 export const ConnectPanel = memo(function ConnectPanel({ session }: { session: Session }) {
-  const [open, setOpen] = useState(true);
+  const [open, setOpen] = useRememberedOpen();
   if (session.status !== 'running') {
     return (
       <div className="connect-panel stopped" data-testid="connect-panel">
@@ -16,7 +38,7 @@ export const ConnectPanel = memo(function ConnectPanel({ session }: { session: S
   const { setup, tryIt } = connectInstructions(session);
   return (
     <div className="connect-panel" data-testid="connect-panel">
-      <button type="button" className="link-button" onClick={() => setOpen(!open)} aria-expanded={open}>
+      <button type="button" className="link-button" data-testid="connect-toggle" onClick={() => setOpen(!open)} aria-expanded={open}>
         {open ? '▾' : '▸'} How to connect
       </button>
       {open && (

@@ -1,4 +1,5 @@
 import { memo, useState } from 'react';
+import type { KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { Session } from '../../../src-shared/model.js';
 import { useClient } from '../../api/client-context.js';
 import { describeError, RecorderClientError } from '../../api/recorder-client.js';
@@ -63,6 +64,16 @@ function useSessionAction() {
   return { busyId, run, conflict, dismissConflict: () => setConflict(null) };
 }
 
+/** Keyboard for a session item: Enter or Space opens it, the arrows move between items (not from its buttons). */
+function sessionItemKey(e: ReactKeyboardEvent<HTMLLIElement>, select: () => void): void {
+  if (e.target !== e.currentTarget) return;
+  const sibling = e.key === 'ArrowDown' ? e.currentTarget.nextElementSibling : e.key === 'ArrowUp' ? e.currentTarget.previousElementSibling : undefined;
+  if (e.key === 'Enter' || e.key === ' ') select();
+  else if (sibling instanceof HTMLElement) sibling.focus();
+  else if (sibling === undefined) return;
+  e.preventDefault();
+}
+
 function SessionItem({ session, selected, busy, onAction }: {
   session: Session;
   selected: boolean;
@@ -79,7 +90,10 @@ function SessionItem({ session, selected, busy, onAction }: {
       data-session-id={session.id}
       data-status={session.status}
       aria-current={selected}
+      tabIndex={0}
+      aria-label={`Session ${session.name}, ${session.status}`}
       onClick={() => select(session.id)}
+      onKeyDown={(e) => sessionItemKey(e, () => select(session.id))}
     >
       <div className="session-line">
         <span className={`status-dot ${session.status}`} aria-hidden="true" />

@@ -1,3 +1,5 @@
+import { useRef } from 'react';
+import { useDialog } from '../../components/use-dialog.js';
 import { useUiStore } from '../../stores/ui-store.js';
 import { CaSection } from './CaSection.js';
 import { SystemProxySection } from './SystemProxySection.js';
@@ -5,16 +7,19 @@ import { SystemProxySection } from './SystemProxySection.js';
 /** Machine settings: the HTTPS CA and its trust, and the system proxy. Opened from the gear in the header. */
 export function SettingsDialog() {
   const close = () => useUiStore.getState().setSettingsOpen(false);
+  const dialog = useRef<HTMLDivElement>(null);
+  useDialog(dialog, close);
   return (
     <div className="modal-backdrop" onMouseDown={close}>
       <div
+        ref={dialog}
+        tabIndex={-1}
         className="modal settings"
         role="dialog"
         aria-modal="true"
         aria-label="Settings"
         data-testid="settings-dialog"
         onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && close()}
       >
         <div className="settings-header">
           <h2>Settings</h2>
