@@ -58,7 +58,7 @@ describe('traffic-recorder recorder', () => {
 
     const noTarget = await cli(['start']);
     expect(noTarget.code).toBe(1);
-    expect(noTarget.stderr).toMatch(/^traffic-recorder: targetUrl: is required/);
+    expect(noTarget.stderr).toMatch(/^traffic-recorder: --target URL is required/);
 
     const badPort = await cli(['start', '--target', upstream.url, '--port', 'eighty']);
     expect(badPort.code).not.toBe(0);

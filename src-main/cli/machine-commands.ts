@@ -1,7 +1,9 @@
 /** `traffic-recorder ca ...` and `traffic-recorder system-proxy ...`: the machine-level operations over REST. */
 import fs from 'node:fs';
+import path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { RestRecorderClient } from './rest-client.js';
+import { resolveSessionId } from './session-ref.js';
 
 type ClientFactory = (cmd: Command) => { api: RestRecorderClient; json: boolean | undefined };
 
@@ -55,10 +57,16 @@ export function addMachineCommands(program: Command, withServer: (cmd: Command) 
     .description('write the CA certificate (PEM)')
     .option('--out <file>', 'file to write (default: standard output)')
     .action(async (opts: { out?: string }, cmd: Command) => {
-      const { api } = client(cmd);
+      const { api, json } = client(cmd);
       const pem = await api.machine<string>('GET', '/ca/download');
-      if (opts.out) fs.writeFileSync(opts.out, pem);
-      else process.stdout.write(pem);
+      if (!opts.out) return void process.stdout.write(pem);
+      const file = path.resolve(opts.out);
+      try {
+        fs.writeFileSync(file, pem);
+      } catch (e) {
+        throw new Error(`cannot write the CA certificate to ${file}: ${(e as Error).message}`);
+      }
+      out(json, { written: file, bytes: Buffer.byteLength(pem) }, () => `Wrote the CA certificate (PEM) to ${file}`);
     });
   for (const op of ['install', 'uninstall'] as const) {
     ca.command(op)
@@ -86,8 +94,9 @@ export function addMachineCommands(program: Command, withServer: (cmd: Command) 
     .option('--dry-run', 'print the exact commands, change nothing')
     .action(async (opts: { session: string; bypass?: string[]; dryRun?: boolean }, cmd: Command) => {
       const { api, json } = client(cmd);
+      const sessionId = await resolveSessionId(api, opts.session);
       const result = await api.machine<{ commands: string[]; stateFile: string }>('POST', '/system-proxy/on', {
-        sessionId: opts.session,
+        sessionId,
         ...(opts.bypass ? { bypass: opts.bypass } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
       });

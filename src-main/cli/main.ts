@@ -12,6 +12,7 @@ import { readTokenFile } from '../server/api-token.js';
 import { FORWARDERS, type Forwarder } from '../engine/proxy/forwarders.js';
 import { entriesTable, sessionSummary, sessionsTable, warnStorage } from './format.js';
 import { addMachineCommands } from './machine-commands.js';
+import { resolveSessionId } from './session-ref.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:5770';
 
@@ -144,23 +145,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'full session config as JSON (filters etc.); flags override its fields')
     .action(async (opts, cmd: Command) => {
       const { api, json } = client(cmd);
-      let input: StartSessionInput = {};
-      if (opts.config) {
-        try {
-          input = JSON.parse(fs.readFileSync(opts.config, 'utf8')) as StartSessionInput;
-        } catch (e) {
-          throw new ApiError('bad_request', `--config ${opts.config}: ${(e as Error).message}`);
-        }
-      }
-      input = {
-        ...input,
-        mode: opts.mode,
-        namespace: opts.sessionNamespace,
-        ...(opts.target ? { targetUrl: opts.target } : {}),
-        ...(opts.port !== undefined ? { listenPort: opts.port } : {}),
-        ...(opts.name ? { name: opts.name } : {}),
-        ...(opts.listenHost ? { listenHost: opts.listenHost } : {}),
-      };
+      const input = startInput(opts, cmd);
       const { session } = await api.startSession(input);
       warnStorage([session]);
       print(json, { session }, () => sessionSummary(session));
@@ -184,9 +169,10 @@ export function buildProgram(): Command {
   ] as const) {
     recorder
       .command(`${name} <id>`)
-      .description(`${verb} a session`)
+      .description(`${verb} a session (ID: the full id or a unique prefix of it)`)
       .action(async (id: string, _opts, cmd: Command) => {
         const { api, json } = client(cmd);
+        id = await resolveSessionId(api, id);
         const call = name === 'get' ? api.getSession({ id }) : name === 'stop' ? api.stopSession({ id }) : api.restartSession({ id });
         const { session } = await call;
         warnStorage([session]);
@@ -196,26 +182,66 @@ export function buildProgram(): Command {
 
   recorder
     .command('delete <id>')
-    .description('delete a session and its entries')
+    .description('delete a session and its entries (ID: the full id or a unique prefix)')
     .action(async (id: string, _opts, cmd: Command) => {
       const { api, json } = client(cmd);
+      id = await resolveSessionId(api, id);
       const result = await api.deleteSession({ id });
       print(json, result, () => `Deleted session ${id}.`);
     });
 
   recorder
     .command('entries <id>')
-    .description("list a session's entries")
+    .description("list a session's entries (ID: the full id or a unique prefix)")
     .option('--offset <n>', 'skip this many', intArg('--offset', 0, Number.MAX_SAFE_INTEGER), 0)
     .option('--limit <n>', 'at most this many (1-1000)', intArg('--limit', 1, 1000), 100)
     .action(async (id: string, opts: { offset: number; limit: number }, cmd: Command) => {
       const { api, json } = client(cmd);
+      id = await resolveSessionId(api, id);
       const page = await api.listEntries({ id, offset: opts.offset, limit: opts.limit, bodies: json ? true : false });
       print(json, page, () => entriesTable(page.entries, page.total, page.offset));
     });
 
   addMachineCommands(program, withServer, client);
   return program;
+}
+
+interface StartOptions {
+  config?: string;
+  mode: string;
+  sessionNamespace: string;
+  target?: string;
+  port?: number;
+  name?: string;
+  listenHost?: string;
+}
+
+/** The session config of `recorder start`: the --config file, then the flags given on top of it. */
+function startInput(opts: StartOptions, cmd: Command): StartSessionInput {
+  let input: StartSessionInput = {};
+  if (opts.config) {
+    try {
+      input = JSON.parse(fs.readFileSync(opts.config, 'utf8')) as StartSessionInput;
+    } catch (e) {
+      throw new ApiError('bad_request', `--config ${opts.config}: ${(e as Error).message}`);
+    }
+  }
+  // A flag's default must not override what the file says (`--config forward.json` stays forward).
+  const given = (flag: string) => cmd.getOptionValueSource(flag) === 'cli';
+  input = {
+    ...input,
+    ...(given('mode') || input.mode === undefined ? { mode: opts.mode as StartSessionInput['mode'] } : {}),
+    ...(given('sessionNamespace') || input.namespace === undefined ? { namespace: opts.sessionNamespace } : {}),
+    ...(opts.target ? { targetUrl: opts.target } : {}),
+    ...(opts.port !== undefined ? { listenPort: opts.port } : {}),
+    ...(opts.name ? { name: opts.name } : {}),
+    ...(opts.listenHost ? { listenHost: opts.listenHost } : {}),
+  };
+  if ((input.mode ?? 'reverse') === 'reverse' && !input.targetUrl) {
+    const where = opts.config ? ` (or "targetUrl" in ${opts.config})` : '';
+    throw new ApiError('bad_request', `--target URL is required for a reverse-proxy session${where}; use --mode forward for a forward proxy`, 'targetUrl');
+  }
+  return input;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -75,6 +75,18 @@ export function resolveToken(dataDir: string, given?: string, tokenFile?: string
   return token;
 }
 
+/** A taken or forbidden API port in words, with the way out, instead of `listen EADDRINUSE 127.0.0.1:5770`. */
+export function explainListenError(e: unknown, host: string, port: number): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (code === 'EADDRINUSE') {
+    return new Error(`port ${port} is already in use (${where}): another Traffic Recorder or another program listens there; pick another port with --port N (--port 0 = any free port)`);
+  }
+  if (code === 'EACCES') return new Error(`not allowed to listen on ${where} (ports below 1024 need privileges): pick another port with --port N`);
+  if (code === 'EADDRNOTAVAIL') return new Error(`cannot listen on ${where}: ${host} is not an address of this machine (--host)`);
+  return e;
+}
+
 export async function startHeadless(options: HeadlessOptions = {}): Promise<Headless> {
   const dataDir = path.resolve(options.dataDir || defaultDataDir());
   prepareDataDir(dataDir);
@@ -100,7 +112,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
     });
   } catch (e) {
     await engine.close();
-    throw e;
+    throw explainListenError(e, options.host ?? '127.0.0.1', options.port ?? 5770);
   }
   let closing: Promise<void> | undefined;
   return {
