@@ -30,6 +30,7 @@ import {
 } from './stream-subscriber.js';
 import type { MachineServices } from './machine-services.js';
 import { registerMachineRoutes } from './machine-routes.js';
+import { registerConfigsRoutes } from './configs-routes.js';
 
 export interface ApiServerOptions {
   recorder: Recorder;
@@ -144,6 +145,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   app.get('/api/v1/health', async () => ({ status: 'ok' }));
   if (options.machine) registerMachineRoutes(app, options.machine);
+  registerConfigsRoutes(app);
   app.post(at(ROUTES.startSession.path), async (request, reply) => {
     const result = await recorder.startSession((request.body ?? {}) as never);
     return reply.code(201).send(result);
