@@ -26,6 +26,21 @@ async function heldUpstream(): Promise<{ url: string; release(): void; close(): 
   };
 }
 
+/** Whether the filter's placeholder text fits inside the input's text box (not cut with an ellipsis). */
+async function placeholderFits(ui: RecorderPage): Promise<boolean> {
+  return ui.byTestId('filter-input').evaluate((el: HTMLInputElement) => {
+    const probe = document.createElement('span');
+    probe.style.font = getComputedStyle(el).font;
+    probe.style.whiteSpace = 'pre';
+    probe.textContent = el.placeholder;
+    document.body.appendChild(probe);
+    const width = probe.getBoundingClientRect().width;
+    probe.remove();
+    const style = getComputedStyle(el);
+    return width <= el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  });
+}
+
 test('a request in flight shows as a pending row with its elapsed time, then completes in place', async ({ recorder }) => {
   const upstream = await heldUpstream();
   try {
@@ -63,18 +78,8 @@ test('a bad filter expression says what is wrong and where; the controls keep th
   await expect(ui.rows()).toHaveCount(1);
 
   const placeholder = (await ui.byTestId('filter-input').getAttribute('placeholder')) ?? '';
-  const fits = await ui.byTestId('filter-input').evaluate((el: HTMLInputElement) => {
-    const probe = document.createElement('span');
-    probe.style.font = getComputedStyle(el).font;
-    probe.style.whiteSpace = 'pre';
-    probe.textContent = el.placeholder;
-    document.body.appendChild(probe);
-    const width = probe.getBoundingClientRect().width;
-    probe.remove();
-    return width <= el.clientWidth;
-  });
   expect(placeholder).not.toMatch(/\($/);
-  expect(fits, 'the placeholder fits the input').toBe(true);
+  expect(await placeholderFits(ui), 'the placeholder fits the input').toBe(true);
 
   const tagBox = await ui.byTestId('filter-tag').boundingBox();
   await ui.setFilter('nonsense:::(');
@@ -108,6 +113,7 @@ test('at 1,024 px with the detail open, the URL and Status columns stay visible'
   }
   await expect(ui.row('/json').locator('.cell-status')).toBeInViewport();
   await expect(ui.byTestId('detail-pane')).toBeInViewport();
+  expect(await placeholderFits(ui), 'the filter placeholder fits at 1,024 px').toBe(true);
   await recorder.page.screenshot({ path: testInfo.outputPath('layout-1024.png') });
 });
 

@@ -50,10 +50,10 @@ function Elapsed({ since }: { since: number }) {
 }
 
 export const COLUMNS: ColumnSpec[] = [
-  { id: 'time', header: 'Time', size: 92, cell: (r) => time(r.startedAt) },
+  { id: 'time', header: 'Time', size: 104, cell: (r) => time(r.startedAt) },
   { id: 'method', header: 'Method', size: 64, cell: (r) => <span className={`method method-${r.method.toLowerCase()}`}>{r.method}</span> },
-  { id: 'host', header: 'Host', size: 120, cell: (r) => r.host },
-  { id: 'path', header: 'Path', size: 220, cell: (r) => r.path },
+  { id: 'host', header: 'Host', size: 112, cell: (r) => r.host },
+  { id: 'path', header: 'Path', size: 208, cell: (r) => r.path },
   { id: 'status', header: 'Status', size: 60, cell: (r) => <span className={`status ${statusClass(r)}`}>{statusText(r)}</span> },
   { id: 'type', header: 'Type', size: 64, cell: (r) => r.typeLabel },
   { id: 'duration', header: 'Duration', size: 80, align: 'right', cell: (r) => (r.pending ? <Elapsed since={r.startedAt} /> : formatDuration(r.durationMs)) },

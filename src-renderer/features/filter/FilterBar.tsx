@@ -60,7 +60,7 @@ export function FilterBar({ shown, total }: { shown: number; total: number }) {
           ref={input}
           data-testid="filter-input"
           className={errors.length ? 'invalid' : ''}
-          placeholder="Filter: text or status>=400 method:POST"
+          placeholder="Filter, e.g. status>=400"
           title={HELP}
           aria-label="Filter expression"
           aria-invalid={errors.length > 0}
