@@ -5,6 +5,7 @@ import { useSessionsStore } from '../../stores/sessions-store.js';
 import { useUiStore } from '../../stores/ui-store.js';
 import { EMPTY_FORM, formToInput, inputToForm, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
 import type { SessionForm } from './session-form.js';
+import { withoutSessionIds } from './port-conflict.js';
 import './sessions-polish.css';
 
 // Monaco only loads when someone opens the full configuration.
@@ -25,7 +26,7 @@ function usePortCheck(port: string): PortState {
     const timer = setTimeout(async () => {
       try {
         const result = await client.portCheck({ port: Number(port) });
-        if (!stale) setState(result.available ? { kind: 'free' } : { kind: 'taken', reason: result.reason ?? 'in use' });
+        if (!stale) setState(result.available ? { kind: 'free' } : { kind: 'taken', reason: withoutSessionIds(result.reason ?? 'in use') });
       } catch (error) {
         if (!stale) setState({ kind: 'unknown', reason: describeError(error) });
       }

@@ -8,11 +8,14 @@ import type { PortCheck, Session } from '../../../src-shared/model.js';
 export function portHolderWords(port: number, sessions: readonly Session[], check: PortCheck, self?: string): string {
   const owner = sessions.find((s) => s.id !== self && s.status === 'running' && s.listenPort === port);
   if (owner) return `session "${owner.name}"`;
-  const reason = check.reason ?? 'another program';
+  const reason = withoutSessionIds(check.reason ?? 'another program');
   // The server's wording names its session with the id in brackets: a name is what people know.
-  const named = /^used by (session "[^"]*")/.exec(reason);
-  if (named?.[1]) return named[1];
-  return reason.replace(/^in use by /, '');
+  return reason.replace(/^(used|in use) by /, '');
+}
+
+/** The server's port-check wording names a session with its id in brackets: people know it by its name. */
+export function withoutSessionIds(reason: string): string {
+  return reason.replace(/ \([0-9a-f]{8}-[0-9a-f-]{27}\)/gi, '');
 }
 
 export interface PortConflict {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PortCheck, Session } from '../../../src-shared/model.js';
-import { portConflictMessage, portHolderWords, restartedMessage } from './port-conflict.js';
+import { portConflictMessage, portHolderWords, restartedMessage, withoutSessionIds } from './port-conflict.js';
 import { hashWithSession, sessionFromHash } from './selection-url.js';
 
 const session = (over: Partial<Session>): Session => ({
@@ -22,12 +22,13 @@ describe('selection in the URL fragment', () => {
 });
 
 describe('port conflicts on restart', () => {
-  const taken: PortCheck = { port: 8098, available: false, reason: 'used by session "Other" (6f1c0a2e-uuid)' };
+  const taken: PortCheck = { port: 8098, available: false, reason: 'used by session "Other" (6f1c0a2e-1b2c-4d3e-8f40-123456789abc)' };
   it('names the holder by name, never by id', () => {
     const holder = session({ id: 'id-2', name: 'Port taker', status: 'running' });
     expect(portHolderWords(8098, [session({}), holder], taken, 'id-1')).toBe('session "Port taker"');
     expect(portHolderWords(8098, [session({})], taken, 'id-1')).toBe('session "Other"');
     expect(portHolderWords(8098, [], { port: 8098, available: false, reason: 'in use by another program' })).toBe('another program');
+    expect(withoutSessionIds(taken.reason!)).toBe('used by session "Other"');
   });
   it('warns before a move, and says so after one', () => {
     expect(portConflictMessage({ session: session({}), holder: 'session "Port taker"' })).toMatch(/^Port 8098 is taken by session "Port taker"\. "Checkout" can start on another free port/);
