@@ -8,7 +8,7 @@ import { curl } from './fixtures/upstream.js';
 async function focusStaysIn(page: Page, testId: string, times: number): Promise<boolean> {
   for (let i = 0; i < times; i++) {
     await page.keyboard.press(i % 3 === 2 ? 'Shift+Tab' : 'Tab');
-    const inside = await page.getByTestId(testId).evaluate((el) => el.contains(document.activeElement));
+    const inside = await page.getByTestId(testId).evaluate((el) => el.contains(el.ownerDocument.activeElement));
     if (!inside) return false;
   }
   return true;

@@ -28,15 +28,19 @@ async function heldUpstream(): Promise<{ url: string; release(): void; close(): 
 
 /** Whether the filter's placeholder text fits inside the input's text box (not cut with an ellipsis). */
 async function placeholderFits(ui: RecorderPage): Promise<boolean> {
-  return ui.byTestId('filter-input').evaluate((el: HTMLInputElement) => {
-    const probe = document.createElement('span');
-    probe.style.font = getComputedStyle(el).font;
+  return ui.byTestId('filter-input').evaluate((input) => {
+    // The e2e files are typed without the DOM library: reach the page's globals through the element.
+    const el = input as typeof input & { placeholder: string; clientWidth: number };
+    const doc = el.ownerDocument;
+    const view = doc.defaultView!;
+    const probe = doc.createElement('span');
+    probe.style.font = view.getComputedStyle(el).font;
     probe.style.whiteSpace = 'pre';
     probe.textContent = el.placeholder;
-    document.body.appendChild(probe);
+    doc.body.appendChild(probe);
     const width = probe.getBoundingClientRect().width;
     probe.remove();
-    const style = getComputedStyle(el);
+    const style = view.getComputedStyle(el);
     return width <= el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
   });
 }
