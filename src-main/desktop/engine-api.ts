@@ -57,6 +57,7 @@ export function inProcessEngine(recorder: Recorder, machine: MachineServices): D
       const { bytes, contentType } = recorder.readEntryBody(id, entryId, which, decoded);
       return contentType === undefined ? { bytes } : { bytes, contentType };
     },
-    subscribe: async (sessionId, listener) => recorder.subscribe(sessionId, listener),
+    // The desktop stream feeds the renderer, which shows requests in flight.
+    subscribe: async (sessionId, listener) => recorder.subscribe(sessionId, listener, { pending: true }),
   };
 }

@@ -193,10 +193,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.get(at(STREAM_PATH), { websocket: true }, (socket, request) => {
     const id = params(request).id!;
     const batch = ['1', 'true'].includes(query(request).batch ?? '');
+    const pending = ['1', 'true'].includes(query(request).pending ?? '');
     let unsubscribe: () => void;
     try {
       const subscriber = new StreamSubscriber(id, socket, batch, streamLimits, request.raw.socket);
-      unsubscribe = recorder.subscribe(id, (_messages, encoded) => subscriber.deliver(encoded));
+      unsubscribe = recorder.subscribe(id, (_messages, encoded) => subscriber.deliver(encoded), { pending });
       subscribers.add(subscriber);
       socket.once('close', () => subscribers.delete(subscriber));
     } catch (e) {

@@ -136,7 +136,7 @@ export function createHttpClient(options: HttpClientOptions): RecorderClient {
 
   function subscribeStream(sessionId: string, onMessages: (m: StreamMessage[]) => void, subOptions: SubscribeOptions = {}): () => void {
     const wsOrigin = origin.replace(/^http/, 'ws');
-    const url = `${wsOrigin}${API_PREFIX}${fillPath(STREAM_PATH, { id: sessionId }).path}?batch=1`;
+    const url = `${wsOrigin}${API_PREFIX}${fillPath(STREAM_PATH, { id: sessionId }).path}?batch=1&pending=1`;
     let socket: WebSocket | null = null;
     let closed = false;
     let retryMs = 500;

@@ -52,7 +52,7 @@ describe('pending entries on the stream', () => {
     const engine = await engineWith();
     const { session } = await engine.recorder.startSession({ targetUrl: upstream.url });
     const messages: StreamMessage[] = [];
-    cleanups.push(engine.recorder.subscribe(session.id, (batch) => messages.push(...batch)));
+    cleanups.push(engine.recorder.subscribe(session.id, (batch) => messages.push(...batch), { pending: true }));
 
     const response = undiciRequest(`${session.proxyUrl}/slow?x=1`, { method: 'POST', body: 'hi' });
     await upstream.arrived;
@@ -78,7 +78,7 @@ describe('pending entries on the stream', () => {
     const engine = await engineWith();
     const { session } = await engine.recorder.startSession({ targetUrl: upstream.url, filters: { excludeStatus: [404] } });
     const messages: StreamMessage[] = [];
-    cleanups.push(engine.recorder.subscribe(session.id, (batch) => messages.push(...batch)));
+    cleanups.push(engine.recorder.subscribe(session.id, (batch) => messages.push(...batch), { pending: true }));
 
     const response = undiciRequest(`${session.proxyUrl}/missing`);
     await upstream.arrived;
@@ -90,6 +90,26 @@ describe('pending entries on the stream', () => {
     expect((await engine.recorder.listEntries({ id: session.id })).total).toBe(0);
   });
 
+  it('sends a subscriber that did not ask for them neither pending rows nor their withdrawals', async () => {
+    const upstream = await heldUpstream(404);
+    const engine = await engineWith();
+    const { session } = await engine.recorder.startSession({ targetUrl: upstream.url, filters: { excludeStatus: [404] } });
+    const aware: StreamMessage[] = [];
+    const plain: StreamMessage[] = [];
+    cleanups.push(engine.recorder.subscribe(session.id, (batch) => aware.push(...batch), { pending: true }));
+    cleanups.push(engine.recorder.subscribe(session.id, (batch) => plain.push(...batch)));
+    const dropped = undiciRequest(`${session.proxyUrl}/missing`);
+    await upstream.arrived;
+    await until('the pending message', () => aware.find((m) => m.type === 'pending'));
+    upstream.release();
+    expect((await dropped).statusCode).toBe(404);
+    await until('the withdrawal', () => aware.find((m) => m.type === 'entry'));
+    // A stop is published to everyone: once the plain subscriber has it, it has had everything before it too.
+    await engine.recorder.stopSession({ id: session.id });
+    await until('the stop', () => plain.find((m) => m.type === 'session'));
+    expect(plain.map((m) => m.type)).toEqual(['session']);
+  });
+
   it('announces nothing, and still records, when nobody watches the stream', async () => {
     const upstream = await heldUpstream();
     const engine = await engineWith();
@@ -97,7 +117,7 @@ describe('pending entries on the stream', () => {
     const response = undiciRequest(`${session.proxyUrl}/quiet`);
     await upstream.arrived;
     const messages: StreamMessage[] = [];
-    cleanups.push(engine.recorder.subscribe(session.id, (batch) => messages.push(...batch)));
+    cleanups.push(engine.recorder.subscribe(session.id, (batch) => messages.push(...batch), { pending: true }));
     upstream.release();
     await (await response).body.text();
     await until('the entry', () => messages.find((m) => m.type === 'entry'));

@@ -15,7 +15,7 @@ import type { BodySide, EntryBodies, RecorderStore, SessionRecord } from '../sto
 import { DEFAULT_LIMITS, connectionLimitsOf, type RecorderLimits } from './limits.js';
 import { PortCursor, assertListenableHost, isPortFree } from './port-pool.js';
 import { inProcessHost, type SessionHost, type SessionRunner } from './session-runner.js';
-import { StreamHub, type StreamListener } from './stream-hub.js';
+import { StreamHub, type StreamListener, type SubscribeOptions } from './stream-hub.js';
 import { searchEntries } from './entry-search.js';
 import { ephemeralTlsMaterial } from './tls-material.js';
 import type { CertificateAuthority } from '../ca/index.js';
@@ -248,9 +248,9 @@ export class Recorder implements RecorderOperations {
     return searchEntries(this.store, id, text, (entry) => this.withBodies(entry));
   }
 
-  subscribe(sessionId: string, listener: StreamListener): () => void {
+  subscribe(sessionId: string, listener: StreamListener, options?: SubscribeOptions): () => void {
     this.record(sessionId);
-    return this.hub.subscribe(sessionId, listener);
+    return this.hub.subscribe(sessionId, listener, options);
   }
 
   // ---- ports ----------------------------------------------------------------------------------------------
@@ -379,14 +379,14 @@ export class Recorder implements RecorderOperations {
 
   /** Only while someone watches the stream: otherwise a request costs nothing extra (the entry makes its own id). */
   private readonly announcePending = (sessionId: string, exchange: CapturedExchange): void => {
-    if (!this.hub.hasListeners(sessionId)) return;
+    if (!this.hub.wantsPending(sessionId)) return;
     exchange.id = randomUUID();
     const entry = { id: exchange.id, sessionId, method: exchange.method, url: exchange.url, startedAt: new Date(exchange.startedAt).toISOString() };
-    this.hub.publish(sessionId, { type: 'pending', entry });
+    this.hub.publish(sessionId, { type: 'pending', entry }, true);
   };
 
   private readonly withdrawPending = (sessionId: string, exchange: CapturedExchange): void => {
-    this.hub.publish(sessionId, { type: 'entry', entry: { id: EVICT_ENTRY_ID, notes: exchange.id! } });
+    this.hub.publish(sessionId, { type: 'entry', entry: { id: EVICT_ENTRY_ID, notes: exchange.id! } }, true);
   };
 
   /** An entry captured by a session's proxy (here or in a worker process). */

@@ -28,36 +28,52 @@ export class EncodedBatch {
 
 export type StreamListener = (messages: StreamMessage[], encoded: EncodedBatch) => void;
 
+export interface SubscribeOptions {
+  /**
+   * Also receive `pending` messages (a request in flight, completed in place by its entry). Opt-in: the reference's
+   * stream carries entries only, and its clients must not meet a message type they do not know.
+   */
+  pending?: boolean;
+}
+
+interface Queued {
+  message: StreamMessage;
+  /** Meant for pending-aware subscribers only (a pending record, or its withdrawal). */
+  pendingOnly: boolean;
+}
+
 /**
  * Per-session fan-out of stream messages, batched: capture publishes as it goes, listeners get one array per
  * ~`intervalMs` (the renderer applies a batch per animation frame; the REST stream sends one frame per message).
  */
 export class StreamHub {
-  private readonly listeners = new Map<string, Set<StreamListener>>();
-  private pending = new Map<string, StreamMessage[]>();
+  private readonly listeners = new Map<string, Map<StreamListener, SubscribeOptions>>();
+  private pending = new Map<string, Queued[]>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly intervalMs = 50) {}
 
-  subscribe(sessionId: string, listener: StreamListener): () => void {
+  subscribe(sessionId: string, listener: StreamListener, options: SubscribeOptions = {}): () => void {
     let set = this.listeners.get(sessionId);
-    if (!set) this.listeners.set(sessionId, (set = new Set()));
-    set.add(listener);
+    if (!set) this.listeners.set(sessionId, (set = new Map()));
+    set.set(listener, options);
     return () => {
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(sessionId);
     };
   }
 
-  hasListeners(sessionId: string): boolean {
-    return this.listeners.has(sessionId);
+  /** Someone watching this session asked for pending messages. */
+  wantsPending(sessionId: string): boolean {
+    for (const options of this.listeners.get(sessionId)?.values() ?? []) if (options.pending) return true;
+    return false;
   }
 
-  publish(sessionId: string, message: StreamMessage): void {
+  publish(sessionId: string, message: StreamMessage, pendingOnly = false): void {
     if (!this.listeners.has(sessionId)) return;
     let queue = this.pending.get(sessionId);
     if (!queue) this.pending.set(sessionId, (queue = []));
-    queue.push(message);
+    queue.push({ message, pendingOnly });
     this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
   }
 
@@ -66,11 +82,17 @@ export class StreamHub {
     this.timer = undefined;
     const batches = this.pending;
     this.pending = new Map();
-    for (const [sessionId, messages] of batches) {
-      const encoded = new EncodedBatch(messages);
-      for (const listener of this.listeners.get(sessionId) ?? []) {
+    for (const [sessionId, queued] of batches) {
+      // Each wire form at most once, whoever receives it.
+      let full: EncodedBatch | undefined;
+      let plain: EncodedBatch | undefined;
+      for (const [listener, options] of this.listeners.get(sessionId) ?? []) {
+        const encoded = options.pending
+          ? (full ??= new EncodedBatch(queued.map((q) => q.message)))
+          : (plain ??= new EncodedBatch(queued.filter((q) => !q.pendingOnly).map((q) => q.message)));
+        if (encoded.messages.length === 0) continue;
         try {
-          listener(messages, encoded);
+          listener(encoded.messages as StreamMessage[], encoded);
         } catch (e) {
           console.warn(`stream listener for session ${sessionId} failed: ${(e as Error).message}`);
         }
