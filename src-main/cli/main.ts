@@ -167,17 +167,19 @@ export function buildProgram(): Command {
     ['stop', 'stop'],
     ['restart', 'restart'],
   ] as const) {
-    recorder
+    const command = recorder
       .command(`${name} <id>`)
-      .description(`${verb} a session (ID: the full id or a unique prefix of it)`)
-      .action(async (id: string, _opts, cmd: Command) => {
-        const { api, json } = client(cmd);
-        id = await resolveSessionId(api, id);
-        const call = name === 'get' ? api.getSession({ id }) : name === 'stop' ? api.stopSession({ id }) : api.restartSession({ id });
-        const { session } = await call;
-        warnStorage([session]);
-        print(json, { session }, () => sessionSummary(session));
-      });
+      .description(`${verb} a session (ID: the full id or a unique prefix of it)`);
+    if (name === 'restart') command.option('--keep-port', 'fail (naming who holds it) instead of moving to another port when the old one is taken');
+    command.action(async (id: string, opts: { keepPort?: boolean }, cmd: Command) => {
+      const { api, json } = client(cmd);
+      id = await resolveSessionId(api, id);
+      const call =
+        name === 'get' ? api.getSession({ id }) : name === 'stop' ? api.stopSession({ id }) : api.restartSession({ id, ...(opts.keepPort ? { keepPort: true } : {}) });
+      const { session } = await call;
+      warnStorage([session]);
+      print(json, { session }, () => sessionSummary(session));
+    });
   }
 
   recorder

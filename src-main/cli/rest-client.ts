@@ -57,8 +57,8 @@ export class RestRecorderClient implements RecorderOperations {
   stopSession({ id }: { id: string }) {
     return this.call<{ session: Session }>('POST', `/${encodeURIComponent(id)}/stop`);
   }
-  restartSession({ id }: { id: string }) {
-    return this.call<{ session: Session }>('POST', `/${encodeURIComponent(id)}/restart`);
+  restartSession({ id, keepPort }: { id: string; keepPort?: boolean }) {
+    return this.call<{ session: Session }>('POST', `/${encodeURIComponent(id)}/restart`, keepPort ? { keepPort: true } : undefined);
   }
   deleteSession({ id }: { id: string }) {
     return this.call<{ deleted: true; id: string }>('DELETE', `/${encodeURIComponent(id)}`);

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curl } from '../test-support/curl.js';
+import { runCli } from '../test-support/child.js';
 import { startTestServer, TEST_TOKEN, type TestServer } from '../test-support/server.js';
 import { startUpstream, type Upstream } from '../test-support/upstream.js';
 
@@ -93,5 +94,25 @@ describe('restart keepPort', () => {
     expect(again.status).toBe(409);
     expect(again.json.error).toMatch(/^session "picky" is already running on port \d+/);
     expect(again.json.error).not.toContain(session.id);
+  });
+});
+
+describe('restart --keep-port from the CLI', () => {
+  it('fails in words instead of moving, and the port check names the holder without its id', async () => {
+    const first = await startStopped('cli keeper');
+    const squatter = await squat(first.listenPort);
+    try {
+      const check = await server.call('GET', `/port-check?port=${first.listenPort}`);
+      expect(check.json.available).toBe(false);
+      const cli = await runCli(['recorder', '--server', server.base, 'restart', first.id.slice(0, 8), '--keep-port'], { TRAFFIC_RECORDER_TOKEN: TEST_TOKEN });
+      expect(cli.code).not.toBe(0);
+      expect(cli.stderr).toContain(`port ${first.listenPort} is taken`);
+      expect((await server.call('GET', `/${first.id}`)).json.session).toMatchObject({ status: 'stopped', listenPort: first.listenPort });
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+    const taker = await server.call('POST', '/start', { name: 'holder', targetUrl: upstream.url });
+    const held = await server.call('GET', `/port-check?port=${taker.json.session.listenPort}`);
+    expect(held.json.reason).toBe('used by session "holder"');
   });
 });

@@ -268,7 +268,7 @@ export class Recorder implements RecorderOperations {
 
   async portCheck({ port }: { port: number }): Promise<PortCheck> {
     const owner = this.store.listSessions().find((r) => r.status === 'running' && r.listenPort === port);
-    if (owner) return { port, available: false, reason: `used by session "${owner.name}" (${owner.id})` };
+    if (owner) return { port, available: false, reason: `used by session "${owner.name}"` };
     const { start, end } = this.limits.portRange;
     if (port < start || port > end) return { port, available: false, reason: `outside the session port range ${start}-${end}` };
     if (!(await isPortFree(port, '127.0.0.1'))) return { port, available: false, reason: 'in use by another program' };

@@ -1,8 +1,9 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useClient } from '../../api/client-context.js';
 import { describeError, RecorderClientError } from '../../api/recorder-client.js';
 import { useSessionsStore } from '../../stores/sessions-store.js';
 import { useUiStore } from '../../stores/ui-store.js';
+import { useDialog } from '../../components/use-dialog.js';
 import { EMPTY_FORM, formToInput, inputToForm, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
 import type { SessionForm } from './session-form.js';
 import { withoutSessionIds } from './port-conflict.js';
@@ -42,6 +43,9 @@ function usePortCheck(port: string): PortState {
 export function NewSessionDialog() {
   const client = useClient();
   const close = () => useUiStore.getState().setNewSessionOpen(false);
+  const dialog = useRef<HTMLFormElement>(null);
+  // Focus moves in, Tab stays inside, Esc closes, focus returns: as every other dialog.
+  useDialog(dialog, close);
   const [form, setForm] = useState<SessionForm>(EMPTY_FORM);
   const [tab, setTab] = useState<'form' | 'json'>('form');
   const [json, setJson] = useState('');
@@ -124,8 +128,8 @@ export function NewSessionDialog() {
         aria-modal="true"
         aria-label="New session"
         data-testid="new-session-dialog"
+        ref={dialog}
         onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && close()}
         onSubmit={(e) => {
           e.preventDefault();
           void submit();
