@@ -135,3 +135,29 @@ test('the How to connect panel collapses and stays collapsed after a reload', as
   await expect(ui.byTestId('connect-toggle')).toHaveAttribute('aria-expanded', 'false');
   await expect(ui.byTestId('connect-setup')).toBeHidden();
 });
+
+test('"Raw" shows the wire bytes as a hex dump in the pane, ASCII column reachable, without downloading', async ({ recorder, upstream }) => {
+  await recorder.page.setViewportSize({ width: 1024, height: 768 });
+  await recorder.open();
+  const ui = new RecorderPage(recorder.page);
+  const proxyUrl = await ui.startReverseSession('Raw bytes', upstream.url);
+  expect(await curl(`${proxyUrl}/json?raw=1`)).toBe(200);
+  await ui.openRow('/json');
+  let downloads = 0;
+  recorder.page.on('download', () => downloads++);
+  await ui.byTestId('body-raw-toggle-response').click();
+  const raw = ui.byTestId('body-raw-response');
+  await expect(raw).toBeVisible();
+  // The first line: offset, hex, and the ASCII column of `{"hello":"world"` between bars.
+  await expect(raw).toContainText(/^00000000 {2}7b 22 68 65/);
+  await expect(raw).toContainText('|{"hello":"world"|');
+  // Not cut off: the dump scrolls sideways, and scrolled to its end the closing bar of the first line is in view.
+  const reach = await raw.evaluate((el) => {
+    const view = el.ownerDocument.defaultView!;
+    el.scrollLeft = el.scrollWidth;
+    return { overflow: view.getComputedStyle(el).overflowX, atEnd: Math.abs(el.scrollLeft + el.clientWidth - el.scrollWidth) <= 1 };
+  });
+  expect(['auto', 'scroll']).toContain(reach.overflow);
+  expect(reach.atEnd).toBe(true);
+  expect(downloads).toBe(0);
+});
