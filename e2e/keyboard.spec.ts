@@ -30,8 +30,10 @@ test('Esc closes every dialog, Tab stays inside it, and focus goes back to where
   await ui.byTestId('new-session-button').focus();
   await page.keyboard.press('Enter');
   await expect(ui.byTestId('new-session-dialog')).toBeVisible();
+  expect(await focusStaysIn(page, 'new-session-dialog', 30)).toBe(true);
   await page.keyboard.press('Escape');
   await expect(ui.byTestId('new-session-dialog')).toBeHidden();
+  await expect(ui.byTestId('new-session-button')).toBeFocused();
 
   await ui.startReverseSession('Esc target', upstream.url);
   await ui.byTestId('session-delete').first().focus();

@@ -3,7 +3,7 @@
  * when it was opened by a button elsewhere), Tab and Shift+Tab stay inside it, Esc closes the topmost one only,
  * and focus returns to where it was when it closes.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { RefObject } from 'react';
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -28,10 +28,12 @@ export function trappedTarget<T>(items: readonly T[], active: T | null, backward
 export function useDialog(ref: RefObject<HTMLElement | null>, onClose: () => void, initialFocus?: RefObject<HTMLElement | null>): void {
   const close = useRef(onClose);
   close.current = onClose;
+  // Read at the first render, before an autoFocus field inside the dialog takes the focus in the commit.
+  const [opener] = useState(() => document.activeElement as HTMLElement | null);
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    const previous = document.activeElement as HTMLElement | null;
+    const previous = opener && !dialog.contains(opener) ? opener : null;
     stack.push(dialog);
     if (!dialog.contains(document.activeElement)) (initialFocus?.current ?? focusableIn(dialog)[0] ?? dialog).focus();
     const onKey = (e: KeyboardEvent) => {
@@ -55,5 +57,5 @@ export function useDialog(ref: RefObject<HTMLElement | null>, onClose: () => voi
       stack.splice(stack.indexOf(dialog), 1);
       if (previous?.isConnected) previous.focus();
     };
-  }, [ref, initialFocus]);
+  }, [ref, initialFocus, opener]);
 }
