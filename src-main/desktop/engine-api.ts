@@ -9,7 +9,7 @@ import type { MachineOperations } from '../../src-shared/machine.js';
 import type { StreamMessage } from '../../src-shared/model.js';
 import type { BodyWhich, EntryBodyBytes } from '../../src-shared/desktop-bridge.js';
 import type { Recorder } from '../engine/sessions/recorder.js';
-import type { MachineServices } from '../server/machine-services.js';
+import type { MachineServices } from '../engine/machine/machine-services.js';
 
 export type StreamBatchListener = (messages: StreamMessage[]) => void;
 

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MachineServices } from '../server/machine-services.js';
+import { MachineServices } from '../engine/machine/machine-services.js';
 import { ApiError } from '../../src-shared/errors.js';
 import type { StreamMessage } from '../../src-shared/model.js';
 import { tempDir } from '../test-support/engine.js';

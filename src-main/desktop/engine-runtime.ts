@@ -7,7 +7,7 @@
 import type { Recorder } from '../engine/sessions/recorder.js';
 import type { RecorderLimits } from '../engine/sessions/limits.js';
 import { openEngine } from '../engine/engine-boot.js';
-import { MachineServices } from '../server/machine-services.js';
+import { MachineServices } from '../engine/machine/machine-services.js';
 import { inProcessEngine, type DesktopEngine } from './engine-api.js';
 import type { FromEngine, PortLike } from './engine-protocol.js';
 import { serveEngine } from './engine-service.js';

@@ -5,7 +5,7 @@ import { IPC_CHANNELS, STREAM_CHANNEL, isBridgeError, type DesktopBridge, type I
 import type { StreamMessage } from '../../src-shared/model.js';
 import { buildBridge } from '../../src-preload/bridge.js';
 import { CertificateAuthority } from '../engine/ca/index.js';
-import { MachineServices } from '../server/machine-services.js';
+import { MachineServices } from '../engine/machine/machine-services.js';
 import { startEngine, waitForEntries, type TestEngine } from '../test-support/engine.js';
 import { startUpstream, type Upstream } from '../test-support/upstream.js';
 import { inProcessEngine } from './engine-api.js';

@@ -10,7 +10,7 @@ import { IPC_CHANNELS, type DesktopBridge, type IpcResult } from '../../src-shar
 import { MACHINE_OPERATIONS, type MachineOperationName } from '../../src-shared/machine.js';
 import { buildBridge } from '../../src-preload/bridge.js';
 import { CertificateAuthority } from '../engine/ca/index.js';
-import { MachineServices } from '../server/machine-services.js';
+import { MachineServices } from '../engine/machine/machine-services.js';
 import { startEngine, type TestEngine } from '../test-support/engine.js';
 import { startUpstream, type Upstream } from '../test-support/upstream.js';
 import { inProcessEngine, type DesktopEngine } from './engine-api.js';

@@ -28,7 +28,7 @@ import {
   type StreamBackpressureOptions,
   type StreamSubscriberStats,
 } from './stream-subscriber.js';
-import type { MachineServices } from './machine-services.js';
+import type { MachineServices } from '../engine/machine/machine-services.js';
 import { registerMachineRoutes } from './machine-routes.js';
 import { registerConfigsRoutes } from './configs-routes.js';
 

@@ -9,7 +9,7 @@ import type { RecorderLimits } from '../engine/sessions/limits.js';
 import type { CertificateAuthority } from '../engine/ca/index.js';
 import { openEngine, prepareDataDir } from '../engine/engine-boot.js';
 import { startApiServer, type ApiServer } from './api-server.js';
-import { MachineServices } from './machine-services.js';
+import { MachineServices } from '../engine/machine/machine-services.js';
 import { checkToken, readTokenFile } from './api-token.js';
 import type { Forwarder } from '../engine/proxy/forwarders.js';
 

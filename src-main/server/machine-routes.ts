@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { API_PREFIX, MACHINE_ROUTES } from '../../src-shared/contract.js';
-import type { MachineServices } from './machine-services.js';
+import type { MachineServices } from '../engine/machine/machine-services.js';
 
 /** REST adapter for the machine-level operations: a line each. */
 export function registerMachineRoutes(app: FastifyInstance, machine: MachineServices): void {

@@ -1,13 +1,14 @@
 /**
  * The operations that change the machine rather than a session: the install CA, the OS trust store and the
- * system proxy, plus the copyable per-app setup. Shared by the REST adapter (and the desktop shell).
+ * system proxy, plus the copyable per-app setup. Part of the engine, so the REST adapter and the desktop shell both use
+ * it without either importing the other.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApiError } from '../../src-shared/errors.js';
-import { openBrowserSchema, parseInput, systemProxyOffSchema, systemProxyOnSchema, trustOperationSchema } from '../../src-shared/schemas.js';
-import { CertificateAuthority, type CaStatus } from '../engine/ca/index.js';
-import type { Recorder } from '../engine/sessions/recorder.js';
+import { ApiError } from '../../../src-shared/errors.js';
+import { openBrowserSchema, parseInput, systemProxyOffSchema, systemProxyOnSchema, trustOperationSchema } from '../../../src-shared/schemas.js';
+import { CertificateAuthority, type CaStatus } from '../ca/index.js';
+import type { Recorder } from '../sessions/recorder.js';
 import {
   OsIntegrationError,
   chromiumArgs,
@@ -17,10 +18,10 @@ import {
   environmentScripts,
   proxyEnvironment,
   type SystemProxy,
-} from '../os/index.js';
-import { readSavedState, stateFilePath } from '../os/system-proxy/index.js';
-import { caErrorToApi } from '../engine/ca-storage-errors.js';
-import { BrowserLauncher, type BrowserLauncherOptions } from '../os/app-setup/index.js';
+} from '../../os/index.js';
+import { readSavedState, stateFilePath } from '../../os/system-proxy/index.js';
+import { caErrorToApi } from '../ca-storage-errors.js';
+import { BrowserLauncher, type BrowserLauncherOptions } from '../../os/app-setup/index.js';
 
 export function osErrorToApi(e: unknown): never {
   if (e instanceof OsIntegrationError) {
