@@ -1,5 +1,62 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+/*
+ * Boundaries between the parts. ESLint's no-restricted-imports sees only the import string, not where it resolves,
+ * so each regex names the folder it must not reach: a relative path into another part has to spell that part's
+ * folder (src-main, src-preload, server, ...) after its run of "../", whatever the depth. That is exact as long as no
+ * folder inside a part reuses a part's name (no engine/server/): keep it so. Dynamic import() is not covered.
+ * src-main/lint-boundaries.test.ts proves each rule on a bad and a good import.
+ */
+const NODE_BUILTIN = `^(node:.*|(${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/.*)?)$`;
+const ELECTRON = '^electron(/.*)?$';
+/** A relative path that climbs out and then enters one of `dirs` (optionally through src-main/). */
+const reaching = (dirs) => `^(\\.\\.?/)*(\\.\\./)+(src-main/)?(${dirs.join('|')})(/|$)`;
+/** Anything but a same-folder-or-below path, or one of the named exact packages. */
+const onlyLocalAnd = (prefixes) => `^(?!(\\./(?!.*\\.\\./)${prefixes.map((p) => `|${p}`).join('')}))`;
+const TESTS = ['**/*.test.ts', '**/*.test.tsx', '**/test-support/**'];
+
+function restrict(files, groups, ignores = []) {
+  return {
+    files, ignores,
+    rules: { 'no-restricted-imports': ['error', { patterns: groups.map(([regex, message]) => ({ regex, message })) }] },
+  };
+}
+
+function boundaryBlocks() {
+  const sharedOnly = 'shared code imports nothing but other src-shared files and zod (it runs in every part)';
+  return [
+    restrict(['src-shared/**/*.ts'], [[onlyLocalAnd(['zod(/|$)']), sharedOnly]], TESTS),
+    restrict(['src-shared/**/*.test.ts'], [[onlyLocalAnd(['zod(/|$)', 'vitest$']), sharedOnly]]),
+    // The renderer runs in a browser or a sandboxed window: packages it bundles are fine, other parts are not.
+    restrict(['src-renderer/**/*.{ts,tsx}'], [
+      [reaching(['src-main', 'src-preload', 'bin', 'bench', 'e2e']), 'the renderer imports only src-shared of the other parts'],
+      [NODE_BUILTIN, 'the renderer runs in a browser: no Node built-ins'],
+      [ELECTRON, 'the renderer reaches Electron only through the preload bridge (window.trafficRecorder)'],
+    ]),
+    // The preload is the bridge: it alone may use electron (contextBridge, ipcRenderer), and it is bundled for a
+    // sandboxed window, so apart from electron it takes only src-shared. Its tests bundle it with esbuild in Node.
+    restrict(['src-preload/**/*.ts'], [[onlyLocalAnd(['\\.\\./src-shared/(?!.*\\.\\./)', 'electron$']),
+      'the preload imports only electron and src-shared']], TESTS),
+    restrict(['src-preload/**/*.test.ts'], [[reaching(['src-main', 'src-renderer']), 'preload tests import only the preload and src-shared']]),
+    // The engine is plain Node, run by the server, the desktop's engine process and the CLI alike.
+    restrict(['src-main/engine/**/*.ts'], [
+      [reaching(['server', 'desktop', 'cli']), 'the engine imports neither server, desktop nor cli'],
+      [ELECTRON, 'the engine is plain Node: no electron'],
+    ], TESTS),
+    // Integration tests of the engine may drive it through the REST server (e.g. a full disk seen by a client).
+    restrict(['src-main/engine/**/*.test.ts'], [[ELECTRON, 'the engine is plain Node: no electron']]),
+    restrict(['src-main/server/**/*.ts', 'src-main/os/**/*.ts'], [
+      [reaching(['desktop', 'cli']), 'the server and OS integration import neither desktop nor cli'],
+      [ELECTRON, 'the server and OS integration run without Electron'],
+    ]),
+    // The desktop shell and the headless server are siblings over the engine. main.ts still takes defaultDataDir
+    // from server/headless.ts until that function moves into the engine.
+    restrict(['src-main/desktop/**/*.ts'], [[reaching(['server', 'cli']), 'the desktop imports neither server nor cli']],
+      ['src-main/desktop/main.ts']),
+  ];
+}
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'release/**', 'docs/**', 'test-results/**', 'src-renderer/dist/**'] },
@@ -23,15 +80,5 @@ export default tseslint.config(
     files: ['**/*.test.ts', '**/test-support/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
-  {
-    // The renderer runs in a browser or a sandboxed window: it must never reach main-process code or Node built-ins.
-    files: ['src-renderer/**/*.{ts,tsx}', 'src-shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['**/src-main/**', '../src-main/*', 'node:*', 'electron'], message: 'renderer/shared code must not import main-process code, Node built-ins or electron' },
-        ],
-      }],
-    },
-  },
+  ...boundaryBlocks(),
 );
