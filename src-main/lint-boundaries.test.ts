@@ -16,8 +16,8 @@ beforeAll(() => {
 
 async function boundaryErrors(filePath: string, source: string): Promise<string[]> {
   const code = `import type * as _x from '${source}';\nexport type Probe = typeof _x;\n`;
-  const [result] = await eslint.lintText(code, { filePath: path.join(root, filePath) });
-  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  const results = await eslint.lintText(code, { filePath: path.join(root, filePath) });
+  return results.flatMap((r) => r.messages).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
 type Case = [file: string, source: string, message: string];
