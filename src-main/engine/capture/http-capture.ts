@@ -49,6 +49,8 @@ export interface CaptureOptions {
   onComplete: (exchange: CapturedExchange) => void;
   /** Called once the request head is read, before any byte goes upstream (pending rows). */
   onStart?: (exchange: CapturedExchange) => void;
+  /** The exchange's observer when the pipeline already made one (the forwarder writes into it). */
+  observer?: UpstreamObserver;
 }
 
 interface MockttpTaggedRequest extends IncomingMessage {
@@ -97,7 +99,7 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
     remotePort: req.socket.remotePort,
   };
   options.onStart?.(exchange);
-  const observer: UpstreamObserver = { upstreamTimeoutMs: options.upstreamTimeoutMs };
+  const observer: UpstreamObserver = options.observer ?? { upstreamTimeoutMs: options.upstreamTimeoutMs };
 
   const push = req.push;
   req.push = function capturePush(chunk: unknown, encoding?: BufferEncoding) {

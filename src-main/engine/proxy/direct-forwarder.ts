@@ -24,10 +24,12 @@ import { randomBytes } from 'node:crypto';
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { UpstreamLeg, UpstreamObserver } from '../capture/upstream-timings.js';
 import { pairHeaders } from '../capture/http-capture.js';
+import type { Exchange, ResponseHead } from '../pipeline/stage.js';
 import { expectsContinue } from './mockttp-hooks.js';
-import { pointsAtListener, type ForwardTarget } from './forward-target.js';
+import type { ForwardTarget } from './forward-target.js';
 
 /** Idle upstream sockets are closed after this long: below the 5 s keep-alive of Node servers, to lose fewer races. */
 const IDLE_SOCKET_MS = 4_000;
@@ -42,27 +44,25 @@ export interface DirectForwarderOptions {
 export class DirectForwarder {
   private readonly httpAgent = new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' });
-  /** Our mark on every request we send: seeing it come back in is a real loop. */
-  private readonly viaToken = `traffic-recorder-${randomBytes(6).toString('hex')}`;
+  /** Our mark on every request we send: seeing it come back in is a real loop (pipeline/loop-check-stage.ts). */
+  readonly viaToken = `traffic-recorder-${randomBytes(6).toString('hex')}`;
   private readonly via = `1.1 ${this.viaToken}`;
 
   constructor(private readonly options: DirectForwarderOptions) {}
 
   /**
-   * Forward `req` to `target` and stream the answer into `res`. Upstream failures are reported through
-   * `observer.failure` before the 502 is written (capture turns them into the entry's error and the 502's words).
+   * Forward the exchange's request to its target and stream the answer into its response, through the pipeline's
+   * body and response-head stages. The pipeline's head stages have run (loop checks, refusals). Upstream failures
+   * are reported through `observer.failure` before the 502 is written (capture turns them into the entry's error
+   * and the 502's words).
    */
-  forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, observer: UpstreamObserver): void {
-    const refusal = this.refusal(req, target);
-    if (refusal) {
-      observer.failure = refusal.failure;
-      respondFailure(res, refusal.status, refusal.message);
-      return;
-    }
+  forward(exchange: Exchange): void {
+    const { req, target } = exchange;
+    if (!target) throw new Error('internal: the direct forwarder needs a target');
     // A fresh array unless forward-target.ts already copied the client's headers.
     target.headers = target.headers === req.rawHeaders ? target.headers.concat('Via', this.via) : (target.headers.push('Via', this.via), target.headers);
-    observer.upstreamTarget = target;
-    this.send(req, res, target, observer, requestHasBody(req), false);
+    exchange.observer.upstreamTarget = target;
+    this.send(exchange, target, requestHasBody(req), false);
   }
 
   /** Close every pooled upstream socket (the session stopped). */
@@ -71,29 +71,8 @@ export class DirectForwarder {
     this.httpsAgent.destroy();
   }
 
-  private refusal(req: IncomingMessage, target: ForwardTarget): Refusal | undefined {
-    const { hosts, looped } = scanRequestHeaders(req.rawHeaders, this.viaToken);
-    if (hosts > 1) {
-      // RFC 9112 3.2: which of them the upstream would use is anyone's guess (a classic cache-poisoning shape).
-      return { status: 400, message: 'Bad Request', failure: { code: 'DUPLICATE_HOST', detail: `${hosts} Host header lines` } };
-    }
-    if (looped) {
-      return { status: 508, message: 'Loop Detected', failure: { code: 'LOOP', detail: `the request already passed through this session (Via ${this.viaToken})` } };
-    }
-    if (pointsAtListener(target, req.socket)) {
-      return { status: 508, message: 'Loop Detected', failure: { code: 'LOOP', detail: `${target.hostname}:${target.port} is this proxy itself` } };
-    }
-    return undefined;
-  }
-
-  private send(
-    req: IncomingMessage,
-    res: ServerResponse,
-    target: ForwardTarget,
-    observer: UpstreamObserver,
-    hasBody: boolean,
-    retry: boolean,
-  ): void {
+  private send(exchange: Exchange, target: ForwardTarget, hasBody: boolean, retry: boolean): void {
+    const { req, res, observer } = exchange;
     const leg: UpstreamLeg = { requestStart: performance.now() };
     observer.upstream = leg;
     let upstream: ClientRequest;
@@ -118,13 +97,14 @@ export class DirectForwarder {
     });
     upstream.on('information', (info: InformationalHead) => relayInformational(req, res, info, observer));
     let answer: IncomingMessage | undefined;
+    let source: Readable = req;
     upstream.once('response', (upstreamRes: IncomingMessage) => {
       answer = upstreamRes;
       leg.responseHeaders = performance.now();
       leg.httpVersion = upstreamRes.httpVersion;
       leg.remoteAddress = upstreamRes.socket?.remoteAddress;
       leg.remotePort = upstreamRes.socket?.remotePort;
-      this.relayResponse(req, res, upstream, upstreamRes, observer, leg);
+      this.relayResponse(exchange, upstream, upstreamRes, leg, source);
     });
     upstream.on('error', (e: NodeJS.ErrnoException) => {
       if (answer?.complete) {
@@ -137,7 +117,7 @@ export class DirectForwarder {
       // A pooled socket the upstream had already closed: nothing was answered, so a body-less request is safe to
       // send again once, on a new connection.
       if (!answer && !retry && !hasBody && upstream.reusedSocket && isStaleSocketError(e) && REPLAYABLE.has(req.method ?? '') && !res.destroyed) {
-        this.send(req, res, target, observer, hasBody, true);
+        this.send(exchange, target, hasBody, true);
         return;
       }
       this.fail(req, res, observer, e, upstream);
@@ -147,10 +127,12 @@ export class DirectForwarder {
       if (!res.writableFinished) upstream.destroy();
     };
     res.once('close', abortUpstream);
+    // The request body as the stages leave it: the client's stream itself unless a stage transforms it.
+    source = hasBody && exchange.pipeline.transformsRequestBody ? exchange.pipeline.requestBodyChain(exchange, req) : req;
     if (hasBody) {
       // The head goes now: with `Expect: 100-continue` the upstream decides whether the client sends the body.
       upstream.flushHeaders();
-      req.pipe(upstream);
+      source.pipe(upstream);
       const trailers = () => {
         if (req.rawTrailers.length > 0) upstream.addTrailers(pairHeaders(req.rawTrailers));
       };
@@ -185,14 +167,8 @@ export class DirectForwarder {
     return (secure ? https.request : http.request)(requestOptions);
   }
 
-  private relayResponse(
-    req: IncomingMessage,
-    res: ServerResponse,
-    upstream: ClientRequest,
-    upstreamRes: IncomingMessage,
-    observer: UpstreamObserver,
-    leg: UpstreamLeg,
-  ): void {
+  private relayResponse(exchange: Exchange, upstream: ClientRequest, upstreamRes: IncomingMessage, leg: UpstreamLeg, source: Readable): void {
+    const { req, res, observer } = exchange;
     if (res.destroyed) {
       upstreamRes.destroy();
       return;
@@ -203,20 +179,19 @@ export class DirectForwarder {
     res.removeHeader('content-length');
     res.removeHeader('transfer-encoding');
     res.removeHeader('date');
-    const headers = framedFor(req, upstreamRes.rawHeaders);
-    try {
-      res.writeHead(status, upstreamRes.statusMessage ?? '', headers as unknown as http.OutgoingHttpHeaders);
-    } catch {
-      // A header Node refuses to write (mockttp drops those too): forward the rest.
-      res.writeHead(status, upstreamRes.statusMessage ?? '', validHeaders(headers) as unknown as http.OutgoingHttpHeaders);
+    const head: ResponseHead = { statusCode: status, statusMessage: upstreamRes.statusMessage ?? '', headers: framedFor(req, upstreamRes.rawHeaders) };
+    if (exchange.pipeline.seesResponseHead) {
+      if (head.headers === upstreamRes.rawHeaders) head.headers = head.headers.slice();
+      exchange.pipeline.responseHead(exchange, head);
     }
+    writeResponseHead(res, head);
     // Node sends a head with the first body write; a body that comes later (SSE, long polls) must not hold it back.
     if (!upstreamRes.complete) setImmediate(flushHead, res);
     upstreamRes.once('end', () => {
       leg.responseEnd = performance.now();
       if (upstreamRes.rawTrailers.length > 0) this.relayTrailers(res, upstreamRes, observer);
       // Answered before the whole request went up (a 417 to `Expect`, an early 413): the connection is mid-request.
-      if (!upstream.writableEnded) abandonRequest(req, upstream);
+      if (!upstream.writableEnded) abandonRequest(req, source, upstream);
     });
     upstreamRes.once('aborted', () => {
       // The upstream closed mid-body: the client must see a broken response, not a short one that looks whole.
@@ -224,7 +199,7 @@ export class DirectForwarder {
       res.destroy();
     });
     upstreamRes.on('error', () => res.destroy());
-    relayBody(upstreamRes, res);
+    relayBody(exchange.pipeline.transformsResponseBody ? exchange.pipeline.responseBodyChain(exchange, upstreamRes) : upstreamRes, res);
   }
 
   private relayTrailers(res: ServerResponse, upstreamRes: IncomingMessage, observer: UpstreamObserver): void {
@@ -257,28 +232,10 @@ export class DirectForwarder {
   }
 }
 
-interface Refusal {
-  status: number;
-  message: string;
-  failure: { code: string; detail: string };
-}
-
 interface InformationalHead {
   statusCode: number;
   statusMessage: string;
   rawHeaders: string[];
-}
-
-/** Host header lines, and whether one of the Via lines carries `token`; one pass, no allocation. */
-function scanRequestHeaders(raw: readonly string[], token: string): { hosts: number; looped: boolean } {
-  let hosts = 0;
-  let looped = false;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
-    else if (name.length === 3 && name.toLowerCase() === 'via' && raw[i + 1]!.includes(token)) looped = true;
-  }
-  return { hosts, looped };
 }
 
 /**
@@ -308,9 +265,19 @@ function flushHead(res: ServerResponse): void {
   if (pending && !res.destroyed && !res.writableEnded) res.flushHeaders();
 }
 
+function writeResponseHead(res: ServerResponse, head: ResponseHead): void {
+  try {
+    res.writeHead(head.statusCode, head.statusMessage, head.headers as unknown as http.OutgoingHttpHeaders);
+  } catch {
+    // A header Node refuses to write (mockttp drops those too): forward the rest.
+    res.writeHead(head.statusCode, head.statusMessage, validHeaders(head.headers) as unknown as http.OutgoingHttpHeaders);
+  }
+}
+
 /** Stop sending a request the upstream has already answered; the client's unsent body is read and dropped. */
-function abandonRequest(req: IncomingMessage, upstream: ClientRequest): void {
-  req.unpipe(upstream);
+function abandonRequest(req: IncomingMessage, source: Readable, upstream: ClientRequest): void {
+  source.unpipe(upstream);
+  if (source !== req) req.unpipe();
   if (!req.complete) req.resume();
   upstream.destroy();
 }
@@ -327,7 +294,7 @@ function trailingGarbage(e: NodeJS.ErrnoException): { code: string; detail: stri
  * delivers a body as 16 KB records, several per tick, and one TLS flush and syscall for them costs much less than
  * one per record. Back-pressure is checked once per tick, after the flush.
  */
-function relayBody(from: IncomingMessage, to: ServerResponse): void {
+function relayBody(from: Readable, to: ServerResponse): void {
   let corked = false;
   const resume = () => from.resume();
   const uncork = () => {

@@ -6,19 +6,20 @@
 import { getLocal, type ClientError, type Mockttp, type MockttpHttpsOptions } from 'mockttp';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { MitmConfig } from '../../../src-shared/model.js';
+import type { MitmConfig, ScopeFilters } from '../../../src-shared/model.js';
 import type { SessionRecord } from '../store/store-types.js';
-import { captureExchange, runInExchange, type CapturedExchange } from '../capture/http-capture.js';
+import { runInExchange, type CapturedExchange } from '../capture/http-capture.js';
 import { watchUpstreamRequests } from '../capture/upstream-timings.js';
-import { compileScopeFilter, type CompiledScopeFilter } from '../filters/scope-filter.js';
 import { startWithHooks, type TlsFailureTap } from '../proxy/mockttp-hooks.js';
-import { hostOf } from '../filters/scope-filter.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { DirectForwarder } from '../proxy/direct-forwarder.js';
 import type { Forwarder } from '../proxy/forwarders.js';
-import { forForward, forReverse, pointsAtListener, reversePath, reverseTarget, type ForwardTarget, type ReverseTarget } from '../proxy/forward-target.js';
+import { forForward, forReverse, reversePath, reverseTarget, type ForwardTarget, type ReverseTarget } from '../proxy/forward-target.js';
 import type { ConnectionLimits } from '../proxy/connection-guards.js';
-import { captureHandshake, invalidWebSocketHandshake, refuseUpgrade } from './upgrade-handshake.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { Exchange, LocalAnswer, Stage, TunnelExchange, UpgradeExchange } from '../pipeline/stage.js';
+import { compilePipeline } from '../pipeline/stages.js';
+import { invalidWebSocketHandshake, refuseUpgrade } from './upgrade-handshake.js';
 
 const MOCKTTP_BODY_BUFFER = 0;
 
@@ -67,11 +68,15 @@ export interface ProxySessionDeps {
   forwarder?: Forwarder;
   /** Timeouts and the connection cap of this proxy's port (connection-guards.ts). */
   connectionLimits?: ConnectionLimits;
+  /** Stages run after the built-in ones (pipeline/stages.ts). */
+  extraStages?: readonly Stage[];
 }
 
 export class ProxySession {
   private server: Mockttp | undefined;
-  private readonly filter: CompiledScopeFilter;
+  private filters: ScopeFilters;
+  /** Compiled from the configuration; replaced whole by replaceConfig, read once per exchange. */
+  private pipeline: Pipeline | undefined;
   private readonly target: URL | undefined;
   private readonly reverse: ReverseTarget | undefined;
   private direct: DirectForwarder | undefined;
@@ -80,7 +85,7 @@ export class ProxySession {
     readonly config: SessionRecord,
     private readonly deps: ProxySessionDeps,
   ) {
-    this.filter = compileScopeFilter(config.filters);
+    this.filters = config.filters;
     this.target = config.targetUrl ? new URL(config.targetUrl) : undefined;
     this.reverse = this.target ? reverseTarget(this.target) : undefined;
   }
@@ -142,13 +147,42 @@ export class ProxySession {
       await server.stop().catch(() => undefined);
       throw e;
     }
-    this.server = server;
     if ((this.deps.forwarder ?? 'direct') === 'direct') {
       this.direct = new DirectForwarder({
         ignoreUpstreamCertErrors: this.config.ignoreUpstreamCertErrors === true,
         upstreamTimeoutMs: this.deps.upstreamTimeoutMs,
       });
     }
+    this.pipeline = this.compile(this.filters);
+    this.server = server;
+  }
+
+  /**
+   * Replace the scope filters while running: the next exchange (on any connection, open ones included) is judged
+   * by them; exchanges under way finish with the pipeline they started with. Nothing is closed.
+   */
+  replaceConfig(filters: ScopeFilters): void {
+    const pipeline = this.compile(filters);
+    this.filters = filters;
+    if (this.pipeline) this.pipeline = pipeline;
+  }
+
+  private compile(filters: ScopeFilters): Pipeline {
+    const { deps } = this;
+    return compilePipeline({
+      filters,
+      upstreamPolicy: deps.upstreamPolicy,
+      viaToken: this.direct?.viaToken,
+      capture: {
+        bodyLimit: deps.bodyLimit,
+        upstreamTimeoutMs: deps.upstreamTimeoutMs,
+        onExchange: deps.onExchange,
+        onTunnel: deps.onTunnel,
+        ...(deps.onExchangeStart ? { onExchangeStart: deps.onExchangeStart } : {}),
+        ...(deps.onExchangeDropped ? { onExchangeDropped: deps.onExchangeDropped } : {}),
+      },
+      ...(deps.extraStages ? { extraStages: deps.extraStages } : {}),
+    });
   }
 
   async stop(): Promise<void> {
@@ -200,74 +234,58 @@ export class ProxySession {
       res.end(`Traffic Recorder: the request target ${JSON.stringify((req.url ?? '').slice(0, 200))} is not a URL this proxy can forward to (a bad host or port?)\n`);
       return;
     }
-    if (!this.mayContact(hostOf(url))) {
-      refuseUpstream(res, url.host);
+    const pipeline = this.pipeline;
+    if (!pipeline) {
+      res.destroy();
       return;
     }
-    if (!this.filter.acceptsRequest(req.method ?? 'GET', url)) {
-      next();
-      return;
-    }
-    const direct = this.directTarget(req);
-    // The host actually contacted can differ from the recorded URL's (a tunnel to an IP, a Host header naming another).
-    if (direct && !this.mayContact(direct.hostname)) {
-      refuseUpstream(res, direct.hostname);
-      return;
-    }
-    const observer = captureExchange(req, res, {
-      bodyLimit: this.deps.bodyLimit,
-      upstreamTimeoutMs: this.deps.upstreamTimeoutMs,
-      recordedUrl: () => url.toString(),
-      onComplete: (exchange) => {
-        if (this.filter.acceptsStatus(exchange.response?.statusCode)) this.deps.onExchange(exchange);
-        else if (exchange.id !== undefined) this.deps.onExchangeDropped?.(exchange);
-      },
-      ...(this.deps.onExchangeStart ? { onStart: this.deps.onExchangeStart } : {}),
-    });
-    if (direct) this.direct!.forward(req, res, direct, observer);
-    else runInExchange(observer, next);
+    const exchange: Exchange = {
+      req,
+      res,
+      url,
+      target: this.directTarget(req),
+      record: true,
+      answer: undefined,
+      observer: { upstreamTimeoutMs: this.deps.upstreamTimeoutMs },
+      pipeline,
+    };
+    const answer = pipeline.requestHead(exchange);
+    if (answer) answerLocally(exchange, answer);
+    else if (exchange.target) this.direct!.forward(exchange);
+    else runInExchange(exchange.observer, next);
   }
 
-  /** WebSocket upgrades pass the same policy, loop and scope checks as requests; the handshake is recorded. */
+  /** WebSocket upgrades pass the same policy, loop and scope stages as requests; the handshake is recorded. */
   private tapUpgrade(req: IncomingMessage, socket: Socket, next: () => void): void {
-    const refusal = this.upgradeRefusal(req, socket);
+    const refusal = this.upgradeRefusal(req);
     if (refusal) {
-      refuseUpgrade(socket, refusal.status, refusal.message, refusal.text);
+      refuseUpgrade(socket, refusal.status, refusal.message, refusal.text ?? '');
       return;
     }
-    const url = this.parsedUrl(req);
-    if (url && this.filter.acceptsRequest(req.method ?? 'GET', url)) {
-      captureHandshake(req, socket, {
-        bodyLimit: this.deps.bodyLimit,
-        url: url.toString(),
-        onComplete: (exchange) => {
-          if (this.filter.acceptsStatus(exchange.response?.statusCode)) this.deps.onExchange(exchange);
-        },
-      });
+    const pipeline = this.pipeline;
+    if (!pipeline) {
+      socket.destroy();
+      return;
     }
-    next();
+    const upgrade: UpgradeExchange = {
+      req,
+      socket,
+      url: this.parsedUrl(req),
+      target: this.reverse ? forReverse(req, this.reverse) : forForward(req),
+      record: true,
+      answer: undefined,
+      pipeline,
+    };
+    pipeline.upgrade(upgrade);
+    if (upgrade.answer) refuseUpgrade(socket, upgrade.answer.status, upgrade.answer.message, upgrade.answer.text ?? '');
+    else next();
   }
 
-  private upgradeRefusal(req: IncomingMessage, socket: Socket): { status: number; message: string; text: string } | undefined {
+  private upgradeRefusal(req: IncomingMessage): LocalAnswer | undefined {
     const invalid = invalidWebSocketHandshake(req);
     if (invalid) return { status: 400, message: 'Bad Request', text: `Traffic Recorder: ${invalid}\n` };
     if (this.config.mode === 'forward' && this.isDirectHit(req)) {
       return { status: 400, message: 'Bad Request', text: `Traffic Recorder: this port is a forward proxy (session "${this.config.name}"); send WebSockets through it as a proxy\n` };
-    }
-    let host: string | undefined;
-    try {
-      host = hostOf(new URL(this.recordedUrl(req)));
-    } catch {
-      host = undefined;
-    }
-    const target = this.reverse ? forReverse(req, this.reverse) : forForward(req);
-    for (const contacted of [host, target?.hostname]) {
-      if (contacted !== undefined && !this.mayContact(contacted)) {
-        return { status: 403, message: 'Forbidden', text: `Traffic Recorder: this recorder may not contact ${contacted} (upstream policy)\n` };
-      }
-    }
-    if (target && pointsAtListener(target, socket)) {
-      return { status: 508, message: 'Loop Detected', text: `Traffic Recorder: ${target.hostname}:${target.port} is this proxy itself\n` };
     }
     return undefined;
   }
@@ -275,10 +293,6 @@ export class ProxySession {
   private connectionRefusal(): string {
     const cap = this.deps.connectionLimits?.maxConnections;
     return `Traffic Recorder: session "${this.config.name}" already has ${cap} open connections, its limit; close some and retry\n`;
-  }
-
-  private mayContact(host: string): boolean {
-    return !this.deps.upstreamPolicy || this.deps.upstreamPolicy(host);
   }
 
   /** Where the direct forwarder sends this request; undefined leaves it to mockttp. */
@@ -314,42 +328,17 @@ export class ProxySession {
   }
 
   private tapTunnel(kind: 'tls' | 'raw', socket: Socket, hostname: string, port: number | undefined, next: () => void): void {
-    if (!this.mayContact(hostname)) {
-      socket.destroy();
-      return;
-    }
-    if (!this.filter.acceptsHost(hostname)) {
-      next();
-      return;
-    }
-    const started = performance.now();
-    const startedAt = Date.now();
-    const readBase = socket.bytesRead;
-    const writtenBase = socket.bytesWritten;
-    let error: string | undefined;
-    next();
-    // `on`, not `once`: a second error on a tunnel socket must not find it without a listener.
-    socket.on('error', (e: NodeJS.ErrnoException) => {
-      error ??= e.code ?? e.message;
-    });
-    socket.once('close', () => {
-      this.deps.onTunnel({
-        kind,
-        startedAt,
-        host: hostname,
-        port: port ?? 443,
-        bytesUp: Math.max(0, socket.bytesRead - readBase),
-        bytesDown: Math.max(0, socket.bytesWritten - writtenBase),
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-        remoteAddress: socket.remoteAddress,
-        remotePort: socket.remotePort,
-        error,
-      });
-    });
+    const pipeline = this.pipeline;
+    const tunnel: TunnelExchange = { kind, socket, hostname, port, record: true, refused: pipeline === undefined };
+    pipeline?.tunnel(tunnel);
+    if (tunnel.refused) socket.destroy();
+    else next();
   }
 }
 
-function refuseUpstream(res: ServerResponse, host: string): void {
-  res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
-  res.end(`Traffic Recorder: this recorder may not contact ${host} (upstream policy)\n`);
+/** The proxy's own answer; a recorded refusal's words are written by capture from `failure` (http-capture.ts). */
+function answerLocally(exchange: Exchange, answer: LocalAnswer): void {
+  if (answer.failure) exchange.observer.failure = answer.failure;
+  exchange.res.writeHead(answer.status, answer.message, { 'content-type': 'text/plain; charset=utf-8' });
+  exchange.res.end(answer.text);
 }

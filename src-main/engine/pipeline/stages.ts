@@ -1,0 +1,43 @@
+/**
+ * The one place where the exchange pipeline's stages are registered, in the order they run. Each session compiles
+ * its configuration (plain data from src-shared) into these instances once, and again when it is replaced.
+ */
+import type { ScopeFilters } from '../../../src-shared/model.js';
+import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
+import { captureStage, type CaptureStageOptions } from './capture-stage.js';
+import { loopCheckStage } from './loop-check-stage.js';
+import { Pipeline } from './pipeline.js';
+import { policyStage } from './policy-stage.js';
+import { scopeFilterStage } from './scope-filter-stage.js';
+import type { Stage } from './stage.js';
+
+/** Read only by the benchmark (bench/proxy-bench.ts): this many stages with no hook, to show they cost nothing. */
+export const BENCH_NOOP_STAGES_ENV = 'TRAFFIC_RECORDER_BENCH_NOOP_STAGES';
+
+export interface SessionStageConfig {
+  filters: ScopeFilters | undefined;
+  upstreamPolicy: UpstreamPolicy | undefined;
+  /** The direct forwarder's Via token; undefined on the mockttp forwarder. */
+  viaToken: string | undefined;
+  capture: CaptureStageOptions;
+  /** Stages run after the built-in ones (tests, and soon toxics, modifications, map local). */
+  extraStages?: readonly Stage[];
+}
+
+export function compilePipeline(config: SessionStageConfig): Pipeline {
+  const stages: Array<Stage | undefined> = [
+    config.upstreamPolicy ? policyStage(config.upstreamPolicy) : undefined,
+    loopCheckStage(config.viaToken),
+    scopeFilterStage(config.filters),
+    captureStage(config.capture),
+    ...benchNoopStages(),
+    ...(config.extraStages ?? []),
+  ];
+  return new Pipeline(stages.filter((s): s is Stage => s !== undefined));
+}
+
+function benchNoopStages(): Stage[] {
+  const count = Number(process.env[BENCH_NOOP_STAGES_ENV] ?? 0);
+  if (!Number.isInteger(count) || count <= 0) return [];
+  return Array.from({ length: Math.min(count, 1000) }, (_, i) => ({ name: `bench-noop-${i}` }));
+}
