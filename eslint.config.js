@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /*
  * Boundaries between the parts. ESLint's no-restricted-imports sees only the import string, not where it resolves,
@@ -81,4 +82,15 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   ...boundaryBlocks(),
+  { files: ['src-renderer/**/*.{ts,tsx}'], ...reactHooks.configs.flat['recommended-latest'] },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    rules: {
+      // Says only that React Compiler skips a component (TanStack Table's hooks); we do not run the compiler.
+      'react-hooks/incompatible-library': 'off',
+      // Warn, not error, until the data loading in effects moves out of them (8 places: use-connection, BodyView (2),
+      // DetailPane, HttpsSetup, NewSessionDialog, CaSection, SystemProxySection load or reset in an effect body).
+      'react-hooks/set-state-in-effect': 'warn',
+    },
+  },
 );

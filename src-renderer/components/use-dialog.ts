@@ -3,7 +3,7 @@
  * when it was opened by a button elsewhere), Tab and Shift+Tab stay inside it, Esc closes the topmost one only,
  * and focus returns to where it was when it closes.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { RefObject } from 'react';
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -27,7 +27,10 @@ export function trappedTarget<T>(items: readonly T[], active: T | null, backward
 
 export function useDialog(ref: RefObject<HTMLElement | null>, onClose: () => void, initialFocus?: RefObject<HTMLElement | null>): void {
   const close = useRef(onClose);
-  close.current = onClose;
+  // Kept current after each commit (not during render, which React may replay or discard) for the key handler.
+  useLayoutEffect(() => {
+    close.current = onClose;
+  });
   // Read at the first render, before an autoFocus field inside the dialog takes the focus in the commit.
   const [opener] = useState(() => document.activeElement as HTMLElement | null);
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { loadMonaco, setSessionConfigSchema } from './monaco-loader.js';
 import { sessionConfigJsonSchema } from './session-config-schema.js';
 
@@ -18,8 +18,11 @@ export function JsonEditor({ value, onChange, onProblems, testId }: JsonEditorPr
   const [ready, setReady] = useState(false);
   const onChangeRef = useRef(onChange);
   const onProblemsRef = useRef(onProblems);
-  onChangeRef.current = onChange;
-  onProblemsRef.current = onProblems;
+  // Kept current after each commit (not during render) for Monaco's listeners, which outlive any one render.
+  useLayoutEffect(() => {
+    onChangeRef.current = onChange;
+    onProblemsRef.current = onProblems;
+  });
   const initial = useRef(value);
 
   useEffect(() => {

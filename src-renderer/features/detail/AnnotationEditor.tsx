@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { Entry } from '../../../src-shared/model.js';
 import { useClient } from '../../api/client-context.js';
 import { describeError } from '../../api/recorder-client.js';
@@ -11,11 +11,14 @@ export function AnnotationEditor({ entry, onSaved }: { entry: Entry; onSaved(ent
   const [notes, setNotes] = useState(entry.notes);
   const [status, setStatus] = useState<{ kind: 'idle' | 'saving' | 'saved' | 'error'; text?: string }>({ kind: 'idle' });
 
-  useEffect(() => {
+  // Reset while rendering another entry (React's "adjust state on a prop change"), not in an effect that would paint
+  // the previous entry's notes first. Only the id counts: an echo of our own save must not overwrite typing.
+  const [shownId, setShownId] = useState(entry.id);
+  if (shownId !== entry.id) {
+    setShownId(entry.id);
     setNotes(entry.notes);
     setStatus({ kind: 'idle' });
-    // Only when another entry is shown: an echo of our own save must not overwrite typing in progress.
-  }, [entry.id]);
+  }
 
   const save = async (patch: { tags?: string[]; notes?: string }) => {
     setStatus({ kind: 'saving' });
