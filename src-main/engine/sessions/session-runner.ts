@@ -14,6 +14,7 @@ import type { CapturedExchange } from '../capture/http-capture.js';
 import type { Forwarder } from '../proxy/forwarders.js';
 import { tlsRejectionEntry } from './mitm.js';
 import type { ConnectionLimits } from '../proxy/connection-guards.js';
+import type { Stage } from '../pipeline/stage.js';
 
 export interface SessionRunner {
   readonly config: SessionRecord;
@@ -33,6 +34,8 @@ export interface RunnerOptions {
   /** Pending rows (in-process only: worker processes announce nothing, their entries appear when finished). */
   onExchangeStart?: (sessionId: string, exchange: CapturedExchange) => void;
   onExchangeDropped?: (sessionId: string, exchange: CapturedExchange) => void;
+  /** Stages after the built-in ones (pipeline/stages.ts); in-process only. */
+  extraStages?: readonly Stage[];
 }
 
 export interface SessionHost {
@@ -62,6 +65,7 @@ export async function startCapturingProxy(
     ...(options.upstreamPolicy ? { upstreamPolicy: options.upstreamPolicy } : {}),
     ...(options.forwarder ? { forwarder: options.forwarder } : {}),
     ...(options.connectionLimits ? { connectionLimits: options.connectionLimits } : {}),
+    ...(options.extraStages ? { extraStages: options.extraStages } : {}),
   });
   await proxy.start(config.listenPort, config.listenHost);
   return proxy;
