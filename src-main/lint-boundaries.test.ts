@@ -90,3 +90,19 @@ describe('part boundaries (eslint.config.js)', () => {
     await expectAllowed('src-main/desktop/new-part.ts', 'electron');
   });
 });
+
+describe('react-hooks on the renderer (eslint.config.js)', () => {
+  it('refuses a hook called conditionally', async () => {
+    const code = [
+      "import { useState } from 'react';",
+      'export function Probe({ on }: { on: boolean }) {',
+      '  if (on) useState(0);',
+      '  return null;',
+      '}',
+      '',
+    ].join('\n');
+    const results = await eslint.lintText(code, { filePath: path.join(root, 'src-renderer/components/Probe.tsx') });
+    const rules = results.flatMap((r) => r.messages).map((m) => m.ruleId);
+    expect(rules).toContain('react-hooks/rules-of-hooks');
+  });
+});
