@@ -153,7 +153,8 @@ export interface OurSession {
   listenPort: number;
 }
 
-export async function startOurServer(nodeFlags: string[] = [], serveArgs: string[] = []): Promise<OurServer> {
+/** `env` is added to this process's environment for the server (the pipeline row sets its bench-only variable). */
+export async function startOurServer(nodeFlags: string[] = [], serveArgs: string[] = [], env: Record<string, string> = {}): Promise<OurServer> {
   const entry = join(projectRoot, 'dist', 'src-main', 'cli', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm run bench does)`);
   const dataDir = makeTempDir('bench-recorder-');
@@ -162,7 +163,7 @@ export async function startOurServer(nodeFlags: string[] = [], serveArgs: string
     'traffic-recorder serve',
     process.execPath,
     [...nodeFlags, join(projectRoot, 'bin', 'traffic-recorder.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', token, ...serveArgs],
-    { cwd: projectRoot },
+    { cwd: projectRoot, env: { ...process.env, ...env } },
   );
   const m = await waitForOutput(child, /API listening on (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
   return { child, apiUrl: m[1]!, token, dataDir };
@@ -183,16 +184,26 @@ export async function api<T>(server: OurServer, method: string, path: string, bo
   return JSON.parse(text) as T;
 }
 
-export async function startReverseSession(server: OurServer, upstreamPort: number): Promise<OurSession> {
+export async function startReverseSession(server: OurServer, upstreamPort: number, filters?: Record<string, string[]>): Promise<OurSession> {
   const r = await api<{ session: { id: string; proxyUrl: string; listenPort: number } }>(server, 'POST', '/api/v1/recorder/start', {
     mode: 'reverse',
     targetUrl: `http://127.0.0.1:${upstreamPort}`,
+    ...(filters ? { filters } : {}),
   });
   const session = r.session;
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(session.proxyUrl)) throw new Error(`unexpected proxyUrl ${session.proxyUrl}`);
   await waitForHttp(`${session.proxyUrl}${FILES['1k'].path}`, 10_000, server.child);
   return { id: session.id, proxyUrl: session.proxyUrl, listenPort: session.listenPort };
 }
+
+/**
+ * 20 scope-filter patterns that every bench request passes (so it is still recorded): each is evaluated on every
+ * request, which is the cost the pipeline row measures.
+ */
+export const BENCH_FILTERS: Record<string, string[]> = {
+  excludePaths: Array.from({ length: 10 }, (_, i) => `/never-${i}/*`),
+  excludeHosts: Array.from({ length: 10 }, (_, i) => `never-${i}.*.invalid`),
+};
 
 export interface EntryStats {
   total: number;

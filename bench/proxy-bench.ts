@@ -6,8 +6,13 @@
  *
  * Needs the Debian packages nginx, wrk and mitmproxy (`apt-get install -y nginx wrk mitmproxy`).
  *
+ * The pipeline row: the same server with 20 no-op stages registered (TRAFFIC_RECORDER_BENCH_NOOP_STAGES, read by
+ * the engine's stage list only for this) and a session with 20 scope-filter patterns that every request passes;
+ * measured right after the plain row, it must keep 95% of its throughput.
+ *
  * Options: --duration S (10), --warmup S (3), --mem-first N (20000), --mem-total N (100000),
- *          --server-node-flags "--flag ..." (also BENCH_SERVER_NODE_FLAGS), --out FILE (bench/results/latest.json)
+ *          --server-node-flags "--flag ..." (also BENCH_SERVER_NODE_FLAGS), --out FILE (bench/results/latest.json),
+ *          --help
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,6 +21,7 @@ import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuMs, rssKiB, sleep, stopChild, which, runMain } from './lib-procs.js';
 import {
+  BENCH_FILTERS,
   FILES,
   INSTALL_HINT,
   boundedLoad,
@@ -42,8 +48,17 @@ const { values: opts } = parseArgs({
     'mem-total': { type: 'string', default: '100000' },
     'server-node-flags': { type: 'string', default: process.env.BENCH_SERVER_NODE_FLAGS ?? '' },
     out: { type: 'string', default: join(projectRoot, 'bench', 'results', 'latest.json') },
+    help: { type: 'boolean', default: false },
   },
 });
+if (opts.help) {
+  process.stdout.write(
+    'usage: node --import tsx bench/proxy-bench.ts [--duration S] [--warmup S] [--mem-first N] [--mem-total N]\n' +
+      '         [--server-node-flags "..."] [--out FILE]\n' +
+      'Needs a build (npm run bench does it) and nginx, wrk, mitmproxy. See the comment at the top of this file.\n',
+  );
+  process.exit(0);
+}
 const durationS = Number(opts.duration);
 const warmupS = Number(opts.warmup);
 const memFirst = Number(opts['mem-first']);
@@ -54,7 +69,17 @@ for (const [name, v] of [['duration', durationS], ['warmup', warmupS], ['mem-fir
 }
 if (memTotal <= memFirst) throw new Error('--mem-total must be larger than --mem-first');
 
-type TargetName = 'nginx direct' | 'node pipe proxy' | 'traffic-recorder' | 'traffic-recorder, mockttp forwarder' | 'mitmdump' | 'mitmdump -q';
+const PIPELINE: TargetName = 'traffic-recorder, 20 filters + 20 no-op stages';
+/** Stages with no hook registered in the pipeline row's server (pipeline/stages.ts reads the variable). */
+const NOOP_STAGES = { TRAFFIC_RECORDER_BENCH_NOOP_STAGES: '20' };
+type TargetName =
+  | 'nginx direct'
+  | 'node pipe proxy'
+  | 'traffic-recorder'
+  | 'traffic-recorder, 20 filters + 20 no-op stages'
+  | 'traffic-recorder, mockttp forwarder'
+  | 'mitmdump'
+  | 'mitmdump -q';
 const SIZES: SizeKey[] = ['1k', '100k'];
 const SIZE_LABEL: Record<SizeKey, string> = { '1k': '1 KB', '100k': '100 KB' };
 
@@ -179,20 +204,26 @@ async function main(): Promise<number> {
   // forwarder saves).
   const viaMockttp = await startOurServer(serverNodeFlags, ['--forwarder', 'mockttp']);
   const mockttpSession = await startReverseSession(viaMockttp, upstream.port);
+  const staged = await startOurServer(serverNodeFlags, [], NOOP_STAGES);
+  const stagedSession = await startReverseSession(staged, upstream.port, BENCH_FILTERS);
+  log(`pipeline row: ${NOOP_STAGES.TRAFFIC_RECORDER_BENCH_NOOP_STAGES} no-op stages, filters ${JSON.stringify(BENCH_FILTERS)} on ${stagedSession.proxyUrl}`);
   const mitm = await startMitmdump(upstream.port, 'default');
   const mitmQuiet = await startMitmdump(upstream.port, 'quiet');
   log(`mitmdump on ${mitm.baseUrl} (pid ${mitm.child.pid}), mitmdump -q on ${mitmQuiet.baseUrl} (pid ${mitmQuiet.child.pid})`);
   for (const size of SIZES) {
     await measure('traffic-recorder', wrkSession.proxyUrl, rows, ours.child.pid, [size]);
+    await measure(PIPELINE, stagedSession.proxyUrl, rows, staged.child.pid, [size]);
     await measure('mitmdump', mitm.baseUrl, rows, mitm.child.pid, [size]);
     await measure('mitmdump -q', mitmQuiet.baseUrl, rows, mitmQuiet.child.pid, [size]);
     await measure('traffic-recorder, mockttp forwarder', mockttpSession.proxyUrl, rows, viaMockttp.child.pid, [size]);
   }
   const wrkEntries = await entryStats(ours, wrkSession.id);
+  const stagedEntries = await entryStats(staged, stagedSession.id);
   const rssAfterWrkKiB = rssKiB(ours.child.pid);
   await stopChild(mitm.child);
   await stopChild(mitmQuiet.child);
   await stopChild(viaMockttp.child, 10_000);
+  await stopChild(staged.child, 10_000);
   await stopChild(ours.child, 10_000);
 
   // Memory: a fresh server, one session, exactly memFirst then (memTotal - memFirst) more 1 KB requests.
@@ -216,7 +247,7 @@ async function main(): Promise<number> {
   await stopChild(memServer.child, 10_000);
   await stopChild(upstream.child);
 
-  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', 'traffic-recorder, mockttp forwarder', 'mitmdump', 'mitmdump -q'];
+  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', PIPELINE, 'traffic-recorder, mockttp forwarder', 'mitmdump', 'mitmdump -q'];
   rows.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target) || SIZES.indexOf(a.size) - SIZES.indexOf(b.size));
 
   // Checks.
@@ -230,7 +261,15 @@ async function main(): Promise<number> {
     const ratio = row('traffic-recorder', size).rps / row('mitmdump', size).rps;
     checks.push({ name: `ours/mitmdump throughput, ${SIZE_LABEL[size]}`, value: ratio, target: '>= 2.0', pass: ratio >= 2.0 });
   }
+  for (const size of SIZES) {
+    const ratio = row(PIPELINE, size).rps / row('traffic-recorder', size).rps;
+    checks.push({ name: `20 filters + 20 no-op stages / plain throughput, ${SIZE_LABEL[size]}`, value: ratio, target: '>= 0.95', pass: ratio >= 0.95 });
+  }
   const informational: string[] = [];
+  for (const size of SIZES) {
+    const ratio = row(PIPELINE, size).rps / row('mitmdump', size).rps;
+    informational.push(`(ours with 20 filters + 20 no-op stages)/mitmdump throughput, ${SIZE_LABEL[size]}: ${ratio.toFixed(2)}`);
+  }
   for (const size of SIZES) {
     const ratio = row('traffic-recorder', size).rps / row('mitmdump -q', size).rps;
     informational.push(`ours/(mitmdump -q, its fastest setting: no flow output) throughput, ${SIZE_LABEL[size]}: ${ratio.toFixed(2)}`);
@@ -247,7 +286,7 @@ async function main(): Promise<number> {
     pass: rssRatio <= 1.2,
     detail: `${((rssFirstKiB ?? 0) / 1024).toFixed(1)} MiB -> ${((rssTotalKiB ?? 0) / 1024).toFixed(1)} MiB`,
   });
-  const oursRows = rows.filter((r) => r.target === 'traffic-recorder');
+  const oursRows = rows.filter((r) => r.target === 'traffic-recorder' || r.target === PIPELINE);
   const wrkFailed = oursRows.reduce((n, r) => n + r.errors + r.warmupErrors, 0);
   const loadFailed = load1.non2xx + load1.socketErrors + load2.non2xx + load2.socketErrors;
   const failed = wrkFailed + loadFailed;
@@ -259,7 +298,8 @@ async function main(): Promise<number> {
     pass: failed === 0,
     detail: `wrk (incl. warm-ups): ${wrkFailed}; bounded loads: ${loadFailed}; 500s among recorded entries: ${recorded500}`,
   });
-  for (const [label, stats] of [['wrk session', wrkEntries], ['memory session', memEntries]] as const) {
+  // The pipeline session's filters pass every bench request: it must hold as many entries as the plain one.
+  for (const [label, stats] of [['wrk session', wrkEntries], ['pipeline session', stagedEntries], ['memory session', memEntries]] as const) {
     checks.push({
       name: `entries recorded (${label})`,
       value: stats.total,
@@ -336,7 +376,7 @@ async function main(): Promise<number> {
       rssAfterWrkKiB,
       loads: [load1, load2],
     },
-    entries: { wrkSession: wrkEntries, memorySession: memEntries },
+    entries: { wrkSession: wrkEntries, pipelineSession: stagedEntries, memorySession: memEntries },
     checks,
     pass: failedChecks.length === 0,
   };

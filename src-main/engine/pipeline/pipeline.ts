@@ -8,7 +8,7 @@ import type { Readable, Transform, Writable } from 'node:stream';
 import type { CapturedExchange } from '../capture/http-capture.js';
 import type { CompletedExchange, Exchange, LocalAnswer, ResponseHead, Stage, TunnelExchange, UpgradeExchange } from './stage.js';
 
-type Hook = Exclude<keyof Stage, 'name'>;
+export type Hook = Exclude<keyof Stage, 'name'>;
 
 function having<K extends Hook>(stages: readonly Stage[], hook: K): Array<Stage & Required<Pick<Stage, K>>> {
   return stages.filter((s): s is Stage & Required<Pick<Stage, K>> => typeof s[hook] === 'function');
@@ -33,6 +33,11 @@ export class Pipeline {
     this.completions = having(stages, 'onComplete');
     this.tunnels = having(stages, 'onTunnel');
     this.upgrades = having(stages, 'onUpgrade');
+  }
+
+  /** The names of the stages that implement `hook`, in order (what the hot path loops over). */
+  implementers(hook: Hook): string[] {
+    return having(this.stages, hook).map((s) => s.name);
   }
 
   get transformsRequestBody(): boolean {
