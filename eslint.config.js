@@ -7,7 +7,8 @@ import reactHooks from 'eslint-plugin-react-hooks';
  * Boundaries between the parts. ESLint's no-restricted-imports sees only the import string, not where it resolves,
  * so each regex names the folder it must not reach: a relative path into another part has to spell that part's
  * folder (src-main, src-preload, server, ...) after its run of "../", whatever the depth. That is exact as long as no
- * folder inside a part reuses a part's name (no engine/server/): keep it so. Dynamic import() is not covered.
+ * folder inside a part reuses a part's name (no engine/server/): keep it so. import('...') with a literal path is
+ * checked too (no-restricted-syntax); a computed one is not.
  * src-main/lint-boundaries.test.ts proves each rule on a bad and a good import.
  */
 const NODE_BUILTIN = `^(node:.*|(${builtinModules.filter((m) => !m.startsWith('_')).join('|')})(/.*)?)$`;
@@ -18,10 +19,19 @@ const reaching = (dirs) => `^(\\.\\.?/)*(\\.\\./)+(src-main/)?(${dirs.join('|')}
 const onlyLocalAnd = (prefixes) => `^(?!(\\./(?!.*\\.\\./)${prefixes.map((p) => `|${p}`).join('')}))`;
 const TESTS = ['**/*.test.ts', '**/*.test.tsx', '**/test-support/**'];
 
+/** The same check for import('...') with a literal path; esquery's regex literals cannot hold a "/" at all. */
+const dynamicImport = ([regex, message]) => ({
+  selector: `ImportExpression > Literal.source[value=/${regex.replaceAll('/', '\\x2F')}/]`,
+  message,
+});
+
 function restrict(files, groups, ignores = []) {
   return {
     files, ignores,
-    rules: { 'no-restricted-imports': ['error', { patterns: groups.map(([regex, message]) => ({ regex, message })) }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: groups.map(([regex, message]) => ({ regex, message })) }],
+      'no-restricted-syntax': ['error', ...groups.map(dynamicImport)],
+    },
   };
 }
 

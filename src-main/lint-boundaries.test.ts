@@ -106,3 +106,30 @@ describe('react-hooks on the renderer (eslint.config.js)', () => {
     expect(rules).toContain('react-hooks/rules-of-hooks');
   });
 });
+
+describe("import('...') with a literal path (eslint.config.js)", () => {
+  async function dynamicErrors(filePath: string, source: string): Promise<string[]> {
+    const code = `export const load = () => import('${source}');\n`;
+    const results = await eslint.lintText(code, { filePath: path.join(root, filePath) });
+    return results.flatMap((r) => r.messages).filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+  }
+
+  it('is held to the same boundaries as a static import', async () => {
+    const refused: Case[] = [
+      ['src-renderer/features/detail/NewPart.tsx', 'node:fs', 'the renderer runs in a browser: no Node built-ins'],
+      ['src-renderer/features/detail/NewPart.tsx', '../../../src-main/engine/ca/pem.js', 'the renderer imports only src-shared'],
+      ['src-main/engine/sessions/new-part.ts', '../../server/headless.js', 'the engine imports neither server, desktop nor cli'],
+      ['src-shared/new-part.ts', 'node:path', 'shared code imports nothing but other src-shared files and zod'],
+      ['src-preload/new-part.ts', '../src-main/desktop/main.js', 'the preload imports only electron and src-shared'],
+    ];
+    for (const [file, source, message] of refused) {
+      const errors = await dynamicErrors(file, source);
+      expect(errors, `${file} importing ${source}`).toHaveLength(1);
+      expect(errors[0]).toContain(message);
+    }
+    for (const source of ['monaco-editor/editor/editor.api', '../../editor/JsonEditor.js', '../../../src-shared/model.js']) {
+      expect(await dynamicErrors('src-renderer/features/detail/NewPart.tsx', source)).toEqual([]);
+    }
+    expect(await dynamicErrors('src-shared/new-part.ts', './model.js')).toEqual([]);
+  });
+});
