@@ -174,4 +174,12 @@ describe('stages on the direct forwarder', () => {
     expect(up.requests.map((r) => r.url)).toEqual(['/json']);
     expect(completed).toEqual(['recorded 418', 'recorded 200']);
   });
+
+  it('the mockttp forwarder refuses to start a session with stages it would skip, naming them', async () => {
+    const up = await upstream();
+    const upper: Stage = { name: 'upper', responseBody: () => upperCaser() };
+    await expect(startTestProxy({ targetUrl: up.url, forwarder: 'mockttp', stages: [upper] })).rejects.toThrow(
+      'the mockttp forwarder cannot run body or response-head stages (upper): use the direct forwarder',
+    );
+  });
 });

@@ -104,6 +104,25 @@ export class ProxySession {
       : forward
         ? { ...(await this.deps.tlsMaterial()), tlsPassthrough: [{ hostname: '*' }] }
         : undefined;
+    const direct = (this.deps.forwarder ?? 'direct') === 'direct' ? this.directForwarder() : undefined;
+    // Compiled before the port opens, so no exchange ever finds the session without its stages.
+    this.direct = direct;
+    try {
+      this.pipeline = this.compile(this.filters);
+      this.server = await this.startServer(port, host, forward, intercept, https);
+    } catch (e) {
+      this.pipeline = undefined;
+      this.direct = undefined;
+      direct?.close();
+      throw e;
+    }
+  }
+
+  private directForwarder(): DirectForwarder {
+    return new DirectForwarder({ ignoreUpstreamCertErrors: this.config.ignoreUpstreamCertErrors === true, upstreamTimeoutMs: this.deps.upstreamTimeoutMs });
+  }
+
+  private async startServer(port: number, host: string, forward: boolean, intercept: boolean, https: MockttpHttpsOptions | undefined): Promise<Mockttp> {
     const server = getLocal({
       recordTraffic: false,
       // Capture keeps its own copy of the first bodyLimit bytes (http-capture.ts). mockttp's buffers would only
@@ -147,14 +166,7 @@ export class ProxySession {
       await server.stop().catch(() => undefined);
       throw e;
     }
-    if ((this.deps.forwarder ?? 'direct') === 'direct') {
-      this.direct = new DirectForwarder({
-        ignoreUpstreamCertErrors: this.config.ignoreUpstreamCertErrors === true,
-        upstreamTimeoutMs: this.deps.upstreamTimeoutMs,
-      });
-    }
-    this.pipeline = this.compile(this.filters);
-    this.server = server;
+    return server;
   }
 
   /**
@@ -164,12 +176,12 @@ export class ProxySession {
   replaceConfig(filters: ScopeFilters): void {
     const pipeline = this.compile(filters);
     this.filters = filters;
-    if (this.pipeline) this.pipeline = pipeline;
+    if (this.server) this.pipeline = pipeline;
   }
 
   private compile(filters: ScopeFilters): Pipeline {
     const { deps } = this;
-    return compilePipeline({
+    const pipeline = compilePipeline({
       filters,
       upstreamPolicy: deps.upstreamPolicy,
       viaToken: this.direct?.viaToken,
@@ -183,6 +195,12 @@ export class ProxySession {
       },
       ...(deps.extraStages ? { extraStages: deps.extraStages } : {}),
     });
+    if (!this.direct && (pipeline.seesResponseHead || pipeline.transformsRequestBody || pipeline.transformsResponseBody)) {
+      // mockttp's passthrough sends these exchanges: it would skip the stages silently.
+      const names = [...new Set([...pipeline.implementers('onResponseHead'), ...pipeline.implementers('requestBody'), ...pipeline.implementers('responseBody')])];
+      throw new Error(`the mockttp forwarder cannot run body or response-head stages (${names.join(', ')}): use the direct forwarder`);
+    }
+    return pipeline;
   }
 
   async stop(): Promise<void> {
