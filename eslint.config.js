@@ -62,10 +62,8 @@ function boundaryBlocks() {
       [reaching(['desktop', 'cli']), 'the server and OS integration import neither desktop nor cli'],
       [ELECTRON, 'the server and OS integration run without Electron'],
     ]),
-    // The desktop shell and the headless server are siblings over the engine. main.ts still takes defaultDataDir
-    // from server/headless.ts until that function moves into the engine.
-    restrict(['src-main/desktop/**/*.ts'], [[reaching(['server', 'cli']), 'the desktop imports neither server nor cli']],
-      ['src-main/desktop/main.ts']),
+    // The desktop shell and the headless server are siblings over the engine.
+    restrict(['src-main/desktop/**/*.ts'], [[reaching(['server', 'cli']), 'the desktop imports neither server nor cli']]),
   ];
 }
 

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { BrowserWindow, Menu, Tray, app, dialog, ipcMain, nativeImage, protocol, session, shell, utilityProcess } from 'electron';
-import { defaultDataDir } from '../server/headless.js';
+import { defaultDataDir } from '../engine/data-dir.js';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
 import { createEngineHost, engineMode } from './engine-setup.js';
 import { bindIpcHandlers } from './ipc-handlers.js';

@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import envPaths from 'env-paths';
 import type { Recorder } from '../engine/sessions/recorder.js';
 import type { RecorderLimits } from '../engine/sessions/limits.js';
 import type { CertificateAuthority } from '../engine/ca/index.js';
 import { openEngine, prepareDataDir } from '../engine/engine-boot.js';
+import { defaultDataDir } from '../engine/data-dir.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { MachineServices } from '../engine/machine/machine-services.js';
 import { checkToken, readTokenFile } from './api-token.js';
@@ -38,10 +38,6 @@ export interface Headless {
   dataDir: string;
   uiUrl: string;
   close(): Promise<void>;
-}
-
-export function defaultDataDir(): string {
-  return process.env.TRAFFIC_RECORDER_DATA_DIR || envPaths('traffic-recorder', { suffix: '' }).data;
 }
 
 /** The package root, found from this file whether it runs compiled (dist/...) or as source under vitest. */
