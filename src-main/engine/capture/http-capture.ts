@@ -121,7 +121,7 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
     const code = args[0] === 502 || args[0] === 508 || (args[0] === 400 && observer.failure) ? failureCode() : undefined;
     if (code) {
       // mockttp's own 502 body is a bare exception string; say what failed and where, in words.
-      exchange.error = explainUpstreamError(code, observer.failure?.detail);
+      exchange.error = explainFailure(code, observer.failure?.detail);
       failureBody = `Traffic Recorder: ${exchange.error.message} (${code}) while forwarding ${exchange.method} ${exchange.url}\n`;
       res.setHeader('content-type', 'text/plain; charset=utf-8');
     }
@@ -156,7 +156,7 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
     recordWireExtras(exchange, req, observer);
     if (!exchange.error) {
       const code = failureCode();
-      if (code) exchange.error = explainUpstreamError(code, observer.failure?.detail);
+      if (code) exchange.error = explainFailure(code, observer.failure?.detail);
       else if (aborted) {
         exchange.error = exchange.response
           ? { code: 'ABORTED', message: 'the connection closed before the response was complete' }
@@ -178,6 +178,11 @@ function recordWireExtras(exchange: CapturedExchange, req: IncomingMessage, obse
   if (observer.interim) exchange.interim = observer.interim;
   if (observer.responseTrailers) exchange.responseTrailers = observer.responseTrailers;
   if (observer.upstreamHead && observer.upstreamTarget) exchange.upstreamRequest = { head: observer.upstreamHead, target: observer.upstreamTarget };
+}
+
+/** A pipeline stage that failed says so itself (pipeline.ts StageFailure); anything else is the upstream's. */
+function explainFailure(code: string, detail: string | undefined): EntryError {
+  return code === 'STAGE_FAILED' && detail ? { code, message: detail } : explainUpstreamError(code, detail);
 }
 
 function failureDetail(body: unknown): string | undefined {

@@ -182,4 +182,40 @@ describe('stages on the direct forwarder', () => {
       'the mockttp forwarder cannot run body or response-head stages (upper): use the direct forwarder',
     );
   });
+
+  it('a stage that throws fails only its own exchange, with words naming it; the next exchange is served', async () => {
+    const up = await upstream();
+    const failing: Stage = {
+      name: 'flaky',
+      onRequestHead: (exchange) => {
+        if (exchange.url.pathname === '/boom-head') throw new Error('head broke');
+      },
+      onResponseHead: (exchange) => {
+        if (exchange.url.pathname === '/boom-response') throw new Error('response head broke');
+      },
+      responseBody: (exchange) =>
+        exchange.url.pathname === '/boom-body'
+          ? new Transform({ transform: (_chunk, _encoding, done) => done(new Error('body broke')) })
+          : undefined,
+    };
+    const { port, entriesAtLeast } = await proxyFor({ targetUrl: up.url, stages: [failing] });
+    const head = await fetch(`http://127.0.0.1:${port}/boom-head`);
+    expect(head.status).toBe(500);
+    expect(await head.text()).toBe('Traffic Recorder: the pipeline stage "flaky" failed: head broke\n');
+    const response = await fetch(`http://127.0.0.1:${port}/boom-response`);
+    expect(response.status).toBe(502);
+    expect(await response.text()).toContain('the pipeline stage "flaky" failed: response head broke');
+    await expect(fetch(`http://127.0.0.1:${port}/boom-body`).then((r) => r.text())).rejects.toThrow();
+    expect((await fetch(`http://127.0.0.1:${port}/json`)).status).toBe(200);
+    const recorded = await entriesAtLeast(4);
+    // By path: the reset exchange's entry and the next one's may complete in either order.
+    const rows = recorded.map((e) => [new URL(e.entry.request.url).pathname, e.entry.response?.statusCode, e.entry.error?.code] as const);
+    expect(rows.sort((a, b) => a[0].localeCompare(b[0]))).toEqual([
+      ['/boom-body', 200, 'STAGE_FAILED'],
+      ['/boom-head', 500, undefined],
+      ['/boom-response', 502, 'STAGE_FAILED'],
+      ['/json', 200, undefined],
+    ]);
+    expect(recorded.find((e) => e.entry.request.url.endsWith('/boom-response'))?.entry.error?.message).toBe('the pipeline stage "flaky" failed: response head broke');
+  });
 });

@@ -52,28 +52,50 @@ export class Pipeline {
     return this.responseHeads.length > 0;
   }
 
-  /** Head hooks, then the local-answer hooks; returns the answer to give, if any. */
+  /** Head hooks, then the local-answer hooks; returns the answer to give, if any. A stage that throws gets a 500. */
   requestHead(exchange: Exchange): LocalAnswer | undefined {
-    for (let i = 0; i < this.head.length; i++) this.head[i]!.onRequestHead(exchange);
-    for (let i = 0; i < this.local.length && !exchange.answer; i++) exchange.answer = this.local[i]!.answerLocally(exchange);
+    let stage: Stage | undefined;
+    try {
+      for (let i = 0; i < this.head.length; i++) (stage = this.head[i]!).onRequestHead!(exchange);
+      for (let i = 0; i < this.local.length && !exchange.answer; i++) exchange.answer = (stage = this.local[i]!).answerLocally!(exchange);
+    } catch (e) {
+      exchange.answer = failedAnswer(new StageFailure(stage!.name, e));
+    }
     return exchange.answer;
   }
 
-  responseHead(exchange: Exchange, head: ResponseHead): void {
-    for (let i = 0; i < this.responseHeads.length; i++) this.responseHeads[i]!.onResponseHead(exchange, head);
+  /** Returns the failure of a stage that threw; the forwarder then answers 502 instead of the upstream's head. */
+  responseHead(exchange: Exchange, head: ResponseHead): StageFailure | undefined {
+    let i = 0;
+    try {
+      for (; i < this.responseHeads.length; i++) this.responseHeads[i]!.onResponseHead(exchange, head);
+      return undefined;
+    } catch (e) {
+      return new StageFailure(this.responseHeads[i]!.name, e);
+    }
   }
 
-  /** `from` piped through every stage's request-body stream; returns the last readable of the chain. */
-  requestBodyChain(exchange: Exchange, from: Readable): Readable {
-    return chain(from, this.requestBodies.map((s) => s.requestBody(exchange)));
+  /**
+   * `from` piped through every stage's request-body stream; returns the last readable of the chain, or the failure
+   * of a stage that threw. `onError` hears of a stream that fails later, while the body flows.
+   */
+  requestBodyChain(exchange: Exchange, from: Readable, onError: (failure: StageFailure) => void): Readable | StageFailure {
+    return chain(this.requestBodies, (s) => s.requestBody(exchange), from, onError);
   }
 
-  responseBodyChain(exchange: Exchange, from: Readable): Readable {
-    return chain(from, this.responseBodies.map((s) => s.responseBody(exchange)));
+  responseBodyChain(exchange: Exchange, from: Readable, onError: (failure: StageFailure) => void): Readable | StageFailure {
+    return chain(this.responseBodies, (s) => s.responseBody(exchange), from, onError);
   }
 
+  /** Every completion hook runs, even after one throws (capture, last, must still record). */
   complete(exchange: CompletedExchange, captured: CapturedExchange | undefined): void {
-    for (let i = 0; i < this.completions.length; i++) this.completions[i]!.onComplete(exchange, captured);
+    for (let i = 0; i < this.completions.length; i++) {
+      try {
+        this.completions[i]!.onComplete(exchange, captured);
+      } catch (e) {
+        process.emitWarning(new StageFailure(this.completions[i]!.name, e).message);
+      }
+    }
   }
 
   /** Completion for an exchange no capture watches: on the response's close. */
@@ -81,21 +103,66 @@ export class Pipeline {
     if (this.completions.length > 0) res.once('close', () => this.complete(exchange, undefined));
   }
 
+  /** A stage that throws closes the tunnel. */
   tunnel(tunnel: TunnelExchange): void {
-    for (let i = 0; i < this.tunnels.length && !tunnel.refused; i++) this.tunnels[i]!.onTunnel(tunnel);
+    let i = 0;
+    try {
+      for (; i < this.tunnels.length && !tunnel.refused; i++) this.tunnels[i]!.onTunnel(tunnel);
+    } catch (e) {
+      process.emitWarning(new StageFailure(this.tunnels[i]!.name, e).message);
+      tunnel.refused = true;
+    }
   }
 
+  /** A stage that throws refuses the upgrade with a 500. */
   upgrade(upgrade: UpgradeExchange): void {
-    for (let i = 0; i < this.upgrades.length && !upgrade.answer; i++) this.upgrades[i]!.onUpgrade(upgrade);
+    let i = 0;
+    try {
+      for (; i < this.upgrades.length && !upgrade.answer; i++) this.upgrades[i]!.onUpgrade(upgrade);
+    } catch (e) {
+      upgrade.answer = failedAnswer(new StageFailure(this.upgrades[i]!.name, e));
+    }
   }
 }
 
-/** pipe() keeps back-pressure at each link; an error anywhere destroys the source so both sides see it. */
-function chain(from: Readable, transforms: Array<Transform | undefined>): Readable {
+/** A stage threw: the exchange is answered or ended with this, never the process. */
+export class StageFailure extends Error {
+  readonly code = 'STAGE_FAILED';
+
+  constructor(
+    readonly stage: string,
+    cause: unknown,
+  ) {
+    super(`the pipeline stage "${stage}" failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+function failedAnswer(failure: StageFailure): LocalAnswer {
+  return { status: 500, message: 'Internal Server Error', text: `Traffic Recorder: ${failure.message}\n` };
+}
+
+/** pipe() keeps back-pressure at each link; a stream that fails is reported once, and unpiped by pipe() itself. */
+function chain<S extends Stage>(
+  stages: readonly S[],
+  make: (stage: S) => Transform | undefined,
+  from: Readable,
+  onError: (failure: StageFailure) => void,
+): Readable | StageFailure {
   let last: Readable = from;
-  for (const t of transforms) {
+  for (const stage of stages) {
+    let t: Transform | undefined;
+    try {
+      t = make(stage);
+    } catch (e) {
+      return new StageFailure(stage.name, e);
+    }
     if (!t) continue;
-    t.once('error', () => from.destroy());
+    let reported = false;
+    // `on`: a second error from the same stream must not find it without a listener.
+    t.on('error', (e: Error) => {
+      if (!reported) onError(new StageFailure(stage.name, e));
+      reported = true;
+    });
     last = last.pipe(t as Writable & Transform);
   }
   return last;

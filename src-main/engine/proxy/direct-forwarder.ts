@@ -28,6 +28,7 @@ import type { Readable } from 'node:stream';
 import type { UpstreamLeg, UpstreamObserver } from '../capture/upstream-timings.js';
 import { pairHeaders } from '../capture/http-capture.js';
 import type { Exchange, ResponseHead } from '../pipeline/stage.js';
+import { StageFailure } from '../pipeline/pipeline.js';
 import { expectsContinue } from './mockttp-hooks.js';
 import type { ForwardTarget } from './forward-target.js';
 
@@ -127,8 +128,15 @@ export class DirectForwarder {
       if (!res.writableFinished) upstream.destroy();
     };
     res.once('close', abortUpstream);
-    // The request body as the stages leave it: the client's stream itself unless a stage transforms it.
-    source = hasBody && exchange.pipeline.transformsRequestBody ? exchange.pipeline.requestBodyChain(exchange, req) : req;
+    if (hasBody && exchange.pipeline.transformsRequestBody) {
+      // The request body as the stages leave it: the client's stream itself unless a stage transforms it.
+      const staged = exchange.pipeline.requestBodyChain(exchange, req, (failure) => this.fail(req, res, observer, failure, upstream));
+      if (staged instanceof StageFailure) {
+        this.fail(req, res, observer, staged, upstream);
+        return;
+      }
+      source = staged;
+    }
     if (hasBody) {
       // The head goes now: with `Expect: 100-continue` the upstream decides whether the client sends the body.
       upstream.flushHeaders();
@@ -182,7 +190,11 @@ export class DirectForwarder {
     const head: ResponseHead = { statusCode: status, statusMessage: upstreamRes.statusMessage ?? '', headers: framedFor(req, upstreamRes.rawHeaders) };
     if (exchange.pipeline.seesResponseHead) {
       if (head.headers === upstreamRes.rawHeaders) head.headers = head.headers.slice();
-      exchange.pipeline.responseHead(exchange, head);
+      const failure = exchange.pipeline.responseHead(exchange, head);
+      if (failure) {
+        this.fail(req, res, observer, failure, upstream);
+        return;
+      }
     }
     writeResponseHead(res, head);
     // Node sends a head with the first body write; a body that comes later (SSE, long polls) must not hold it back.
@@ -199,7 +211,19 @@ export class DirectForwarder {
       res.destroy();
     });
     upstreamRes.on('error', () => res.destroy());
-    relayBody(exchange.pipeline.transformsResponseBody ? exchange.pipeline.responseBodyChain(exchange, upstreamRes) : upstreamRes, res);
+    this.relayStagedBody(exchange, upstream, upstreamRes);
+  }
+
+  /** The response body through the stages' streams, if any: a stage that fails ends the response (502 or reset). */
+  private relayStagedBody(exchange: Exchange, upstream: ClientRequest, upstreamRes: IncomingMessage): void {
+    if (!exchange.pipeline.transformsResponseBody) {
+      relayBody(upstreamRes, exchange.res);
+      return;
+    }
+    const { req, res, observer } = exchange;
+    const staged = exchange.pipeline.responseBodyChain(exchange, upstreamRes, (failure) => this.fail(req, res, observer, failure, upstream));
+    if (staged instanceof StageFailure) this.fail(req, res, observer, staged, upstream);
+    else relayBody(staged, res);
   }
 
   private relayTrailers(res: ServerResponse, upstreamRes: IncomingMessage, observer: UpstreamObserver): void {
