@@ -102,6 +102,18 @@ describe.each(['direct', 'mockttp'] as const)('%s forwarder: live configuration'
 });
 
 describe('stages on the direct forwarder', () => {
+  it('runs for exchanges the filters leave unrecorded too: the direct forwarder sends them, with its Via mark', async () => {
+    const up = await upstream();
+    const { port, entriesAtLeast } = await proxyFor({ targetUrl: up.url, filters: { excludePaths: ['/skip'] } });
+    expect((await fetch(`http://127.0.0.1:${port}/skip`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/json`)).status).toBe(200);
+    expect((await entriesAtLeast(1)).map((e) => new URL(e.entry.request.url).pathname)).toEqual(['/json']);
+    expect(up.requests.map((r) => [r.url, /^1\.1 traffic-recorder-[0-9a-f]{12}$/.test(String(r.headers.via))])).toEqual([
+      ['/skip', true],
+      ['/json', true],
+    ]);
+  });
+
   it('a body stage streams both bodies through a Transform, chunk by chunk, never buffering a whole body', async () => {
     // Each side sends its next chunk only once the previous one came out of the proxy transformed: a stage (or the
     // plumbing) that buffered a body until its end would stall this exchange.
