@@ -80,6 +80,27 @@ export interface StorageStatus {
   savedAt?: string;
 }
 
+/** What the store holds against its budgets (`GET /api/v1/recorder/storage`'s `usage`). */
+export interface StorageUsage {
+  entries: number;
+  /** Bytes on disk: session logs, body files and the index. */
+  bytes: number;
+  maxEntries: number;
+  maxBytes: number;
+  /** Entries evicted by a store-wide budget since the server started. */
+  evicted: number;
+  sessions: SessionUsage[];
+}
+
+/** `GET /api/v1/recorder/storage`: the store's state and its usage. */
+export type StorageReport = StorageStatus & { usage: StorageUsage };
+
+export interface SessionUsage {
+  sessionId: string;
+  entries: number;
+  bytes: number;
+}
+
 /**
  * A header as it was on the wire: original case, order and duplicates kept. The value is text: bytes that are
  * not all ASCII show as UTF-8 when they are valid UTF-8, else one Latin-1 character per byte; the exact bytes of
@@ -221,7 +242,18 @@ export type StreamMessage =
   | { type: 'entry'; entry: { id: typeof EVICT_ENTRY_ID; notes: string } }
   | { type: 'entry-updated'; entry: Entry }
   | { type: 'pending'; entry: PendingEntry }
-  | { type: 'session'; session: Session };
+  | { type: 'session'; session: Session }
+  | { type: 'evicted'; eviction: EvictionEvent };
+
+/**
+ * Entries removed to keep within a limit (each also goes out as an `__evict__` entry message, as the reference
+ * does): says how many and why, so a client can tell the user.
+ */
+export interface EvictionEvent {
+  sessionId: string;
+  count: number;
+  reason: 'session-limit' | 'total-entries' | 'store-bytes' | 'expired';
+}
 
 /**
  * A request whose exchange has begun but not finished: announced so that a slow request shows at once. The

@@ -1,4 +1,4 @@
-import type { Entry, MitmConfig, ScopeFilters, SessionMode, SessionStatus, StorageStatus } from '../../../src-shared/model.js';
+import type { Entry, MitmConfig, ScopeFilters, SessionMode, SessionStatus, StorageStatus, StorageUsage } from '../../../src-shared/model.js';
 
 /** What the store keeps of a session: its whole config plus lifecycle. `entryCount` is derived, not stored. */
 export interface SessionRecord {
@@ -57,12 +57,60 @@ export function joinBody(bytes: BodyBytes): Buffer {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks as Buffer[]);
 }
 
+/** Why entries were evicted: the session's own limit, or a store-wide budget. */
+export type EvictionReason = 'session-limit' | 'total-entries' | 'store-bytes' | 'expired';
+
+export interface EvictionNotice {
+  sessionId: string;
+  ids: string[];
+  reason: EvictionReason;
+}
+
 /**
- * The history store. Reads and writes are synchronous against the in-memory database so the capture path never
- * waits on disk; durability is the store's own business (journal + periodic snapshot, see sqljs-store.ts).
+ * The history store. Sessions and counts live in memory and answer synchronously; everything about entries is
+ * asynchronous (the index runs in a worker, entries and bodies are read from the session logs). `insertEntries`
+ * never waits: it queues, and every read issued after it sees what it queued.
  * Entries are stored without `text`/`base64` in their BodyInfo: bodies are kept as raw bytes and decoded on read.
  */
 export interface RecorderStore {
+  upsertSession(record: SessionRecord): void;
+  getSession(id: string): SessionRecord | undefined;
+  listSessions(): SessionRecord[];
+  /** Removes the session, its entries and their bytes on disk. */
+  deleteSession(id: string): Promise<void>;
+
+  /** Queues entries for the log and the index; enforces the budgets (evictions reach `onEvicted`). Never waits. */
+  insertEntries(items: ReadonlyArray<{ entry: Entry; bodies: EntryBodies }>): void;
+  updateEntry(sessionId: string, entryId: string, patch: { tags?: string[]; notes?: string }): Promise<Entry | undefined>;
+  deleteEntries(sessionId: string, entryIds: string[]): Promise<void>;
+  getEntry(sessionId: string, entryId: string): Promise<Entry | undefined>;
+  /** Chronological by request start (ties in arrival order), oldest first. */
+  listEntries(sessionId: string, offset: number, limit: number): Promise<{ entries: Entry[]; total: number }>;
+  countEntries(sessionId: string): number;
+  /** Ids of the session's entries whose URL, headers, notes, tags or decoded body text contain `text`, oldest first. */
+  searchEntries(sessionId: string, text: string, limit?: number): Promise<string[]>;
+  /**
+   * The raw bytes; undefined when there are none. A body found missing or damaged marks the entry's body
+   * `lost` (and the entry `bodyLost`), so a later getEntry says why there are no bytes.
+   */
+  readBody(sessionId: string, entryId: string, side: BodySide): Promise<Buffer | undefined>;
+  /** Whether writes reach the disk; `droppedBodies` counts one session's when given, else all. */
+  storageStatus(sessionId?: string): StorageStatus;
+  /** Entries and bytes per session and in total, against the budgets. */
+  usage(): StorageUsage;
+
+  /** Make everything written so far durable now. */
+  flush(): Promise<void>;
+  /** Flush and release; the store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/**
+ * The v1 history store (SqlJsStore: journal + snapshot; kept to read and migrate old data dirs). Reads and writes are synchronous against the in-memory database so the capture path never
+ * waits on disk; durability is the store's own business (journal + periodic snapshot, see sqljs-store.ts).
+ * Entries are stored without `text`/`base64` in their BodyInfo: bodies are kept as raw bytes and decoded on read.
+ */
+export interface LegacySyncStore {
   upsertSession(record: SessionRecord): void;
   getSession(id: string): SessionRecord | undefined;
   listSessions(): SessionRecord[];
