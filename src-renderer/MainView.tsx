@@ -10,6 +10,8 @@ import { ConnectPanel } from './features/sessions/ConnectPanel.js';
 import { NewSessionDialog } from './features/sessions/NewSessionDialog.js';
 import { SessionsSidebar } from './features/sessions/SessionsSidebar.js';
 import { SettingsDialog } from './features/settings/SettingsDialog.js';
+import { EvictionNotice } from './features/storage/EvictionNotice.js';
+import { useStoragePoll } from './features/storage/use-storage-poll.js';
 import { useSessionsPoll } from './features/sessions/use-sessions-poll.js';
 import { useSessionsStore } from './stores/sessions-store.js';
 import { useTrafficStore } from './stores/traffic-store.js';
@@ -33,6 +35,7 @@ function StreamIndicator({ running }: { running: boolean }) {
 
 export function MainView() {
   useSessionsPoll();
+  useStoragePoll();
   const selectedId = useSessionsStore((s) => s.selectedId);
   const session = useSessionsStore((s) => s.sessions.find((x) => x.id === s.selectedId));
   const total = useTrafficStore((s) => s.ids.length);
@@ -83,6 +86,7 @@ export function MainView() {
               <div className="traffic-body">
                 <div className="table-wrap">
                   <EntriesTable visible={visible} />
+                  <EvictionNotice sessionId={selectedId} />
                   {total === 0 && <div className="table-empty" data-testid="entries-empty">Waiting for traffic. Send a request through {session.proxyUrl}.</div>}
                   {total > 0 && visible.length === 0 && <div className="table-empty" data-testid="entries-none-match">No entry matches the filter.</div>}
                 </div>

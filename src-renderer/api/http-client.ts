@@ -132,6 +132,7 @@ export function createHttpClient(options: HttpClientOptions): RecorderClient {
     sessionSetup: (id) => machine('sessionSetup', { id }),
     openBrowser: (id, options) => machine('openBrowser', { id }, options),
     subscribe: (sessionId, onMessages, subscribeOptions) => subscribeStream(sessionId, onMessages, subscribeOptions),
+    getStorage: () => request('GET', '/storage'),
   };
 
   function subscribeStream(sessionId: string, onMessages: (m: StreamMessage[]) => void, subOptions: SubscribeOptions = {}): () => void {

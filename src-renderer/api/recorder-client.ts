@@ -5,7 +5,7 @@
  */
 import type { RecorderOperations } from '../../src-shared/contract.js';
 import type { MachineOperations, OpenBrowserInput, OpenBrowserResponse, SessionSetupResponse } from '../../src-shared/machine.js';
-import type { StreamMessage } from '../../src-shared/model.js';
+import type { StorageStatus, StorageUsage, StreamMessage } from '../../src-shared/model.js';
 
 export type StreamState = 'connecting' | 'open' | 'closed';
 
@@ -35,6 +35,11 @@ export interface RecorderClient extends RecorderOperations, MachineClient {
    * the caller batches again per animation frame. Returns the unsubscribe function.
    */
   subscribe(sessionId: string, onMessages: (messages: StreamMessage[]) => void, options?: SubscribeOptions): () => void;
+  /**
+   * `GET /storage`: the store's state and, from servers that report it, its usage (`usage` absent otherwise).
+   * Optional: the desktop bridge does not carry it yet.
+   */
+  getStorage?(): Promise<{ storage: StorageStatus & { usage?: StorageUsage } }>;
 }
 
 /** Every error a client raises: the server's `{error, code, field}` plus the HTTP status when there was one. */

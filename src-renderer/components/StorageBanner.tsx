@@ -1,5 +1,8 @@
 import type { StorageStatus } from '../../src-shared/model.js';
+import { usageWarning, warningShown } from '../features/storage/storage-view.js';
+import type { UsageWarning } from '../features/storage/storage-view.js';
 import { useSessionsStore } from '../stores/sessions-store.js';
+import { useStorageStore } from '../stores/storage-store.js';
 
 /** The store is shared by every session: the selected one's status, else any session's, is the server's. */
 export function failingStorage(sessions: readonly { id: string; storage?: StorageStatus }[], selectedId: string | null): StorageStatus | undefined {
@@ -13,8 +16,35 @@ export function failingStorage(sessions: readonly { id: string; storage?: Storag
  * above everything, with what is still true (traffic flows, entries are kept) and what is not (bodies dropped).
  */
 export function StorageBanner() {
-  const storage = useSessionsStore((s) => failingStorage(s.sessions, s.selectedId));
-  return storage ? <StorageBannerView storage={storage} /> : null;
+  const fromSessions = useSessionsStore((s) => failingStorage(s.sessions, s.selectedId));
+  // With no session yet, only the storage report can tell.
+  const fromReport = useStorageStore((s) => (s.report?.state === 'failing' ? s.report : undefined));
+  const storage = fromSessions ?? fromReport;
+  return (
+    <>
+      {storage && <StorageBannerView storage={storage} />}
+      <StorageUsageBanner />
+    </>
+  );
+}
+
+/** Before the store fills: how full, what will be evicted, how to avoid it. Dismissed, it returns at the next step. */
+function StorageUsageBanner() {
+  const usage = useStorageStore((s) => s.report?.usage);
+  const dismissed = useStorageStore((s) => s.warningDismissedLevel);
+  const warning = usageWarning(usage);
+  if (!warning || !warningShown(warning, dismissed)) return null;
+  return <StorageUsageWarningView warning={warning} onDismiss={() => useStorageStore.getState().dismissWarning()} />;
+}
+
+export function StorageUsageWarningView({ warning, onDismiss }: { warning: UsageWarning; onDismiss: () => void }) {
+  return (
+    <div className="banner warn storage-usage-banner" role="status" data-testid="storage-usage-banner" data-percent={warning.percent}
+      style={{ flex: 'none', display: 'flex', alignItems: 'center', gap: 8, borderRadius: 0, padding: '6px 12px' }}>
+      <span style={{ flex: 1 }}>{warning.text}</span>
+      <button type="button" className="icon-button" aria-label="Dismiss the storage warning" data-testid="storage-usage-dismiss" onClick={onDismiss}>×</button>
+    </div>
+  );
 }
 
 export function StorageBannerView({ storage }: { storage: StorageStatus }) {

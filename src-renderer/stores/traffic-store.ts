@@ -92,7 +92,8 @@ export const useTrafficStore = create<TrafficState>()((set, get) => ({
     const updated: string[] = [];
     let tagsChanged = false;
     for (const message of messages) {
-      if (message.type === 'session') continue;
+      // Evictions arrive as `__evict__` entries too; the summary goes to the storage notice (use-traffic-stream).
+      if (message.type === 'session' || message.type === 'evicted') continue;
       if (message.type === 'pending') {
         // The entry may already be here (a history page overlapping the stream): never downgrade it.
         const pending = message.entry;

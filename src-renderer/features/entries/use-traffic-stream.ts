@@ -6,8 +6,9 @@
 import { useEffect } from 'react';
 import { useClient } from '../../api/client-context.js';
 import { describeError } from '../../api/recorder-client.js';
-import type { StreamMessage } from '../../../src-shared/model.js';
+import type { EvictionEvent, StreamMessage } from '../../../src-shared/model.js';
 import { useSessionsStore } from '../../stores/sessions-store.js';
+import { useStorageStore } from '../../stores/storage-store.js';
 import { useTrafficStore } from '../../stores/traffic-store.js';
 
 const PAGE_SIZE = 1000;
@@ -50,9 +51,13 @@ export function useTrafficStream(sessionId: string | null): void {
       if (cancelled || !loaded || queue.length === 0) return;
       const batch = queue;
       queue = [];
+      const evictions: EvictionEvent[] = [];
       for (const message of batch) {
         if (message.type === 'session') useSessionsStore.getState().upsert(message.session);
+        else if (message.type === 'evicted') evictions.push(message.eviction);
       }
+      // One store update per frame however many eviction messages came: the notice sums them.
+      if (evictions.length > 0) useStorageStore.getState().evicted(evictions, sessionId);
       useTrafficStore.getState().applyMessages(batch);
     };
     const schedule = () => {

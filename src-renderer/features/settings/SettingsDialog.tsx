@@ -2,9 +2,10 @@ import { useRef } from 'react';
 import { useDialog } from '../../components/use-dialog.js';
 import { useUiStore } from '../../stores/ui-store.js';
 import { CaSection } from './CaSection.js';
+import { StorageSection } from './StorageSection.js';
 import { SystemProxySection } from './SystemProxySection.js';
 
-/** Machine settings: the HTTPS CA and its trust, and the system proxy. Opened from the gear in the header. */
+/** Machine settings: the HTTPS CA and its trust, the system proxy, and storage usage. Opened from the gear in the header. */
 export function SettingsDialog() {
   const close = () => useUiStore.getState().setSettingsOpen(false);
   const dialog = useRef<HTMLDivElement>(null);
@@ -27,6 +28,7 @@ export function SettingsDialog() {
         </div>
         <CaSection />
         <SystemProxySection />
+        <StorageSection />
       </div>
     </div>
   );
