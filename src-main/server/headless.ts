@@ -9,6 +9,7 @@ import type { CertificateAuthority } from '../engine/ca/index.js';
 import { openEngine, prepareDataDir } from '../engine/engine-boot.js';
 import { defaultDataDir } from '../engine/data-dir.js';
 import { startApiServer, type ApiServer } from './api-server.js';
+import { startLoopStatsFromEnv } from './loop-stats.js';
 import { MachineServices } from '../engine/machine/machine-services.js';
 import { checkToken, readTokenFile } from './api-token.js';
 import type { Forwarder } from '../engine/proxy/forwarders.js';
@@ -110,6 +111,7 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
     await engine.close();
     throw explainListenError(e, options.host ?? '127.0.0.1', options.port ?? 5770);
   }
+  startLoopStatsFromEnv(); // the store benchmark's event-loop probe; a no-op unless TRAFFIC_RECORDER_LOOP_STATS is set
   let closing: Promise<void> | undefined;
   return {
     server,

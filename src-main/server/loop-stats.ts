@@ -1,0 +1,96 @@
+/**
+ * Event-loop delay and memory of this process, written to a file for the store benchmark (bench/store-bench.ts):
+ * set TRAFFIC_RECORDER_LOOP_STATS to a path and the server rewrites it every 500 ms. Each sample covers the window
+ * since the previous one (the histogram is reset after each write); `maxAllMs` keeps the worst window seen.
+ */
+import { promises as fsp } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+export const LOOP_STATS_ENV = 'TRAFFIC_RECORDER_LOOP_STATS';
+
+export interface LoopStatsSample {
+  /** Increases by one per sample, so a reader can tell a new window from one it has seen. */
+  seq: number;
+  at: string;
+  /** Delay percentiles and maximum of this window, in ms. */
+  p50: number;
+  p99: number;
+  max: number;
+  /** Delay measurements in this window (one per `resolution` ms the loop was free to take them). */
+  count: number;
+  /** The largest `max` of all windows since sampling began. */
+  maxAll: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export interface LoopStats {
+  stop(): Promise<void>;
+}
+
+const NS_PER_MS = 1e6;
+
+/** Starts sampling into `file` (tmp + rename, so a reader never sees half a sample). The timer does not keep the process alive. */
+export function startLoopStats(file: string, intervalMs = 500): LoopStats {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  let seq = 0;
+  let maxAll = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let busy = false;
+  const tmp = `${file}.${process.pid}.tmp`;
+
+  const sample = (): LoopStatsSample => {
+    // With no measurement in the window the histogram's max is 0 and its percentiles 0: nothing was measured.
+    const max = histogram.count > 0 ? histogram.max / NS_PER_MS : 0;
+    maxAll = Math.max(maxAll, max);
+    const mem = process.memoryUsage();
+    const s: LoopStatsSample = {
+      seq: ++seq,
+      at: new Date().toISOString(),
+      p50: histogram.count > 0 ? histogram.percentile(50) / NS_PER_MS : 0,
+      p99: histogram.count > 0 ? histogram.percentile(99) / NS_PER_MS : 0,
+      max,
+      count: histogram.count,
+      maxAll,
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+      external: mem.external,
+      arrayBuffers: mem.arrayBuffers,
+    };
+    histogram.reset();
+    return s;
+  };
+
+  const tick = (): void => {
+    // A slow disk must not pile up writes: the window simply grows until the previous write is done.
+    if (busy) return;
+    busy = true;
+    const text = `${JSON.stringify(sample())}\n`;
+    writing = fsp
+      .writeFile(tmp, text)
+      .then(() => fsp.rename(tmp, file))
+      .catch((e: unknown) => console.warn(`loop stats: cannot write ${file}: ${(e as Error).message}`))
+      .finally(() => {
+        busy = false;
+      });
+  };
+
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      histogram.disable();
+      await writing;
+    },
+  };
+}
+
+/** Sampling as TRAFFIC_RECORDER_LOOP_STATS asks, or nothing when it is unset. */
+export function startLoopStatsFromEnv(env: NodeJS.ProcessEnv = process.env): LoopStats | undefined {
+  const file = env[LOOP_STATS_ENV];
+  return file ? startLoopStats(file) : undefined;
+}
