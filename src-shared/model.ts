@@ -253,6 +253,8 @@ export interface EvictionEvent {
   sessionId: string;
   count: number;
   reason: 'session-limit' | 'total-entries' | 'store-bytes' | 'expired';
+  /** The limit that was reached (entries, or bytes for `store-bytes`), so a notice can name it; absent if unknown. */
+  limit?: number;
 }
 
 /**
