@@ -12,6 +12,7 @@ import { readTokenFile } from '../server/api-token.js';
 import { FORWARDERS, type Forwarder } from '../engine/proxy/forwarders.js';
 import { entriesTable, sessionSummary, sessionsTable, warnStorage } from './format.js';
 import { addMachineCommands } from './machine-commands.js';
+import { addStorageCommand } from './storage-command.js';
 import { resolveSessionId } from './session-ref.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:5770';
@@ -205,6 +206,7 @@ export function buildProgram(): Command {
     });
 
   addMachineCommands(program, withServer, client);
+  addStorageCommand(program, withServer, client);
   return program;
 }
 
