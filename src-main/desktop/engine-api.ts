@@ -54,7 +54,7 @@ export function inProcessEngine(recorder: Recorder, machine: MachineServices): D
     portCheck: (params) => recorder.portCheck(params),
     searchEntries: async (id, text) => recorder.searchEntries(id, text),
     readEntryBody: async (id, entryId, which, decoded) => {
-      const { bytes, contentType } = recorder.readEntryBody(id, entryId, which, decoded);
+      const { bytes, contentType } = await recorder.readEntryBody(id, entryId, which, decoded);
       return contentType === undefined ? { bytes } : { bytes, contentType };
     },
     // The desktop stream feeds the renderer, which shows requests in flight.

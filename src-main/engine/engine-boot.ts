@@ -11,9 +11,10 @@ import { lockDataDir } from './data-dir-lock.js';
 import { caErrorToApi } from './ca-storage-errors.js';
 import { Recorder } from './sessions/recorder.js';
 import type { RecorderLimits } from './sessions/limits.js';
-import { SqlJsStore } from './store/sqljs-store.js';
+import { LegacyAsyncStore } from './store/legacy-async-store.js';
+import type { RecorderStore, StoreBudgetOptions } from './store/store-types.js';
 import { loopbackOnly, type UpstreamPolicy } from './proxy/upstream-policy.js';
-import { DEFAULT_LIMITS, connectionLimitsOf } from './sessions/limits.js';
+import { DEFAULT_LIMITS, connectionLimitsOf, storeBudgetsOf } from './sessions/limits.js';
 import { ProxyPool } from './workers/proxy-pool.js';
 import type { Forwarder } from './proxy/forwarders.js';
 
@@ -32,7 +33,7 @@ export interface EngineBootOptions {
 export interface Engine {
   dataDir: string;
   recorder: Recorder;
-  store: SqlJsStore;
+  store: RecorderStore;
   certificateAuthority: () => Promise<CertificateAuthority>;
   close(): Promise<void>;
 }
@@ -64,13 +65,21 @@ function isSharedFolder(dir: string, st: fs.Stats): boolean {
   return (st.mode & 0o1000) !== 0 || resolved === path.parse(resolved).root || resolved === os.homedir() || st.uid !== process.getuid?.();
 }
 
+/** The history store of a data dir, with the budgets it enforces itself (one place to switch implementations). */
+export function openStore(dataDir: string, options: StoreBudgetOptions): Promise<RecorderStore> {
+  return LegacyAsyncStore.open({ dataDir, ...options });
+}
+
 export async function openEngine(options: EngineBootOptions): Promise<Engine> {
   const dataDir = path.resolve(options.dataDir);
   prepareDataDir(dataDir);
   const unlock = await lockDataDir(dataDir);
-  let store: SqlJsStore;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  // The store exists before the recorder that publishes its evictions: they reach it through this relay.
+  let evicted: NonNullable<StoreBudgetOptions['onEvicted']> = () => undefined;
+  let store: RecorderStore;
   try {
-    store = await SqlJsStore.open({ dataDir });
+    store = await openStore(dataDir, { ...storeBudgetsOf(limits), onEvicted: (notice) => evicted(notice) });
   } catch (e) {
     await unlock();
     throw e;
@@ -86,7 +95,6 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
   const upstreamPolicy = options.upstreamPolicy ?? upstreamPolicyFromEnv();
   let pool: ProxyPool | undefined;
   if (options.proxyWorkers && options.proxyWorkers > 0) {
-    const limits = { ...DEFAULT_LIMITS, ...options.limits };
     try {
       pool = await ProxyPool.create(options.proxyWorkers, {
         dataDir,
@@ -112,6 +120,7 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
     ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
     ...(options.streamIntervalMs !== undefined ? { streamIntervalMs: options.streamIntervalMs } : {}),
   });
+  evicted = recorder.storeEvicted;
   let closing: Promise<void> | undefined;
   return {
     dataDir,

@@ -168,7 +168,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   app.get(at(`${ROUTES.listEntries.path}/search`), async (request) => {
     const { q } = parseInput(searchQuerySchema, query(request), 'query');
-    return { ids: recorder.searchEntries(params(request).id!, q) };
+    return { ids: await recorder.searchEntries(params(request).id!, q) };
   });
   app.get(at(ROUTES.getEntry.path), async (request) => recorder.getEntry(params(request) as { id: string; entryId: string }));
   app.patch(at(ROUTES.patchEntry.path), async (request) => {
@@ -183,7 +183,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const { id, entryId, which } = params(request) as { id: string; entryId: string; which: string };
     if (which !== 'request' && which !== 'response') throw new ApiError('bad_request', 'which: must be "request" or "response"', 'which');
     const decoded = ['1', 'true'].includes(query(request).decoded ?? '');
-    const body = recorder.readEntryBody(id, entryId, which, decoded);
+    const body = await recorder.readEntryBody(id, entryId, which, decoded);
     const inline = ['1', 'true'].includes(query(request).inline ?? '');
     return reply.headers(recordedBodyHeaders(body.contentType, inline)).send(body.bytes);
   });

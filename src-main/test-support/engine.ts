@@ -2,7 +2,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Recorder, type RecorderOptions } from '../engine/sessions/recorder.js';
-import { SqlJsStore } from '../engine/store/sqljs-store.js';
+import { LegacyAsyncStore } from '../engine/store/legacy-async-store.js';
+import type { EvictionNotice, RecorderStore } from '../engine/store/store-types.js';
+import { DEFAULT_LIMITS, storeBudgetsOf } from '../engine/sessions/limits.js';
 import { CertificateAuthority } from '../engine/ca/index.js';
 import { loopbackOnly } from '../engine/proxy/upstream-policy.js';
 import { ProxyPool } from '../engine/workers/proxy-pool.js';
@@ -14,7 +16,7 @@ export async function tempDir(prefix = 'tr-test-'): Promise<string> {
 
 export interface TestEngine {
   recorder: Recorder;
-  store: SqlJsStore;
+  store: RecorderStore;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -26,7 +28,9 @@ export async function startEngine(options: Omit<RecorderOptions, 'store'> & { pr
   const sessionHost = proxyWorkers
     ? await ProxyPool.create(proxyWorkers, { dataDir, bodyLimit: options.limits?.bodyLimit ?? 1024 * 1024, upstreamTimeoutMs: options.limits?.upstreamTimeoutMs ?? 120_000, loopbackOnly: true, ...(options.forwarder ? { forwarder: options.forwarder } : {}) })
     : undefined;
-  const store = await SqlJsStore.open({ dataDir, onWarning: () => undefined });
+  let evicted: (notice: EvictionNotice) => void = () => undefined;
+  const budgets = storeBudgetsOf({ ...DEFAULT_LIMITS, ...options.limits });
+  const store = await LegacyAsyncStore.open({ dataDir, onWarning: () => undefined, ...budgets, onEvicted: (notice) => evicted(notice) });
   let ca: Promise<CertificateAuthority> | undefined;
   const certificateAuthority = () => (ca ??= CertificateAuthority.loadOrCreate(dataDir));
   // Tests never let a session contact anything but this machine.
@@ -39,6 +43,7 @@ export async function startEngine(options: Omit<RecorderOptions, 'store'> & { pr
     ...recorderOptions,
     store,
   });
+  evicted = recorder.storeEvicted;
   return {
     recorder,
     store,

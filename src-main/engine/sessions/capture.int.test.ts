@@ -71,7 +71,7 @@ describe('reverse mode', () => {
 
     expect(e3.response!.body.contentEncoding).toBe('gzip');
     expect(JSON.parse(e3.response!.body.text!)).toEqual({ encoded: 'gzip', path: '/gzip' });
-    const raw = engine.recorder.readEntryBody(session.id, e3.id, 'response', false).bytes;
+    const raw = (await engine.recorder.readEntryBody(session.id, e3.id, 'response', false)).bytes;
     expect(zlib.gunzipSync(raw).toString()).toBe(e3.response!.body.text);
 
     expect(e4.response!.body.contentEncoding).toBe('br');
@@ -121,7 +121,7 @@ describe('reverse mode', () => {
     expect(Buffer.from(await echoed.body.arrayBuffer()).equals(upload)).toBe(true);
     const [download, echo] = await waitForEntries(engine.recorder, session.id, 2);
     expect(download!.response!.body).toMatchObject({ size: 3 * 1024 * 1024, capturedSize: 1024 * 1024, truncated: true });
-    const kept = engine.recorder.readEntryBody(session.id, download!.id, 'response', false).bytes;
+    const kept = (await engine.recorder.readEntryBody(session.id, download!.id, 'response', false)).bytes;
     expect(kept.length).toBe(1024 * 1024);
     expect(kept.equals(big.body.subarray(0, 1024 * 1024))).toBe(true);
     expect(echo!.request.body).toMatchObject({ size: upload.length, capturedSize: 1024 * 1024, truncated: true });

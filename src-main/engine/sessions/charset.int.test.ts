@@ -126,7 +126,7 @@ describe.each(FORWARDERS)('%s forwarder', (forwarder) => {
       const { entries: listed } = await engine.recorder.listEntries({ id: entries[0]!.sessionId, limit: 10 });
       expect(listed[0]!.response!.body.contentEncoding).toBe('gzip, br');
       // `?decoded=1` bytes: encodings undone, charset kept, so they still match the recorded Content-Type.
-      const decoded = engine.recorder.readEntryBody(entries[0]!.sessionId, entries[0]!.id, 'response', true);
+      const decoded = await engine.recorder.readEntryBody(entries[0]!.sessionId, entries[0]!.id, 'response', true);
       expect(decoded.contentType).toMatch(/iso-8859-1/);
       expect(decoded.bytes.equals(LATIN1)).toBe(true);
     });
@@ -134,9 +134,9 @@ describe.each(FORWARDERS)('%s forwarder', (forwarder) => {
     it('finds entries by their decoded text', async () => {
       const { sessionId } = await record(engine, ['/latin1', '/cp1251', '/headers']);
       const ids = (q: string) => engine.recorder.searchEntries(sessionId, q);
-      expect(ids('CAFÉ')).toHaveLength(1);
-      expect(ids('привет')).toHaveLength(1);
-      expect(ids('zoë')).toHaveLength(1);
+      expect(await ids('CAFÉ')).toHaveLength(1);
+      expect(await ids('привет')).toHaveLength(1);
+      expect(await ids('zoë')).toHaveLength(1);
     });
   });
 

@@ -193,8 +193,8 @@ describe('lifecycle', () => {
     expect(seen).toEqual([expect.objectContaining({ type: 'entry-updated' })]);
     await expect(engine.recorder.patchEntry({ id: session.id, entryId: entry!.id })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(engine.recorder.patchEntry({ id: session.id, entryId: 'missing', tags: [] })).rejects.toMatchObject({ code: 'not_found' });
-    expect(engine.recorder.searchEntries(session.id, 'SLOW')).toEqual([entry!.id]);
-    expect(engine.recorder.searchEntries(session.id, '"ok":true')).toEqual([entry!.id]);
-    expect(engine.recorder.searchEntries(session.id, 'absent-text')).toEqual([]);
+    expect(await engine.recorder.searchEntries(session.id, 'SLOW')).toEqual([entry!.id]);
+    expect(await engine.recorder.searchEntries(session.id, '"ok":true')).toEqual([entry!.id]);
+    expect(await engine.recorder.searchEntries(session.id, 'absent-text')).toEqual([]);
   });
 });

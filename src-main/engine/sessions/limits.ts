@@ -1,11 +1,16 @@
 import { PORT_RANGE } from '../../../src-shared/schemas.js';
 import type { PortRange } from './port-pool.js';
 import type { ConnectionLimits } from '../proxy/connection-guards.js';
+import { DEFAULT_MAX_STORE_BYTES, DEFAULT_MAX_TOTAL_ENTRIES } from '../store/store-types.js';
 
 /** Defaults are the recorder reference's limits table. */
 export interface RecorderLimits {
   maxSessions: number;
   maxEntriesPerSession: number;
+  /** Entries in the whole store, every session together; the store evicts past it. */
+  maxTotalEntries: number;
+  /** Bytes the store may take on disk; the store evicts past it. */
+  maxStoreBytes: number;
   sessionTtlMs: number;
   retentionMs: number;
   bodyLimit: number;
@@ -27,6 +32,8 @@ export interface RecorderLimits {
 export const DEFAULT_LIMITS: RecorderLimits = {
   maxSessions: 30,
   maxEntriesPerSession: 1000,
+  maxTotalEntries: DEFAULT_MAX_TOTAL_ENTRIES,
+  maxStoreBytes: DEFAULT_MAX_STORE_BYTES,
   sessionTtlMs: 4 * 60 * 60 * 1000,
   retentionMs: 5 * 24 * 60 * 60 * 1000,
   bodyLimit: 1024 * 1024,
@@ -50,4 +57,9 @@ export function connectionLimitsOf(limits: RecorderLimits, share = 1): Connectio
     // Node checks these every 30 s by default: far too coarse for a short limit.
     timeoutCheckIntervalMs: Math.max(100, Math.min(30_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs || Infinity) / 4))),
   };
+}
+
+/** What the store itself enforces of the recorder's limits (see StoreBudgetOptions). */
+export function storeBudgetsOf(limits: RecorderLimits): { maxEntriesPerSession: number; maxTotalEntries: number; maxStoreBytes: number } {
+  return { maxEntriesPerSession: limits.maxEntriesPerSession, maxTotalEntries: limits.maxTotalEntries, maxStoreBytes: limits.maxStoreBytes };
 }

@@ -5,18 +5,17 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../src-shared/errors.js';
 import type { RecorderOperations } from '../../../src-shared/contract.js';
-import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session, type StorageStatus } from '../../../src-shared/model.js';
+import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session, type StorageReport, type StorageStatus } from '../../../src-shared/model.js';
 import { NOT_YET_SUPPORTED_OPTIONS, entriesQuerySchema, parseInput, patchEntrySchema, restartSessionSchema, startSessionSchema, type RestartSessionInput, type StartSessionInput } from '../../../src-shared/schemas.js';
 import { decodedBodyBytes, entryWithBodies } from '../body/body-view.js';
 import { bodyGone } from './body-gone-error.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { CapturedExchange } from '../capture/http-capture.js';
-import type { BodySide, EntryBodies, RecorderStore, SessionRecord } from '../store/store-types.js';
+import type { BodySide, EntryBodies, EvictionNotice, RecorderStore, SessionRecord } from '../store/store-types.js';
 import { DEFAULT_LIMITS, connectionLimitsOf, type RecorderLimits } from './limits.js';
 import { PortCursor, assertListenableHost, isPortFree } from './port-pool.js';
 import { inProcessHost, type SessionHost, type SessionRunner } from './session-runner.js';
 import { StreamHub, type StreamListener, type SubscribeOptions } from './stream-hub.js';
-import { searchEntries } from './entry-search.js';
 import { ephemeralTlsMaterial } from './tls-material.js';
 import type { CertificateAuthority } from '../ca/index.js';
 import { interceptionOptions } from './mitm.js';
@@ -194,7 +193,7 @@ export class Recorder implements RecorderOperations {
     this.record(id);
     await this.proxies.get(id)?.stop();
     this.proxies.delete(id);
-    this.store.deleteSession(id);
+    await this.store.deleteSession(id);
     return { deleted: true, id };
   }
 
@@ -207,32 +206,32 @@ export class Recorder implements RecorderOperations {
       limit: params.limit,
       bodies: params.bodies === undefined ? undefined : String(params.bodies),
     }, 'entries query');
-    const { entries, total } = this.store.listEntries(params.id, query.offset, query.limit);
-    const out = query.bodies ? entries.map((e) => this.withBodies(e)) : entries;
+    const { entries, total } = await this.store.listEntries(params.id, query.offset, query.limit);
+    const out = query.bodies ? await Promise.all(entries.map((e) => this.withBodies(e))) : entries;
     return { entries: out, total, offset: query.offset, limit: query.limit };
   }
 
   async getEntry({ id, entryId }: { id: string; entryId: string }): Promise<{ entry: Entry }> {
-    return { entry: this.withBodies(this.entry(id, entryId)) };
+    return { entry: await this.withBodies(await this.entry(id, entryId)) };
   }
 
   async patchEntry(params: { id: string; entryId: string; tags?: string[]; notes?: string }): Promise<{ entry: Entry }> {
     const { id, entryId, ...rest } = params;
     const patch = parseInput(patchEntrySchema, rest, 'annotation');
-    this.entry(id, entryId);
+    await this.entry(id, entryId);
     const tags = patch.tags ? [...new Set(patch.tags)] : undefined;
-    const updated = this.store.updateEntry(id, entryId, { ...(tags ? { tags } : {}), ...(patch.notes !== undefined ? { notes: patch.notes } : {}) });
+    const updated = await this.store.updateEntry(id, entryId, { ...(tags ? { tags } : {}), ...(patch.notes !== undefined ? { notes: patch.notes } : {}) });
     if (!updated) throw new ApiError('not_found', `entry ${entryId} not found in session ${id}`);
     this.hub.publish(id, { type: 'entry-updated', entry: updated });
-    return { entry: this.withBodies(updated) };
+    return { entry: await this.withBodies(updated) };
   }
 
   /** Raw captured bytes, or their decoded form. */
-  readEntryBody(id: string, entryId: string, side: BodySide, decoded: boolean): { bytes: Buffer; contentType?: string } {
-    let entry = this.entry(id, entryId);
-    const stored = this.store.readBody(id, entryId, side);
+  async readEntryBody(id: string, entryId: string, side: BodySide, decoded: boolean): Promise<{ bytes: Buffer; contentType?: string }> {
+    let entry = await this.entry(id, entryId);
+    const stored = await this.store.readBody(id, entryId, side);
     // The read itself may have found the body lost: the entry then says so.
-    if (stored === undefined) entry = this.entry(id, entryId);
+    if (stored === undefined) entry = await this.entry(id, entryId);
     const info = side === 'request' ? entry.request.body : entry.response?.body;
     const gone = stored === undefined ? bodyGone(info, side, entryId) : undefined;
     if (gone) throw gone;
@@ -243,9 +242,9 @@ export class Recorder implements RecorderOperations {
   }
 
   /** Ids of the session's entries whose URL, headers or decoded bodies contain `text` (case-insensitive). */
-  searchEntries(id: string, text: string): string[] {
+  async searchEntries(id: string, text: string, limit?: number): Promise<string[]> {
     this.record(id);
-    return searchEntries(this.store, id, text, (entry) => this.withBodies(entry));
+    return this.store.searchEntries(id, text, limit);
   }
 
   subscribe(sessionId: string, listener: StreamListener, options?: SubscribeOptions): () => void {
@@ -284,7 +283,7 @@ export class Recorder implements RecorderOperations {
       if (record.status === 'running' && Date.parse(record.expiresAt) <= nowMs) {
         await this.halt(record);
       } else if (record.status === 'stopped' && record.stoppedAt && Date.parse(record.stoppedAt) + this.limits.retentionMs <= nowMs) {
-        this.store.deleteSession(record.id);
+        await this.store.deleteSession(record.id);
       }
     }
   }
@@ -396,9 +395,8 @@ export class Recorder implements RecorderOperations {
   }
 
   /**
-   * Captured entries are queued and written in batches (one transaction, one eviction pass per session) a few
-   * milliseconds later: the store's per-statement cost then stays off each exchange. Every read flushes first,
-   * so nothing is ever invisible to the API.
+   * Captured entries are queued and written in batches a few milliseconds later: the store's per-call cost then
+   * stays off each exchange. Every read flushes this queue first, so nothing is ever invisible to the API.
    */
   private append(entry: Entry, bodies: EntryBodies): void {
     let queue = this.pending.get(entry.sessionId);
@@ -418,29 +416,42 @@ export class Recorder implements RecorderOperations {
     this.pendingCount = 0;
     for (const [sessionId, items] of batches) {
       if (!this.store.getSession(sessionId)) continue; // deleted meanwhile
-      this.store.insertEntries(items);
+      // Published before the insert: an eviction the store reports while inserting must follow its entry.
       for (const { entry } of items) this.hub.publish(sessionId, { type: 'entry', entry });
-      const excess = this.store.countEntries(sessionId) - this.limits.maxEntriesPerSession;
-      if (excess > 0) {
-        const evicted = this.store.oldestEntryIds(sessionId, excess);
-        this.store.deleteEntries(sessionId, evicted);
-        for (const id of evicted) this.hub.publish(sessionId, { type: 'entry', entry: { id: EVICT_ENTRY_ID, notes: id } });
-      }
+      this.store.insertEntries(items);
     }
   }
 
-  private withBodies(entry: Entry): Entry {
-    const request = this.store.readBody(entry.sessionId, entry.id, 'request');
-    const response = this.store.readBody(entry.sessionId, entry.id, 'response');
+  /**
+   * The store's evictions (its per-session limit or a store-wide budget), wired to its `onEvicted`: each id as
+   * the reference's `__evict__` entry message, and one `evicted` message saying how many and why.
+   */
+  readonly storeEvicted = (notice: EvictionNotice): void => {
+    if (notice.ids.length === 0) return;
+    for (const id of notice.ids) this.hub.publish(notice.sessionId, { type: 'entry', entry: { id: EVICT_ENTRY_ID, notes: id } });
+    this.hub.publish(notice.sessionId, { type: 'evicted', eviction: { sessionId: notice.sessionId, count: notice.ids.length, reason: notice.reason } });
+  };
+
+  private async withBodies(entry: Entry): Promise<Entry> {
+    const [request, response] = await Promise.all([
+      this.store.readBody(entry.sessionId, entry.id, 'request'),
+      this.store.readBody(entry.sessionId, entry.id, 'response'),
+    ]);
     // A read that found a body file missing marked the entry: show that, not the copy read before.
     const missing = (request === undefined && entry.request.body.capturedSize > 0) || (response === undefined && (entry.response?.body.capturedSize ?? 0) > 0);
-    const current = missing ? (this.store.getEntry(entry.sessionId, entry.id) ?? entry) : entry;
+    const current = missing ? ((await this.store.getEntry(entry.sessionId, entry.id)) ?? entry) : entry;
     return entryWithBodies(current, (side) => (side === 'request' ? request : response));
   }
 
   /** Whether captured traffic reaches the disk (the server's status). */
   storageStatus(): StorageStatus {
     return this.store.storageStatus();
+  }
+
+  /** The storage state with the store's usage against its budgets (`GET /storage`). */
+  storageReport(): StorageReport {
+    this.flushPending();
+    return { ...this.store.storageStatus(), usage: this.store.usage() };
   }
 
   private record(id: string): SessionRecord {
@@ -450,9 +461,9 @@ export class Recorder implements RecorderOperations {
     return record;
   }
 
-  private entry(id: string, entryId: string): Entry {
+  private async entry(id: string, entryId: string): Promise<Entry> {
     this.record(id);
-    const entry = this.store.getEntry(id, entryId);
+    const entry = await this.store.getEntry(id, entryId);
     if (!entry) throw new ApiError('not_found', `entry ${entryId} not found in session ${id}`);
     return entry;
   }

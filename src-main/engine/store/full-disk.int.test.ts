@@ -14,7 +14,7 @@ import { startApiServer, type ApiServer } from '../../server/api-server.js';
 import { startUpstream, type Upstream } from '../../test-support/upstream.js';
 import { loopbackOnly } from '../proxy/upstream-policy.js';
 import { Recorder } from '../sessions/recorder.js';
-import { SqlJsStore } from './sqljs-store.js';
+import { LegacyAsyncStore } from './legacy-async-store.js';
 
 const TOKEN = 'full-disk-token';
 const BODY = 100_000;
@@ -37,7 +37,7 @@ if ('problem' in mounted) console.warn(`full-disk tests skipped: ${mounted.probl
 const mountDir = 'dir' in mounted ? mounted.dir : '';
 
 let upstream: Upstream;
-let store: SqlJsStore;
+let store: LegacyAsyncStore;
 let recorder: Recorder;
 let api: ApiServer;
 let sessionId: string;
@@ -113,7 +113,7 @@ async function entriesNow(): Promise<Entry[]> {
 describe.skipIf('problem' in mounted)('storage on a full or read-only disk', () => {
   beforeAll(async () => {
     upstream = await startUpstream();
-    store = await SqlJsStore.open({ dataDir: path.join(mountDir, 'data'), maxPendingBytes: MAX_PENDING, onWarning: () => undefined });
+    store = await LegacyAsyncStore.open({ dataDir: path.join(mountDir, 'data'), maxPendingBytes: MAX_PENDING, onWarning: () => undefined });
     recorder = new Recorder({ store, sweepIntervalMs: 0, upstreamPolicy: loopbackOnly });
     api = await startApiServer({ recorder, token: TOKEN });
     const started = await recorder.startSession({ targetUrl: upstream.url } as never);

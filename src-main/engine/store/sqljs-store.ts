@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { BodyInfo, Entry, StorageStatus } from '../../../src-shared/model.js';
-import { bodyLength, isWrittenBody, joinBody, type BodyBytes, type BodySide, type EntryBodies, type RecorderStore, type SessionRecord, type StoreOpenOptions, DEFAULT_INLINE_BODY_LIMIT } from './store-types.js';
+import { bodyLength, isWrittenBody, joinBody, type BodyBytes, type BodySide, type EntryBodies, type LegacySyncStore, type SessionRecord, type StoreOpenOptions, DEFAULT_INLINE_BODY_LIMIT } from './store-types.js';
 import { BodyFiles, bodyFileOwner, type BodyBatch } from './body-files.js';
 import { EntryDb, type FileRef } from './entry-db.js';
 import { DIR_MODE, errorMessage, fsyncDir } from './fs-util.js';
@@ -70,7 +70,7 @@ function stripEntry(entry: Entry): Entry {
  * does not contain, the journal is rotated at the exact moment of export(), and older journals are deleted only
  * after the snapshot's rename is durable. open() replays every journal at or after the snapshot's generation.
  */
-export class SqlJsStore implements RecorderStore {
+export class SqlJsStore implements LegacySyncStore {
   private readonly limit: number;
   private readonly snapshotBytes: number;
   private readonly maxPending: number;

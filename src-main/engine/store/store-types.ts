@@ -66,6 +66,22 @@ export interface EvictionNotice {
   reason: EvictionReason;
 }
 
+/** Store-wide budgets when none is given (RecorderLimits' defaults too). */
+export const DEFAULT_MAX_TOTAL_ENTRIES = 1_000_000;
+export const DEFAULT_MAX_STORE_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** The limits a RecorderStore enforces itself, and where it reports what they evicted. */
+export interface StoreBudgetOptions {
+  /** FIFO per session: past this many entries the oldest go (reason `session-limit`). */
+  maxEntriesPerSession?: number;
+  /** Entries in the whole store (reason `total-entries`). */
+  maxTotalEntries?: number;
+  /** Bytes on disk of the whole store (reason `store-bytes`). */
+  maxStoreBytes?: number;
+  /** Called once per eviction pass and session, after the entries are gone from every read. */
+  onEvicted?: (notice: EvictionNotice) => void;
+}
+
 /**
  * The history store. Sessions and counts live in memory and answer synchronously; everything about entries is
  * asynchronous (the index runs in a worker, entries and bodies are read from the session logs). `insertEntries`

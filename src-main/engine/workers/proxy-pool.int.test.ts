@@ -71,7 +71,7 @@ describe('proxy worker pool', () => {
     const { session } = await engine.recorder.startSession({ targetUrl: upstream.url });
     const big = await curl([`${session.proxyUrl}/big?size=${2 * 1024 * 1024}`]);
     const [entry] = await waitForEntries(engine.recorder, session.id, 1);
-    const kept = engine.recorder.readEntryBody(session.id, entry!.id, 'response', false).bytes;
+    const kept = (await engine.recorder.readEntryBody(session.id, entry!.id, 'response', false)).bytes;
     expect(kept.length).toBe(1024 * 1024);
     expect(kept.equals(big.body.subarray(0, 1024 * 1024))).toBe(true);
     const files = await fs.readdir(path.join(engine.dataDir, 'bodies', session.id));
