@@ -35,7 +35,7 @@ describe('record codec', () => {
     expect(framed[8]).toBe(RecordType.Entry);
     const good = decodeRecordAt(framed, 0);
     expect(good.ok && good.payload.toString()).toBe('{"id":"e1"}');
-    framed[12] ^= 1;
+    framed[12] = framed[12]! ^ 1;
     expect(decodeRecordAt(framed, 0)).toMatchObject({ ok: false, reason: 'corrupt' });
     expect(decodeRecordAt(framed.subarray(0, 15), 0)).toMatchObject({ ok: false, reason: 'short', length: 20 });
     expect(() => encodeRecord(99 as RecordType, Buffer.alloc(1))).toThrow(/unknown type 99/);
