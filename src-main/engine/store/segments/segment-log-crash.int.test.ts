@@ -1,0 +1,153 @@
+/**
+ * A session log after a crash: a writer killed with SIGKILL mid-stream, a hand-made torn tail, and flipped bytes in
+ * the last and in an older segment. What was fsync'd survives, the cut is at a record boundary, appends continue.
+ */
+import { spawn } from 'node:child_process';
+import fs, { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSessionLog, segmentFileName } from './segment-log.js';
+import { RecordType, type RecordLocation, type SessionLog } from './segment-types.js';
+import { collect, payloadFor, payloadIndex, tempDir } from './test-support/segment-fixtures.js';
+import { writerSize } from './test-support/segment-writer.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const writerScript = path.join(here, 'test-support', 'segment-writer.ts');
+/** Records the writer must have seen durable before the kill. */
+const DURABLE_BEFORE_KILL = 300;
+
+let root: string;
+let dir: string;
+const warnings: string[] = [];
+const logs: SessionLog[] = [];
+
+async function open(segmentBytes?: number): Promise<SessionLog> {
+  const log = await openSessionLog({ dir, flushMs: 1000, onWarning: (m) => warnings.push(m), ...(segmentBytes ? { segmentBytes } : {}) });
+  logs.push(log);
+  return log;
+}
+
+async function writeRecords(count: number, segmentBytes?: number): Promise<RecordLocation[]> {
+  const log = await open(segmentBytes);
+  const locs = Array.from({ length: count }, (_, i) => log.append(RecordType.Entry, payloadFor(i)));
+  await log.close();
+  return locs;
+}
+
+function flipByte(segment: number, offset: number): void {
+  const fd = fs.openSync(path.join(dir, segmentFileName(segment)), 'r+');
+  const byte = Buffer.alloc(1);
+  fs.readSync(fd, byte, 0, 1, offset);
+  byte[0] = byte[0]! ^ 0x40;
+  fs.writeSync(fd, byte, 0, 1, offset);
+  fs.closeSync(fd);
+}
+
+const fileSize = (segment: number): number => fs.statSync(path.join(dir, segmentFileName(segment))).size;
+
+beforeEach(async () => {
+  root = await tempDir('tr-segment-crash-');
+  dir = path.join(root, 'session');
+  warnings.length = 0;
+});
+
+afterEach(async () => {
+  await Promise.all(logs.splice(0).map((log) => log.close()));
+  await fsp.rm(root, { recursive: true, force: true });
+});
+
+/** Runs the writer until DURABLE_BEFORE_KILL records are durable, then SIGKILLs it; returns the last durable one. */
+async function runAndKill(): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', writerScript, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let durable = -1;
+  let stderr = '';
+  let partial = '';
+  const exited = new Promise<unknown>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.startsWith('D ')) durable = Number(line.slice(2));
+      if (durable >= DURABLE_BEFORE_KILL) resolve();
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    void exited.then((how) => reject(new Error(`writer exited (${String(how)}) before the kill:\n${stderr}`)));
+  });
+  // Somewhere inside the next flush cycles, not at a chosen boundary.
+  await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 40)));
+  child.kill('SIGKILL');
+  expect(await exited).toBe('SIGKILL');
+  return durable;
+}
+
+describe('session log after a crash', () => {
+  it('keeps every record before the cut after a kill -9, cuts at a record boundary, and appends on', async () => {
+    const durable = await runAndKill();
+    const log = await open();
+    const records = await collect(log.scan());
+    const indices = records.map((r) => payloadIndex(r.payload));
+    // Every record up to the cut, in order, none missing, and at least all that were reported durable.
+    expect(indices).toEqual(indices.map((_, i) => i));
+    expect(indices.length).toBeGreaterThan(durable);
+    for (const [i, record] of records.entries()) expect(record.payload.equals(payloadFor(i, writerSize(i)))).toBe(true);
+    // The cut is at a record boundary: the last segment ends where its last record does.
+    const last = records[records.length - 1]!.loc;
+    expect(log.end()).toEqual({ segment: last.segment, offset: last.offset + last.length });
+    expect(fileSize(last.segment)).toBe(last.offset + last.length);
+    expect(warnings.every((w) => /cut \d+ bytes/.test(w))).toBe(true);
+
+    const next = log.append(RecordType.Entry, payloadFor(records.length));
+    await log.close();
+    const again = await open();
+    expect(payloadIndex((await again.read(next)).payload)).toBe(records.length);
+    expect((await collect(again.scan())).length).toBe(records.length + 1);
+  });
+
+  it('cuts a torn record at the end of the last segment, with a warning', async () => {
+    const locs = await writeRecords(20);
+    const last = locs[19]!;
+    fs.truncateSync(path.join(dir, segmentFileName(0)), last.offset + 15);
+    const log = await open();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`cut 15 bytes .* at offset ${last.offset}`));
+    expect(fileSize(0)).toBe(last.offset);
+    expect(log.end()).toEqual({ segment: 0, offset: last.offset });
+    expect((await collect(log.scan())).map((r) => payloadIndex(r.payload))).toEqual(locs.slice(0, 19).map((_, i) => i));
+    expect(log.append(RecordType.Entry, payloadFor(19))).toEqual(last);
+    await log.flush();
+    expect(payloadIndex((await log.read(last)).payload)).toBe(19);
+  });
+
+  it('cuts the last segment at a flipped byte in its middle, with a warning', async () => {
+    const locs = await writeRecords(20);
+    flipByte(0, locs[10]!.offset + 20);
+    const log = await open();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/checksum mismatch/);
+    expect(fileSize(0)).toBe(locs[10]!.offset);
+    expect((await collect(log.scan())).map((r) => payloadIndex(r.payload))).toEqual(locs.slice(0, 10).map((_, i) => i));
+  });
+
+  it('skips the rest of an older segment after a flipped byte, with a warning, and still reads the next one', async () => {
+    const locs = await writeRecords(40, 2000);
+    const inOne = locs.filter((l) => l.segment === 1);
+    expect(inOne.length).toBeGreaterThan(3);
+    const bad = inOne[1]!;
+    flipByte(1, bad.offset + 12);
+    const log = await open(2000);
+    expect(warnings).toEqual([]); // older segments are trusted for length on open
+    const sizeBefore = fileSize(1);
+    const indices = (await collect(log.scan())).map((r) => payloadIndex(r.payload));
+    const badIndex = locs.indexOf(bad);
+    const skipped = new Set(inOne.slice(1).map((l) => locs.indexOf(l)));
+    expect(indices).toEqual(locs.map((_, i) => i).filter((i) => !skipped.has(i)));
+    expect(indices).toContain(locs.findIndex((l) => l.segment === 2));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`0000000001\\.seg has a bad record at offset ${bad.offset}`));
+    await expect(log.read(bad)).rejects.toMatchObject({ code: 'RECORD_CORRUPT' });
+    expect(payloadIndex((await log.read(inOne[2]!)).payload)).toBe(badIndex + 1);
+    expect(fileSize(1)).toBe(sizeBefore);
+  });
+});
