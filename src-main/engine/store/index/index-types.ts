@@ -27,6 +27,11 @@ export interface IndexRow {
   loc: RecordLocation;
   /** The highest segment any record of this entry (entry, bodies) lives in. */
   maxSegment: number;
+  /**
+   * The lowest segment any record of this entry lives in (bodies are appended before the entry record, so they can
+   * sit in the segment before `loc.segment`). Default: `loc.segment`.
+   */
+  minSegment?: number;
   /** Bytes this entry occupies in the log (entry + body records). */
   bytes: number;
   /** Whether it has body files outside the log (large bodies written by proxy workers). */

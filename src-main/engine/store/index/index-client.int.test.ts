@@ -1,0 +1,266 @@
+/**
+ * The index worker through its client: a real worker thread, real sql.js, real index.db files in a temp dir.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openIndex, type IndexWorkerClient } from './index-client.js';
+import type { IndexedRef } from './index-types.js';
+import { indexRow, through } from './test-support/index-rows.js';
+
+const dirs: string[] = [];
+const clients: IndexWorkerClient[] = [];
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tr-index-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function open(dir = tempDir(), onError?: (e: Error) => void) {
+  const opened = await openIndex({ dir, ...(onError ? { onError } : {}) });
+  clients.push(opened.client);
+  return { ...opened, dir };
+}
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close().catch(() => undefined);
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const ids = (refs: IndexedRef[]) => refs.map((r) => r.entryId);
+const json = (value: unknown) => ({ bytes: Buffer.from(JSON.stringify(value)), contentType: 'application/json' });
+
+describe('index worker: rows, order, search', () => {
+  it('inserts, lists by startedAt then seq, gets, counts and searches', async () => {
+    const { client, opened } = await open();
+    expect(opened.rebuilt).toBe('missing');
+    const rows = [
+      indexRow({ seq: 1, startedAt: 3000, url: 'https://shop.example.com/cart/checkout?step=pay' }),
+      indexRow({ seq: 2, startedAt: 1000, url: 'https://api.example.com/v1/users/42' }),
+      indexRow({ seq: 3, startedAt: 3000, url: 'https://api.example.com/v1/orders' }),
+      indexRow({ seq: 4, startedAt: 2000, url: 'https://cdn.example.net/app.js', error: 'connect ECONNREFUSED upstream' }),
+    ];
+    client.insert(rows, through(rows));
+    const page = await client.list('s1', 0, 10);
+    expect(page.total).toBe(4);
+    expect(page.refs.map((r) => r.seq)).toEqual([2, 4, 1, 3]);
+    expect(await client.get('s1', 'e-s1-3')).toEqual({ entryId: 'e-s1-3', seq: 3, loc: { segment: 1, offset: 300, length: 100 } });
+    expect(await client.get('s1', 'nope')).toBeUndefined();
+    expect(ids(await client.search('s1', 'checkout', 10))).toEqual(['e-s1-1']);
+    expect(ids(await client.search('s1', 'step=pay', 10))).toEqual(['e-s1-1']);
+    expect(ids(await client.search('s1', 'econnrefused', 10))).toEqual(['e-s1-4']);
+    expect(ids(await client.search('s1', 'example', 10))).toEqual(['e-s1-2', 'e-s1-4', 'e-s1-1', 'e-s1-3']);
+    expect(ids(await client.search('s1', 'example', 2))).toEqual(['e-s1-2', 'e-s1-4']);
+    expect(await client.search('other-session', 'example', 10)).toEqual([]);
+  });
+
+  it('pages from either end of the session agree', async () => {
+    const { client } = await open();
+    const rows = Array.from({ length: 101 }, (_, i) => indexRow({ seq: i + 1, startedAt: 1000 + ((i * 37) % 101) }));
+    client.insert(rows, through(rows));
+    const all = (await client.list('s1', 0, 1000)).refs.map((r) => r.seq);
+    for (const offset of [0, 20, 50, 51, 70, 95, 100, 101, 150]) {
+      const page = await client.list('s1', offset, 10);
+      expect(page.refs.map((r) => r.seq)).toEqual(all.slice(offset, offset + 10));
+      expect(page.total).toBe(101);
+    }
+    const after = await client.listAfter('s1', { startedAt: 1050, seq: 0 }, 5);
+    const start = all.findIndex((seq) => rows[seq - 1]!.startedAt >= 1050);
+    expect(after.map((r) => r.seq)).toEqual(all.slice(start, start + 5));
+    expect((await client.listAfter('s1', undefined, 3)).map((r) => r.seq)).toEqual(all.slice(0, 3));
+  });
+
+  it('matches case-insensitively, every token, the last as a prefix; hostile queries never fail', async () => {
+    const { client } = await open();
+    const rows = [
+      indexRow({ seq: 1, url: 'https://api.example.com/Payments/Refund', headers: 'X-Request-Id: Alpha-7731' }),
+      indexRow({ seq: 2, url: 'https://api.example.com/payments/capture', responseBody: json({ status: 'Café OK', near: 'or' }) }),
+    ];
+    client.insert(rows, through(rows));
+    expect(ids(await client.search('s1', 'PAYMENTS refund', 10))).toEqual(['e-s1-1']);
+    expect(ids(await client.search('s1', 'payments ref', 10))).toEqual(['e-s1-1']);
+    expect(ids(await client.search('s1', 'ref payments', 10))).toEqual([]);
+    expect(ids(await client.search('s1', 'x-request-id: alpha-77', 10))).toEqual(['e-s1-1']);
+    expect(ids(await client.search('s1', 'cafe', 10))).toEqual(['e-s1-2']);
+    expect(ids(await client.search('s1', 'near or', 10))).toEqual(['e-s1-2']);
+    for (const hostile of ['"', '""', "'", '*', '***', '-', '()', '(', ')', 'NEAR', 'OR', 'AND', 'NOT', 'payments OR refund',
+      'payments NEAR/2 refund', '-payments', 'payments*', '"payments', '^payments', 'col:payments', 't:payments', '\u0000',
+      'payments '.repeat(5000), 'x'.repeat(100_000), '%', '\\', ';DROP TABLE entries;--']) {
+      const found = await client.search('s1', hostile, 10);
+      expect(Array.isArray(found)).toBe(true);
+    }
+    expect(await client.search('s1', ' --- *** ((( ', 10)).toEqual([]);
+    expect(ids(await client.search('s1', '"payments" OR', 10))).toEqual(['e-s1-2']);
+    expect(ids(await client.search('s1', '-payments* (refund)', 10))).toEqual(['e-s1-1']);
+  });
+
+  it('searches the decoded text of gzip and Latin-1 bodies', async () => {
+    const { client } = await open();
+    const rows = [
+      indexRow({ seq: 1, responseBody: { bytes: zlib.gzipSync(Buffer.from('{"message":"zebrafish inventory"}')), contentEncoding: 'gzip', contentType: 'application/json' } }),
+      indexRow({ seq: 2, requestBody: { bytes: Buffer.from('nom=Fran\xe7oise&ville=S\xe8te', 'latin1'), contentType: 'application/x-www-form-urlencoded; charset=iso-8859-1' } }),
+    ];
+    client.insert(rows, through(rows));
+    expect(ids(await client.search('s1', 'zebrafish', 10))).toEqual(['e-s1-1']);
+    expect(ids(await client.search('s1', 'françoise', 10))).toEqual(['e-s1-2']);
+    expect(ids(await client.search('s1', 'sete', 10))).toEqual(['e-s1-2']);
+  });
+
+  it('makes patched tags and notes searchable and forgets the old notes', async () => {
+    const { client } = await open();
+    const rows = [indexRow({ seq: 1, notes: 'initial remark' }), indexRow({ seq: 2 })];
+    client.insert(rows, through(rows));
+    expect(ids(await client.search('s1', 'remark', 10))).toEqual(['e-s1-1']);
+    client.patch('s1', 'e-s1-1', { notes: 'flaky upstream' });
+    client.patch('s1', 'e-s1-2', { tags: ['regression', 'checkout'] });
+    expect(await client.search('s1', 'remark', 10)).toEqual([]);
+    expect(ids(await client.search('s1', 'flaky', 10))).toEqual(['e-s1-1']);
+    expect(ids(await client.search('s1', 'regression', 10))).toEqual(['e-s1-2']);
+    // Tokens of the URL and of the notes combine.
+    expect(ids(await client.search('s1', 'items flaky', 10))).toEqual(['e-s1-1']);
+    client.patch('s1', 'e-s1-2', { tags: [] });
+    expect(await client.search('s1', 'regression', 10)).toEqual([]);
+  });
+});
+
+describe('index worker: eviction and deletion', () => {
+  it('answers nthSeq, lowestLiveSegment, maxSeqThroughSegment and evicts through a seq', async () => {
+    const { client } = await open();
+    // Ten entries per segment, segments 1..3; entry 10 has a body that spills into segment 2.
+    const rows = Array.from({ length: 30 }, (_, i) => indexRow({
+      seq: i + 1, segment: 1 + Math.floor(i / 10), maxSegment: i === 9 ? 2 : 1 + Math.floor(i / 10), bytes: 10,
+      url: `https://api.example.com/seg/${i + 1}?token=tok${i + 1}`,
+    }));
+    client.insert(rows, through(rows));
+    expect(await client.nthSeq('s1', 1)).toBe(1);
+    expect(await client.nthSeq('s1', 30)).toBe(30);
+    expect(await client.nthSeq('s1', 31)).toBeUndefined();
+    expect(await client.lowestLiveSegment('s1')).toBe(1);
+    expect(await client.maxSeqThroughSegment('s1', 1)).toBe(9);
+    expect(await client.maxSeqThroughSegment('s1', 2)).toBe(20);
+    expect(await client.maxSeqThroughSegment('s1', 0)).toBeUndefined();
+    const evicted = await client.evictThrough('s1', 10);
+    expect(evicted.ids).toEqual(Array.from({ length: 10 }, (_, i) => `e-s1-${i + 1}`));
+    expect(evicted.bytes).toBe(100);
+    expect(await client.lowestLiveSegment('s1')).toBe(2);
+    expect(await client.nthSeq('s1', 1)).toBe(11);
+    expect((await client.list('s1', 0, 1)).total).toBe(20);
+    expect(await client.search('s1', 'tok5', 10)).toEqual([]);
+    expect(ids(await client.search('s1', 'tok15', 10))).toEqual(['e-s1-15']);
+    const deleted = await client.deleteEntries('s1', ['e-s1-15', 'missing']);
+    expect(ids(deleted)).toEqual(['e-s1-15']);
+    expect(await client.search('s1', 'tok15', 10)).toEqual([]);
+    expect((await client.list('s1', 0, 1)).total).toBe(19);
+  });
+
+  it('drops a whole FTS bucket once eviction passes it', async () => {
+    const { client } = await open();
+    const { BUCKET_ROWS } = await import('./index-schema.js');
+    for (let start = 1; start <= BUCKET_ROWS + 10; start += 5000) {
+      const rows = Array.from({ length: Math.min(5000, BUCKET_ROWS + 11 - start) }, (_, i) => indexRow({ seq: start + i, url: `https://a.example/x/${start + i}` }));
+      client.insert(rows, through(rows));
+    }
+    expect((await client.search('s1', `${BUCKET_ROWS + 5}`, 10)).length).toBe(1);
+    const evicted = await client.evictThrough('s1', BUCKET_ROWS + 2);
+    expect(evicted.ids.length).toBe(BUCKET_ROWS + 2);
+    expect(await client.search('s1', '7', 10)).toEqual([]);
+    expect(ids(await client.search('s1', 'example', 100))).toEqual(Array.from({ length: 8 }, (_, i) => `e-s1-${BUCKET_ROWS + 3 + i}`));
+  });
+
+  it('deletes a session and nothing else', async () => {
+    const { client, dir } = await open();
+    const rows = [indexRow({ seq: 1, sessionId: 'a', notes: 'shared words' }), indexRow({ seq: 1, sessionId: 'b', notes: 'shared words' })];
+    client.insert(rows, through(rows));
+    client.deleteSession('a');
+    expect(await client.search('a', 'shared', 10)).toEqual([]);
+    expect(ids(await client.search('b', 'shared', 10))).toEqual(['e-b-1']);
+    expect((await client.list('a', 0, 10)).total).toBe(0);
+    await client.close();
+    const reopened = await open(dir);
+    expect(reopened.opened.counts).toEqual({ b: 1 });
+    expect(Object.keys(reopened.opened.watermarks)).toEqual(['b']);
+  });
+});
+
+describe('index worker: snapshots, damage, crashes', () => {
+  it('reopens a snapshot with the same watermarks, counts and search', async () => {
+    const { client, dir } = await open();
+    const a = Array.from({ length: 20 }, (_, i) => indexRow({ seq: i + 1, sessionId: 'a', segment: 3 }));
+    const b = [indexRow({ seq: 1, sessionId: 'b', notes: 'keepsake' })];
+    client.insert(a, through(a));
+    client.insert(b, through(b));
+    await client.snapshot();
+    expect(fs.existsSync(path.join(dir, 'index.db'))).toBe(true);
+    await client.terminate();
+    const reopened = await open(dir);
+    expect(reopened.opened.rebuilt).toBeUndefined();
+    expect(reopened.opened.counts).toEqual({ a: 20, b: 1 });
+    expect(reopened.opened.watermarks).toEqual({ a: { segment: 3, offset: 2100 }, b: { segment: 1, offset: 200 } });
+    expect(ids(await reopened.client.search('b', 'keepsake', 10))).toEqual(['e-b-1']);
+    const more = [indexRow({ seq: 21, sessionId: 'a' })];
+    reopened.client.insert(more, through(more));
+    expect((await reopened.client.list('a', 0, 100)).total).toBe(21);
+  });
+
+  it('writes a snapshot on its own after snapshotEvery rows', async () => {
+    const dir = tempDir();
+    const { client } = await openIndex({ dir, snapshotEvery: { rows: 5, ms: 60_000 } });
+    clients.push(client);
+    const rows = Array.from({ length: 6 }, (_, i) => indexRow({ seq: i + 1 }));
+    client.insert(rows, through(rows));
+    await expect.poll(() => fs.existsSync(path.join(dir, 'index.db')), { timeout: 10_000 }).toBe(true);
+  });
+
+  it('moves a corrupt index.db aside and starts empty', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'index.db'), Buffer.alloc(8192, 0x5a));
+    const { client, opened } = await open(dir);
+    expect(opened.rebuilt).toMatch(/index\.db unreadable .*moved to index\.db\.corrupt-/);
+    expect(opened.counts).toEqual({});
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('index.db.corrupt-'))).toHaveLength(1);
+    const rows = [indexRow({ seq: 1 })];
+    client.insert(rows, through(rows));
+    expect((await client.list('s1', 0, 10)).total).toBe(1);
+  });
+
+  it('moves aside an SQLite file that is not an index (damaged pages after a valid header)', async () => {
+    const { client, dir } = await open();
+    const rows = [indexRow({ seq: 1 })];
+    client.insert(rows, through(rows));
+    await client.close();
+    const file = path.join(dir, 'index.db');
+    const bytes = fs.readFileSync(file);
+    bytes.fill(0xff, 100);
+    fs.writeFileSync(file, bytes);
+    const reopened = await open(dir);
+    expect(reopened.opened.rebuilt).toMatch(/unreadable/);
+  });
+
+  it('rejects every pending call with a clear error when the worker dies, and reports it', async () => {
+    const errors: Error[] = [];
+    const { client } = await open(undefined, (e) => errors.push(e));
+    const rows = Array.from({ length: 2000 }, (_, i) => indexRow({ seq: i + 1 }));
+    client.insert(rows, through(rows));
+    const pending = [client.search('s1', 'items', 10), client.list('s1', 0, 10), client.nthSeq('s1', 1)];
+    await client.terminate();
+    for (const call of pending) await expect(call).rejects.toThrow(/index worker exited unexpectedly/);
+    await expect(client.get('s1', 'e-s1-1')).rejects.toThrow(/index worker exited unexpectedly/);
+    expect(errors.map((e) => e.message)).toContainEqual(expect.stringMatching(/index worker exited unexpectedly/));
+  });
+
+  it('turns a failing call into a rejected promise, and a failing fire-and-forget call into onError', async () => {
+    const errors: Error[] = [];
+    const { client } = await open(undefined, (e) => errors.push(e));
+    const bad = [{ ...indexRow({ seq: 1 }), method: null as unknown as string }];
+    client.insert(bad, through(bad));
+    await expect.poll(() => errors.length).toBe(1);
+    expect(errors[0]!.message).toMatch(/^index: .*NOT NULL/);
+    // The worker carries on.
+    const rows = [indexRow({ seq: 1 })];
+    client.insert(rows, through(rows));
+    expect((await client.list('s1', 0, 10)).total).toBe(1);
+  });
+});

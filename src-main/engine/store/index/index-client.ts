@@ -1,0 +1,177 @@
+/**
+ * The main-thread side of the index: every call is one message to the index worker (index-worker.ts), answered in
+ * order. Posting rows is the only cost here; all sql.js work, FTS tokenizing, body decoding and snapshots happen in
+ * the worker. A worker that dies is not replaced: every pending call rejects, onError hears it once, and later calls
+ * fail at once (the store decides what to do, e.g. reopen and rebuild from the logs).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { IndexClient, IndexedRef, IndexOpenResult, IndexRow } from './index-types.js';
+import type { IndexOp, IndexReply, IndexRequest, IndexStats, OpenArgs } from './index-protocol.js';
+
+export interface OpenIndexOptions {
+  /** Where index.db lives. */
+  dir: string;
+  /** Failures of fire-and-forget calls and of the worker's own work (scheduled snapshots), and a worker crash. */
+  onError?(error: Error): void;
+  /** Default: every 50,000 changed rows or 30 s, whichever comes first, and only when something changed. */
+  snapshotEvery?: { rows: number; ms: number };
+}
+
+const here = fileURLToPath(import.meta.url);
+const fromSource = here.endsWith('.ts');
+const WORKER_SCRIPT = path.join(path.dirname(here), `index-worker.${fromSource ? 'ts' : 'js'}`);
+
+/** require.resolve would pick tsx's CommonJS build, whose register() does not hook `import`: find the ESM one. */
+function tsxEsmApi(): string {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('tsx/package.json');
+  const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  return path.join(path.dirname(manifest), pkg.exports['./esm/api']!.import.default);
+}
+
+/** From source (tests, tsx) the worker needs the TypeScript loader first; worker_threads take no `--import` hook. */
+function startWorker(): Worker {
+  if (!fromSource) return new Worker(WORKER_SCRIPT);
+  const tsxApi = pathToFileURL(tsxEsmApi()).href;
+  const script = pathToFileURL(WORKER_SCRIPT).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); })`;
+  return new Worker(boot, { eval: true });
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+export class IndexWorkerClient implements IndexClient {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private dead: Error | undefined;
+  private closing = false;
+
+  constructor(private readonly worker: Worker, private readonly onError: (error: Error) => void) {
+    worker.unref();
+    worker.on('message', (reply: IndexReply) => this.onReply(reply));
+    worker.on('error', (error) => this.fail(new Error(`the index worker crashed: ${error.message}`)));
+    worker.on('exit', (code) => this.fail(new Error(
+      this.closing ? 'the index is closed' : `the index worker exited unexpectedly (exit code ${code})`,
+    ), !this.closing));
+  }
+
+  private onReply(reply: IndexReply): void {
+    if ('event' in reply) return this.onError(new Error(reply.error));
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (reply.ok) waiting.resolve(reply.result);
+    else waiting.reject(new Error(`index: ${reply.error}`));
+  }
+
+  private fail(error: Error, report = true): void {
+    if (this.dead) return;
+    this.dead = error;
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+    if (report) this.onError(error);
+  }
+
+  /** The worker holds the process open only while an answer is awaited. */
+  call<T>(op: IndexOp, args: unknown[]): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, op, args } satisfies IndexRequest);
+    });
+  }
+
+  private send(op: IndexOp, args: unknown[]): void {
+    this.call(op, args).catch((error: Error) => this.onError(error));
+  }
+
+  insert(rows: IndexRow[], through: Record<string, { segment: number; offset: number }>): void {
+    this.send('insert', [rows, through]);
+  }
+
+  patch(sessionId: string, entryId: string, patch: { tags?: string[]; notes?: string }): void {
+    this.send('patch', [sessionId, entryId, patch]);
+  }
+
+  deleteEntries(sessionId: string, entryIds: string[]): Promise<IndexedRef[]> {
+    return this.call('deleteEntries', [sessionId, entryIds]);
+  }
+
+  deleteSession(sessionId: string): void {
+    this.send('deleteSession', [sessionId]);
+  }
+
+  evictThrough(sessionId: string, throughSeq: number): Promise<{ ids: string[]; bytes: number }> {
+    return this.call('evictThrough', [sessionId, throughSeq]);
+  }
+
+  nthSeq(sessionId: string, n: number): Promise<number | undefined> {
+    return this.call('nthSeq', [sessionId, n]);
+  }
+
+  lowestLiveSegment(sessionId: string): Promise<number | undefined> {
+    return this.call('lowestLiveSegment', [sessionId]);
+  }
+
+  maxSeqThroughSegment(sessionId: string, segment: number): Promise<number | undefined> {
+    return this.call('maxSeqThroughSegment', [sessionId, segment]);
+  }
+
+  get(sessionId: string, entryId: string): Promise<IndexedRef | undefined> {
+    return this.call('get', [sessionId, entryId]);
+  }
+
+  list(sessionId: string, offset: number, limit: number): Promise<{ refs: IndexedRef[]; total: number }> {
+    return this.call('list', [sessionId, offset, limit]);
+  }
+
+  listAfter(sessionId: string, after: { startedAt: number; seq: number } | undefined, limit: number): Promise<IndexedRef[]> {
+    return this.call('listAfter', [sessionId, after, limit]);
+  }
+
+  search(sessionId: string, text: string, limit: number): Promise<IndexedRef[]> {
+    return this.call('search', [sessionId, String(text), limit]);
+  }
+
+  snapshot(): Promise<void> {
+    return this.call('snapshot', []);
+  }
+
+  /** Memory of the worker: for the scale measurement and diagnostics. */
+  stats(): Promise<IndexStats> {
+    return this.call('stats', []);
+  }
+
+  async close(): Promise<void> {
+    if (this.dead) return;
+    await this.call('close', []);
+    this.closing = true;
+    await this.worker.terminate();
+  }
+
+  /** Ends the worker abruptly, as a crash would (tests). */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+export async function openIndex(options: OpenIndexOptions): Promise<{ client: IndexWorkerClient; opened: IndexOpenResult }> {
+  const client = new IndexWorkerClient(startWorker(), options.onError ?? (() => undefined));
+  const args: OpenArgs = { dir: path.resolve(options.dir), snapshotEvery: options.snapshotEvery ?? { rows: 50_000, ms: 30_000 } };
+  try {
+    return { client, opened: await client.call<IndexOpenResult>('open', [args]) };
+  } catch (error) {
+    await client.terminate();
+    throw error;
+  }
+}

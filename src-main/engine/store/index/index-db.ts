@@ -1,0 +1,373 @@
+/**
+ * The index database itself, synchronous: only the index worker uses it (index-worker.ts), never the main thread.
+ */
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import { exportMemoryDb, openMemoryDb } from '../memory-db.js';
+import type { IndexedRef, IndexOpenResult, IndexRow, Watermarks } from './index-types.js';
+import {
+  BUCKET_ROWS, CONNECTION_PRAGMAS, PAGE_SIZE, SCHEMA, SCHEMA_VERSION, bucketOf, bucketTable, createBucketSql,
+} from './index-schema.js';
+import { indexText, queryTerms } from './search-text.js';
+
+const REF_COLUMNS = 'e.entry_id, e.seq, e.seg, e.off, e.len';
+
+export class IndexVersionError extends Error {}
+
+function toRef(row: SqlValue[]): IndexedRef {
+  return {
+    entryId: String(row[0]),
+    seq: Number(row[1]),
+    loc: { segment: Number(row[2]), offset: Number(row[3]), length: Number(row[4]) },
+  };
+}
+
+export class IndexDb {
+  private readonly sessionNums = new Map<string, number>();
+  /** Bucket numbers per session number. */
+  private readonly buckets = new Map<number, Set<number>>();
+  private readonly counts = new Map<number, number>();
+  private readonly statements = new Map<string, Statement>();
+  /** Rows written since the last export (inserts, deletes and patches all count). */
+  changes = 0;
+
+  private constructor(private readonly SQL: SqlJsStatic, private readonly db: Database) {}
+
+  /** A new empty index, or the one in `bytes` (throws when they are not a readable index of this version). */
+  static open(SQL: SqlJsStatic, bytes?: Uint8Array): IndexDb {
+    const db = openMemoryDb(SQL, CONNECTION_PRAGMAS, PAGE_SIZE, bytes);
+    try {
+      const index = new IndexDb(SQL, db);
+      if (bytes) index.load();
+      else db.exec(`${SCHEMA} INSERT INTO temp.meta (version) VALUES (${SCHEMA_VERSION});`);
+      return index;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private load(): void {
+    const version = this.db.exec('SELECT version FROM meta')[0]?.values[0]?.[0];
+    if (version !== SCHEMA_VERSION) throw new IndexVersionError(`index version ${String(version)}, expected ${SCHEMA_VERSION}`);
+    for (const [num, id] of this.all('SELECT num, id FROM sessions', [])) this.sessionNums.set(String(id), Number(num));
+    for (const [session, bucket] of this.all('SELECT session, bucket FROM fts_buckets', [])) this.bucketSet(Number(session)).add(Number(bucket));
+    for (const [session, count] of this.all('SELECT session, count(*) FROM entries GROUP BY session', [])) this.counts.set(Number(session), Number(count));
+  }
+
+  close(): void {
+    for (const statement of this.statements.values()) statement.free();
+    this.statements.clear();
+    this.db.close();
+  }
+
+  export(): Uint8Array {
+    const bytes = exportMemoryDb(this.SQL, this.db);
+    this.changes = 0;
+    return bytes;
+  }
+
+  summary(): IndexOpenResult {
+    const watermarks: Watermarks = {};
+    for (const [session, segment, offset] of this.all('SELECT session, segment, offset FROM watermarks', [])) {
+      watermarks[String(session)] = { segment: Number(segment), offset: Number(offset) };
+    }
+    const counts: Record<string, number> = {};
+    for (const [id, num] of this.sessionNums) counts[id] = this.counts.get(num) ?? 0;
+    return { watermarks, counts };
+  }
+
+  /** The WASM heap in bytes (the sql.js memory the index occupies). */
+  heapBytes(): number {
+    const heap = (this.SQL as unknown as { HEAP8?: Int8Array }).HEAP8;
+    return heap?.byteLength ?? 0;
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private all(sql: string, params: SqlValue[]): SqlValue[][] {
+    const statement = this.statement(sql);
+    try {
+      statement.bind(params);
+      const rows: SqlValue[][] = [];
+      while (statement.step()) rows.push(statement.get());
+      return rows;
+    } finally {
+      statement.reset();
+    }
+  }
+
+  private first(sql: string, params: SqlValue[]): SqlValue[] | undefined {
+    const statement = this.statement(sql);
+    try {
+      statement.bind(params);
+      return statement.step() ? statement.get() : undefined;
+    } finally {
+      statement.reset();
+    }
+  }
+
+  private run(sql: string, params: SqlValue[]): number {
+    this.statement(sql).run(params);
+    const modified = this.db.getRowsModified();
+    this.changes += modified;
+    return modified;
+  }
+
+  private transaction<T>(work: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      // After an out-of-memory error SQLite may have rolled back already: keep the first error.
+      try {
+        this.db.exec('ROLLBACK');
+      } catch { /* no transaction left */ }
+      throw error;
+    }
+  }
+
+  private bucketSet(session: number): Set<number> {
+    let set = this.buckets.get(session);
+    if (!set) {
+      set = new Set();
+      this.buckets.set(session, set);
+    }
+    return set;
+  }
+
+  private sessionNum(sessionId: string): number | undefined {
+    return this.sessionNums.get(sessionId);
+  }
+
+  private ensureSession(sessionId: string): number {
+    let num = this.sessionNums.get(sessionId);
+    if (num === undefined) {
+      num = Number(this.first('INSERT INTO sessions (id) VALUES (?) RETURNING num', [sessionId])![0]);
+      this.sessionNums.set(sessionId, num);
+    }
+    return num;
+  }
+
+  private ensureBucket(session: number, bucket: number): string {
+    const set = this.bucketSet(session);
+    if (!set.has(bucket)) {
+      this.db.exec(createBucketSql(session, bucket));
+      this.run('INSERT INTO fts_buckets (session, bucket) VALUES (?, ?)', [session, bucket]);
+      set.add(bucket);
+    }
+    return bucketTable(session, bucket);
+  }
+
+  private dropBucket(session: number, bucket: number): void {
+    const table = bucketTable(session, bucket);
+    for (const [sql, statement] of this.statements) {
+      if (sql.includes(` ${table}`)) {
+        statement.free();
+        this.statements.delete(sql);
+      }
+    }
+    this.db.exec(`DROP TABLE temp.${table}`);
+    this.run('DELETE FROM fts_buckets WHERE session = ? AND bucket = ?', [session, bucket]);
+    this.buckets.get(session)?.delete(bucket);
+  }
+
+  insert(rows: IndexRow[], through: Watermarks): void {
+    this.transaction(() => {
+      for (const row of rows) this.insertRow(row);
+      for (const [sessionId, pos] of Object.entries(through)) {
+        this.run('INSERT INTO watermarks (session, segment, offset) VALUES (?, ?, ?) ON CONFLICT(session) DO UPDATE SET segment = excluded.segment, offset = excluded.offset',
+          [sessionId, pos.segment, pos.offset]);
+      }
+    });
+  }
+
+  /** A row already indexed (a replay over what a snapshot holds) is left as it is. */
+  private insertRow(row: IndexRow): void {
+    const session = this.ensureSession(row.sessionId);
+    const tags = row.tags.length > 0 ? JSON.stringify(row.tags) : '';
+    const inserted = this.first(
+      `INSERT INTO entries (session, entry_id, seq, started_at, method, host, path, status, entry_type, req_size,
+        res_size, duration_ms, tags, notes, seg, off, len, min_seg, max_seg, bytes, external)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+      [session, row.entryId, row.seq, row.startedAt, row.method, row.host, row.path, row.status ?? null, row.entryType,
+        row.requestSize, row.responseSize, row.durationMs, tags, row.notes, row.loc.segment, row.loc.offset,
+        row.loc.length, row.minSegment ?? row.loc.segment, row.maxSegment, row.bytes, row.externalBodies ? 1 : 0],
+    );
+    if (!inserted) return;
+    const id = Number(inserted[0]);
+    this.changes++;
+    this.counts.set(session, (this.counts.get(session) ?? 0) + 1);
+    const table = this.ensureBucket(session, bucketOf(row.seq));
+    this.run(`INSERT INTO ${table} (docid, t) VALUES (?, ?)`, [id, indexText(row.search)]);
+    if (tags || row.notes) this.run('INSERT INTO notes_fts (docid, tags, notes) VALUES (?, ?, ?)', [id, tags, row.notes]);
+  }
+
+  /** Annotated rows are in notes_fts, which reads the row's current text to delete it: call before changing the row. */
+  private unindexNotes(id: number, tags: SqlValue, notes: SqlValue): void {
+    if (tags || notes) this.run('DELETE FROM notes_fts WHERE docid = ?', [id]);
+  }
+
+  patch(sessionId: string, entryId: string, patch: { tags?: string[]; notes?: string }): void {
+    const session = this.sessionNum(sessionId);
+    if (session === undefined) return;
+    this.transaction(() => {
+      const row = this.first('SELECT id, tags, notes FROM entries WHERE session = ? AND entry_id = ?', [session, entryId]);
+      if (!row) return;
+      const id = Number(row[0]);
+      const tags = patch.tags === undefined ? String(row[1]) : patch.tags.length > 0 ? JSON.stringify(patch.tags) : '';
+      const notes = patch.notes ?? String(row[2]);
+      this.unindexNotes(id, row[1]!, row[2]!);
+      this.run('UPDATE entries SET tags = ?, notes = ? WHERE id = ?', [tags, notes, id]);
+      if (tags || notes) this.run('INSERT INTO notes_fts (docid, tags, notes) VALUES (?, ?, ?)', [id, tags, notes]);
+    });
+  }
+
+  private forget(session: number, removed: number): void {
+    this.counts.set(session, Math.max(0, (this.counts.get(session) ?? 0) - removed));
+  }
+
+  deleteEntries(sessionId: string, entryIds: string[]): IndexedRef[] {
+    const session = this.sessionNum(sessionId);
+    if (session === undefined) return [];
+    return this.transaction(() => {
+      const refs: IndexedRef[] = [];
+      for (const entryId of new Set(entryIds)) {
+        const row = this.first(`SELECT ${REF_COLUMNS}, e.id, e.tags, e.notes FROM entries e WHERE e.session = ? AND e.entry_id = ?`, [session, entryId]);
+        if (!row) continue;
+        this.unindexNotes(Number(row[5]), row[6]!, row[7]!);
+        this.run('DELETE FROM entries WHERE id = ?', [Number(row[5])]);
+        refs.push(toRef(row));
+      }
+      this.forget(session, refs.length);
+      return refs;
+    });
+  }
+
+  deleteSession(sessionId: string): void {
+    const session = this.sessionNum(sessionId);
+    if (session === undefined) return;
+    this.transaction(() => {
+      this.unindexAnnotated(session, Number.MAX_SAFE_INTEGER);
+      this.run('DELETE FROM entries WHERE session = ?', [session]);
+      for (const bucket of [...this.bucketSet(session)]) this.dropBucket(session, bucket);
+      this.run('DELETE FROM watermarks WHERE session = ?', [sessionId]);
+      this.run('DELETE FROM sessions WHERE num = ?', [session]);
+    });
+    this.sessionNums.delete(sessionId);
+    this.counts.delete(session);
+    this.buckets.delete(session);
+  }
+
+  private unindexAnnotated(session: number, throughSeq: number): void {
+    const annotated = this.all("SELECT id, tags, notes FROM entries WHERE session = ? AND seq <= ? AND (tags != '' OR notes != '')", [session, throughSeq]);
+    for (const [id, tags, notes] of annotated) this.unindexNotes(Number(id), tags!, notes!);
+  }
+
+  evictThrough(sessionId: string, throughSeq: number): { ids: string[]; bytes: number } {
+    const session = this.sessionNum(sessionId);
+    if (session === undefined) return { ids: [], bytes: 0 };
+    return this.transaction(() => {
+      const rows = this.all('SELECT entry_id, bytes FROM entries WHERE session = ? AND seq <= ?', [session, throughSeq]);
+      this.unindexAnnotated(session, throughSeq);
+      this.forget(session, this.run('DELETE FROM entries WHERE session = ? AND seq <= ?', [session, throughSeq]));
+      // A bucket whose every seq is at or below throughSeq can hold no live row any more.
+      for (const bucket of [...this.bucketSet(session)]) {
+        if ((bucket + 1) * BUCKET_ROWS <= throughSeq) this.dropBucket(session, bucket);
+      }
+      return { ids: rows.map((r) => String(r[0])), bytes: rows.reduce((sum, r) => sum + Number(r[1]), 0) };
+    });
+  }
+
+  nthSeq(sessionId: string, n: number): number | undefined {
+    const session = this.sessionNum(sessionId);
+    if (session === undefined || !Number.isInteger(n) || n < 1) return undefined;
+    const row = this.first('SELECT seq FROM entries WHERE session = ? ORDER BY seq LIMIT 1 OFFSET ?', [session, n - 1]);
+    return row ? Number(row[0]) : undefined;
+  }
+
+  lowestLiveSegment(sessionId: string): number | undefined {
+    return this.scalar('SELECT MIN(min_seg) FROM entries WHERE session = ?', sessionId, []);
+  }
+
+  maxSeqThroughSegment(sessionId: string, segment: number): number | undefined {
+    return this.scalar('SELECT MAX(seq) FROM entries WHERE session = ? AND max_seg <= ?', sessionId, [segment]);
+  }
+
+  private scalar(sql: string, sessionId: string, params: SqlValue[]): number | undefined {
+    const session = this.sessionNum(sessionId);
+    if (session === undefined) return undefined;
+    const value = this.first(sql, [session, ...params])?.[0];
+    return value === null || value === undefined ? undefined : Number(value);
+  }
+
+  get(sessionId: string, entryId: string): IndexedRef | undefined {
+    const session = this.sessionNum(sessionId);
+    if (session === undefined) return undefined;
+    const row = this.first(`SELECT ${REF_COLUMNS} FROM entries e WHERE e.session = ? AND e.entry_id = ?`, [session, entryId]);
+    return row ? toRef(row) : undefined;
+  }
+
+  /** OFFSET walks the index from one end: pages past the middle are counted from the newest end instead. */
+  list(sessionId: string, offset: number, limit: number): { refs: IndexedRef[]; total: number } {
+    const session = this.sessionNum(sessionId);
+    const total = session === undefined ? 0 : (this.counts.get(session) ?? 0);
+    const start = Math.max(0, Math.trunc(offset));
+    const end = Math.min(total, start + Math.max(0, Math.trunc(limit)));
+    if (session === undefined || end <= start) return { refs: [], total };
+    if (start * 2 <= total) {
+      const rows = this.all(`SELECT ${REF_COLUMNS} FROM entries e WHERE e.session = ? ORDER BY e.started_at, e.seq LIMIT ? OFFSET ?`, [session, end - start, start]);
+      return { refs: rows.map(toRef), total };
+    }
+    const rows = this.all(`SELECT ${REF_COLUMNS} FROM entries e WHERE e.session = ? ORDER BY e.started_at DESC, e.seq DESC LIMIT ? OFFSET ?`, [session, end - start, total - end]);
+    return { refs: rows.map(toRef).reverse(), total };
+  }
+
+  listAfter(sessionId: string, after: { startedAt: number; seq: number } | undefined, limit: number): IndexedRef[] {
+    const session = this.sessionNum(sessionId);
+    const count = Math.max(0, Math.trunc(limit));
+    if (session === undefined || count === 0) return [];
+    const rows = after
+      ? this.all(`SELECT ${REF_COLUMNS} FROM entries e WHERE e.session = ? AND (e.started_at, e.seq) > (?, ?) ORDER BY e.started_at, e.seq LIMIT ?`, [session, after.startedAt, after.seq, count])
+      : this.all(`SELECT ${REF_COLUMNS} FROM entries e WHERE e.session = ? ORDER BY e.started_at, e.seq LIMIT ?`, [session, count]);
+    return rows.map(toRef);
+  }
+
+  /**
+   * Each token must match the entry's text or its tags/notes (two FTS tables, so one token per set, intersected).
+   * The matches are joined to `entries` (which drops dead postings) and sorted: cheap for a selective query.
+   */
+  search(sessionId: string, text: string, limit: number): IndexedRef[] {
+    const session = this.sessionNum(sessionId);
+    const terms = queryTerms(text);
+    const count = Math.max(0, Math.trunc(limit));
+    if (session === undefined || terms.length === 0 || count === 0) return [];
+    const tables = [...this.bucketSet(session)].sort((a, b) => a - b).map((b) => bucketTable(session, b));
+    const params: SqlValue[] = [];
+    const sets = terms.map((term) => {
+      const parts = tables.map((t) => `SELECT docid FROM ${t} WHERE ${t} MATCH ?`);
+      parts.push('SELECT docid FROM notes_fts WHERE notes_fts MATCH ?');
+      params.push(...parts.map(() => term));
+      return `SELECT docid FROM (${parts.join(' UNION ')})`;
+    });
+    const sql = `SELECT ${REF_COLUMNS} FROM (${sets.join(' INTERSECT ')}) AS c CROSS JOIN entries e ON e.id = c.docid
+      WHERE e.session = ? ORDER BY e.started_at, e.seq LIMIT ?`;
+    const statement = this.db.prepare(sql);
+    try {
+      statement.bind([...params, session, count]);
+      const rows: IndexedRef[] = [];
+      while (statement.step()) rows.push(toRef(statement.get()));
+      return rows;
+    } finally {
+      statement.free();
+    }
+  }
+}

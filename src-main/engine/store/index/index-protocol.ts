@@ -1,0 +1,28 @@
+/** Messages between index-client.ts (main thread) and index-worker.ts. */
+export interface OpenArgs {
+  dir: string;
+  snapshotEvery: { rows: number; ms: number };
+}
+
+export type IndexOp =
+  | 'open' | 'insert' | 'patch' | 'deleteEntries' | 'deleteSession' | 'evictThrough' | 'nthSeq' | 'lowestLiveSegment'
+  | 'maxSeqThroughSegment' | 'get' | 'list' | 'listAfter' | 'search' | 'snapshot' | 'close' | 'stats';
+
+export interface IndexRequest {
+  id: number;
+  op: IndexOp;
+  args: unknown[];
+}
+
+export type IndexReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string }
+  /** Not an answer: a failure of the worker's own work (a scheduled snapshot). */
+  | { id: 0; event: 'error'; error: string };
+
+/** What `stats` answers: for the scale measurement and diagnostics. */
+export interface IndexStats {
+  rss: number;
+  heapUsed: number;
+  sqlHeapBytes: number;
+}
