@@ -142,6 +142,8 @@ export const searchQuerySchema = z.object({
     .max(INPUT_LIMITS.searchText)
     .optional()
     .transform((q) => q ?? ''),
+  /** At most this many ids, oldest first. */
+  limit: intFromQuery('limit', 1, 10_000, 1000),
 });
 
 /** Parse `value` with `schema`, turning the first problem into an ApiError naming its field. */

@@ -14,6 +14,7 @@ import { entriesTable, sessionSummary, sessionsTable, warnStorage } from './form
 import { addMachineCommands } from './machine-commands.js';
 import { addStorageCommand } from './storage-command.js';
 import { resolveSessionId } from './session-ref.js';
+import { formatByteSize, parseByteSize } from './size-arg.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:5770';
 
@@ -22,6 +23,20 @@ function intArg(name: string, min: number, max: number) {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
     return n;
+  };
+}
+
+/** The smallest store budget: below it a handful of large bodies would evict everything else. */
+const MIN_STORE_BYTES = 16 * 1024 * 1024;
+/** A session cannot hold more than the whole store: the default store budget. */
+const MAX_ENTRIES_PER_SESSION = 1_000_000;
+
+function sizeArg(name: string, min: number) {
+  return (value: string) => {
+    const bytes = parseByteSize(value);
+    if (bytes === undefined) throw new InvalidArgumentError(`${name} must be a size such as 500M, 2G, 2GiB or a number of bytes, got "${value}"`);
+    if (bytes < min) throw new InvalidArgumentError(`${name} must be at least ${formatByteSize(min)}, got ${formatByteSize(bytes)}`);
+    return bytes;
   };
 }
 
@@ -34,6 +49,8 @@ interface ServeOptions {
   allowedHost?: string[];
   maxSessions?: number;
   maxEntries?: number;
+  maxTotalEntries?: number;
+  maxStoreBytes?: number;
   bodyLimit?: number;
   sessionHours?: number;
   retentionDays?: number;
@@ -68,7 +85,9 @@ export function buildProgram(): Command {
     .option('--token-file <file>', 'read the API token from this file (default: $TRAFFIC_RECORDER_TOKEN, or generated once and kept in the data dir)')
     .option('--allowed-host <name...>', 'extra Host names to accept, e.g. when behind a reverse proxy')
     .option('--max-sessions <n>', 'sessions that may run at once (default 30)', intArg('--max-sessions', 1, 900))
-    .option('--max-entries <n>', 'entries kept per session, oldest evicted first (default 1000)', intArg('--max-entries', 1, 10_000_000))
+    .option('--max-entries <n>', 'entries kept per session, oldest evicted first (default 1000, at most 1000000: no store budget holds more)', intArg('--max-entries', 1, MAX_ENTRIES_PER_SESSION))
+    .option('--max-total-entries <n>', 'entries kept in the whole store, every session together (default 1000000)', intArg('--max-total-entries', 1, 100_000_000))
+    .option('--max-store-bytes <size>', 'disk space the store may take, e.g. 500M, 2G, 2GiB or bytes (default 2GiB, at least 16MiB)', sizeArg('--max-store-bytes', MIN_STORE_BYTES))
     .option('--body-limit <bytes>', 'bytes of each body kept (default 1048576)', intArg('--body-limit', 0, 1024 * 1024 * 1024))
     .option('--session-hours <h>', 'a session stops this long after it starts (default 4)', intArg('--session-hours', 1, 24 * 365))
     .option('--retention-days <d>', 'entries are kept this long after their session stops (default 5)', intArg('--retention-days', 1, 3650))
@@ -85,6 +104,8 @@ export function buildProgram(): Command {
       const limits = {
         ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
         ...(opts.maxEntries ? { maxEntriesPerSession: opts.maxEntries } : {}),
+        ...(opts.maxTotalEntries ? { maxTotalEntries: opts.maxTotalEntries } : {}),
+        ...(opts.maxStoreBytes ? { maxStoreBytes: opts.maxStoreBytes } : {}),
         ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
         ...(opts.sessionHours ? { sessionTtlMs: opts.sessionHours * 3_600_000 } : {}),
         ...(opts.retentionDays ? { retentionMs: opts.retentionDays * 86_400_000 } : {}),

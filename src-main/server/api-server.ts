@@ -152,7 +152,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   app.get(at(ROUTES.listSessions.path), async () => recorder.listSessions());
   app.get(at(ROUTES.ports.path), async () => recorder.ports());
-  app.get(at('/storage'), async () => ({ storage: recorder.storageStatus() }));
+  app.get(at('/storage'), async () => ({ storage: recorder.storageReport() }));
   app.get(at(ROUTES.portCheck.path), async (request) => recorder.portCheck(parseInput(portCheckQuerySchema, query(request), 'query')));
   app.get(at(ROUTES.getSession.path), async (request) => recorder.getSession({ id: params(request).id! }));
   app.post(at(ROUTES.stopSession.path), async (request) => recorder.stopSession({ id: params(request).id! }));
@@ -167,8 +167,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return recorder.listEntries({ id: params(request).id!, ...q });
   });
   app.get(at(`${ROUTES.listEntries.path}/search`), async (request) => {
-    const { q } = parseInput(searchQuerySchema, query(request), 'query');
-    return { ids: await recorder.searchEntries(params(request).id!, q) };
+    const { q, limit } = parseInput(searchQuerySchema, query(request), 'query');
+    return { ids: await recorder.searchEntries(params(request).id!, q, limit) };
   });
   app.get(at(ROUTES.getEntry.path), async (request) => recorder.getEntry(params(request) as { id: string; entryId: string }));
   app.patch(at(ROUTES.patchEntry.path), async (request) => {
