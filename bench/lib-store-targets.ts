@@ -172,6 +172,9 @@ function luaScript(): string {
   return luaFile;
 }
 
+/** The measured server died: a finding about the store, reported as such, not a failure of the bench. */
+export class ServerGone extends Error {}
+
 export interface WrkRun {
   threads: number;
   connections: number;
@@ -184,15 +187,17 @@ export interface WrkRun {
  * wrk with unique paths. With a quota, wrk itself would still wait out its whole duration after its threads
  * stopped, so once every thread says it is done it gets SIGINT, which ends it with its normal report.
  */
-export async function runUniqueWrk(url: string, prefix: string, run: WrkRun): Promise<WrkResult> {
+export async function runUniqueWrk(url: string, prefix: string, run: WrkRun, gone: () => boolean = () => false): Promise<WrkResult> {
   const args = [`-t${run.threads}`, `-c${run.connections}`, `-d${run.durationS}s`, '--timeout', '60s', '--latency', '-s', luaScript(), url, '--', prefix, String(run.quotaPerThread)];
   const child = startChild(`wrk ${prefix}`, 'wrk', args);
   if (run.quotaPerThread > 0) {
     const doneCount = () => child.output().split('store-bench-thread-done').length - 1;
-    while (doneCount() < run.threads && !child.hasExited()) await sleep(50);
+    // `gone`: the server died, so the quota will never be reached.
+    while (doneCount() < run.threads && !child.hasExited() && !gone()) await sleep(50);
     if (!child.hasExited()) child.proc.kill('SIGINT');
   }
   const code = await child.exited;
+  if (gone()) throw new ServerGone('the server exited during a wrk run');
   if (code !== 0) throw new Error(`wrk exited with ${code}:\n${child.output().slice(-3000)}`);
   return parseWrk(child.output(), url);
 }

@@ -23,6 +23,7 @@ import { projectRoot } from './lib-targets.js';
 import {
   LARGE_BODY,
   LoopStatsPoller,
+  ServerGone,
   SMALL_BODY,
   dirBytes,
   median,
@@ -130,7 +131,31 @@ async function timedRuns<T>(runs: number, call: () => Promise<{ ms: number; valu
 const wrkErrors = (r: WrkResult): number => r.errors;
 const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 
+/** What a run has measured so far, for the report of a run whose server died. */
+interface Progress {
+  rows: Row[];
+  count: number;
+  phase: string;
+  server?: StoreServer;
+}
+
 async function main(): Promise<number> {
+  const progress: Progress = { rows: [], count: 0, phase: 'start' };
+  try {
+    return await measure(progress);
+  } catch (e) {
+    if (!(e instanceof ServerGone) && !progress.server?.child.hasExited()) throw e;
+    const output = progress.server?.child.output().slice(-4000) ?? '';
+    const why = `the server exited while ${progress.phase}, at ${progress.count} entries`;
+    process.stderr.write(`\n*** ${why}: every target is not met. Its last output:\n${output}\n`);
+    const result = { date: new Date().toISOString(), node: process.version, appRoot, config: { entries: N, step: STEP }, rows: progress.rows, aborted: why, serverOutput: output, allMet: false };
+    mkdirSync(dirname(opts.out), { recursive: true });
+    writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  }
+}
+
+async function measure(progress: Progress): Promise<number> {
   const missing = ['wrk', 'nginx'].filter((t) => !which(t));
   if (missing.length > 0) {
     process.stderr.write(`store-bench: missing ${missing.join(' and ')}: apt-get install -y nginx wrk\n`);
@@ -154,6 +179,8 @@ async function main(): Promise<number> {
 
   const upstream = await startStoreUpstream();
   const server = startStoreServer(spec);
+  progress.server = server;
+  progress.phase = 'starting';
   await server.ready;
   const poller = new LoopStatsPoller(loopFile);
   poller.start();
@@ -167,7 +194,9 @@ async function main(): Promise<number> {
 
   const marker = `storebenchmarker${randomBytes(6).toString('hex')}`;
   let markerSent = false;
-  const rows: Row[] = [];
+  const rows = progress.rows;
+  progress.phase = 'recording';
+  const gone = () => server.child.hasExited();
   let early: WrkResult | undefined;
   let earlyAtEntries = 0;
   let allErrors = 0;
@@ -185,9 +214,9 @@ async function main(): Promise<number> {
     if (remaining <= 0) continue;
     const t0 = performance.now();
     const i0 = poller.samples.length;
-    const run = await runUniqueWrk(proxyUrl, `w${k}`, { threads, connections, quotaPerThread: Math.ceil(remaining / threads), durationS: 36_000 });
+    const run = await runUniqueWrk(proxyUrl, `w${k}`, { threads, connections, quotaPerThread: Math.ceil(remaining / threads), durationS: 36_000 }, gone);
     const before = count;
-    count = await settledCount(server, session.id);
+    count = progress.count = await settledCount(server, session.id);
     const seconds = (performance.now() - t0) / 1000;
     const loop = poller.summary(i0);
     allErrors += wrkErrors(run);
@@ -208,14 +237,14 @@ async function main(): Promise<number> {
     }
     if (!early && count >= EARLY_AT) {
       earlyAtEntries = count;
-      early = await runUniqueWrk(proxyUrl, 'early', { threads, connections, quotaPerThread: 0, durationS: throughputS });
+      early = await runUniqueWrk(proxyUrl, 'early', { threads, connections, quotaPerThread: 0, durationS: throughputS }, gone);
       allErrors += wrkErrors(early);
       count = await settledCount(server, session.id);
       log(`throughput at ${earlyAtEntries} entries: ${early.rps.toFixed(0)} req/s (p99 ${fmt(early.p99Ms)} ms)`);
     }
   }
   const lateAtEntries = count;
-  const late = await runUniqueWrk(proxyUrl, 'late', { threads, connections, quotaPerThread: 0, durationS: throughputS });
+  const late = await runUniqueWrk(proxyUrl, 'late', { threads, connections, quotaPerThread: 0, durationS: throughputS }, gone);
   allErrors += wrkErrors(late);
   count = await settledCount(server, session.id);
   log(`throughput at ${lateAtEntries} entries: ${late.rps.toFixed(0)} req/s (p99 ${fmt(late.p99Ms)} ms)`);
@@ -223,6 +252,7 @@ async function main(): Promise<number> {
   const rssEndMiB = (rssKiB(server.child.pid) ?? 0) / 1024;
 
   // Queries at the end.
+  progress.phase = 'answering queries';
   const queriesFrom = poller.samples.length;
   const base = `/api/v1/recorder/${session.id}`;
   const search = await timedRuns(5, () => timedApi<{ ids: string[] }>(server, `${base}/entries/search?q=${marker}`));
@@ -241,6 +271,8 @@ async function main(): Promise<number> {
   await poller.stop();
   poller.restart();
   const reopened = startStoreServer(spec);
+  progress.server = reopened;
+  progress.phase = 'reopening';
   poller.start();
   await reopened.ready;
   let listed = -1;
