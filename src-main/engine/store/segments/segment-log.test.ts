@@ -193,6 +193,29 @@ describe('session log', () => {
     expect(payloadIndex((await log.read(more)).payload)).toBe(12);
   });
 
+  it('reads many segments at once through a bounded set of read handles', async () => {
+    const log = await open({ segmentBytes: 500 });
+    const locs = Array.from({ length: 60 }, (_, i) => log.append(RecordType.Entry, payloadFor(i, 200)));
+    await log.flush();
+    expect(log.segments()).toHaveLength(30);
+    const read = await Promise.all([...locs, ...locs].map((loc) => log.read(loc)));
+    expect(read.map((r) => payloadIndex(r.payload))).toEqual([...locs, ...locs].map((_, i) => i % 60));
+  });
+
+  it('sees records appended, rotated and flushed while a scan runs', async () => {
+    const log = await open({ segmentBytes: 1000 });
+    log.append(RecordType.Entry, payloadFor(0, 200));
+    await log.flush();
+    const seen: number[] = [];
+    for await (const record of log.scan()) {
+      seen.push(payloadIndex(record.payload));
+      if (seen.length < 20) log.append(RecordType.Entry, payloadFor(seen.length, 200));
+      if (seen.length % 7 === 0) await log.flush();
+    }
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(log.activeSegment).toBeGreaterThan(3);
+  });
+
   it('ignores files that are not segments and starts an empty directory at segment 0', async () => {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello');

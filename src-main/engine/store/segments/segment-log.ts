@@ -233,7 +233,8 @@ class SegmentLog implements SessionLog {
   }
 
   /**
-   * Reads the written part in big chunks, then serves what is still queued. Flushes may move records from the
+   * Reads the written part in big chunks, then serves what is still queued. Payloads read from the file are views
+   * into a shared chunk: a consumer that keeps one for long should copy it. Flushes may move records from the
    * queue to the file meanwhile, so where the next record lives is decided again before each one.
    */
   private async *scanSegment(number: number, start: number): AsyncGenerator<LogRecord> {
@@ -244,9 +245,12 @@ class SegmentLog implements SessionLog {
       if (!seg || this.closed) return;
       if (pos < seg.written) {
         const batch = await this.readBatch(seg, pos).catch((error: unknown) => {
-          // A segment deleted under the scan simply ends it.
+          // A segment deleted under the scan simply ends it; a vanished file ends it with a warning (a rebuild
+          // should still get the other segments).
           if (!this.segs.has(number)) return undefined;
-          throw error;
+          if ((error as { code?: string })?.code !== 'RECORD_MISSING') throw error;
+          this.warn(`session log ${this.dir}: ${errorMessage(error)}; the rest of ${segmentFileName(number)} is skipped`);
+          return undefined;
         });
         if (!batch) return;
         for (const record of batch.records) yield record;
@@ -540,11 +544,13 @@ class ReadHandles {
     if (slot) this.open.delete(segment);
     else slot = { handle: fsp.open(file, 'r'), users: 0, doomed: false };
     this.open.set(segment, slot);
-    this.evict();
+    // Counted as in use before evicting, so the slot just taken is never the one closed.
     slot.users++;
+    this.evict();
     try {
       const handle = await slot.handle.catch((error: unknown) => {
         if (this.open.get(segment) === slot) this.open.delete(segment);
+        if ((error as NodeJS.ErrnoException)?.code !== 'ENOENT') throw error;
         throw recordError('RECORD_MISSING', `cannot open ${file}: ${errorMessage(error)}`);
       });
       return await task(handle);
