@@ -117,4 +117,26 @@ describe('store budgets through the server', () => {
     expect(refused.status).toBe(400);
     expect(refused.json.error).toMatch(/limit must be an integer from 1 to 10000/);
   });
+
+  it('past the total-entries budget evicts the oldest entries of a stopped session first, and counts them in usage', async () => {
+    const small = await startTestServer({ limits: { maxTotalEntries: 4 } });
+    try {
+      const start = async (name: string) => (await small.call('POST', '/start', { targetUrl: upstream.url, name })).json.session as { id: string; proxyUrl: string };
+      const list = async (id: string) => ((await small.call('GET', `/${id}/entries?limit=100&bodies=false`)).json.entries as Entry[]).map((e) => e.id);
+      const old = await start('old');
+      for (let i = 0; i < 3; i++) await send(old.proxyUrl, `/json?old=${i}`);
+      await waitFor('three old entries', async () => (await list(old.id)).length === 3);
+      const before = await list(old.id);
+      await small.call('POST', `/${old.id}/stop`);
+      const live = await start('live');
+      for (let i = 0; i < 3; i++) await send(live.proxyUrl, `/json?live=${i}`);
+      await waitFor('three live entries', async () => (await list(live.id)).length === 3);
+      // 6 entries against a budget of 4: the stopped session's two oldest went, the running one kept all.
+      expect(await list(old.id)).toEqual(before.slice(2));
+      const { usage } = (await small.call('GET', '/storage')).json.storage as StorageReport;
+      expect(usage).toMatchObject({ entries: 4, maxEntries: 4, evicted: 2 });
+    } finally {
+      await small.close();
+    }
+  });
 });

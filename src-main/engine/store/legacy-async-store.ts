@@ -1,7 +1,8 @@
 /**
  * The v1 store (SqlJsStore) behind the async RecorderStore interface, until the segment store replaces it: the
  * Recorder and its transports code against the new interface only. Search is the old full scan (yielding between
- * pages), usage is tracked from counts and size estimates, and the per-session FIFO limit is enforced here.
+ * pages), usage is tracked from counts and size estimates, and the per-session FIFO limit and the store-wide
+ * budgets (total entries, estimated bytes) are enforced here.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -127,6 +128,59 @@ export class LegacyAsyncStore implements RecorderStore {
       this.addBytes(entry.sessionId, estimatedEntryBytes(entry));
     }
     for (const sessionId of sessions) this.enforceSessionLimit(sessionId);
+    this.enforceStoreBudgets();
+  }
+
+  /**
+   * Past a store-wide budget the oldest entries of stopped sessions go first (longest stopped first), then those
+   * of running sessions (oldest session first), FIFO within each.
+   */
+  private enforceStoreBudgets(): void {
+    const counts = new Map<string, number>();
+    let entries = 0;
+    for (const { id } of this.inner.listSessions()) {
+      const n = this.inner.countEntries(id);
+      counts.set(id, n);
+      entries += n;
+    }
+    if (entries <= this.maxTotalEntries && this.totalBytes <= this.maxStoreBytes) return;
+    for (const record of this.evictionOrder()) {
+      const overEntries = entries - this.maxTotalEntries;
+      const reason = overEntries > 0 ? 'total-entries' : this.totalBytes > this.maxStoreBytes ? 'store-bytes' : undefined;
+      if (!reason) return;
+      const ids = reason === 'total-entries'
+        ? this.inner.oldestEntryIds(record.id, Math.min(overEntries, counts.get(record.id) ?? 0))
+        : this.oldestOverBytes(record.id, this.totalBytes - this.maxStoreBytes);
+      if (ids.length === 0) continue;
+      this.removeEntries(record.id, ids);
+      entries -= ids.length;
+      this.evictedByBudget += ids.length;
+      this.onEvicted?.({ sessionId: record.id, ids, reason });
+    }
+  }
+
+  private evictionOrder(): SessionRecord[] {
+    const stopped = this.inner.listSessions().filter((r) => r.status !== 'running');
+    const running = this.inner.listSessions().filter((r) => r.status === 'running');
+    stopped.sort((a, b) => (a.stoppedAt ?? a.startedAt).localeCompare(b.stoppedAt ?? b.startedAt));
+    running.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    return [...stopped, ...running];
+  }
+
+  /** The session's oldest ids whose estimated bytes together reach `bytes` (or all of them). */
+  private oldestOverBytes(sessionId: string, bytes: number): string[] {
+    const ids: string[] = [];
+    let freed = 0;
+    for (let offset = 0; freed < bytes; offset += SCAN_PAGE) {
+      const { entries } = this.inner.listEntries(sessionId, offset, SCAN_PAGE);
+      for (const entry of entries) {
+        ids.push(entry.id);
+        freed += estimatedEntryBytes(entry);
+        if (freed >= bytes) break;
+      }
+      if (entries.length < SCAN_PAGE) break;
+    }
+    return ids;
   }
 
   private enforceSessionLimit(sessionId: string): void {
