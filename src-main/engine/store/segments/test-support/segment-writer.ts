@@ -17,7 +17,7 @@ if (dir) {
   let durable = -1;
   for (let i = 0; ; i++) {
     locs.push(log.append(RecordType.Entry, payloadFor(i, writerSize(i))));
-    if (i % 20 !== 19) continue;
+    if (i % 60 !== 59) continue;
     await new Promise((resolve) => setTimeout(resolve, 1));
     const end = log.durableEnd();
     let next = durable;
