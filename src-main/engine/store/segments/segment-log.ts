@@ -70,6 +70,7 @@ class SegmentLog implements SessionLog {
   private total = 0;
   private failing: Error | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** The last flush cycle or deletion: they run strictly one at a time. */
   private tail: Promise<void> = Promise.resolve();
@@ -190,6 +191,7 @@ class SegmentLog implements SessionLog {
   }
 
   async read(loc: RecordLocation): Promise<LogRecord> {
+    if (this.closed) throw new Error(`session log ${this.dir} is closed`);
     const seg = this.segs.get(loc?.segment);
     if (!seg || !Number.isInteger(loc.offset) || loc.offset < 0 || !(loc.length >= HEADER_BYTES)) {
       throw recordError('RECORD_MISSING', `no record at ${describe(loc)} in ${this.dir}`);
@@ -312,8 +314,12 @@ class SegmentLog implements SessionLog {
     return this.cycle();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
