@@ -76,10 +76,12 @@ export class IndexDb {
     return { watermarks, counts };
   }
 
-  /** The WASM heap in bytes (the sql.js memory the index occupies). */
-  heapBytes(): number {
-    const heap = (this.SQL as unknown as { HEAP8?: Int8Array }).HEAP8;
-    return heap?.byteLength ?? 0;
+  /** Bytes of the index's pages (sql.js does not expose its WASM heap size): in use, and free for reuse. */
+  pageBytes(): { used: number; free: number } {
+    const value = (sql: string) => Number(this.db.exec(sql)[0]?.values[0]?.[0] ?? 0);
+    const size = value('PRAGMA temp.page_size');
+    const free = value('PRAGMA temp.freelist_count') * size;
+    return { used: value('PRAGMA temp.page_count') * size - free, free };
   }
 
   private statement(sql: string): Statement {

@@ -24,5 +24,6 @@ export type IndexReply =
 export interface IndexStats {
   rss: number;
   heapUsed: number;
-  sqlHeapBytes: number;
+  /** Index pages in use and on the free list (see IndexDb.pageBytes). */
+  dbBytes: { used: number; free: number };
 }

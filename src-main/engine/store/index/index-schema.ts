@@ -8,7 +8,7 @@
  *   the token index. Contentless FTS4 cannot delete, so a bucket is dropped whole once eviction passes its last seq
  *   (FIFO eviction makes that the common case) or its session is deleted; a row deleted singly leaves dead postings
  *   in its bucket that the join with `entries` filters out. Rowids are AUTOINCREMENT so a dead posting can never
- *   name a later row.
+ *   name a later row. matchinfo=fts3: no per-row docsize records (we never rank).
  * - tags and notes change (patch), so they have their own external-content FTS4 table over `entries`, which can
  *   delete; only annotated rows are in it.
  */
@@ -67,5 +67,5 @@ export function bucketOf(seq: number): number {
 }
 
 export function createBucketSql(session: number, bucket: number): string {
-  return `CREATE VIRTUAL TABLE temp.${bucketTable(session, bucket)} USING fts4(content='', t, tokenize=unicode61)`;
+  return `CREATE VIRTUAL TABLE temp.${bucketTable(session, bucket)} USING fts4(content='', matchinfo=fts3, t, tokenize=unicode61)`;
 }

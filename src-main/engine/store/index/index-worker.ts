@@ -99,7 +99,7 @@ function ready(): IndexDb {
 
 function stats(): IndexStats {
   const memory = process.memoryUsage();
-  return { rss: memory.rss, heapUsed: memory.heapUsed, sqlHeapBytes: ready().heapBytes() };
+  return { rss: memory.rss, heapUsed: memory.heapUsed, dbBytes: ready().pageBytes() };
 }
 
 async function close(): Promise<void> {
