@@ -1,0 +1,808 @@
+/**
+ * The history store (v2). The record of truth is one append-only log per session (segments/segment-log.ts); sql.js
+ * in a worker thread is only the index (index/index-client.ts) and can be rebuilt from the logs; tags and notes
+ * live in annotations.jsonl; sessions in sessions.json. Nothing here blocks the event loop for long: appends are
+ * synchronous but O(record), writes and reads are asynchronous, and every query runs in the worker.
+ * See README.md in this folder for the layout and the guarantees.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Entry, StorageStatus, StorageUsage } from '../../../src-shared/model.js';
+import { bodyFilePath } from './body-files.js';
+import { Annotations } from './annotations.js';
+import { DIR_MODE, errorMessage, fsyncDir, safeFileName, unsafeFileName } from './fs-util.js';
+import { openIndex } from './index/index-client.js';
+import type { IndexClient, IndexedRef, IndexRow } from './index/index-types.js';
+import { decodeBodyPayload, encodeBodyPayload } from './segments/record-codec.js';
+import { openSessionLog } from './segments/segment-log.js';
+import { RecordType, type LogRecord, type RecordLocation, type SessionLog } from './segments/segment-types.js';
+import { SessionsFile, readSessionsFile } from './sessions-file.js';
+import { migrateV1, moveV1Aside, v1State } from './migrate-v1.js';
+import { indexRowOf, overlay, sideInfo, stripEntry, type BodyRef, type EntryPatch, type RowPlacement, type StoredEntry } from './stored-entry.js';
+import {
+  bodyLength, isWrittenBody, type BodySide, type EntryBodies, type EvictionNotice, type EvictionReason,
+  type RecorderStore, type SessionRecord,
+} from './store-types.js';
+
+export interface SegmentStoreOptions {
+  dataDir: string;
+  /** Entries kept per session, oldest evicted first. Default: no per-session limit. */
+  maxEntriesPerSession?: number;
+  /** Entries kept in all sessions together. Default 1,000,000. */
+  maxTotalEntries?: number;
+  /** Bytes of logs and body files in all sessions together. Default 2 GiB. */
+  maxStoreBytes?: number;
+  /** Memory for records waiting for the disk; bodies past it are dropped (flagged), entries past twice it too. Default 128 MiB. */
+  maxPendingBytes?: number;
+  /** How often queued records are written and fsync'd (the window a kill -9 can lose). Default 250 ms. */
+  flushMs?: number;
+  /** Size of one log segment. Default: 32 MiB, or a 16th of maxStoreBytes when smaller (eviction frees whole segments). */
+  segmentBytes?: number;
+  onWarning?: (message: string) => void;
+  onEvicted?: (notice: EvictionNotice) => void;
+}
+
+export const STORE_DEFAULTS = {
+  maxTotalEntries: 1_000_000,
+  maxStoreBytes: 2 * 1024 * 1024 * 1024,
+  maxPendingBytes: 128 * 1024 * 1024,
+  flushMs: 250,
+};
+
+const SESSIONS_DIR = 'sessions';
+const INDEX_DIR = 'index';
+/** Written once a data dir holds a v2 store (after a migration finished, or on first use). */
+export const STORE_VERSION_FILE = 'store-version';
+/** Parsed entries kept in memory: the newest (the table's live rows) and recently read ones. */
+const CACHE_ENTRIES = 4096;
+const INDEX_BATCH = 512;
+
+interface Item {
+  entry: Entry;
+  bodies: EntryBodies;
+}
+
+/** The header every segment starts with (a Session record): the session, and the numbering carried across. */
+interface SegmentHeader {
+  record: SessionRecord;
+  lastSeq: number;
+  evictedThrough: number;
+}
+
+class SessionState {
+  log!: SessionLog;
+  seq = 0;
+  count = 0;
+  evictedThrough = 0;
+  externalBytes = 0;
+  droppedBodies = 0;
+  headerSegment = -1;
+  /** Rows appended to the log, not yet posted to the index (posted in batches on the next tick). */
+  rows: IndexRow[] = [];
+  constructor(readonly id: string, readonly dir: string) {}
+}
+
+function keyOf(sessionId: string, entryId: string): string {
+  return `${sessionId}\u0000${entryId}`;
+}
+
+export class SegmentStore implements RecorderStore {
+  private readonly sessions = new Map<string, SessionRecord>();
+  private readonly states = new Map<string, SessionState>();
+  private readonly cache = new Map<string, StoredEntry>();
+  /** Logs of new sessions being opened, and what was inserted for them meanwhile (appended, in order, once open). */
+  private readonly opening = new Map<string, Promise<void>>();
+  private readonly waiting = new Map<string, Item[]>();
+  private readonly options: Required<Pick<SegmentStoreOptions, 'maxTotalEntries' | 'maxStoreBytes' | 'maxPendingBytes' | 'flushMs'>> & SegmentStoreOptions;
+  private readonly warn: (m: string) => void;
+  private readonly sessionsFile: SessionsFile;
+  private readonly timer: NodeJS.Timeout;
+  private writeError: { error: string; since: string } | undefined;
+  private okSince = new Date().toISOString();
+  private droppedEntries = 0;
+  private evictedByBudget = 0;
+  private postScheduled = false;
+  private enforcing: Promise<void> | undefined;
+  private enforceAgain = false;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private lastSavedAt: string | undefined;
+
+  private constructor(
+    private readonly dataDir: string,
+    private readonly index: IndexClient,
+    private readonly annotations: Annotations,
+    options: SegmentStoreOptions,
+  ) {
+    this.options = { ...STORE_DEFAULTS, ...options };
+    this.warn = options.onWarning ?? ((m) => console.warn(m));
+    this.sessionsFile = new SessionsFile(dataDir, () => [...this.sessions.values()]);
+    this.timer = setInterval(() => this.tick(), this.options.flushMs);
+    this.timer.unref();
+  }
+
+  /** Opens the store in `options.dataDir`, converting a v1 data dir first (once). */
+  static async open(options: SegmentStoreOptions): Promise<SegmentStore> {
+    const warn = options.onWarning ?? ((m: string) => console.warn(m));
+    const dataDir = path.resolve(options.dataDir);
+    await fsp.mkdir(dataDir, { recursive: true, mode: DIR_MODE });
+    const markDone = () => fsp.writeFile(path.join(dataDir, STORE_VERSION_FILE), '2\n', { mode: 0o600 });
+    const v1 = await v1State(dataDir, STORE_VERSION_FILE);
+    if (v1 === 'pending') {
+      // Nothing may be evicted while converting: the old data was within its own limits, and is kept whole.
+      const unbounded = { ...options, dataDir, maxTotalEntries: Infinity, maxStoreBytes: Infinity, onWarning: warn };
+      delete unbounded.maxEntriesPerSession;
+      delete unbounded.onEvicted;
+      await migrateV1(dataDir, () => SegmentStore.openExisting(unbounded), markDone, warn);
+    } else if (v1 === 'done') {
+      await moveV1Aside(dataDir);
+    }
+    const store = await SegmentStore.openExisting({ ...options, dataDir, onWarning: warn });
+    await markDone();
+    return store;
+  }
+
+  private static async openExisting(options: SegmentStoreOptions): Promise<SegmentStore> {
+    const warn = options.onWarning ?? ((m: string) => console.warn(m));
+    const dataDir = path.resolve(options.dataDir);
+    await fsp.mkdir(path.join(dataDir, SESSIONS_DIR), { recursive: true, mode: DIR_MODE });
+    await fsp.mkdir(path.join(dataDir, INDEX_DIR), { recursive: true, mode: DIR_MODE });
+    await fsp.rm(path.join(dataDir, 'sessions.json.tmp'), { force: true });
+    const { client, opened } = await openIndex({ dir: path.join(dataDir, INDEX_DIR), onError: (e) => warn(`history index: ${e.message}`) });
+    const annotations = await Annotations.open(dataDir, warn);
+    const store = new SegmentStore(dataDir, client, annotations, { ...options, onWarning: warn });
+    try {
+      for (const record of (await readSessionsFile(dataDir, warn)) ?? []) store.sessions.set(record.id, record);
+      if (opened.rebuilt && opened.rebuilt !== 'missing') warn(`history index: rebuilding from the session logs (${opened.rebuilt})`);
+      await store.openLogs(opened.watermarks, opened.rebuilt !== undefined);
+    } catch (error) {
+      clearInterval(store.timer);
+      await client.close().catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
+
+  // ---- open: logs, replay into the index ----
+
+  private async openLogs(watermarks: Record<string, { segment: number; offset: number }>, rebuild: boolean): Promise<void> {
+    const root = path.join(this.dataDir, SESSIONS_DIR);
+    for (const name of await fsp.readdir(root)) {
+      const id = unsafeFileName(name);
+      const state = await this.openState(id);
+      const header = await this.lastHeader(state);
+      if (!this.sessions.has(id)) {
+        if (!header) {
+          this.warn(`history store: ${path.join(root, name)} belongs to no session; removing it`);
+          await state.log.close();
+          await fsp.rm(state.dir, { recursive: true, force: true });
+          this.states.delete(id);
+          continue;
+        }
+        this.warn(`history store: session ${id} recovered from its log`);
+        this.sessions.set(id, header.record);
+        this.sessionsFile.markDirty();
+      }
+      const from = rebuild ? undefined : watermarks[id];
+      await this.replay(state, from);
+      const { total } = await this.index.list(id, 0, 0);
+      state.count = total;
+      state.seq = Math.max(state.seq, (total > 0 ? await this.index.nthSeq(id, total) : 0) ?? 0, state.evictedThrough);
+      state.externalBytes = await dirBytes(path.join(this.dataDir, 'bodies', safeFileName(id)));
+    }
+    // A session whose log is gone has no entries, but the session itself is kept.
+    for (const id of this.sessions.keys()) if (!this.states.has(id)) await this.openState(id);
+    await this.sessionsFile.flush();
+  }
+
+  private async openState(id: string): Promise<SessionState> {
+    const dir = path.join(this.dataDir, SESSIONS_DIR, safeFileName(id));
+    const state = new SessionState(id, dir);
+    state.log = await openSessionLog({
+      dir,
+      segmentBytes: this.options.segmentBytes ?? Math.max(1024 * 1024, Math.min(32 * 1024 * 1024, Math.floor(this.options.maxStoreBytes / 16))),
+      flushMs: this.options.flushMs,
+      onWarning: this.warn,
+      onWriteState: (error) => this.noteWriteState(error),
+    });
+    this.states.set(id, state);
+    return state;
+  }
+
+  /** The newest segment's header (and the highest seq in that segment), for numbering and recovery. */
+  private async lastHeader(state: SessionState): Promise<SegmentHeader | undefined> {
+    let header: SegmentHeader | undefined;
+    for await (const record of state.log.scan({ segment: state.log.activeSegment, offset: 0 })) {
+      if (record.type === RecordType.Session) header = JSON.parse(record.payload.toString('utf8')) as SegmentHeader;
+      else if (record.type === RecordType.Entry) state.seq = Math.max(state.seq, (JSON.parse(record.payload.toString('utf8')) as StoredEntry).seq);
+      else if (record.type === RecordType.Evicted) state.evictedThrough = Math.max(state.evictedThrough, (JSON.parse(record.payload.toString('utf8')) as { throughSeq: number }).throughSeq);
+    }
+    if (header) {
+      state.seq = Math.max(state.seq, header.lastSeq);
+      state.evictedThrough = Math.max(state.evictedThrough, header.evictedThrough);
+    }
+    return header;
+  }
+
+  /** Feeds every log record after `from` to the index, as a live insert would have. */
+  private async replay(state: SessionState, from: { segment: number; offset: number } | undefined): Promise<void> {
+    const bodies = new Map<string, Buffer>();
+    let rows: IndexRow[] = [];
+    let replayed = 0;
+    const post = (through: { segment: number; offset: number }) => {
+      if (rows.length > 0) this.index.insert(rows, { [state.id]: through });
+      rows = [];
+    };
+    let last: { segment: number; offset: number } | undefined;
+    for await (const record of state.log.scan(from)) {
+      // A deletion applies to the rows before it: they must reach the worker first.
+      if (last && (record.type === RecordType.Tombstone || record.type === RecordType.Evicted)) post(last);
+      last = { segment: record.loc.segment, offset: record.loc.offset + record.loc.length };
+      const row = this.replayRecord(state, record, bodies);
+      if (row) {
+        rows.push(row);
+        replayed++;
+        if (rows.length >= INDEX_BATCH) post(last);
+      }
+    }
+    if (last) post(last);
+    if (replayed > 0 && from) this.warn(`history store: indexed ${replayed} entr${replayed === 1 ? 'y' : 'ies'} of session ${state.id} the last run had not indexed`);
+  }
+
+  private replayRecord(state: SessionState, record: LogRecord, bodies: Map<string, Buffer>): IndexRow | undefined {
+    const json = () => JSON.parse(record.payload.toString('utf8')) as unknown;
+    switch (record.type) {
+      case RecordType.Body: {
+        const body = decodeBodyPayload(record.payload);
+        bodies.set(`${body.side}\u0000${body.entryId}`, body.bytes);
+        return undefined;
+      }
+      case RecordType.Entry: {
+        const stored = json() as StoredEntry;
+        const take = (side: BodySide) => {
+          const key = `${side}\u0000${stored.entry.id}`;
+          const bytes = bodies.get(key);
+          bodies.delete(key);
+          return bytes;
+        };
+        const request = take('request');
+        const response = take('response');
+        if (stored.seq <= state.evictedThrough) return undefined;
+        const patch = this.annotations.get(state.id, stored.entry.id);
+        return indexRowOf({ ...stored, entry: overlay(stored.entry, patch) }, this.placement(stored, record.loc), { ...(request ? { request } : {}), ...(response ? { response } : {}) });
+      }
+      case RecordType.Tombstone:
+        void this.index.deleteEntries(state.id, (json() as { ids: string[] }).ids);
+        return undefined;
+      case RecordType.Evicted: {
+        const { throughSeq } = json() as { throughSeq: number };
+        state.evictedThrough = Math.max(state.evictedThrough, throughSeq);
+        void this.index.evictThrough(state.id, throughSeq);
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private placement(stored: StoredEntry, loc: RecordLocation): RowPlacement {
+    let bytes = loc.length;
+    let minSegment = loc.segment;
+    let externalBodies = false;
+    for (const ref of [stored.bodies?.request, stored.bodies?.response]) {
+      if (!ref) continue;
+      if ('loc' in ref) {
+        bytes += ref.loc.length;
+        minSegment = Math.min(minSegment, ref.loc.segment);
+      } else {
+        bytes += ref.external;
+        externalBodies = true;
+      }
+    }
+    // Bodies are appended just before their entry record: the entry's segment is the highest, a body's may be lower.
+    return { loc, maxSegment: loc.segment, minSegment, bytes, externalBodies };
+  }
+
+  // ---- sessions ----
+
+  upsertSession(record: SessionRecord): void {
+    this.assertOpen();
+    this.sessions.set(record.id, { ...record });
+    this.sessionsFile.markDirty();
+    const state = this.states.get(record.id);
+    if (state) this.writeHeader(state);
+    else if (!this.opening.has(record.id)) this.openNewSession(record.id);
+  }
+
+  private openNewSession(id: string): void {
+    this.waiting.set(id, []);
+    const opened = this.openState(id)
+      .then(async (state) => {
+        if (!this.sessions.has(id) || this.closed) {
+          // Deleted (or the store closed) while its log was being opened.
+          this.states.delete(id);
+          await state.log.close();
+          if (!this.sessions.has(id)) await fsp.rm(state.dir, { recursive: true, force: true });
+          return;
+        }
+        this.writeHeader(state);
+        const items = this.waiting.get(id) ?? [];
+        this.waiting.delete(id);
+        for (const item of items) this.insertOne(item);
+        this.schedulePost();
+        this.scheduleEnforce();
+      })
+      .catch((error: unknown) => {
+        this.warn(`history store: cannot open the log of session ${id} (${errorMessage(error)}); its entries are not saved`);
+        this.noteWriteState(error as Error);
+      })
+      .finally(() => {
+        this.waiting.delete(id);
+        this.opening.delete(id);
+      });
+    this.opening.set(id, opened);
+  }
+
+  /** Reads of a session whose log is still opening wait for it (and for what was inserted meanwhile). */
+  private async ready(sessionId: string): Promise<void> {
+    const opening = this.opening.get(sessionId);
+    if (opening) await opening;
+  }
+
+  getSession(id: string): SessionRecord | undefined {
+    const record = this.sessions.get(id);
+    return record && { ...record };
+  }
+
+  listSessions(): SessionRecord[] {
+    return [...this.sessions.values()].map((r) => ({ ...r }));
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    this.assertOpen();
+    await this.ready(id);
+    if (!this.sessions.delete(id)) return;
+    this.sessionsFile.markDirty();
+    const state = this.states.get(id);
+    this.states.delete(id);
+    for (const key of this.cache.keys()) if (key.startsWith(`${id}\u0000`)) this.cache.delete(key);
+    this.annotations.forgetSession(id);
+    this.index.deleteSession(id);
+    if (state) {
+      await state.log.close().catch(() => undefined);
+      await fsp.rm(state.dir, { recursive: true, force: true });
+    }
+    await fsp.rm(path.join(this.dataDir, 'bodies', safeFileName(id)), { recursive: true, force: true });
+    await this.sessionsFile.flush().catch((error: unknown) => this.noteWriteState(error as Error));
+  }
+
+  // ---- entries: writes ----
+
+  insertEntries(items: ReadonlyArray<Item>): void {
+    this.assertOpen();
+    for (const item of items) this.insertOne(item);
+    this.schedulePost();
+    this.scheduleEnforce();
+  }
+
+  private insertOne(item: Item): void {
+    const { entry, bodies } = item;
+    const waiting = this.waiting.get(entry.sessionId);
+    if (waiting) {
+      waiting.push(item);
+      return;
+    }
+    const state = this.states.get(entry.sessionId);
+    if (!state || !this.sessions.has(entry.sessionId)) return;
+    const pending = this.pendingBytes();
+    if (pending > 2 * this.options.maxPendingBytes) {
+      // The disk has been refusing writes for long: even entries no longer fit in memory.
+      this.droppedEntries++;
+      return;
+    }
+    const seq = ++state.seq;
+    const refs: { request?: BodyRef; response?: BodyRef } = {};
+    const kept: { request?: Buffer; response?: Buffer } = {};
+    let stripped = stripEntry(entry);
+    for (const side of ['request', 'response'] as const) {
+      const body = bodies[side];
+      if (body === undefined) continue;
+      if (isWrittenBody(body)) {
+        refs[side] = { external: body.written };
+        state.externalBytes += body.written;
+        continue;
+      }
+      if (this.pendingBytes() + bodyLength(body) > this.options.maxPendingBytes) {
+        stripped = this.flagDropped(stripped, side, state);
+        continue;
+      }
+      const chunks = Buffer.isBuffer(body) ? [body] : (body as readonly Buffer[]);
+      refs[side] = { loc: state.log.append(RecordType.Body, encodeBodyPayload(side, entry.id, chunks)) };
+      kept[side] = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks as Buffer[]);
+    }
+    const stored: StoredEntry = { seq, entry: stripped, ...(refs.request || refs.response ? { bodies: refs } : {}) };
+    const loc = this.append(state, RecordType.Entry, Buffer.from(JSON.stringify(stored)));
+    state.count++;
+    this.remember(keyOf(entry.sessionId, entry.id), stored);
+    state.rows.push(indexRowOf(stored, this.placement(stored, loc), kept));
+  }
+
+  private flagDropped(entry: Entry, side: BodySide, state: SessionState): Entry {
+    state.droppedBodies++;
+    const mib = Math.round(this.options.maxPendingBytes / 1024 / 1024);
+    const reason = this.writeError
+      ? `not saved: storage is failing (${this.writeError.error})`
+      : `not saved: more than ${mib} MiB were waiting for the disk`;
+    const info = sideInfo(entry, side);
+    if (!info) return entry;
+    const flagged = { ...info, dropped: true as const, droppedReason: reason };
+    if (side === 'request') return { ...entry, request: { ...entry.request, body: flagged } };
+    return { ...entry, response: { ...entry.response!, body: flagged } };
+  }
+
+  /** Appends, and when that opened a new segment, gives the segment its header right away. */
+  private append(state: SessionState, type: RecordType, payload: Buffer): RecordLocation {
+    const loc = state.log.append(type, payload);
+    if (loc.segment !== state.headerSegment) this.writeHeader(state);
+    return loc;
+  }
+
+  /** Every segment carries the session's record and numbering, so a reopen needs to read only the newest one. */
+  private writeHeader(state: SessionState): void {
+    const record = this.sessions.get(state.id);
+    if (!record) return;
+    const header: SegmentHeader = { record, lastSeq: state.seq, evictedThrough: state.evictedThrough };
+    const loc = state.log.append(RecordType.Session, Buffer.from(JSON.stringify(header)));
+    state.headerSegment = loc.segment;
+  }
+
+  private remember(key: string, stored: StoredEntry): void {
+    this.cache.delete(key);
+    this.cache.set(key, stored);
+    if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** Rows go to the worker in one message per tick, whatever the number of inserts. */
+  private schedulePost(): void {
+    if (this.postScheduled) return;
+    this.postScheduled = true;
+    queueMicrotask(() => this.postRows());
+  }
+
+  private postRows(): void {
+    this.postScheduled = false;
+    for (const state of this.states.values()) {
+      if (state.rows.length === 0) continue;
+      const rows = state.rows;
+      state.rows = [];
+      this.index.insert(rows, { [state.id]: state.log.end() });
+    }
+  }
+
+  async updateEntry(sessionId: string, entryId: string, patch: { tags?: string[]; notes?: string }): Promise<Entry | undefined> {
+    this.assertOpen();
+    const current = await this.getEntry(sessionId, entryId);
+    if (!current) return undefined;
+    const clean: EntryPatch = {};
+    if (patch.tags !== undefined) clean.tags = [...patch.tags];
+    if (patch.notes !== undefined) clean.notes = patch.notes;
+    const merged = this.annotations.set(sessionId, entryId, clean);
+    this.index.patch(sessionId, entryId, clean);
+    return overlay(current, merged);
+  }
+
+  async deleteEntries(sessionId: string, entryIds: string[]): Promise<void> {
+    this.assertOpen();
+    await this.ready(sessionId);
+    const state = this.states.get(sessionId);
+    if (!state || entryIds.length === 0) return;
+    this.postRows();
+    this.append(state, RecordType.Tombstone, Buffer.from(JSON.stringify({ ids: entryIds })));
+    const removed = await this.index.deleteEntries(sessionId, entryIds);
+    state.count = Math.max(0, state.count - removed.length);
+    for (const id of entryIds) this.cache.delete(keyOf(sessionId, id));
+    this.annotations.forgetEntries(sessionId, entryIds);
+  }
+
+  // ---- entries: reads ----
+
+  async getEntry(sessionId: string, entryId: string): Promise<Entry | undefined> {
+    this.assertOpen();
+    await this.ready(sessionId);
+    const stored = await this.stored(sessionId, entryId);
+    return stored && overlay(stored.entry, this.annotations.get(sessionId, entryId));
+  }
+
+  private async stored(sessionId: string, entryId: string, ref?: IndexedRef): Promise<StoredEntry | undefined> {
+    const key = keyOf(sessionId, entryId);
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const state = this.states.get(sessionId);
+    if (!state) return undefined;
+    this.postRows();
+    const where = ref ?? (await this.index.get(sessionId, entryId));
+    if (!where) return undefined;
+    try {
+      const record = await state.log.read(where.loc);
+      const stored = JSON.parse(record.payload.toString('utf8')) as StoredEntry;
+      this.remember(key, stored);
+      return stored;
+    } catch (error) {
+      this.warn(`history store: entry ${entryId} of session ${sessionId} cannot be read (${errorMessage(error)})`);
+      return undefined;
+    }
+  }
+
+  async listEntries(sessionId: string, offset: number, limit: number): Promise<{ entries: Entry[]; total: number }> {
+    this.assertOpen();
+    const safeOffset = Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : 0;
+    const safeLimit = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+    await this.ready(sessionId);
+    if (!this.states.has(sessionId)) return { entries: [], total: 0 };
+    this.postRows();
+    const { refs, total } = await this.index.list(sessionId, safeOffset, safeLimit);
+    const stored = await Promise.all(refs.map((ref) => this.stored(sessionId, ref.entryId, ref)));
+    const entries: Entry[] = [];
+    for (const s of stored) if (s) entries.push(overlay(s.entry, this.annotations.get(sessionId, s.entry.id)));
+    return { entries, total };
+  }
+
+  countEntries(sessionId: string): number {
+    return (this.states.get(sessionId)?.count ?? 0) + (this.waiting.get(sessionId)?.length ?? 0);
+  }
+
+  async searchEntries(sessionId: string, text: string, limit = 1000): Promise<string[]> {
+    this.assertOpen();
+    await this.ready(sessionId);
+    if (!this.states.has(sessionId)) return [];
+    this.postRows();
+    const refs = await this.index.search(sessionId, text, limit);
+    return refs.map((r) => r.entryId);
+  }
+
+  async readBody(sessionId: string, entryId: string, side: BodySide): Promise<Buffer | undefined> {
+    this.assertOpen();
+    await this.ready(sessionId);
+    const stored = await this.stored(sessionId, entryId);
+    const ref = stored?.bodies?.[side];
+    const state = this.states.get(sessionId);
+    if (!stored || !ref || !state) return undefined;
+    if (this.annotations.get(sessionId, entryId)?.lost?.includes(side)) return undefined;
+    try {
+      if ('loc' in ref) {
+        const record = await state.log.read(ref.loc);
+        return decodeBodyPayload(record.payload).bytes;
+      }
+      const bytes = await fsp.readFile(bodyFilePath(this.dataDir, sessionId, entryId, side));
+      if (ref.external > 1 && bytes.length !== ref.external) throw new Error(`body file is short (${bytes.length} of ${ref.external} bytes)`);
+      return bytes;
+    } catch (error) {
+      this.markLost(sessionId, entryId, side, errorMessage(error));
+      return undefined;
+    }
+  }
+
+  private markLost(sessionId: string, entryId: string, side: BodySide, why: string): void {
+    this.warn(`history store: the ${side} body of entry ${entryId} (session ${sessionId}) is gone: ${why}`);
+    this.annotations.set(sessionId, entryId, { lost: [side] });
+    this.index.patch(sessionId, entryId, {});
+  }
+
+  // ---- budgets ----
+
+  private scheduleEnforce(): void {
+    if (this.enforcing) {
+      this.enforceAgain = true;
+      return;
+    }
+    if (!this.overAnyLimit()) return;
+    this.enforcing = this.enforce()
+      .catch((error: unknown) => this.warn(`history store: eviction failed (${errorMessage(error)})`))
+      .finally(() => {
+        this.enforcing = undefined;
+        if (this.enforceAgain && !this.closed) {
+          this.enforceAgain = false;
+          this.scheduleEnforce();
+        }
+      });
+  }
+
+  private overAnyLimit(): boolean {
+    const perSession = this.options.maxEntriesPerSession;
+    if (perSession !== undefined) for (const s of this.states.values()) if (s.count > perSession) return true;
+    return this.totalEntries() > this.options.maxTotalEntries || this.totalBytes() > this.options.maxStoreBytes;
+  }
+
+  /** One eviction at a time, until every limit holds: the counts it reads are then never stale. */
+  private async enforce(): Promise<void> {
+    this.postRows();
+    const perSession = this.options.maxEntriesPerSession;
+    if (perSession !== undefined) {
+      for (const state of [...this.states.values()]) {
+        if (state.count > perSession) await this.evictOldest(state, state.count - perSession, 'session-limit');
+      }
+    }
+    for (let guard = 0; guard < 10_000 && this.totalEntries() > this.options.maxTotalEntries; guard++) {
+      const victim = this.victim();
+      if (!victim) break;
+      const excess = this.totalEntries() - this.options.maxTotalEntries;
+      await this.evictOldest(victim, Math.min(excess, victim.count), 'total-entries');
+    }
+    for (let guard = 0; guard < 10_000 && this.totalBytes() > this.options.maxStoreBytes; guard++) {
+      const victim = this.victim((s) => s.log.segments().length > 1);
+      if (!victim) break;
+      await this.evictOldestSegment(victim);
+    }
+  }
+
+  /** Stopped sessions first (the one stopped longest ago), then running ones (the one started longest ago). */
+  private victim(extra: (s: SessionState) => boolean = () => true): SessionState | undefined {
+    const candidates = [...this.states.values()].filter((s) => s.count > 0 && this.sessions.has(s.id) && extra(s));
+    const rank = (s: SessionState): [number, string] => {
+      const r = this.sessions.get(s.id)!;
+      return r.status === 'stopped' ? [0, r.stoppedAt ?? r.startedAt] : [1, r.startedAt];
+    };
+    candidates.sort((a, b) => {
+      const [ra, ta] = rank(a);
+      const [rb, tb] = rank(b);
+      return ra - rb || ta.localeCompare(tb);
+    });
+    return candidates[0];
+  }
+
+  private async evictOldest(state: SessionState, count: number, reason: EvictionReason): Promise<void> {
+    if (count <= 0) return;
+    const through = await this.index.nthSeq(state.id, count);
+    if (through === undefined) return;
+    await this.evictThrough(state, through, reason);
+  }
+
+  private async evictOldestSegment(state: SessionState): Promise<void> {
+    const oldest = state.log.segments()[0]!.segment;
+    const through = await this.index.maxSeqThroughSegment(state.id, oldest);
+    if (through === undefined || through <= state.evictedThrough) {
+      // Nothing live in it (only headers or tombstones): it can go as it is.
+      await state.log.deleteSegmentsBefore(oldest + 1);
+      return;
+    }
+    await this.evictThrough(state, through, 'store-bytes');
+  }
+
+  private async evictThrough(state: SessionState, throughSeq: number, reason: EvictionReason): Promise<void> {
+    state.evictedThrough = Math.max(state.evictedThrough, throughSeq);
+    this.append(state, RecordType.Evicted, Buffer.from(JSON.stringify({ throughSeq })));
+    const { ids } = await this.index.evictThrough(state.id, throughSeq);
+    state.count = Math.max(0, state.count - ids.length);
+    for (const id of ids) this.cache.delete(keyOf(state.id, id));
+    this.annotations.forgetEntries(state.id, ids);
+    if (reason !== 'session-limit') this.evictedByBudget += ids.length;
+    const lowest = await this.index.lowestLiveSegment(state.id);
+    await state.log.deleteSegmentsBefore(lowest ?? state.log.activeSegment);
+    if (ids.length > 0) this.options.onEvicted?.({ sessionId: state.id, ids, reason });
+  }
+
+  private totalEntries(): number {
+    let n = 0;
+    for (const s of this.states.values()) n += s.count;
+    return n;
+  }
+
+  private totalBytes(): number {
+    let n = 0;
+    for (const s of this.states.values()) n += s.log.totalBytes + s.externalBytes;
+    return n;
+  }
+
+  // ---- status ----
+
+  private pendingBytes(): number {
+    let n = 0;
+    for (const s of this.states.values()) n += s.log.pendingBytes;
+    return n;
+  }
+
+  private noteWriteState(error: Error | undefined): void {
+    if (error) {
+      if (!this.writeError) {
+        this.warn(`history store: could not save to ${this.dataDir}: ${error.message} (capture goes on; will retry)`);
+        this.writeError = { error: error.message, since: new Date().toISOString() };
+      } else this.writeError.error = error.message;
+      return;
+    }
+    if (this.writeError && [...this.states.values()].every((s) => s.log.pendingBytes === 0)) {
+      this.warn(`history store: saving to ${this.dataDir} works again`);
+      this.writeError = undefined;
+      this.okSince = new Date().toISOString();
+    }
+  }
+
+  storageStatus(sessionId?: string): StorageStatus {
+    const pending = this.pendingBytes();
+    let dropped = 0;
+    for (const s of this.states.values()) if (sessionId === undefined || s.id === sessionId) dropped += s.droppedBodies;
+    const idle = !this.writeError && pending === 0;
+    if (idle) this.lastSavedAt = new Date().toISOString();
+    return {
+      state: this.writeError ? 'failing' : 'ok',
+      ...(this.writeError ? { error: this.writeError.error, since: this.writeError.since } : { since: this.okSince }),
+      ...(this.lastSavedAt ? { savedAt: this.lastSavedAt } : {}),
+      droppedBodies: dropped,
+      pendingBytes: pending,
+      maxPendingBytes: this.options.maxPendingBytes,
+    };
+  }
+
+  usage(): StorageUsage {
+    const sessions = [...this.states.values()].map((s) => ({ sessionId: s.id, entries: s.count, bytes: s.log.totalBytes + s.externalBytes }));
+    return {
+      entries: this.totalEntries(),
+      bytes: this.totalBytes(),
+      maxEntries: this.options.maxTotalEntries,
+      maxBytes: this.options.maxStoreBytes,
+      evicted: this.evictedByBudget,
+      sessions,
+    };
+  }
+
+  // ---- durability ----
+
+  private tick(): void {
+    this.postRows();
+    void this.sessionsFile.flush().catch((error: unknown) => this.noteWriteState(error as Error));
+    void this.annotations.flush().catch((error: unknown) => this.noteWriteState(error as Error));
+    if (this.totalBytes() > this.options.maxStoreBytes) this.scheduleEnforce();
+  }
+
+  async flush(): Promise<void> {
+    this.assertOpen();
+    await Promise.all([...this.opening.values()]);
+    this.postRows();
+    await this.enforcing;
+    await Promise.all([...this.states.values()].map((s) => s.log.flush()));
+    await this.sessionsFile.flush();
+    await this.annotations.flush();
+    this.noteWriteState(undefined);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    await Promise.all([...this.opening.values()]);
+    this.postRows();
+    await this.enforcing?.catch(() => undefined);
+    this.closed = true;
+    clearInterval(this.timer);
+    let failure: unknown;
+    const keep = (error: unknown) => {
+      failure ??= error;
+    };
+    await Promise.all([...this.states.values()].map((s) => s.log.close().catch(keep)));
+    await this.sessionsFile.flush().catch(keep);
+    await this.annotations.flush().catch(keep);
+    await this.index.close().catch(keep);
+    await fsyncDir(this.dataDir).catch(() => undefined);
+    if (failure !== undefined) throw failure;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('history store is closed');
+  }
+}
+
+async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const stat = await fsp.stat(path.join(dir, name)).catch(() => undefined);
+    if (stat?.isFile()) total += stat.size;
+  }
+  return total;
+}
