@@ -1,7 +1,7 @@
 /**
- * One session's body folder cannot be written (a file is in its way): the other session's entries and bodies are
- * still saved, the storage state says `failing` on the API, the CLI warns on stderr, and once the obstacle is gone
- * the waiting bodies reach the disk and the state is `ok` again.
+ * One session's log cannot grow (a folder sits where its next segment file goes): the other session's entries and
+ * bodies are still saved, the storage state says `failing` on the API, the CLI warns on stderr, and once the obstacle
+ * is gone what waited in memory reaches the disk and the state is `ok` again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,7 +18,8 @@ let upstream: Upstream;
 let dataDir: string;
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join((await import('node:os')).tmpdir(), 'tr-storage-warning-'));
-  server = await startTestServer({ dataDir });
+  // 16 MiB of store makes 1 MiB segments: a session's second segment comes after about 20 exchanges of 50 KB.
+  server = await startTestServer({ dataDir, limits: { maxStoreBytes: 16 * 1024 * 1024 } });
   upstream = await startUpstream();
 });
 afterAll(async () => {
@@ -50,22 +51,23 @@ describe('storage failing for one session', () => {
   it('saves the other sessions, says failing on the API and in the CLI, and recovers', async () => {
     const bad = (await server.call('POST', '/start', { targetUrl: upstream.url, name: 'blocked' })).json.session as Session;
     const good = (await server.call('POST', '/start', { targetUrl: upstream.url, name: 'fine' })).json.session as Session;
-    const blocker = path.join(dataDir, 'bodies', bad.id);
-    fs.writeFileSync(blocker, 'not a folder');
+    const blocker = path.join(dataDir, 'sessions', bad.id, '0000000001.seg');
+    fs.mkdirSync(blocker, { recursive: true });
 
-    await through(bad, 0);
-    await through(good, 1);
+    for (let i = 0; i < 30; i++) await through(bad, i);
+    await through(good, 100);
     await waitFor('storage failing', async () => (await session(bad.id)).storage?.state === 'failing');
     const failing = (await session(good.id)).storage as StorageStatus;
-    expect(failing.error).toMatch(/body file/);
+    expect(failing.error).toMatch(/EISDIR|directory/);
+    expect(failing.pendingBytes).toBeGreaterThan(0);
 
-    // The good session's body is on disk and both entries are in the journal: one bad folder blocks nothing else.
+    // The good session's log is on disk: one blocked log holds back nothing else.
     const [goodEntry] = (await server.call('GET', `/${good.id}/entries?bodies=false`)).json.entries;
-    const [badEntry] = (await server.call('GET', `/${bad.id}/entries?bodies=false`)).json.entries;
-    const journalText = () =>
-      fs.readdirSync(dataDir).filter((f) => f.startsWith('journal-')).map((f) => fs.readFileSync(path.join(dataDir, f), 'utf8')).join('');
-    await waitFor('both entries journaled', async () => journalText().includes(goodEntry.id) && journalText().includes(badEntry.id));
-    expect(fs.statSync(path.join(dataDir, 'bodies', good.id, `${goodEntry.id}.response`)).size).toBe(50000);
+    const badEntries = (await server.call('GET', `/${bad.id}/entries?bodies=false&limit=100`)).json.entries;
+    expect(badEntries).toHaveLength(30);
+    const badEntry = badEntries.at(-1);
+    const goodLog = () => fs.readdirSync(path.join(dataDir, 'sessions', good.id)).map((f) => fs.readFileSync(path.join(dataDir, 'sessions', good.id, f))).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0));
+    await waitFor('the good entry on disk', async () => goodLog().includes(Buffer.from(goodEntry.id)));
     // Still waiting in memory, so still served whole.
     const waiting = await fetch(`${server.api}/${bad.id}/entries/${badEntry.id}/body/response`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
     expect((await waiting.arrayBuffer()).byteLength).toBe(50000);
@@ -73,7 +75,7 @@ describe('storage failing for one session', () => {
 
     const list = await cli(['list']);
     expect(list.code).toBe(0);
-    expect(list.stderr).toMatch(/^warning: storage is failing since .*body file/m);
+    expect(list.stderr).toMatch(/^warning: storage is failing since .*EISDIR/m);
     expect(list.stdout).toContain(bad.id);
     const get = await cli(['get', good.id]);
     expect(get.stderr).toMatch(/warning: storage is failing/);
@@ -82,9 +84,12 @@ describe('storage failing for one session', () => {
     expect(json.stderr).toMatch(/warning: storage is failing/);
     expect(JSON.parse(json.stdout).sessions).toHaveLength(2);
 
-    fs.rmSync(blocker);
+    fs.rmSync(blocker, { recursive: true });
     await waitFor('storage ok', async () => (await session(bad.id)).storage?.state === 'ok');
-    expect(fs.statSync(path.join(dataDir, 'bodies', bad.id, `${badEntry.id}.response`)).size).toBe(50000);
+    expect((await session(bad.id)).storage?.pendingBytes).toBe(0);
+    expect(fs.statSync(blocker).isFile()).toBe(true);
+    const saved = await fetch(`${server.api}/${bad.id}/entries/${badEntry.id}/body/response`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect((await saved.arrayBuffer()).byteLength).toBe(50000);
     expect((await cli(['list'])).stderr).not.toMatch(/warning: storage/);
   });
 

@@ -11,7 +11,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { caErrorToApi } from './ca-storage-errors.js';
 import { Recorder } from './sessions/recorder.js';
 import type { RecorderLimits } from './sessions/limits.js';
-import { LegacyAsyncStore } from './store/legacy-async-store.js';
+import { SegmentStore } from './store/segment-store.js';
 import type { RecorderStore, StoreBudgetOptions } from './store/store-types.js';
 import { loopbackOnly, type UpstreamPolicy } from './proxy/upstream-policy.js';
 import { DEFAULT_LIMITS, connectionLimitsOf, storeBudgetsOf } from './sessions/limits.js';
@@ -67,7 +67,7 @@ function isSharedFolder(dir: string, st: fs.Stats): boolean {
 
 /** The history store of a data dir, with the budgets it enforces itself (one place to switch implementations). */
 export function openStore(dataDir: string, options: StoreBudgetOptions): Promise<RecorderStore> {
-  return LegacyAsyncStore.open({ dataDir, ...options });
+  return SegmentStore.open({ dataDir, ...options });
 }
 
 export async function openEngine(options: EngineBootOptions): Promise<Engine> {

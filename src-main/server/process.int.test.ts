@@ -127,7 +127,7 @@ describe('server process', () => {
     }
   });
 
-  it('a body file gone missing or cut short is reported lost, and its endpoint answers 410, never an empty 200', async () => {
+  it('a body damaged on disk is reported lost, and its endpoint answers 410, never an empty or wrong 200', async () => {
     const dataDir = await tempDir();
     const first = await spawnServe(['--data-dir', dataDir, '--token', TOKEN]);
     const { session } = await api(first.url, 'POST', '/start', { targetUrl: upstream.url });
@@ -136,38 +136,60 @@ describe('server process', () => {
       while (!(await probe())) await new Promise((r) => setTimeout(r, 10));
     };
     await until(async () => (await api(first.url, 'GET', `/${session.id}`)).session.entryCount === 3);
-    const [missing, short, whole] = await allEntries(first.url, session.id);
+    const [damaged, alsoDamaged, whole] = await allEntries(first.url, session.id);
     const listedAt = Date.now();
     await until(async () => {
       const { storage } = await api(first.url, 'GET', '/storage');
       return storage.savedAt !== undefined && Date.parse(storage.savedAt) > listedAt;
     });
-    // A kill -9 loses nothing the kernel accepted; a power cut can: do to the files what it would.
+    // A kill -9 loses nothing the kernel accepted; bad sectors or a power cut can: flip bytes inside two bodies.
     await first.kill9();
-    const file = (e: { id: string }) => `${dataDir}/bodies/${session.id}/${e.id}.response`;
-    fs.rmSync(file(missing!));
-    fs.truncateSync(file(short!), 1000);
+    const segment = `${dataDir}/sessions/${session.id}/0000000000.seg`;
+    const bytes = fs.readFileSync(segment);
+    for (const e of [damaged!, alsoDamaged!]) {
+      const at = bodyRecordOffset(bytes, e.id, 1);
+      bytes[at + 9 + 20_000] ^= 0xff;
+    }
+    fs.writeFileSync(segment, bytes);
 
     const second = await spawnServe(['--data-dir', dataDir, '--token', TOKEN]);
     try {
-      const entries = await allEntries(second.url, session.id);
-      const byId = new Map(entries.map((e) => [e.id, e]));
-      for (const lost of [missing!, short!]) {
-        expect(byId.get(lost.id)).toMatchObject({ bodyLost: true, response: { body: { lost: true, capturedSize: 50000 } } });
+      for (const lost of [damaged!, alsoDamaged!]) {
         const res = await fetch(`${second.url}/api/v1/recorder/${session.id}/entries/${lost.id}/body/response`, { headers: { authorization: `Bearer ${TOKEN}` } });
         expect(res.status).toBe(410);
         expect(res.headers.get('content-type')).toMatch(/application\/json/);
         expect(await res.json()).toMatchObject({ reason: 'body_lost', error: expect.stringMatching(/lost/) });
       }
+      const byId = new Map((await allEntries(second.url, session.id)).map((e) => [e.id, e]));
+      for (const lost of [damaged!, alsoDamaged!]) {
+        expect(byId.get(lost.id)).toMatchObject({ bodyLost: true, response: { body: { lost: true, capturedSize: 50000 } } });
+      }
       expect(byId.get(whole!.id)?.bodyLost).toBeUndefined();
       const ok = await fetch(`${second.url}/api/v1/recorder/${session.id}/entries/${whole!.id}/body/response`, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect((await ok.arrayBuffer()).byteLength).toBe(50000);
-      expect(second.output()).toMatch(/2 body file\(s\) were lost/);
+      expect(second.output()).toMatch(/response body of entry .* is gone/);
     } finally {
       await second.stop();
     }
   });
 });
+
+/**
+ * Where the Body record of an entry's side starts in a segment file (see segments/segment-types.ts: u32 length,
+ * u32 crc, u8 type, payload; a Body payload is u8 side, u16 id length, id, bytes). side: 0 request, 1 response.
+ */
+function bodyRecordOffset(file: Buffer, entryId: string, side: number): number {
+  for (let at = 0; at + 9 <= file.length; ) {
+    const length = file.readUInt32LE(at);
+    const type = file[at + 8];
+    if (type === 3 && file[at + 9] === side) {
+      const idLength = file.readUInt16LE(at + 10);
+      if (file.subarray(at + 12, at + 12 + idLength).toString() === entryId) return at;
+    }
+    at += 9 + length;
+  }
+  throw new Error(`no body record for ${entryId}`);
+}
 
 /** Every entry of a session, without bodies, page by page. */
 async function allEntries(base: string, id: string): Promise<Entry[]> {

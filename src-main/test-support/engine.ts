@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Recorder, type RecorderOptions } from '../engine/sessions/recorder.js';
-import { LegacyAsyncStore } from '../engine/store/legacy-async-store.js';
+import { SegmentStore } from '../engine/store/segment-store.js';
 import type { EvictionNotice, RecorderStore } from '../engine/store/store-types.js';
 import { DEFAULT_LIMITS, storeBudgetsOf } from '../engine/sessions/limits.js';
 import { CertificateAuthority } from '../engine/ca/index.js';
@@ -30,7 +30,7 @@ export async function startEngine(options: Omit<RecorderOptions, 'store'> & { pr
     : undefined;
   let evicted: (notice: EvictionNotice) => void = () => undefined;
   const budgets = storeBudgetsOf({ ...DEFAULT_LIMITS, ...options.limits });
-  const store = await LegacyAsyncStore.open({ dataDir, onWarning: () => undefined, ...budgets, onEvicted: (notice) => evicted(notice) });
+  const store = await SegmentStore.open({ dataDir, onWarning: () => undefined, ...budgets, onEvicted: (notice) => evicted(notice) });
   let ca: Promise<CertificateAuthority> | undefined;
   const certificateAuthority = () => (ca ??= CertificateAuthority.loadOrCreate(dataDir));
   // Tests never let a session contact anything but this machine.

@@ -75,6 +75,8 @@ class SessionState {
   count = 0;
   evictedThrough = 0;
   externalBytes = 0;
+  /** Entries with body files a proxy worker wrote (few: only large bodies), and their bytes. */
+  readonly external = new Map<string, number>();
   droppedBodies = 0;
   headerSegment = -1;
   /** Rows appended to the log, not yet posted to the index (posted in batches on the next tick). */
@@ -97,8 +99,10 @@ export class SegmentStore implements RecorderStore {
   private readonly warn: (m: string) => void;
   private readonly sessionsFile: SessionsFile;
   private readonly timer: NodeJS.Timeout;
-  private writeError: { error: string; since: string } | undefined;
+  private readonly failures = new Map<string, string>();
+  private failingSince = new Date().toISOString();
   private okSince = new Date().toISOString();
+  private readonly marks: { at: string; ends: Map<string, { segment: number; offset: number }> }[] = [];
   private droppedEntries = 0;
   private evictedByBudget = 0;
   private postScheduled = false;
@@ -188,7 +192,7 @@ export class SegmentStore implements RecorderStore {
       const { total } = await this.index.list(id, 0, 0);
       state.count = total;
       state.seq = Math.max(state.seq, (total > 0 ? await this.index.nthSeq(id, total) : 0) ?? 0, state.evictedThrough);
-      state.externalBytes = await dirBytes(path.join(this.dataDir, 'bodies', safeFileName(id)));
+      await this.loadExternal(state);
     }
     // A session whose log is gone has no entries, but the session itself is kept.
     for (const id of this.sessions.keys()) if (!this.states.has(id)) await this.openState(id);
@@ -203,7 +207,7 @@ export class SegmentStore implements RecorderStore {
       segmentBytes: this.options.segmentBytes ?? Math.max(1024 * 1024, Math.min(32 * 1024 * 1024, Math.floor(this.options.maxStoreBytes / 16))),
       flushMs: this.options.flushMs,
       onWarning: this.warn,
-      onWriteState: (error) => this.noteWriteState(error),
+      onWriteState: (error) => this.noteWriteState(`log:${id}`, error),
     });
     this.states.set(id, state);
     return state;
@@ -303,6 +307,30 @@ export class SegmentStore implements RecorderStore {
     return { loc, maxSegment: loc.segment, minSegment, bytes, externalBodies };
   }
 
+  private async loadExternal(state: SessionState): Promise<void> {
+    const dir = path.join(this.dataDir, 'bodies', safeFileName(state.id));
+    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const match = /^(.+)\.(request|response)$/.exec(name);
+      const stat = match ? await fsp.stat(path.join(dir, name)).catch(() => undefined) : undefined;
+      if (!match || !stat?.isFile()) continue;
+      const entryId = unsafeFileName(match[1]!);
+      state.external.set(entryId, (state.external.get(entryId) ?? 0) + stat.size);
+      state.externalBytes += stat.size;
+    }
+  }
+
+  /** Removes the worker-written body files of entries that are gone. */
+  private async dropExternal(state: SessionState, ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      const bytes = state.external.get(id);
+      if (bytes === undefined) continue;
+      state.external.delete(id);
+      state.externalBytes = Math.max(0, state.externalBytes - bytes);
+      for (const side of ['request', 'response'] as const) await fsp.rm(bodyFilePath(this.dataDir, state.id, id, side), { force: true });
+    }
+  }
+
   // ---- sessions ----
 
   upsertSession(record: SessionRecord): void {
@@ -334,7 +362,7 @@ export class SegmentStore implements RecorderStore {
       })
       .catch((error: unknown) => {
         this.warn(`history store: cannot open the log of session ${id} (${errorMessage(error)}); its entries are not saved`);
-        this.noteWriteState(error as Error);
+        this.noteWriteState(`open:${id}`, error as Error);
       })
       .finally(() => {
         this.waiting.delete(id);
@@ -373,7 +401,7 @@ export class SegmentStore implements RecorderStore {
       await fsp.rm(state.dir, { recursive: true, force: true });
     }
     await fsp.rm(path.join(this.dataDir, 'bodies', safeFileName(id)), { recursive: true, force: true });
-    await this.sessionsFile.flush().catch((error: unknown) => this.noteWriteState(error as Error));
+    await this.sessionsFile.flush().then(() => this.noteWriteState('sessions', undefined), (error: unknown) => this.noteWriteState('sessions', error as Error));
   }
 
   // ---- entries: writes ----
@@ -410,6 +438,7 @@ export class SegmentStore implements RecorderStore {
       if (isWrittenBody(body)) {
         refs[side] = { external: body.written };
         state.externalBytes += body.written;
+        state.external.set(entry.id, (state.external.get(entry.id) ?? 0) + body.written);
         continue;
       }
       if (this.pendingBytes() + bodyLength(body) > this.options.maxPendingBytes) {
@@ -501,6 +530,7 @@ export class SegmentStore implements RecorderStore {
     const removed = await this.index.deleteEntries(sessionId, entryIds);
     state.count = Math.max(0, state.count - removed.length);
     for (const id of entryIds) this.cache.delete(keyOf(sessionId, id));
+    await this.dropExternal(state, entryIds);
     this.annotations.forgetEntries(sessionId, entryIds);
   }
 
@@ -675,6 +705,7 @@ export class SegmentStore implements RecorderStore {
     state.count = Math.max(0, state.count - ids.length);
     for (const id of ids) this.cache.delete(keyOf(state.id, id));
     this.annotations.forgetEntries(state.id, ids);
+    await this.dropExternal(state, ids);
     if (reason !== 'session-limit') this.evictedByBudget += ids.length;
     const lowest = await this.index.lowestLiveSegment(state.id);
     await state.log.deleteSegmentsBefore(lowest ?? state.log.activeSegment);
@@ -701,18 +732,45 @@ export class SegmentStore implements RecorderStore {
     return n;
   }
 
-  private noteWriteState(error: Error | undefined): void {
+  /**
+   * Each writer (a session log, sessions.json, annotations) reports failure and recovery for itself: the store is
+   * failing while any of them is, and ok again once every one has written successfully.
+   */
+  private noteWriteState(source: string, error: Error | undefined): void {
+    const wasFailing = this.failures.size > 0;
     if (error) {
-      if (!this.writeError) {
+      this.failures.set(source, error.message);
+      if (!wasFailing) {
         this.warn(`history store: could not save to ${this.dataDir}: ${error.message} (capture goes on; will retry)`);
-        this.writeError = { error: error.message, since: new Date().toISOString() };
-      } else this.writeError.error = error.message;
+        this.failingSince = new Date().toISOString();
+      }
       return;
     }
-    if (this.writeError && [...this.states.values()].every((s) => s.log.pendingBytes === 0)) {
-      this.warn(`history store: saving to ${this.dataDir} works again`);
-      this.writeError = undefined;
-      this.okSince = new Date().toISOString();
+    if (!this.failures.delete(source) || this.failures.size > 0) return;
+    this.warn(`history store: saving to ${this.dataDir} works again`);
+    this.okSince = new Date().toISOString();
+  }
+
+  private get writeError(): { error: string; since: string } | undefined {
+    if (this.failures.size === 0) return undefined;
+    return { error: [...this.failures.values()].at(-1)!, since: this.failingSince };
+  }
+
+  /**
+   * `savedAt`: on every tick, the time and each log's end are noted; once every log's durable end has passed what
+   * was noted, everything recorded before that time is on disk.
+   */
+  private advanceSaved(): void {
+    const ahead = (a: { segment: number; offset: number }, b: { segment: number; offset: number }) => a.segment > b.segment || (a.segment === b.segment && a.offset >= b.offset);
+    while (this.marks.length > 0) {
+      const mark = this.marks[0]!;
+      const done = [...mark.ends].every(([id, end]) => {
+        const state = this.states.get(id);
+        return !state || ahead(state.log.durableEnd(), end);
+      });
+      if (!done) break;
+      this.lastSavedAt = mark.at;
+      this.marks.shift();
     }
   }
 
@@ -720,8 +778,9 @@ export class SegmentStore implements RecorderStore {
     const pending = this.pendingBytes();
     let dropped = 0;
     for (const s of this.states.values()) if (sessionId === undefined || s.id === sessionId) dropped += s.droppedBodies;
-    const idle = !this.writeError && pending === 0;
-    if (idle) this.lastSavedAt = new Date().toISOString();
+    this.advanceSaved();
+    // Nothing waiting and nothing failing: everything recorded until now is on disk.
+    if (!this.writeError && pending === 0) this.lastSavedAt = new Date().toISOString();
     return {
       state: this.writeError ? 'failing' : 'ok',
       ...(this.writeError ? { error: this.writeError.error, since: this.writeError.since } : { since: this.okSince }),
@@ -748,8 +807,10 @@ export class SegmentStore implements RecorderStore {
 
   private tick(): void {
     this.postRows();
-    void this.sessionsFile.flush().catch((error: unknown) => this.noteWriteState(error as Error));
-    void this.annotations.flush().catch((error: unknown) => this.noteWriteState(error as Error));
+    void this.sessionsFile.flush().then(() => this.noteWriteState('sessions', undefined), (error: unknown) => this.noteWriteState('sessions', error as Error));
+    void this.annotations.flush().then(() => this.noteWriteState('annotations', undefined), (error: unknown) => this.noteWriteState('annotations', error as Error));
+    this.advanceSaved();
+    if (this.marks.length < 64) this.marks.push({ at: new Date().toISOString(), ends: new Map([...this.states].map(([id, st]) => [id, st.log.end()])) });
     if (this.totalBytes() > this.options.maxStoreBytes) this.scheduleEnforce();
   }
 
@@ -761,7 +822,7 @@ export class SegmentStore implements RecorderStore {
     await Promise.all([...this.states.values()].map((s) => s.log.flush()));
     await this.sessionsFile.flush();
     await this.annotations.flush();
-    this.noteWriteState(undefined);
+    this.advanceSaved();
   }
 
   close(): Promise<void> {
@@ -792,17 +853,3 @@ export class SegmentStore implements RecorderStore {
   }
 }
 
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0;
-  let names: string[];
-  try {
-    names = await fsp.readdir(dir);
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    const stat = await fsp.stat(path.join(dir, name)).catch(() => undefined);
-    if (stat?.isFile()) total += stat.size;
-  }
-  return total;
-}
