@@ -1,30 +1,28 @@
 /**
- * Bodies are not in the browser, so free text is also searched on the server. Re-asked (throttled) while
- * live rows arrive so new matches by body show up too.
+ * Bodies are not in the browser, so free text is also searched on the server (its full-text index): asked once
+ * per change of the text or the session, 200 ms after typing stops, never on a timer. Rows that arrive later are
+ * matched here by URL and headers; their bodies count once the text changes again.
  */
 import { useEffect, useRef } from 'react';
 import { useClient } from '../../api/client-context.js';
-import { useTrafficStore } from '../../stores/traffic-store.js';
 import { useUiStore } from '../../stores/ui-store.js';
 
 export function useBodySearch(sessionId: string | null): void {
   const client = useClient();
   const text = useUiStore((s) => s.filter.text.join(' '));
-  const version = useTrafficStore((s) => s.version);
-  const lastAsked = useRef({ query: '', at: 0, session: '' });
+  const lastAsked = useRef({ query: '', session: '' });
 
   useEffect(() => {
     const ui = useUiStore.getState();
     if (!sessionId || !text) {
       if (ui.bodyMatches) ui.setBodyMatches('', null);
-      lastAsked.current = { query: '', at: 0, session: '' };
+      lastAsked.current = { query: '', session: '' };
       return;
     }
-    const changed = lastAsked.current.query !== text || lastAsked.current.session !== sessionId;
-    const delay = changed ? 200 : Math.max(0, 2000 - (Date.now() - lastAsked.current.at));
+    if (lastAsked.current.query === text && lastAsked.current.session === sessionId) return;
     let stale = false;
     const timer = setTimeout(async () => {
-      lastAsked.current = { query: text, at: Date.now(), session: sessionId };
+      lastAsked.current = { query: text, session: sessionId };
       try {
         const { ids } = await client.searchEntries({ id: sessionId, q: text });
         if (stale) return;
@@ -36,10 +34,10 @@ export function useBodySearch(sessionId: string | null): void {
         // Body search is a bonus over the URL/header match; without it the filter still works.
         if (!stale) useUiStore.getState().setBodyMatches(text, null);
       }
-    }, delay);
+    }, 200);
     return () => {
       stale = true;
       clearTimeout(timer);
     };
-  }, [client, sessionId, text, version]);
+  }, [client, sessionId, text]);
 }
