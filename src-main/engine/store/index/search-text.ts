@@ -6,23 +6,49 @@ import { decodeBody, looksTextual } from '../../body/body-decode.js';
 import { decodeText } from '../../body/body-charset.js';
 import type { RawBodyForSearch, SearchText } from './index-types.js';
 
-/** Decoded text indexed per body. Chosen from the 1M-row measurement (index-scale.ts). */
-export const BODY_TEXT_BOUND = 1024;
+/** Decoded text indexed per body. Chosen from the index-scale.ts measurement (README: what is not searchable). */
+export const BODY_TEXT_BOUND = 512;
+/** Distinct tokens indexed per entry from its URL, error and headers, and from its bodies (see indexText). */
+export const HEAD_TOKEN_CAP = 64;
+export const BODY_TOKEN_CAP = 64;
 /** A longer query cannot be more selective in practice, and each token costs a term lookup per bucket. */
 export const MAX_QUERY_TOKENS = 32;
 /** A decompressed prefix is cut here before charset decoding: the bound is on text, this bounds the work. */
 const DECODED_BYTES_BOUND = BODY_TEXT_BOUND * 4;
 
-const TOKEN = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
+/**
+ * Headers whose values are credentials: indexing them would copy secrets into index.db and make them searchable.
+ * Only the header's name is indexed.
+ */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token',
+  'x-csrf-token', 'x-xsrf-token', 'x-amz-security-token',
+]);
+
+/**
+ * Headers whose values are ids, hashes, signatures or times, unique to each exchange: each value would be a term of
+ * its own with its own doclist (most of the index at scale), and nobody searches for a trace id by its halves.
+ */
+export const NOISY_HEADERS: ReadonlySet<string> = new Set([
+  'traceparent', 'tracestate', 'baggage', 'sentry-trace', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid',
+  'x-request-id', 'request-id', 'x-correlation-id', 'x-trace-id', 'x-amzn-trace-id', 'x-amzn-requestid',
+  'x-amz-request-id', 'x-amz-id-2', 'x-amz-cf-id', 'x-cloud-trace-context', 'cf-ray', 'x-github-request-id',
+  'etag', 'if-none-match', 'if-match', 'date', 'last-modified', 'if-modified-since', 'if-unmodified-since', 'expires',
+  'age', 'content-length', 'content-md5', 'digest', 'x-amz-date', 'x-timer', 'x-runtime', 'x-response-time',
+  'x-amz-content-sha256', 'signature', 'signature-input',
+]);
+
+const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
 const MARKS = /\p{M}+/gu;
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Folded as unicode61 folds (diacritics removed, lower case); marks go before splitting, so they join their base. */
+function fold(text: string): string {
+  return ASCII.test(text) ? text.toLowerCase() : text.normalize('NFD').replace(MARKS, '').toLowerCase();
+}
 
 export function tokenize(text: string): string[] {
-  const out: string[] = [];
-  for (const match of text.matchAll(TOKEN)) {
-    const folded = match[0].normalize('NFD').replace(MARKS, '').toLowerCase();
-    if (folded) out.push(folded);
-  }
-  return out;
+  return fold(text).match(TOKEN) ?? [];
 }
 
 /** The text of one body, decoded (content-encoding, then charset) and cut to the bound; '' for binary bodies. */
@@ -43,15 +69,54 @@ function decodedUrl(url: string): string {
   }
 }
 
+/** A hex id or hash (UUIDs included), or a base64/JWT-like token: one word, long, digits among letters. */
+function looksRandom(value: string): boolean {
+  if (value.length < 16 || /\s/.test(value)) return false;
+  if (/^[0-9a-f-]+$/i.test(value) && /\d/.test(value)) return true;
+  return /^[A-Za-z0-9+/=_.:-]+$/.test(value) && /(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,}/.test(value);
+}
+
+/** The part of a header line that is indexed: the name alone for secret, noisy and random-looking values. */
+export function headerSearchText(line: string): string {
+  const colon = line.indexOf(':');
+  if (colon < 0) return line;
+  const name = line.slice(0, colon).trim().toLowerCase();
+  const value = line.slice(colon + 1).trim();
+  if (SECRET_HEADERS.has(name) || NOISY_HEADERS.has(name) || looksRandom(value)) return name;
+  return line;
+}
+
+/** Adds the new tokens of `text` to `seen`, at most `cap` of them. */
+function addTokens(seen: Set<string>, text: string, cap: number): number {
+  let added = 0;
+  for (const token of tokenize(text)) {
+    if (added >= cap) break;
+    if (seen.has(token)) continue;
+    seen.add(token);
+    added++;
+  }
+  return added;
+}
+
 /**
  * The distinct tokens of an entry's searchable text, space-separated. Only "every token, last as a prefix" is ever
- * asked, never a phrase, so positions are worthless: each token once per row keeps the FTS index small.
+ * asked, never a phrase, so positions are worthless: each token once per row keeps the FTS index small. Tokens are
+ * capped per entry (URL first, then the error, then headers in wire order; request body, then response body), so a
+ * huge header block or a body of unique ids cannot make one row cost more than a bounded number of postings.
  */
 export function indexText(search: SearchText): string {
   const seen = new Set<string>();
-  const parts = [search.url, decodedUrl(search.url), search.headers, search.error ?? '',
-    bodyText(search.requestBody), bodyText(search.responseBody)];
-  for (const part of parts) for (const token of tokenize(part)) seen.add(token);
+  let head = HEAD_TOKEN_CAP;
+  const heads = [search.url, decodedUrl(search.url), search.error ?? '', ...search.headers.split('\n').map(headerSearchText)];
+  for (const part of heads) {
+    if (head <= 0) break;
+    head -= addTokens(seen, part, head);
+  }
+  let body = BODY_TOKEN_CAP;
+  for (const part of [search.requestBody, search.responseBody]) {
+    if (body <= 0) break;
+    body -= addTokens(seen, bodyText(part), body);
+  }
   return [...seen].join(' ');
 }
 

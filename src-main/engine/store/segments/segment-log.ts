@@ -121,9 +121,10 @@ class SegmentLog implements SessionLog {
     return seg;
   }
 
-  /** Validates the whole last segment and cuts it after its last good record. */
+  /** Validates the whole last segment and cuts it after its last good record (a damaged one in the middle stays). */
   private cutTornTail(seg: Segment): void {
     const good = validPrefixSync(seg.file, seg.written);
+    for (const d of good.damaged) this.warn(`session log ${this.dir}: ${damagedMessage(seg.number, d)}`);
     if (good.length === seg.written) return;
     const fd = fs.openSync(seg.file, 'r+');
     try {
@@ -255,6 +256,7 @@ class SegmentLog implements SessionLog {
           return undefined;
         });
         if (!batch) return;
+        for (const d of batch.damaged) this.warn(`session log ${this.dir}: ${damagedMessage(number, d)}`);
         for (const record of batch.records) yield record;
         pos = batch.next;
         if (batch.bad !== undefined) {
@@ -277,20 +279,18 @@ class SegmentLog implements SessionLog {
   }
 
   /** The good records of one chunk of the file from `pos`; `bad` says why the segment cannot be read further. */
-  private async readBatch(seg: Segment, pos: number): Promise<{ records: LogRecord[]; next: number; bad?: string }> {
+  private async readBatch(seg: Segment, pos: number): Promise<Batch> {
     const limit = seg.written;
-    const want = Math.min(CHUNK_BYTES, limit - pos);
-    let buf = Buffer.allocUnsafe(want);
-    const got = await this.readers.use(seg.number, seg.file, (h) => readFully(h, buf, pos));
-    if (got < want) return { records: [], next: pos, bad: 'the file is shorter than expected' };
-    const first = recordLengthAt(buf, 0);
-    if (first !== undefined && first > want && pos + first <= limit) {
-      // One record bigger than a chunk: read it whole.
-      buf = Buffer.allocUnsafe(first);
-      const whole = await this.readers.use(seg.number, seg.file, (h) => readFully(h, buf, pos));
-      if (whole < first) return { records: [], next: pos, bad: 'the file is shorter than expected' };
+    let want = Math.min(CHUNK_BYTES, limit - pos);
+    for (;;) {
+      const buf = Buffer.allocUnsafe(want);
+      const got = await this.readers.use(seg.number, seg.file, (h) => readFully(h, buf, pos));
+      if (got < want) return { records: [], damaged: [], next: pos, bad: 'the file is shorter than expected' };
+      const batch = decodeBatch(seg.number, buf, pos, limit);
+      if (needsMore(batch, pos, want)) want = batch.need!;
+      else if (batch.next === pos && batch.bad === undefined) return { ...batch, bad: 'a record cannot be read whole' };
+      else return batch;
     }
-    return decodeBatch(seg.number, buf, pos, limit);
   }
 
   async deleteSegmentsBefore(segment: number): Promise<void> {
@@ -459,9 +459,37 @@ function pendingToRecord(seg: Segment, record: PendingRecord): LogRecord {
   };
 }
 
+/** A record that failed its check but whose framing holds: the record after it is good (or it ends the file). */
+interface DamagedRecord {
+  offset: number;
+  length: number;
+  detail: string;
+}
+
+interface Batch {
+  records: LogRecord[];
+  /** Skipped, in offset order; `records` holds every good record around them. */
+  damaged: DamagedRecord[];
+  next: number;
+  /** Why nothing from `next` on can be trusted. */
+  bad?: string;
+  /** Bytes from `next` that must be read at once to get on (a big record, or a damaged one and the one after it). */
+  need?: number;
+}
+
+function damagedMessage(segment: number, d: DamagedRecord): string {
+  return `${segmentFileName(segment)} has a damaged record at offset ${d.offset} (${d.detail}, ${d.length} bytes); it is skipped, the records after it are kept`;
+}
+
+/** A chunk that held nothing whole, while more of the segment would: read again with `need` bytes. */
+function needsMore(batch: Batch, pos: number, have: number): boolean {
+  return batch.next === pos && batch.bad === undefined && batch.need !== undefined && batch.need > have;
+}
+
 /** Decodes every good record in `buf` (file bytes from `pos`); stops at a record the chunk does not hold whole. */
-function decodeBatch(segment: number, buf: Buffer, pos: number, limit: number): { records: LogRecord[]; next: number; bad?: string } {
+function decodeBatch(segment: number, buf: Buffer, pos: number, limit: number): Batch {
   const records: LogRecord[] = [];
+  const damaged: DamagedRecord[] = [];
   let at = 0;
   while (at < buf.length) {
     const decoded = decodeRecordAt(buf, at);
@@ -470,34 +498,62 @@ function decodeBatch(segment: number, buf: Buffer, pos: number, limit: number): 
       at += decoded.length;
       continue;
     }
-    if (decoded.reason === 'corrupt') return { records, next: pos + at, bad: decoded.detail };
+    if (decoded.reason === 'corrupt') {
+      // Only a bad record costs this check: healthy logs never get here.
+      const framing = framingAfter(buf, at, pos, limit);
+      if (framing === 'lost') return { records, damaged, next: pos + at, bad: decoded.detail };
+      if (framing !== 'held') return { records, damaged, next: pos + at, need: framing.need };
+      const length = recordLengthAt(buf, at)!;
+      damaged.push({ offset: pos + at, length, detail: decoded.detail });
+      at += length;
+      continue;
+    }
     // Short: the next chunk starts here, unless the record would run past the segment's end.
-    const ends = decoded.length === undefined ? pos + at + HEADER_BYTES : pos + at + decoded.length;
-    if (ends > limit) return { records, next: pos + at, bad: 'a record runs past the end of the segment' };
-    break;
+    const size = decoded.length ?? HEADER_BYTES;
+    if (pos + at + size > limit) return { records, damaged, next: pos + at, bad: 'a record runs past the end of the segment' };
+    return { records, damaged, next: pos + at, need: size };
   }
-  return { records, next: pos + at };
+  return { records, damaged, next: pos + at };
 }
 
-/** How much of a segment file is good records, and why the rest is not (synchronous: only used by open). */
-function validPrefixSync(file: string, size: number): { length: number; reason: string } {
+/**
+ * Whether a corrupt record at `at` (held whole by `buf`, so its length fits the segment) still frames the log:
+ * the record its length points to is good, or it ends the segment exactly. `need` asks for more bytes to tell.
+ */
+function framingAfter(buf: Buffer, at: number, pos: number, limit: number): 'held' | 'lost' | { need: number } {
+  const length = recordLengthAt(buf, at)!;
+  const nextAt = at + length;
+  if (pos + nextAt === limit) return 'held';
+  const next = decodeRecordAt(buf, nextAt);
+  if (next.ok) return 'held';
+  if (next.reason === 'corrupt') return 'lost';
+  const size = next.length ?? HEADER_BYTES;
+  if (pos + nextAt + size > limit) return 'lost';
+  return { need: length + size };
+}
+
+/** How much of a segment file is good or damaged records, and why the rest is not (synchronous: only used by open). */
+function validPrefixSync(file: string, size: number): { length: number; reason: string; damaged: DamagedRecord[] } {
   const fd = fs.openSync(file, 'r');
+  const damaged: DamagedRecord[] = [];
   try {
     let pos = 0;
+    let want = Math.min(CHUNK_BYTES, size);
     while (pos < size) {
-      const first = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size - pos));
-      let buf = first.subarray(0, fs.readSync(fd, first, 0, first.length, pos));
-      const whole = recordLengthAt(buf, 0);
-      if (whole !== undefined && whole > buf.length && pos + whole <= size) {
-        buf = Buffer.allocUnsafe(whole);
-        buf = buf.subarray(0, fs.readSync(fd, buf, 0, whole, pos));
+      const buf = Buffer.allocUnsafe(want);
+      const got = fs.readSync(fd, buf, 0, want, pos);
+      const batch = decodeBatch(0, buf.subarray(0, got), pos, size);
+      damaged.push(...batch.damaged);
+      if (batch.bad !== undefined) return { length: batch.next, reason: batch.bad, damaged };
+      if (got === want && needsMore(batch, pos, got)) {
+        want = batch.need!;
+        continue;
       }
-      const batch = decodeBatch(0, buf, pos, size);
-      if (batch.bad !== undefined) return { length: batch.next, reason: batch.bad };
-      if (batch.next === pos) return { length: pos, reason: 'a torn record' };
+      if (batch.next === pos) return { length: pos, reason: 'a torn record', damaged };
       pos = batch.next;
+      want = Math.min(CHUNK_BYTES, size - pos);
     }
-    return { length: pos, reason: 'nothing cut' };
+    return { length: pos, reason: 'nothing cut', damaged };
   } catch (error) {
     throw new Error(`session log: cannot read ${file}: ${errorMessage(error)}`, { cause: error });
   } finally {
