@@ -148,7 +148,7 @@ describe('server process', () => {
     const bytes = fs.readFileSync(segment);
     for (const e of [damaged!, alsoDamaged!]) {
       const at = bodyRecordOffset(bytes, e.id, 1);
-      bytes[at + 9 + 20_000] ^= 0xff;
+      bytes.writeUInt8(bytes.readUInt8(at + 9 + 20_000) ^ 0xff, at + 9 + 20_000);
     }
     fs.writeFileSync(segment, bytes);
 

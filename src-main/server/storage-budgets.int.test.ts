@@ -66,7 +66,8 @@ describe('store budgets through the server', () => {
     expect(recorded.map((e) => new URL(e.request.url).searchParams.get('n'))).toEqual(['0', '1', '2', '3', '4']);
     // The oldest two went, in order, and each `evicted` message counts the __evict__ messages sent just before it.
     expect(evictIds()).toEqual([recorded[0]!.id, recorded[1]!.id]);
-    for (const eviction of evicted()) expect(eviction).toMatchObject({ sessionId: session.id, reason: 'session-limit' });
+    // The limit reached is named, so a client can say "session limit (3)".
+    for (const eviction of evicted()) expect(eviction).toMatchObject({ sessionId: session.id, reason: 'session-limit', limit: 3 });
     let sinceLast = 0;
     for (const m of stream.messages) {
       if (m.type === 'entry' && m.entry.id === EVICT_ENTRY_ID) sinceLast++;

@@ -429,7 +429,9 @@ export class Recorder implements RecorderOperations {
   readonly storeEvicted = (notice: EvictionNotice): void => {
     if (notice.ids.length === 0) return;
     for (const id of notice.ids) this.hub.publish(notice.sessionId, { type: 'entry', entry: { id: EVICT_ENTRY_ID, notes: id } });
-    this.hub.publish(notice.sessionId, { type: 'evicted', eviction: { sessionId: notice.sessionId, count: notice.ids.length, reason: notice.reason } });
+    const limit = { 'session-limit': this.limits.maxEntriesPerSession, 'total-entries': this.limits.maxTotalEntries, 'store-bytes': this.limits.maxStoreBytes, expired: undefined }[notice.reason];
+    const eviction = { sessionId: notice.sessionId, count: notice.ids.length, reason: notice.reason, ...(limit !== undefined ? { limit } : {}) };
+    this.hub.publish(notice.sessionId, { type: 'evicted', eviction });
   };
 
   private async withBodies(entry: Entry): Promise<Entry> {
