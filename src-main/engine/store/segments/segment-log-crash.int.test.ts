@@ -1,6 +1,7 @@
 /**
  * A session log after a crash: a writer killed with SIGKILL mid-stream, a hand-made torn tail, and flipped bytes in
- * the last and in an older segment. What was fsync'd survives, the cut is at a record boundary, appends continue.
+ * the last and in an older segment. What was fsync'd survives, the cut is at a record boundary, appends continue;
+ * a damaged record whose framing holds is skipped and the good records after it are kept.
  */
 import { spawn } from 'node:child_process';
 import fs, { promises as fsp } from 'node:fs';
@@ -44,6 +45,7 @@ function flipByte(segment: number, offset: number): void {
   fs.closeSync(fd);
 }
 
+const indicesOf = async (log: SessionLog): Promise<number[]> => (await collect(log.scan())).map((r) => payloadIndex(r.payload));
 const fileSize = (segment: number): number => fs.statSync(path.join(dir, segmentFileName(segment))).size;
 
 beforeEach(async () => {
@@ -122,17 +124,84 @@ describe('session log after a crash', () => {
     expect(payloadIndex((await log.read(last)).payload)).toBe(19);
   });
 
-  it('cuts the last segment at a flipped byte in its middle, with a warning', async () => {
+  it('keeps a record with a flipped payload byte in the middle of the last segment, and every record after it', async () => {
     const locs = await writeRecords(20);
-    flipByte(0, locs[10]!.offset + 20);
+    const bad = locs[10]!;
+    const sizeBefore = fileSize(0);
+    flipByte(0, bad.offset + 20);
     const log = await open();
+    expect(fileSize(0)).toBe(sizeBefore);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/checksum mismatch/);
-    expect(fileSize(0)).toBe(locs[10]!.offset);
-    expect((await collect(log.scan())).map((r) => payloadIndex(r.payload))).toEqual(locs.slice(0, 10).map((_, i) => i));
+    expect(warnings[0]).toMatch(new RegExp(`0000000000\\.seg has a damaged record at offset ${bad.offset} \\(checksum mismatch`));
+    const others = locs.map((_, i) => i).filter((i) => i !== 10);
+    expect(await indicesOf(log)).toEqual(others);
+    expect(warnings).toHaveLength(2); // the scan names it too
+    expect(warnings[1]).toMatch(new RegExp(`damaged record at offset ${bad.offset} `));
+    for (const i of others) expect(payloadIndex((await log.read(locs[i]!)).payload)).toBe(i);
+    await expect(log.read(bad)).rejects.toMatchObject({ code: 'RECORD_CORRUPT' });
+    // Appends go on after the last record, and the next open keeps everything again.
+    const next = log.append(RecordType.Entry, payloadFor(20));
+    expect(next.offset).toBe(sizeBefore);
+    await log.close();
+    const again = await open();
+    expect(await indicesOf(again)).toEqual([...others, 20]);
   });
 
-  it('skips the rest of an older segment after a flipped byte, with a warning, and still reads the next one', async () => {
+  it('keeps a record of an unknown type, and a damaged last record that ends the file exactly', async () => {
+    const locs = await writeRecords(12);
+    flipByte(0, locs[4]!.offset + 8);
+    flipByte(0, locs[11]!.offset + 30);
+    const log = await open();
+    expect(warnings.map((w) => /damaged record at offset (\d+) \(([^,]+)/.exec(w)?.slice(1))).toEqual([
+      [String(locs[4]!.offset), 'unknown record type 66'],
+      [String(locs[11]!.offset), 'checksum mismatch'],
+    ]);
+    expect(await indicesOf(log)).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9, 10]);
+    expect(log.end()).toEqual({ segment: 0, offset: locs[11]!.offset + locs[11]!.length });
+  });
+
+  it('cuts the last segment at a flipped byte in a length field in its middle (the framing is lost)', async () => {
+    for (const byte of [0, 3]) {
+      warnings.length = 0;
+      await fsp.rm(dir, { recursive: true, force: true });
+      const locs = await writeRecords(20);
+      flipByte(0, locs[10]!.offset + byte);
+      const log = await open();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(new RegExp(`cut \\d+ bytes .* at offset ${locs[10]!.offset}`));
+      expect(fileSize(0)).toBe(locs[10]!.offset);
+      expect(await indicesOf(log)).toEqual(locs.slice(0, 10).map((_, i) => i));
+      await log.close();
+    }
+  });
+
+  it('cuts at the first of two damaged records in a row: the record after the first one is not good', async () => {
+    const locs = await writeRecords(20);
+    flipByte(0, locs[10]!.offset + 20);
+    flipByte(0, locs[11]!.offset + 20);
+    const log = await open();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`at offset ${locs[10]!.offset} \\(checksum mismatch\\)`));
+    expect(fileSize(0)).toBe(locs[10]!.offset);
+    expect(await indicesOf(log)).toEqual(locs.slice(0, 10).map((_, i) => i));
+  });
+
+  it('checks the record after a damaged one that reaches past the read chunk (records of MiBs)', async () => {
+    const sizes = [200, 3 * 1024 * 1024, 2 * 1024 * 1024, 300];
+    const log0 = await open();
+    const locs = sizes.map((size, i) => log0.append(RecordType.Body, payloadFor(i, size)));
+    await log0.close();
+    flipByte(0, locs[1]!.offset + 1000);
+    const log = await open();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`damaged record at offset ${locs[1]!.offset} `));
+    expect(fileSize(0)).toBe(locs[3]!.offset + locs[3]!.length);
+    const records = await collect(log.scan());
+    expect(records.map((r) => payloadIndex(r.payload))).toEqual([0, 2, 3]);
+    expect(records[1]!.payload.equals(payloadFor(2, sizes[2]))).toBe(true);
+  });
+
+  it('skips a damaged record of an older segment, with a warning, and reads the records after it', async () => {
     const locs = await writeRecords(40, 2000);
     const inOne = locs.filter((l) => l.segment === 1);
     expect(inOne.length).toBeGreaterThan(3);
@@ -141,15 +210,24 @@ describe('session log after a crash', () => {
     const log = await open(2000);
     expect(warnings).toEqual([]); // older segments are trusted for length on open
     const sizeBefore = fileSize(1);
-    const indices = (await collect(log.scan())).map((r) => payloadIndex(r.payload));
     const badIndex = locs.indexOf(bad);
-    const skipped = new Set(inOne.slice(1).map((l) => locs.indexOf(l)));
-    expect(indices).toEqual(locs.map((_, i) => i).filter((i) => !skipped.has(i)));
-    expect(indices).toContain(locs.findIndex((l) => l.segment === 2));
+    expect(await indicesOf(log)).toEqual(locs.map((_, i) => i).filter((i) => i !== badIndex));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(new RegExp(`0000000001\\.seg has a bad record at offset ${bad.offset}`));
+    expect(warnings[0]).toMatch(new RegExp(`0000000001\\.seg has a damaged record at offset ${bad.offset} `));
     await expect(log.read(bad)).rejects.toMatchObject({ code: 'RECORD_CORRUPT' });
     expect(payloadIndex((await log.read(inOne[2]!)).payload)).toBe(badIndex + 1);
     expect(fileSize(1)).toBe(sizeBefore);
+  });
+
+  it('ends the scan of an older segment where its framing is lost, with a warning, and still reads the next one', async () => {
+    const locs = await writeRecords(40, 2000);
+    const inOne = locs.filter((l) => l.segment === 1);
+    const bad = inOne[1]!;
+    flipByte(1, bad.offset + 1);
+    const log = await open(2000);
+    const skipped = new Set(inOne.slice(1).map((l) => locs.indexOf(l)));
+    expect(await indicesOf(log)).toEqual(locs.map((_, i) => i).filter((i) => !skipped.has(i)));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`0000000001\\.seg has a bad record at offset ${bad.offset} .*the rest of that segment is skipped`));
   });
 });

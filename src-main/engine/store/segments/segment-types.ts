@@ -3,9 +3,12 @@
  *
  * On disk: `<dir>/<segment number, 10 digits>.seg`. A segment file is a sequence of records, each
  *   u32 LE payload length | u32 LE crc32 (of type byte + payload) | u8 type | payload
- * so a record is 9 bytes + payload. A torn or corrupt tail (short header, short payload, bad crc) is cut at the last
- * good record when the log is opened; nothing after a bad record in the LAST segment is kept (it cannot be trusted to
- * be framed). A bad record in an older segment ends that segment's scan with a warning, and the next segment is read.
+ * so a record is 9 bytes + payload. A record that fails its check (bad crc, unknown type) whose length still fits the
+ * file is DAMAGED when the record its length points to is good, or when it ends the file exactly: its framing holds,
+ * so it is skipped with a warning (segment + offset) by open and by scan, every record after it is kept, and read()
+ * of it rejects with RECORD_CORRUPT. Otherwise the framing is lost there: the LAST segment is cut at that record when
+ * the log is opened (as is a torn tail: a short header or a record running past the end), and in an older segment
+ * the scan ends that segment with a warning and reads the next one. Only a bad record costs the extra check.
  */
 
 /** Where a record lives: `offset` is the record's first header byte in segment file `segment`. */
