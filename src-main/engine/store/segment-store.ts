@@ -430,7 +430,7 @@ export class SegmentStore implements RecorderStore {
     }
     const seq = ++state.seq;
     const refs: { request?: BodyRef; response?: BodyRef } = {};
-    const kept: { request?: Buffer; response?: Buffer } = {};
+    const kept: { request?: readonly Buffer[]; response?: readonly Buffer[] } = {};
     let stripped = stripEntry(entry);
     for (const side of ['request', 'response'] as const) {
       const body = bodies[side];
@@ -447,7 +447,7 @@ export class SegmentStore implements RecorderStore {
       }
       const chunks = Buffer.isBuffer(body) ? [body] : (body as readonly Buffer[]);
       refs[side] = { loc: state.log.append(RecordType.Body, encodeBodyPayload(side, entry.id, chunks)) };
-      kept[side] = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks as Buffer[]);
+      kept[side] = chunks;
     }
     const stored: StoredEntry = { seq, entry: stripped, ...(refs.request || refs.response ? { bodies: refs } : {}) };
     const loc = this.append(state, RecordType.Entry, Buffer.from(JSON.stringify(stored)));

@@ -18,8 +18,8 @@ export interface StoredEntry {
   bodies?: { request?: BodyRef; response?: BodyRef };
 }
 
-/** Identity bodies are searched by a prefix; compressed ones only when small enough to decode whole in the worker. */
-const SEARCH_PREFIX_BYTES = 8 * 1024;
+/** Identity bodies are searched by a prefix (the worker indexes about 1 KiB of text; 2 KiB of bytes covers UTF-16); compressed ones only when small enough to decode whole in the worker. */
+const SEARCH_PREFIX_BYTES = 2 * 1024;
 const SEARCH_COMPRESSED_MAX = 64 * 1024;
 
 function stripBody(body: BodyInfo): BodyInfo {
@@ -47,15 +47,32 @@ function headerValue(headers: readonly HeaderPair[], name: string): string | und
   return undefined;
 }
 
-function searchBody(bytes: Buffer | undefined, headers: readonly HeaderPair[], info: BodyInfo | undefined): RawBodyForSearch | undefined {
-  if (!bytes || bytes.length === 0 || !info) return undefined;
+/** The first `max` bytes of a body that may come as chunks, copied (it is posted to the worker) and never joined whole. */
+function prefixOf(chunks: readonly Buffer[], max: number): Uint8Array {
+  let length = 0;
+  for (const c of chunks) length += c.length;
+  const out = new Uint8Array(Math.min(max, length));
+  let at = 0;
+  for (const c of chunks) {
+    if (at >= out.length) break;
+    const part = c.subarray(0, out.length - at);
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function searchBody(body: Buffer | readonly Buffer[] | undefined, headers: readonly HeaderPair[], info: BodyInfo | undefined): RawBodyForSearch | undefined {
+  const chunks = body === undefined ? [] : Buffer.isBuffer(body) ? [body] : (body as readonly Buffer[]);
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  if (length === 0 || !info) return undefined;
   const contentEncoding = contentEncodingOf(headers) ?? info.contentEncoding;
   const contentType = info.contentType ?? headerValue(headers, 'content-type');
   const encoded = contentEncoding !== undefined && !/^\s*identity\s*$/i.test(contentEncoding);
-  if (encoded && bytes.length > SEARCH_COMPRESSED_MAX) return undefined;
-  // A copy: the caller's buffer may be a slice of a larger pooled one, and it is posted to the worker.
-  const view = encoded ? bytes : bytes.subarray(0, SEARCH_PREFIX_BYTES);
-  return { bytes: new Uint8Array(view), ...(encoded ? { contentEncoding } : {}), ...(contentType ? { contentType } : {}) };
+  // A compressed body can only be decoded whole: searched when small, else by its URL and headers alone.
+  if (encoded && length > SEARCH_COMPRESSED_MAX) return undefined;
+  const bytes = prefixOf(chunks, encoded ? length : SEARCH_PREFIX_BYTES);
+  return { bytes, ...(encoded ? { contentEncoding } : {}), ...(contentType ? { contentType } : {}) };
 }
 
 function headerLines(entry: Entry): string {
@@ -83,7 +100,7 @@ export interface RowPlacement {
 }
 
 /** The index row of an entry, with the raw body bytes (bounded) the worker decodes for search. */
-export function indexRowOf(stored: StoredEntry, place: RowPlacement, bodies: { request?: Buffer; response?: Buffer }): IndexRow {
+export function indexRowOf(stored: StoredEntry, place: RowPlacement, bodies: { request?: Buffer | readonly Buffer[]; response?: Buffer | readonly Buffer[] }): IndexRow {
   const { entry } = stored;
   const { host, path } = urlParts(entry.request.url);
   const requestBody = searchBody(bodies.request, entry.request.headers, entry.request.body);
