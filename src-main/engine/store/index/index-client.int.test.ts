@@ -57,6 +57,21 @@ describe('index worker: rows, order, search', () => {
     expect(await client.search('other-session', 'example', 10)).toEqual([]);
   });
 
+  it('answers UUID entry ids (stored packed) exactly as given, and other ids as text', async () => {
+    const { client } = await open();
+    const uuid = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const upper = 'AAAAAAAA-D9CB-469F-A165-70867728950E';
+    const rows = [{ ...indexRow({ seq: 1 }), entryId: uuid }, { ...indexRow({ seq: 2 }), entryId: upper }, indexRow({ seq: 3 })];
+    client.insert(rows, through(rows));
+    expect(ids((await client.list('s1', 0, 10)).refs)).toEqual([uuid, upper, 'e-s1-3']);
+    expect((await client.get('s1', uuid))?.seq).toBe(1);
+    expect((await client.get('s1', upper))?.seq).toBe(2);
+    expect(await client.get('s1', upper.toLowerCase())).toBeUndefined();
+    expect(ids(await client.search('s1', 'items', 10))).toEqual([uuid, upper, 'e-s1-3']);
+    expect(ids(await client.deleteEntries('s1', [uuid]))).toEqual([uuid]);
+    expect((await client.evictThrough('s1', 2)).ids).toEqual([upper]);
+  });
+
   it('pages from either end of the session agree', async () => {
     const { client } = await open();
     const rows = Array.from({ length: 101 }, (_, i) => indexRow({ seq: i + 1, startedAt: 1000 + ((i * 37) % 101) }));
@@ -76,14 +91,14 @@ describe('index worker: rows, order, search', () => {
   it('matches case-insensitively, every token, the last as a prefix; hostile queries never fail', async () => {
     const { client } = await open();
     const rows = [
-      indexRow({ seq: 1, url: 'https://api.example.com/Payments/Refund', headers: 'X-Request-Id: Alpha-7731' }),
+      indexRow({ seq: 1, url: 'https://api.example.com/Payments/Refund', headers: 'X-Tenant-Id: Alpha-7731' }),
       indexRow({ seq: 2, url: 'https://api.example.com/payments/capture', responseBody: json({ status: 'Café OK', near: 'or' }) }),
     ];
     client.insert(rows, through(rows));
     expect(ids(await client.search('s1', 'PAYMENTS refund', 10))).toEqual(['e-s1-1']);
     expect(ids(await client.search('s1', 'payments ref', 10))).toEqual(['e-s1-1']);
     expect(ids(await client.search('s1', 'ref payments', 10))).toEqual([]);
-    expect(ids(await client.search('s1', 'x-request-id: alpha-77', 10))).toEqual(['e-s1-1']);
+    expect(ids(await client.search('s1', 'x-tenant-id: alpha-77', 10))).toEqual(['e-s1-1']);
     expect(ids(await client.search('s1', 'cafe', 10))).toEqual(['e-s1-2']);
     expect(ids(await client.search('s1', 'near or', 10))).toEqual(['e-s1-2']);
     for (const hostile of ['"', '""', "'", '*', '***', '-', '()', '(', ')', 'NEAR', 'OR', 'AND', 'NOT', 'payments OR refund',
@@ -95,6 +110,25 @@ describe('index worker: rows, order, search', () => {
     expect(await client.search('s1', ' --- *** ((( ', 10)).toEqual([]);
     expect(ids(await client.search('s1', '"payments" OR', 10))).toEqual(['e-s1-2']);
     expect(ids(await client.search('s1', '-payments* (refund)', 10))).toEqual(['e-s1-1']);
+  });
+
+  it('indexes the names of secret and per-exchange id headers, never their values', async () => {
+    const { client } = await open();
+    const headers = ['Authorization: Bearer sekrit-token-4711', 'Cookie: sid=cookiejar99', 'Set-Cookie: sid=setme42; Path=/',
+      'Proxy-Authorization: Basic cHJveHlwYXNz', 'X-Request-Id: 0f8fad5b-d9cb-469f-a165-70867728950e',
+      'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'ETag: "33a64df551425fcc55e4d42a148795d9f25f89d4"',
+      'X-Opaque: Zm9vYmFyYmF6cXV1eDEyMzQ1Njc4OTA', 'Content-Type: application/json', 'X-Tenant: acme-blue'].join('\n');
+    const rows = [indexRow({ seq: 1, headers }), indexRow({ seq: 2 })];
+    client.insert(rows, through(rows));
+    for (const name of ['authorization', 'cookie', 'set-cookie', 'proxy-authorization', 'x-request-id', 'traceparent', 'etag', 'x-opaque']) {
+      expect(ids(await client.search('s1', name, 10)), name).toEqual(['e-s1-1']);
+    }
+    for (const value of ['bearer', 'sekrit', 'cookiejar99', 'setme42', 'chjvehlwyxnz', '0f8fad5b', '70867728950e',
+      '4bf92f3577b34da6a3ce929d0e0e4736', '33a64df5', 'zm9vymfy']) {
+      expect(await client.search('s1', value, 10), value).toEqual([]);
+    }
+    expect(ids(await client.search('s1', 'acme-blue', 10))).toEqual(['e-s1-1']);
+    expect(ids(await client.search('s1', 'application/json', 10))).toEqual(['e-s1-1', 'e-s1-2']);
   });
 
   it('searches the decoded text of gzip and Latin-1 bodies', async () => {
@@ -123,6 +157,24 @@ describe('index worker: rows, order, search', () => {
     expect(ids(await client.search('s1', 'items flaky', 10))).toEqual(['e-s1-1']);
     client.patch('s1', 'e-s1-2', { tags: [] });
     expect(await client.search('s1', 'regression', 10)).toEqual([]);
+  });
+});
+
+describe('index worker: backlog', () => {
+  it('counts posted rows until the worker has them, flags a backlog past the limit, and never refuses an insert', async () => {
+    const dir = tempDir();
+    const { client } = await openIndex({ dir, backlogLimit: 25 });
+    clients.push(client);
+    expect(client.backlog()).toEqual({ rows: 0, limit: 25, over: false, peak: 0 });
+    for (let batch = 0; batch < 3; batch++) {
+      const rows = Array.from({ length: 10 }, (_, i) => indexRow({ seq: batch * 10 + i + 1 }));
+      client.insert(rows, through(rows));
+    }
+    expect(client.backlog()).toEqual({ rows: 30, limit: 25, over: true, peak: 30 });
+    const stats = await client.stats();
+    expect(stats.backlog).toEqual({ rows: 30, limit: 25, over: true, peak: 30 });
+    expect(client.backlog()).toEqual({ rows: 0, limit: 25, over: false, peak: 30 });
+    expect((await client.list('s1', 0, 100)).total).toBe(30);
   });
 });
 

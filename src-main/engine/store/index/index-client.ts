@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { IndexClient, IndexedRef, IndexOpenResult, IndexRow } from './index-types.js';
+import type { IndexBacklog, IndexClient, IndexedRef, IndexOpenResult, IndexRow } from './index-types.js';
 import type { IndexOp, IndexReply, IndexRequest, IndexStats, OpenArgs } from './index-protocol.js';
 
 export interface OpenIndexOptions {
@@ -19,7 +19,11 @@ export interface OpenIndexOptions {
   onError?(error: Error): void;
   /** Default: every 50,000 changed rows or 30 s, whichever comes first, and only when something changed. */
   snapshotEvery?: { rows: number; ms: number };
+  /** Rows in flight past which backlog().over is set. Default 50,000. */
+  backlogLimit?: number;
 }
+
+export const DEFAULT_BACKLOG_LIMIT = 50_000;
 
 const here = fileURLToPath(import.meta.url);
 const fromSource = here.endsWith('.ts');
@@ -52,8 +56,14 @@ export class IndexWorkerClient implements IndexClient {
   private nextId = 1;
   private dead: Error | undefined;
   private closing = false;
+  private inFlight = 0;
+  private peak = 0;
 
-  constructor(private readonly worker: Worker, private readonly onError: (error: Error) => void) {
+  constructor(
+    private readonly worker: Worker,
+    private readonly onError: (error: Error) => void,
+    private readonly backlogLimit = DEFAULT_BACKLOG_LIMIT,
+  ) {
     worker.unref();
     worker.on('message', (reply: IndexReply) => this.onReply(reply));
     worker.on('error', (error) => this.fail(new Error(`the index worker crashed: ${error.message}`)));
@@ -96,7 +106,20 @@ export class IndexWorkerClient implements IndexClient {
   }
 
   insert(rows: IndexRow[], through: Record<string, { segment: number; offset: number }>): void {
-    this.send('insert', [rows, through]);
+    const count = rows.length;
+    this.inFlight += count;
+    this.peak = Math.max(this.peak, this.inFlight);
+    const settle = () => {
+      this.inFlight -= count;
+    };
+    this.call('insert', [rows, through]).then(settle, (error: Error) => {
+      settle();
+      this.onError(error);
+    });
+  }
+
+  backlog(): IndexBacklog {
+    return { rows: this.inFlight, limit: this.backlogLimit, over: this.inFlight > this.backlogLimit, peak: this.peak };
   }
 
   patch(sessionId: string, entryId: string, patch: { tags?: string[]; notes?: string }): void {
@@ -147,9 +170,11 @@ export class IndexWorkerClient implements IndexClient {
     return this.call('snapshot', []);
   }
 
-  /** Memory of the worker: for the scale measurement and diagnostics. */
-  stats(): Promise<IndexStats> {
-    return this.call('stats', []);
+  /** Memory of the worker, and the backlog as it was when asked (the answer comes after that backlog is done). */
+  async stats(): Promise<IndexStats> {
+    const backlog = this.backlog();
+    const stats = await this.call<IndexStats>('stats', []);
+    return { ...stats, backlog };
   }
 
   async close(): Promise<void> {
@@ -166,7 +191,7 @@ export class IndexWorkerClient implements IndexClient {
 }
 
 export async function openIndex(options: OpenIndexOptions): Promise<{ client: IndexWorkerClient; opened: IndexOpenResult }> {
-  const client = new IndexWorkerClient(startWorker(), options.onError ?? (() => undefined));
+  const client = new IndexWorkerClient(startWorker(), options.onError ?? (() => undefined), options.backlogLimit);
   const args: OpenArgs = { dir: path.resolve(options.dir), snapshotEvery: options.snapshotEvery ?? { rows: 50_000, ms: 30_000 } };
   try {
     return { client, opened: await client.call<IndexOpenResult>('open', [args]) };

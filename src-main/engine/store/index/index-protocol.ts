@@ -1,3 +1,5 @@
+import type { IndexBacklog } from './index-types.js';
+
 /** Messages between index-client.ts (main thread) and index-worker.ts. */
 export interface OpenArgs {
   dir: string;
@@ -26,4 +28,6 @@ export interface IndexStats {
   heapUsed: number;
   /** Index pages in use and on the free list (see IndexDb.pageBytes). */
   dbBytes: { used: number; free: number };
+  /** Added by the client (the worker cannot know what is still queued for it). */
+  backlog?: IndexBacklog;
 }

@@ -8,11 +8,14 @@
  *   the token index. Contentless FTS4 cannot delete, so a bucket is dropped whole once eviction passes its last seq
  *   (FIFO eviction makes that the common case) or its session is deleted; a row deleted singly leaves dead postings
  *   in its bucket that the join with `entries` filters out. Rowids are AUTOINCREMENT so a dead posting can never
- *   name a later row. matchinfo=fts3: no per-row docsize records (we never rank).
+ *   name a later row. matchinfo=fts3: no per-row docsize records (we never rank). The text they get is already
+ *   tokenized and folded (search-text.ts), space-separated, so the `simple` tokenizer only splits at the spaces:
+ *   cheaper than unicode61, and the query side is folded by the same code.
  * - tags and notes change (patch), so they have their own external-content FTS4 table over `entries`, which can
  *   delete; only annotated rows are in it.
  */
-export const SCHEMA_VERSION = 1;
+/** 2: entry ids as blobs, paths without their query, bucket tables tokenized by `simple` over pre-folded tokens. */
+export const SCHEMA_VERSION = 2;
 
 export const PAGE_SIZE = 4096;
 
@@ -67,5 +70,5 @@ export function bucketOf(seq: number): number {
 }
 
 export function createBucketSql(session: number, bucket: number): string {
-  return `CREATE VIRTUAL TABLE temp.${bucketTable(session, bucket)} USING fts4(content='', matchinfo=fts3, t, tokenize=unicode61)`;
+  return `CREATE VIRTUAL TABLE temp.${bucketTable(session, bucket)} USING fts4(content='', matchinfo=fts3, t, tokenize=simple)`;
 }

@@ -114,4 +114,18 @@ export interface IndexClient {
   snapshot(): Promise<void>;
   /** Snapshot and stop the worker. */
   close(): Promise<void>;
+  /** Rows posted and not yet indexed (optional: added after the first version of this interface). */
+  backlog?(): IndexBacklog;
+}
+
+/**
+ * Inserts never wait for the worker, so a worker slower than the traffic builds a queue of posted rows (and every
+ * query waits behind it). `over` says the queue passed `limit`; posting goes on (capture is never blocked).
+ */
+export interface IndexBacklog {
+  rows: number;
+  limit: number;
+  over: boolean;
+  /** The largest `rows` seen since the index opened. */
+  peak: number;
 }

@@ -9,8 +9,13 @@ import type { RawBodyForSearch, SearchText } from './index-types.js';
 /** Decoded text indexed per body. Chosen from the index-scale.ts measurement (README: what is not searchable). */
 export const BODY_TEXT_BOUND = 512;
 /** Distinct tokens indexed per entry from its URL, error and headers, and from its bodies (see indexText). */
-export const HEAD_TOKEN_CAP = 64;
-export const BODY_TOKEN_CAP = 64;
+export const HEAD_TOKEN_CAP = 40;
+export const BODY_TOKEN_CAP = 24;
+/**
+ * One-character tokens (the 5 and 0 of "Mozilla/5.0", the x of "x-request-id") are in nearly every row: a posting
+ * each, and no search is narrowed by them. A query's last token is a prefix, so "x" still finds "x11".
+ */
+export const MIN_TOKEN_LENGTH = 2;
 /** A longer query cannot be more selective in practice, and each token costs a term lookup per bucket. */
 export const MAX_QUERY_TOKENS = 32;
 /** A decompressed prefix is cut here before charset decoding: the bound is on text, this bounds the work. */
@@ -40,15 +45,23 @@ export const NOISY_HEADERS: ReadonlySet<string> = new Set([
 
 const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
 const MARKS = /\p{M}+/gu;
-const ASCII = /^[\x00-\x7f]*$/;
+/** Anything but printable ASCII and whitespace takes the slow path (which is right for all text, only slower). */
+const NON_ASCII = /[^ -~\t\n\r]/;
 
 /** Folded as unicode61 folds (diacritics removed, lower case); marks go before splitting, so they join their base. */
 function fold(text: string): string {
-  return ASCII.test(text) ? text.toLowerCase() : text.normalize('NFD').replace(MARKS, '').toLowerCase();
+  return !NON_ASCII.test(text) ? text.toLowerCase() : text.normalize('NFD').replace(MARKS, '').toLowerCase();
 }
 
+/**
+ * A UUID (request ids, trace ids, object ids in URLs and bodies) would be five unique terms, the costliest part of the
+ * index at scale; its first 8 hex digits are one term and still find it. The query side goes through here too, so
+ * a whole UUID in a query matches (a fragment other than the first 8 digits does not).
+ */
+const UUIDS = /\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
 export function tokenize(text: string): string[] {
-  return fold(text).match(TOKEN) ?? [];
+  return fold(text.replace(UUIDS, '$1')).match(TOKEN) ?? [];
 }
 
 /** The text of one body, decoded (content-encoding, then charset) and cut to the bound; '' for binary bodies. */
@@ -91,7 +104,7 @@ function addTokens(seen: Set<string>, text: string, cap: number): number {
   let added = 0;
   for (const token of tokenize(text)) {
     if (added >= cap) break;
-    if (seen.has(token)) continue;
+    if (token.length < MIN_TOKEN_LENGTH || seen.has(token)) continue;
     seen.add(token);
     added++;
   }
@@ -128,6 +141,6 @@ export function queryTerms(text: string): string[] {
   const tokens = tokenize(text);
   const last = tokens.pop();
   if (last === undefined) return [];
-  const rest = [...new Set(tokens)].filter((t) => t !== last).slice(0, MAX_QUERY_TOKENS - 1);
+  const rest = [...new Set(tokens)].filter((t) => t !== last && t.length >= MIN_TOKEN_LENGTH).slice(0, MAX_QUERY_TOKENS - 1);
   return [...rest.map((t) => `"${t}"`), `"${last}*"`];
 }
