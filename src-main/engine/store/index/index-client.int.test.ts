@@ -303,6 +303,23 @@ describe('index worker: snapshots, damage, crashes', () => {
     expect(errors.map((e) => e.message)).toContainEqual(expect.stringMatching(/index worker exited unexpectedly/));
   });
 
+  it('forgets the session and host numbers of a failed insert, so later rows of that session survive a reopen', async () => {
+    const errors: Error[] = [];
+    const { client, dir } = await open(undefined, (e) => errors.push(e));
+    const fresh = { sessionId: 'new-s', url: 'https://fresh.example.org/a' };
+    const bad = [indexRow({ ...fresh, seq: 1 }), { ...indexRow({ ...fresh, seq: 2 }), method: null as unknown as string }];
+    client.insert(bad, through(bad));
+    await expect.poll(() => errors.length).toBe(1);
+    const good = [indexRow({ ...fresh, seq: 1 })];
+    client.insert(good, through(good));
+    await client.snapshot();
+    await client.terminate();
+    const reopened = await open(dir);
+    expect(reopened.opened.counts).toEqual({ 'new-s': 1 });
+    expect(ids((await reopened.client.list('new-s', 0, 10)).refs)).toEqual(['e-new-s-1']);
+    expect(ids(await reopened.client.search('new-s', 'fresh', 10))).toEqual(['e-new-s-1']);
+  });
+
   it('turns a failing call into a rejected promise, and a failing fire-and-forget call into onError', async () => {
     const errors: Error[] = [];
     const { client } = await open(undefined, (e) => errors.push(e));

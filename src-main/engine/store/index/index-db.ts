@@ -45,6 +45,7 @@ function toRef(row: SqlValue[]): IndexedRef {
 
 export class IndexDb {
   private readonly sessionNums = new Map<string, number>();
+  private readonly hostNums = new Map<string, number>();
   /** Bucket numbers per session number. */
   private readonly buckets = new Map<number, Set<number>>();
   private readonly counts = new Map<number, number>();
@@ -71,7 +72,17 @@ export class IndexDb {
   private load(): void {
     const version = this.db.exec('SELECT version FROM meta')[0]?.values[0]?.[0];
     if (version !== SCHEMA_VERSION) throw new IndexVersionError(`index version ${String(version)}, expected ${SCHEMA_VERSION}`);
+    this.loadCaches();
+  }
+
+  /** The in-memory mirrors of small tables: at open, and after a rollback (which undoes what they were told). */
+  private loadCaches(): void {
+    this.sessionNums.clear();
+    this.hostNums.clear();
+    this.buckets.clear();
+    this.counts.clear();
     for (const [num, id] of this.all('SELECT num, id FROM sessions', [])) this.sessionNums.set(String(id), Number(num));
+    for (const [num, name] of this.all('SELECT num, name FROM hosts', [])) this.hostNums.set(String(name), Number(num));
     for (const [session, bucket] of this.all('SELECT session, bucket FROM fts_buckets', [])) this.bucketSet(Number(session)).add(Number(bucket));
     for (const [session, count] of this.all('SELECT session, count(*) FROM entries GROUP BY session', [])) this.counts.set(Number(session), Number(count));
   }
@@ -155,6 +166,10 @@ export class IndexDb {
       try {
         this.db.exec('ROLLBACK');
       } catch { /* no transaction left */ }
+      // Sessions, hosts, buckets and counts added inside the rolled-back transaction must not stay in the caches.
+      try {
+        this.loadCaches();
+      } catch { /* keep the first error */ }
       throw error;
     }
   }
@@ -177,6 +192,16 @@ export class IndexDb {
     if (num === undefined) {
       num = Number(this.first('INSERT INTO sessions (id) VALUES (?) RETURNING num', [sessionId])![0]);
       this.sessionNums.set(sessionId, num);
+    }
+    return num;
+  }
+
+  /** Hosts are never deleted: few, and a number must not come to mean another host in rows a replay may bring back. */
+  private ensureHost(host: string): number {
+    let num = this.hostNums.get(host);
+    if (num === undefined) {
+      num = Number(this.first('INSERT INTO hosts (name) VALUES (?) RETURNING num', [host])![0]);
+      this.hostNums.set(host, num);
     }
     return num;
   }
@@ -223,7 +248,7 @@ export class IndexDb {
       `INSERT INTO entries (session, entry_id, seq, started_at, method, host, path, status, entry_type, req_size,
         res_size, duration_ms, tags, notes, seg, off, len, min_seg, max_seg, bytes, external)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [session, idKey(row.entryId), row.seq, row.startedAt, row.method, row.host, pathOnly(row.path), row.status ?? null, row.entryType,
+      [session, idKey(row.entryId), row.seq, row.startedAt, row.method, this.ensureHost(row.host), pathOnly(row.path), row.status ?? null, row.entryType,
         row.requestSize, row.responseSize, row.durationMs, tags, row.notes, row.loc.segment, row.loc.offset,
         row.loc.length, row.minSegment ?? row.loc.segment, row.maxSegment, row.bytes, row.externalBodies ? 1 : 0],
     );

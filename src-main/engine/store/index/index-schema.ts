@@ -4,6 +4,7 @@
  *
  * Memory is the constraint (1M rows in a few hundred MiB), so:
  * - sessions are numbered: a 36-character session id would otherwise be repeated in every row and three indexes;
+ *   hosts too (few distinct, ~17 bytes each in every row);
  * - the search text is never stored: per session, contentless FTS4 tables, one per BUCKET_ROWS of seq, hold only
  *   the token index. Contentless FTS4 cannot delete, so a bucket is dropped whole once eviction passes its last seq
  *   (FIFO eviction makes that the common case) or its session is deleted; a row deleted singly leaves dead postings
@@ -14,8 +15,11 @@
  * - tags and notes change (patch), so they have their own external-content FTS4 table over `entries`, which can
  *   delete; only annotated rows are in it.
  */
-/** 2: entry ids as blobs, paths without their query, bucket tables tokenized by `simple` over pre-folded tokens. */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: entry ids as blobs, paths without their query, bucket tables tokenized by `simple` over pre-folded tokens.
+ * 3: hosts numbered (`hosts`), like sessions.
+ */
+export const SCHEMA_VERSION = 3;
 
 export const PAGE_SIZE = 4096;
 
@@ -28,6 +32,7 @@ export const CONNECTION_PRAGMAS =
 export const SCHEMA = `
 CREATE TABLE temp.meta (version INTEGER NOT NULL);
 CREATE TABLE temp.sessions (num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+CREATE TABLE temp.hosts (num INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE temp.entries (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   session INTEGER NOT NULL,
@@ -35,7 +40,7 @@ CREATE TABLE temp.entries (
   seq INTEGER NOT NULL,
   started_at INTEGER NOT NULL,
   method TEXT NOT NULL,
-  host TEXT NOT NULL,
+  host INTEGER NOT NULL,
   path TEXT NOT NULL,
   status INTEGER,
   entry_type TEXT NOT NULL,
