@@ -18,8 +18,11 @@ export const BODY_TOKEN_CAP = 24;
 export const MIN_TOKEN_LENGTH = 2;
 /** A longer query cannot be more selective in practice, and each token costs a term lookup per bucket. */
 export const MAX_QUERY_TOKENS = 32;
-/** A decompressed prefix is cut here before charset decoding: the bound is on text, this bounds the work. */
-const DECODED_BYTES_BOUND = BODY_TEXT_BOUND * 4;
+/**
+ * A decompressed prefix is cut here before charset decoding: the bound is on text, this bounds the work. It is also
+ * all the bytes of an uncompressed body that the index can use (a caller need not post more).
+ */
+export const BODY_BYTES_BOUND = BODY_TEXT_BOUND * 4;
 
 /**
  * Headers whose values are credentials: indexing them would copy secrets into index.db and make them searchable.
@@ -69,7 +72,7 @@ export function bodyText(body: RawBodyForSearch | undefined): string {
   if (!body || body.bytes.length === 0) return '';
   const raw = Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength);
   // The caller passes a prefix, so decode leniently: a cut compressed stream yields what it holds.
-  const decoded = decodeBody(raw, body.contentEncoding, true).bytes.subarray(0, DECODED_BYTES_BOUND);
+  const decoded = decodeBody(raw, body.contentEncoding, true).bytes.subarray(0, BODY_BYTES_BOUND);
   if (!looksTextual(decoded, body.contentType)) return '';
   return decodeText(decoded, body.contentType).text.slice(0, BODY_TEXT_BOUND);
 }
