@@ -44,6 +44,9 @@ describe('search text', () => {
     expect(headerSearchText('Host: ec2-54-12-34-56.compute-1.amazonaws.com')).toBe('Host: ec2-54-12-34-56.compute-1.amazonaws.com');
     expect(headerSearchText('User-Agent: Mozilla/5.0 (X11; Linux x86_64)')).toBe('User-Agent: Mozilla/5.0 (X11; Linux x86_64)');
     expect(headerSearchText('Accept: text/html')).toBe('Accept: text/html');
+    // Linear whatever the value: a huge one-word value of letters only is kept, quickly.
+    const huge = `X-Big: ${'a'.repeat(200_000)}`;
+    expect(headerSearchText(huge)).toBe(huge);
   });
 
   it('caps the tokens of an entry: URL and headers first, bodies on their own budget', () => {

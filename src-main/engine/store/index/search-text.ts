@@ -89,7 +89,9 @@ function decodedUrl(url: string): string {
 function looksRandom(value: string): boolean {
   if (value.length < 16 || /\s/.test(value)) return false;
   if (/^[0-9a-f-]+$/i.test(value) && /\d/.test(value)) return true;
-  return /^[A-Za-z0-9+/=_.:-]+$/.test(value) && /(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,}/.test(value);
+  if (!/^[A-Za-z0-9+/=_.:-]+$/.test(value)) return false;
+  // Runs are disjoint, so this stays linear in the value's length (a lookahead per position would not).
+  return (value.match(/[A-Za-z0-9]{20,}/g) ?? []).some((run) => /\d/.test(run) && /[A-Za-z]/.test(run));
 }
 
 /** The part of a header line that is indexed: the name alone for secret, noisy and random-looking values. */
