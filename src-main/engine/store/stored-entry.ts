@@ -5,6 +5,7 @@
 import type { BodyInfo, Entry, HeaderPair } from '../../../src-shared/model.js';
 import { contentEncodingOf } from '../body/body-view.js';
 import type { IndexRow, RawBodyForSearch } from './index/index-types.js';
+import { BODY_BYTES_BOUND } from './index/search-text.js';
 import type { RecordLocation } from './segments/segment-types.js';
 import type { BodySide } from './store-types.js';
 
@@ -19,7 +20,7 @@ export interface StoredEntry {
 }
 
 /** Identity bodies are searched by a prefix (the worker indexes about 1 KiB of text; 2 KiB of bytes covers UTF-16); compressed ones only when small enough to decode whole in the worker. */
-const SEARCH_PREFIX_BYTES = 2 * 1024;
+const SEARCH_PREFIX_BYTES = BODY_BYTES_BOUND;
 const SEARCH_COMPRESSED_MAX = 64 * 1024;
 
 function stripBody(body: BodyInfo): BodyInfo {
