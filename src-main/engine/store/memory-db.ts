@@ -110,6 +110,12 @@ function headerPage(SQL: SqlJsStatic, pageSize: number): Uint8Array {
   return page;
 }
 
+function presized(SQL: SqlJsStatic, pageSize: number, pages: number): Uint8Array {
+  const buffer = new Uint8Array(pageSize * Math.max(1, pages));
+  buffer.set(headerPage(SQL, pageSize));
+  return buffer;
+}
+
 /**
  * The `temp` schema as SQLite file bytes. The intermediate file is created at its final size, so the backup into it
  * never triggers the grow-and-copy this module exists to avoid; sql.js's export() then reads it out.
@@ -117,9 +123,8 @@ function headerPage(SQL: SqlJsStatic, pageSize: number): Uint8Array {
 export function exportMemoryDb(SQL: SqlJsStatic, db: Database): Uint8Array {
   const pageSize = pragmaNumber(db, 'PRAGMA temp.page_size');
   const pages = pragmaNumber(db, 'PRAGMA temp.page_count');
-  const buffer = new Uint8Array(pageSize * Math.max(1, pages));
-  buffer.set(headerPage(SQL, pageSize));
-  const out = new SQL.Database(buffer);
+  // sql.js copies the bytes into its own file: the pre-sized buffer is garbage once that is done, not held to the end.
+  const out = new SQL.Database(presized(SQL, pageSize, pages));
   try {
     // A rollback journal for the destination would be another whole copy, growing (and copying itself) page by page.
     out.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;');

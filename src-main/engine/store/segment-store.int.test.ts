@@ -158,6 +158,10 @@ describe('SegmentStore', () => {
     const last = await store.listEntries('s1', store.countEntries('s1') - 1, 1);
     expect(last.entries[0]?.id).toBe('e399');
     expect(await store.readBody('s1', 'e399', 'response')).toEqual(bodyFor('e399', 'response', 10_000));
+    // Whole segments went, never a body another entry still needs (bodies can sit one segment below their entry).
+    const kept = await store.listEntries('s1', 0, 1000);
+    for (const e of kept.entries) expect((await store.readBody('s1', e.id, 'response'))?.length, e.id).toBe(10_000);
+    expect(kept.entries.every((e) => !e.bodyLost)).toBe(true);
   });
 
   it('keeps what was durable when killed with SIGKILL in the middle of writing', async () => {

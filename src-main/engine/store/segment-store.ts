@@ -56,6 +56,8 @@ export const STORE_VERSION_FILE = 'store-version';
 /** Parsed entries kept in memory: the newest (the table's live rows) and recently read ones. */
 const CACHE_ENTRIES = 4096;
 const INDEX_BATCH = 512;
+/** Counts are checked against the index every this many ticks (~5 s). */
+const RECONCILE_TICKS = 20;
 
 interface Item {
   entry: Entry;
@@ -111,6 +113,7 @@ export class SegmentStore implements RecorderStore {
   private closed = false;
   private closing: Promise<void> | undefined;
   private lastSavedAt: string | undefined;
+  private ticks = 0;
 
   private constructor(
     private readonly dataDir: string,
@@ -661,7 +664,10 @@ export class SegmentStore implements RecorderStore {
     for (let guard = 0; guard < 10_000 && this.totalBytes() > this.options.maxStoreBytes; guard++) {
       const victim = this.victim((s) => s.log.segments().length > 1);
       if (!victim) break;
+      const before = this.totalBytes();
       await this.evictOldestSegment(victim);
+      // Nothing freed (the victim's only old segment is still in use): try again after the next insert, not now.
+      if (this.totalBytes() >= before) break;
     }
   }
 
@@ -687,15 +693,26 @@ export class SegmentStore implements RecorderStore {
     await this.evictThrough(state, through, reason);
   }
 
+  /**
+   * Frees the session's oldest segment: every entry that lives entirely in it goes, and so does one whose body is in
+   * it but whose entry record went to the next segment (the index knows both ends of every entry).
+   */
   private async evictOldestSegment(state: SessionState): Promise<void> {
     const oldest = state.log.segments()[0]!.segment;
-    const through = await this.index.maxSeqThroughSegment(state.id, oldest);
-    if (through === undefined || through <= state.evictedThrough) {
-      // Nothing live in it (only headers or tombstones): it can go as it is.
-      await state.log.deleteSegmentsBefore(oldest + 1);
+    const lowest = await this.index.lowestLiveSegment(state.id);
+    if (lowest === undefined || lowest > oldest) {
+      // Nothing live in it (headers, tombstones, evicted entries): it can go as it is.
+      await state.log.deleteSegmentsBefore(Math.min(lowest ?? state.log.activeSegment, state.log.activeSegment));
       return;
     }
-    await this.evictThrough(state, through, 'store-bytes');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let through = attempt === 0 ? await this.index.maxSeqThroughSegment(state.id, oldest) : undefined;
+      if (through === undefined || through <= state.evictedThrough) through = await this.index.nthSeq(state.id, 1);
+      if (through === undefined) return;
+      await this.evictThrough(state, through, 'store-bytes');
+      const after = await this.index.lowestLiveSegment(state.id);
+      if (after === undefined || after > oldest) return;
+    }
   }
 
   private async evictThrough(state: SessionState, throughSeq: number, reason: EvictionReason): Promise<void> {
@@ -812,6 +829,23 @@ export class SegmentStore implements RecorderStore {
     this.advanceSaved();
     if (this.marks.length < 64) this.marks.push({ at: new Date().toISOString(), ends: new Map([...this.states].map(([id, st]) => [id, st.log.end()])) });
     if (this.totalBytes() > this.options.maxStoreBytes) this.scheduleEnforce();
+    if (++this.ticks % RECONCILE_TICKS === 0) void this.reconcileCounts();
+  }
+
+  /**
+   * The counts kept here follow inserts and evictions; the index's are the truth (a batch the worker refused, say,
+   * is not in it). Every few seconds, while no eviction runs, the difference is carried over.
+   */
+  private async reconcileCounts(): Promise<void> {
+    if (this.enforcing || this.closed) return;
+    this.postRows();
+    for (const state of [...this.states.values()]) {
+      const before = state.count;
+      const { total } = await this.index.list(state.id, 0, 0).catch(() => ({ total: before }));
+      if (this.enforcing || total === before) continue;
+      this.warn(`history store: session ${state.id} counted ${before} entries, its index holds ${total}; using the index's count`);
+      state.count += total - before;
+    }
   }
 
   async flush(): Promise<void> {

@@ -93,6 +93,13 @@ export class IndexDb {
     this.db.close();
   }
 
+  /** Rows in every session together. */
+  totalRows(): number {
+    let n = 0;
+    for (const count of this.counts.values()) n += count;
+    return n;
+  }
+
   export(): Uint8Array {
     const bytes = exportMemoryDb(this.SQL, this.db);
     this.changes = 0;

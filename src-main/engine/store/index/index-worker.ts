@@ -113,7 +113,8 @@ async function close(): Promise<void> {
 function insert(rows: IndexRow[], through: Watermarks): void {
   const index = ready();
   index.insert(rows, through);
-  if (index.changes >= every.rows) snapshotInBackground();
+  // A snapshot copies the whole database: as it grows, take one per quarter of its rows, not every 50,000.
+  if (index.changes >= Math.max(every.rows, Math.floor(index.totalRows() / 4))) snapshotInBackground();
 }
 
 type Handler = (...args: never[]) => unknown;
