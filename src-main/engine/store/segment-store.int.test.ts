@@ -107,6 +107,25 @@ describe('SegmentStore', () => {
     expect(aside.length).toBe(1);
   });
 
+  it('replaces an index worker that dies, re-indexing from the logs, and goes on recording', async () => {
+    const warnings: string[] = [];
+    const store = await open({ dataDir: await tempDir(), onWarning: (m) => warnings.push(m) });
+    store.upsertSession(makeSession('s1'));
+    for (let i = 0; i < 30; i++) insert(store, 's1', `e${i}`, i === 3 ? { marker: 'before-the-crash' } : {});
+    expect(await store.searchEntries('s1', 'before-the-crash')).toEqual(['e3']);
+    // What an out-of-memory abort or a bug in the worker would do.
+    await (store as unknown as { index: { terminate(): Promise<void> } }).index.terminate();
+    for (let i = 30; i < 40; i++) insert(store, 's1', `e${i}`, i === 35 ? { marker: 'after-the-crash' } : {});
+    await expect.poll(() => warnings.some((w) => /restarted/.test(w)), { timeout: 20_000 }).toBe(true);
+    expect(warnings.join('\n')).toMatch(/exited unexpectedly.*restarting/);
+    expect(await store.searchEntries('s1', 'before-the-crash')).toEqual(['e3']);
+    expect(await store.searchEntries('s1', 'after-the-crash')).toEqual(['e35']);
+    const page = await store.listEntries('s1', 0, 100);
+    expect(page.total).toBe(40);
+    expect(page.entries.map((e) => e.id)).toEqual(Array.from({ length: 40 }, (_, i) => `e${i}`));
+    expect(store.countEntries('s1')).toBe(40);
+  });
+
   it('evicts by the total-entries budget: stopped sessions first, then the oldest running one, and says so', async () => {
     const notices: EvictionNotice[] = [];
     const store = await open({ dataDir: await tempDir(), maxTotalEntries: 40, onEvicted: (n) => notices.push(n) });

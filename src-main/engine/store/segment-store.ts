@@ -109,6 +109,7 @@ export class SegmentStore implements RecorderStore {
   private evictedByBudget = 0;
   private postScheduled = false;
   private enforcing: Promise<void> | undefined;
+  private recovering: Promise<void> | undefined;
   private enforceAgain = false;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -117,7 +118,7 @@ export class SegmentStore implements RecorderStore {
 
   private constructor(
     private readonly dataDir: string,
-    private readonly index: IndexClient,
+    private index: IndexClient,
     private readonly annotations: Annotations,
     options: SegmentStoreOptions,
   ) {
@@ -155,9 +156,12 @@ export class SegmentStore implements RecorderStore {
     await fsp.mkdir(path.join(dataDir, SESSIONS_DIR), { recursive: true, mode: DIR_MODE });
     await fsp.mkdir(path.join(dataDir, INDEX_DIR), { recursive: true, mode: DIR_MODE });
     await fsp.rm(path.join(dataDir, 'sessions.json.tmp'), { force: true });
-    const { client, opened } = await openIndex({ dir: path.join(dataDir, INDEX_DIR), onError: (e) => warn(`history index: ${e.message}`) });
+    // Until the store exists, index errors are only reported; then the store handles them (a dead worker is restarted).
+    let onIndexError = (e: Error) => warn(`history index: ${e.message}`);
+    const { client, opened } = await openIndex({ dir: path.join(dataDir, INDEX_DIR), onError: (e) => onIndexError(e) });
     const annotations = await Annotations.open(dataDir, warn);
     const store = new SegmentStore(dataDir, client, annotations, { ...options, onWarning: warn });
+    onIndexError = (e) => store.indexError(e);
     try {
       for (const record of (await readSessionsFile(dataDir, warn)) ?? []) store.sessions.set(record.id, record);
       if (opened.rebuilt && opened.rebuilt !== 'missing') warn(`history index: rebuilding from the session logs (${opened.rebuilt})`);
@@ -378,6 +382,33 @@ export class SegmentStore implements RecorderStore {
   private async ready(sessionId: string): Promise<void> {
     const opening = this.opening.get(sessionId);
     if (opening) await opening;
+    if (this.recovering) await this.recovering;
+  }
+
+  private indexError(error: Error): void {
+    if (/^the index worker (crashed|exited unexpectedly)/.test(error.message)) this.recoverIndex(error);
+    else this.warn(`history index: ${error.message}`);
+  }
+
+  /**
+   * A dead index worker is replaced: the new one loads the last snapshot and the logs are replayed from there (rows
+   * it already holds are skipped). Capture goes on meanwhile, into the logs; reads wait until the index is back.
+   */
+  private recoverIndex(error: Error): void {
+    if (this.recovering || this.closed) return;
+    this.warn(`history index: ${error.message}; restarting it and re-indexing from the session logs`);
+    this.recovering = (async () => {
+      const { client, opened } = await openIndex({ dir: path.join(this.dataDir, INDEX_DIR), onError: (e) => this.indexError(e) });
+      this.index = client;
+      for (const state of [...this.states.values()]) await this.replay(state, opened.rebuilt ? undefined : opened.watermarks[state.id]);
+      this.postRows();
+      for (const state of this.states.values()) state.count = (await this.index.list(state.id, 0, 0)).total + state.rows.length;
+      this.warn('history index: restarted');
+    })()
+      .catch((e: unknown) => this.warn(`history index: could not restart it (${errorMessage(e)}); restart the server`))
+      .finally(() => {
+        this.recovering = undefined;
+      });
   }
 
   getSession(id: string): SessionRecord | undefined {
@@ -866,6 +897,7 @@ export class SegmentStore implements RecorderStore {
 
   private async shutDown(): Promise<void> {
     await Promise.all([...this.opening.values()]);
+    await this.recovering;
     this.postRows();
     await this.enforcing?.catch(() => undefined);
     this.closed = true;
