@@ -2,7 +2,7 @@
  * The one API contract. REST routes, the Electron preload/IPC binding, the renderer's RecorderClient and
  * the CLI are all typed from `RecorderOperations`; the route table below is the single source of paths.
  */
-import type { Entry, EntryPage, PortCheck, PortsStatus, Session } from './model.js';
+import type { Entry, EntryPage, PortCheck, PortsStatus, Session, StorageReport } from './model.js';
 import type { PatchEntryInput, RestartSessionInput, StartSessionInput } from './schemas.js';
 
 export const API_PREFIX = '/api/v1/recorder';
@@ -19,6 +19,8 @@ export interface RecorderOperations {
   patchEntry(params: { id: string; entryId: string } & PatchEntryInput): Promise<{ entry: Entry }>;
   ports(): Promise<PortsStatus>;
   portCheck(params: { port: number }): Promise<PortCheck>;
+  /** The store's state and its usage against the budgets. */
+  storage(): Promise<{ storage: StorageReport }>;
 }
 
 export type OperationName = keyof RecorderOperations;
@@ -35,6 +37,7 @@ export const ROUTES: Record<OperationName, RouteSpec> = {
   listSessions: { method: 'GET', path: '/sessions' },
   ports: { method: 'GET', path: '/ports' },
   portCheck: { method: 'GET', path: '/port-check' },
+  storage: { method: 'GET', path: '/storage' },
   getSession: { method: 'GET', path: '/:id' },
   stopSession: { method: 'POST', path: '/:id/stop' },
   restartSession: { method: 'POST', path: '/:id/restart' },

@@ -53,6 +53,7 @@ export const IPC_CHANNELS: Readonly<Record<BridgeCallName, `recorder:${string}`>
   patchEntry: 'recorder:patchEntry',
   ports: 'recorder:ports',
   portCheck: 'recorder:portCheck',
+  storage: 'recorder:storage',
   caStatus: 'recorder:caStatus',
   caGenerate: 'recorder:caGenerate',
   caDownload: 'recorder:caDownload',

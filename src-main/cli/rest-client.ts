@@ -1,7 +1,7 @@
 /** The recorder contract over HTTP: what the CLI (and any Node script) uses to drive a running server. */
 import { ApiError, isApiErrorBody, type ApiErrorCode } from '../../src-shared/errors.js';
 import { API_PREFIX, type RecorderOperations } from '../../src-shared/contract.js';
-import type { EntryPage, PortCheck, PortsStatus, Session, Entry } from '../../src-shared/model.js';
+import type { EntryPage, PortCheck, PortsStatus, Session, Entry, StorageReport } from '../../src-shared/model.js';
 import type { PatchEntryInput, StartSessionInput } from '../../src-shared/schemas.js';
 
 export class RestRecorderClient implements RecorderOperations {
@@ -76,6 +76,10 @@ export class RestRecorderClient implements RecorderOperations {
   patchEntry({ id, entryId, ...patch }: { id: string; entryId: string } & PatchEntryInput) {
     return this.call<{ entry: Entry }>('PATCH', `/${encodeURIComponent(id)}/entries/${encodeURIComponent(entryId)}`, patch);
   }
+  storage() {
+    return this.call<{ storage: StorageReport }>('GET', '/storage');
+  }
+
   ports() {
     return this.call<PortsStatus>('GET', '/ports');
   }

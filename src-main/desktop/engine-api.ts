@@ -51,6 +51,7 @@ export function inProcessEngine(recorder: Recorder, machine: MachineServices): D
     getEntry: (params) => recorder.getEntry(params),
     patchEntry: (params) => recorder.patchEntry(params),
     ports: () => recorder.ports(),
+    storage: async () => ({ storage: recorder.storageReport() }),
     portCheck: (params) => recorder.portCheck(params),
     searchEntries: async (id, text) => recorder.searchEntries(id, text),
     readEntryBody: async (id, entryId, which, decoded) => {

@@ -58,6 +58,7 @@ export class EngineClient implements DesktopEngine {
   getEntry: DesktopEngine['getEntry'] = (params) => this.call('getEntry', [params]) as never;
   patchEntry: DesktopEngine['patchEntry'] = (params) => this.call('patchEntry', [params]) as never;
   ports: DesktopEngine['ports'] = () => this.call('ports', []) as never;
+  storage: DesktopEngine['storage'] = () => this.call('storage', []) as never;
   portCheck: DesktopEngine['portCheck'] = (params) => this.call('portCheck', [params]) as never;
   searchEntries: DesktopEngine['searchEntries'] = (id, text) => this.call('searchEntries', [id, text]) as never;
   readEntryBody: DesktopEngine['readEntryBody'] = (id, entryId, which, decoded) =>

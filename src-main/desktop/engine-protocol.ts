@@ -30,7 +30,7 @@ export interface PortLike {
 /** Every method the engine answers by name: an allow-list, so a message can never reach anything else. */
 export const ENGINE_CALLS: ReadonlySet<EngineCallName> = new Set<EngineCallName>([
   'startSession', 'listSessions', 'getSession', 'stopSession', 'restartSession', 'deleteSession',
-  'listEntries', 'getEntry', 'patchEntry', 'ports', 'portCheck', 'searchEntries', 'readEntryBody',
+  'listEntries', 'getEntry', 'patchEntry', 'ports', 'portCheck', 'storage', 'searchEntries', 'readEntryBody',
   // The machine operations run in the engine process too (docs/desktop.md says why).
   'caStatus', 'caGenerate', 'caDownload', 'trustStatus', 'trustInstall', 'trustUninstall',
   'systemProxyStatus', 'systemProxyOn', 'systemProxyOff', 'sessionSetup', 'openBrowser',

@@ -144,7 +144,7 @@ describe('results and engine errors as values', () => {
 });
 
 describe('the preload bridge over IPC, end to end', () => {
-  it('records, lists, reads bodies, searches, annotates and streams through window.trafficRecorder', async () => {
+  it('records, lists, reads bodies, searches, annotates, reports storage and streams through window.trafficRecorder', async () => {
     const bridge = bridgeFor();
     const { session } = await bridge.startSession({ name: 'bridge', targetUrl: upstream.url });
     const batches: StreamMessage[][] = [];
@@ -168,6 +168,10 @@ describe('the preload bridge over IPC, end to end', () => {
     const { entry } = await bridge.patchEntry({ id: session.id, entryId, tags: ['x'], notes: 'seen' });
     expect(entry).toMatchObject({ tags: ['x'], notes: 'seen' });
     await expect.poll(() => batches.flat().some((m) => m.type === 'entry-updated')).toBe(true);
+    // The store's usage reaches the desktop window too (Settings → Storage).
+    const { storage } = await bridge.storage();
+    expect(storage).toMatchObject({ state: 'ok', usage: { entries: 1, sessions: [{ sessionId: session.id, entries: 1 }] } });
+    expect(storage.usage.bytes).toBeGreaterThan(0);
 
     unsubscribe();
     await expect.poll(() => bridge.renderer.invoked).toContain(IPC_CHANNELS.unsubscribe);

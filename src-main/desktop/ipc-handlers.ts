@@ -46,6 +46,7 @@ export const CALL_HANDLERS: Readonly<Record<Exclude<BridgeCallName, StreamCall>,
   getEntry: (e, raw) => e.getEntry(entryRef(raw)),
   patchEntry: (e, raw) => e.patchEntry(patchEntryInput(raw)),
   ports: (e, raw) => (noInput(raw), e.ports()),
+  storage: (e, raw) => (noInput(raw), e.storage()),
   portCheck: (e, raw) => e.portCheck(portCheckInput(raw)),
   searchEntries: async (e, raw) => {
     const { id, q } = searchInput(raw);

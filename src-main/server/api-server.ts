@@ -152,7 +152,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   app.get(at(ROUTES.listSessions.path), async () => recorder.listSessions());
   app.get(at(ROUTES.ports.path), async () => recorder.ports());
-  app.get(at('/storage'), async () => ({ storage: recorder.storageReport() }));
+  app.get(at(ROUTES.storage.path), async () => recorder.storage());
   app.get(at(ROUTES.portCheck.path), async (request) => recorder.portCheck(parseInput(portCheckQuerySchema, query(request), 'query')));
   app.get(at(ROUTES.getSession.path), async (request) => recorder.getSession({ id: params(request).id! }));
   app.post(at(ROUTES.stopSession.path), async (request) => recorder.stopSession({ id: params(request).id! }));

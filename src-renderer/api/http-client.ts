@@ -113,6 +113,7 @@ export function createHttpClient(options: HttpClientOptions): RecorderClient {
     getEntry: (p) => call('getEntry', p),
     patchEntry: (p) => call('patchEntry', p, ['tags', 'notes']),
     ports: () => call('ports'),
+    storage: () => call('storage'),
     portCheck: (p) => call('portCheck', p),
     searchEntries: ({ id, q }) =>
       request('GET', `/${encodeURIComponent(id)}/entries/search?q=${encodeURIComponent(q)}`),

@@ -34,6 +34,8 @@ export function adaptBridge(bridge: DesktopBridge): RecorderClient {
     getEntry: wrap((p) => bridge.getEntry(p)),
     patchEntry: wrap((p) => bridge.patchEntry(p)),
     ports: wrap(() => bridge.ports()),
+    storage: wrap(() => bridge.storage()),
+    getStorage: wrap(() => bridge.storage()),
     portCheck: wrap((p) => bridge.portCheck(p)),
     searchEntries: wrap((p) => bridge.searchEntries(p)),
     getEntryBody: wrap(async (p) => {

@@ -451,6 +451,11 @@ export class Recorder implements RecorderOperations {
   }
 
   /** The storage state with the store's usage against its budgets (`GET /storage`). */
+  /** The contract's `GET /storage`. */
+  async storage(): Promise<{ storage: StorageReport }> {
+    return { storage: this.storageReport() };
+  }
+
   storageReport(): StorageReport {
     this.flushPending();
     return { ...this.store.storageStatus(), usage: this.store.usage() };
