@@ -3,9 +3,9 @@
  * being recorded, bodies beyond the memory budget are dropped and say so, the session and the server report
  * `storage: failing`, and saving resumes once space (or write access) returns.
  */
+import { fillDisk, mountTmpfs } from '../../test-support/tmpfs.js';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,19 +20,7 @@ const TOKEN = 'full-disk-token';
 const BODY = 100_000;
 const MAX_PENDING = 1024 * 1024;
 
-/** Mounting needs root (CI runs as root); elsewhere the test is skipped and says why. */
-function mountTmpfs(): { dir: string } | { problem: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tr-full-disk-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir], { stdio: 'pipe' });
-    return { dir };
-  } catch (error) {
-    fs.rmdirSync(dir);
-    return { problem: `cannot mount a tmpfs (${String((error as Error).message).split('\n')[0]})` };
-  }
-}
-
-const mounted = mountTmpfs();
+const mounted = mountTmpfs('4m', 'tr-full-disk-');
 if ('problem' in mounted) console.warn(`full-disk tests skipped: ${mounted.problem}`);
 const mountDir = 'dir' in mounted ? mounted.dir : '';
 
@@ -70,24 +58,8 @@ async function exchange(i: number): Promise<void> {
   expect((await res.body.arrayBuffer()).byteLength).toBe(BODY);
 }
 
-/** Fills the file system up to the last page. */
-function fillDisk(): void {
-  const fd = fs.openSync(filler, 'w');
-  try {
-    for (const size of [256 * 1024, 4096, 512]) {
-      const chunk = Buffer.alloc(size, 1);
-      for (;;) {
-        try {
-          fs.writeSync(fd, chunk);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw error;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+function fillUp(): void {
+  fillDisk(filler, [256 * 1024, 4096, 512]);
 }
 
 /** Everything captured so far into the store (the recorder batches), then onto the disk. */
@@ -143,7 +115,7 @@ describe.skipIf('problem' in mounted)('storage on a full or read-only disk', () 
     await saveAll();
     expect((await sessionStorage()).state).toBe('ok');
 
-    fillDisk();
+    fillUp();
     let sent = 1;
     // However fast the machine, keep going until the budget forced bodies out.
     while ((await sessionStorage()).droppedBodies === 0) {

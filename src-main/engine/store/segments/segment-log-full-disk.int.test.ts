@@ -3,28 +3,16 @@
  * reported once, flush() rejects, nothing already written is damaged, and once space (or write access) returns the
  * queued records are written, each exactly once.
  */
+import { fillDisk, mountTmpfs } from '../../../test-support/tmpfs.js';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSessionLog, segmentFileName } from './segment-log.js';
 import { RecordType, type RecordLocation, type SessionLog } from './segment-types.js';
 import { collect, payloadFor, payloadIndex, waitFor } from './test-support/segment-fixtures.js';
 
-/** Mounting needs root (CI runs as root); elsewhere the tests are skipped and say why. */
-function mountTmpfs(): { dir: string } | { problem: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tr-segment-full-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'pipe' });
-    return { dir };
-  } catch (error) {
-    fs.rmdirSync(dir);
-    return { problem: `cannot mount a tmpfs (${String((error as Error).message).split('\n')[0]})` };
-  }
-}
-
-const mounted = mountTmpfs();
+const mounted = mountTmpfs('1m', 'tr-segment-full-');
 if ('problem' in mounted) console.warn(`session log full-disk tests skipped: ${mounted.problem}`);
 const mountDir = 'dir' in mounted ? mounted.dir : '';
 const dir = path.join(mountDir, 'session');
@@ -36,23 +24,8 @@ const states: (Error | undefined)[] = [];
 const warnings: string[] = [];
 const locs: RecordLocation[] = [];
 
-function fillDisk(): void {
-  const fd = fs.openSync(filler, 'w');
-  try {
-    for (const size of [64 * 1024, 4096, 512]) {
-      const chunk = Buffer.alloc(size, 1);
-      for (;;) {
-        try {
-          fs.writeSync(fd, chunk);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw error;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+function fillUp(): void {
+  fillDisk(filler, [64 * 1024, 4096, 512]);
 }
 
 function appendSome(count: number): void {
@@ -108,7 +81,7 @@ describe.skipIf('problem' in mounted)('session log on a full or read-only disk',
     await log.flush();
     const before = snapshotFiles();
 
-    fillDisk();
+    fillUp();
     // Room for part of the next write: it is written short, fails, and must be cut back.
     fs.truncateSync(filler, fs.statSync(filler).size - 24 * 1024);
     const durable = log.durableEnd();
