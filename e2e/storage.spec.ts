@@ -2,52 +2,16 @@
  * Storage usage in the UI against the real server with a small per-session limit: traffic past it evicts the
  * oldest rows, the table says so in one summed notice, and Settings → Storage shows the numbers.
  */
-import { spawn } from 'node:child_process';
-import { api, assertBuilt, REPO_ROOT } from './fixtures/headless-server.js';
-import type { RunningServer } from './fixtures/headless-server.js';
+import { api, startServer } from './fixtures/headless-server.js';
 import { RecorderPage, waitForAppReady } from './fixtures/recorder-page.js';
 import { expect, test } from './fixtures/test.js';
 import { curl } from './fixtures/upstream.js';
 
 const MAX_ENTRIES = 3;
-const LISTENING = /Traffic Recorder API listening on (http:\/\/\S+)/;
-
-/** Like the fixture's startServer, with `--max-entries` (the fixture takes no server options). */
-async function startLimitedServer(dataDir: string, token: string): Promise<RunningServer> {
-  assertBuilt();
-  const child = spawn(
-    process.execPath,
-    ['bin/traffic-recorder.js', 'serve', '--port', '0', '--data-dir', dataDir, '--token', token, '--max-entries', String(MAX_ENTRIES)],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-  );
-  let log = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      log += chunk.toString();
-      const match = LISTENING.exec(log);
-      if (match?.[1]) resolve(match[1]);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then(() => reject(new Error(`server exited before listening:\n${log}`)));
-  });
-  return {
-    url,
-    token,
-    dataDir,
-    output: () => log,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 // Needs the server half of issue 9: `{type: 'evicted'}` stream messages and `usage` in GET /storage.
 test('traffic past --max-entries shows one summed eviction notice and the numbers in Settings → Storage', async ({ page, dataDir, token, upstream }) => {
-  const server = await startLimitedServer(dataDir, token);
+  const server = await startServer(dataDir, token, ['--max-entries', String(MAX_ENTRIES)]);
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   try {
