@@ -3,6 +3,7 @@
  * body (20 KB under /l/), our server from any built checkout with the event-loop probe on, wrk driven by a Lua
  * script that makes every URL distinct and stops after a quota, and a poller of the probe's samples.
  */
+import type { LoopStatsSample } from '../src-main/server/loop-stats.js';
 import { promises as fsp, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -202,19 +203,8 @@ export async function runUniqueWrk(url: string, prefix: string, run: WrkRun, gon
   return parseWrk(child.output(), url);
 }
 
-export interface LoopSample {
-  seq: number;
-  at: string;
-  p50: number;
-  p99: number;
-  max: number;
-  count: number;
-  maxAll: number;
-  rss: number;
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
-}
+/** What the server's probe writes (src-main/server/loop-stats.ts). */
+export type LoopSample = LoopStatsSample;
 
 /** Collects every new sample the server's probe writes (it writes every 500 ms; this reads every 150 ms). */
 export class LoopStatsPoller {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { BodyInfo, Entry, StorageStatus } from '../../../src-shared/model.js';
 import { bodyLength, isWrittenBody, joinBody, type BodyBytes, type BodySide, type EntryBodies, type LegacySyncStore, type SessionRecord, type StoreOpenOptions, DEFAULT_INLINE_BODY_LIMIT } from './store-types.js';
 import { BodyFiles, bodyFileOwner, type BodyBatch } from './body-files.js';
+import { sideInfo, stripEntry } from './stored-entry.js';
 import { EntryDb, type FileRef } from './entry-db.js';
 import { DIR_MODE, errorMessage, fsyncDir } from './fs-util.js';
 import { JournalWriter, listJournals, readJournal, type JournalRecord } from './journal.js';
@@ -20,12 +21,6 @@ const DEFAULTS = {
 /** Meta key in a snapshot: the first journal generation the snapshot does not already contain. */
 const JOURNAL_GEN_KEY = 'journal_gen';
 
-function stripBody(body: BodyInfo): BodyInfo {
-  if (body.text === undefined && body.base64 === undefined) return body;
-  const { text: _text, base64: _base64, ...rest } = body;
-  return rest;
-}
-
 /** Where one side's captured bytes go: inline in the database, to a file (`file` = its length), or nowhere. */
 interface PlacedBody {
   inline?: Buffer;
@@ -39,10 +34,6 @@ function fileLength(value: unknown): number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : 0;
 }
 
-function sideInfo(entry: Entry, side: BodySide): BodyInfo | undefined {
-  return side === 'request' ? entry.request.body : entry.response?.body;
-}
-
 /** A copy of the entry whose dropped bodies say so. */
 function flagDropped(entry: Entry, req: PlacedBody, res: PlacedBody): Entry {
   if (!req.dropped && !res.dropped) return entry;
@@ -50,16 +41,6 @@ function flagDropped(entry: Entry, req: PlacedBody, res: PlacedBody): Entry {
   const out: Entry = { ...entry, request: { ...entry.request, body: flag(entry.request.body, req.dropped) } };
   if (entry.response) out.response = { ...entry.response, body: flag(entry.response.body, res.dropped) };
   return out;
-}
-
-/** Decoded bodies are derived data (and could be large): the store keeps raw bytes only. */
-function stripEntry(entry: Entry): Entry {
-  const req = stripBody(entry.request.body);
-  const res = entry.response && stripBody(entry.response.body);
-  if (req === entry.request.body && res === entry.response?.body) return entry;
-  const stripped: Entry = { ...entry, request: { ...entry.request, body: req } };
-  if (entry.response && res) stripped.response = { ...entry.response, body: res };
-  return stripped;
 }
 
 /**
