@@ -8,7 +8,7 @@ import { promises as fsp, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { freePort, makeTempDir, sleep, startChild, waitForOutput, which, type Child } from './lib-procs.js';
-import { waitForHttp, type Upstream } from './lib-targets.js';
+import { nginxHttpPrologue, waitForHttp, type Upstream } from './lib-targets.js';
 import { parseWrk, type WrkResult } from './lib-wrk.js';
 
 export const SMALL_BODY = 2 * 1024;
@@ -37,26 +37,9 @@ export async function startStoreUpstream(): Promise<Upstream> {
   writeFileSync(join(www, 'large.txt'), textBody(LARGE_BODY, 2));
   for (const p of [dir, www]) chmodSync(p, 0o755);
   const port = await freePort();
-  const t = join(dir, 'tmp');
   writeFileSync(
     join(dir, 'nginx.conf'),
-    `worker_processes 1;
-daemon off;
-master_process on;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_timeout 65;
-  keepalive_requests 10000000;
-  default_type text/plain;
-  client_body_temp_path ${t}/body;
-  proxy_temp_path ${t}/proxy;
-  fastcgi_temp_path ${t}/fastcgi;
-  uwsgi_temp_path ${t}/uwsgi;
-  scgi_temp_path ${t}/scgi;
+    `${nginxHttpPrologue(dir, 'text/plain')}
   server {
     listen 127.0.0.1:${port};
     root ${www};

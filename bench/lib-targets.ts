@@ -48,7 +48,7 @@ function tsxChild(name: string, script: string, args: string[]): Child {
 }
 
 /** The shared part of our nginx configs: one worker, keep-alive for benchmarks, all paths inside `dir`. */
-function nginxHttpPrologue(dir: string): string {
+export function nginxHttpPrologue(dir: string, defaultType = 'application/octet-stream'): string {
   const t = join(dir, 'tmp');
   return `worker_processes 1;
 daemon off;
@@ -62,7 +62,7 @@ http {
   tcp_nopush on;
   keepalive_timeout 65;
   keepalive_requests 1000000;
-  default_type application/octet-stream;
+  default_type ${defaultType};
   client_body_temp_path ${t}/body;
   proxy_temp_path ${t}/proxy;
   fastcgi_temp_path ${t}/fastcgi;
