@@ -2,25 +2,15 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../test-support/child.js';
 import { tempDir } from '../test-support/engine.js';
-import { startTestServer, TEST_TOKEN, type TestServer } from '../test-support/server.js';
-import { startUpstream, type Upstream } from '../test-support/upstream.js';
+import { serverWithUpstream, TEST_TOKEN } from '../test-support/server.js';
 
-let server: TestServer;
-let upstream: Upstream;
-beforeAll(async () => {
-  server = await startTestServer();
-  upstream = await startUpstream();
-});
-afterAll(async () => {
-  await server?.close();
-  await upstream?.close();
-});
+const shared = serverWithUpstream();
 
 const env = { TRAFFIC_RECORDER_TOKEN: TEST_TOKEN };
-const cli = (args: string[]) => runCli(['recorder', '--server', server.base, ...args], env);
+const cli = (args: string[]) => runCli(['recorder', '--server', shared.server.base, ...args], env);
 const startForward = async (name: string): Promise<{ id: string; name: string }> => {
   const started = await cli(['start', '--mode', 'forward', '--name', name, '--json']);
   expect(started.code, started.stderr).toBe(0);
@@ -35,7 +25,7 @@ describe('recorder start wording', () => {
   });
 
   it('keeps the mode of a --config file when --mode is not given', async () => {
-    const file = path.join(server.headless.dataDir, 'forward.json');
+    const file = path.join(shared.server.headless.dataDir, 'forward.json');
     await fs.writeFile(file, JSON.stringify({ mode: 'forward', name: 'forward from file' }));
     const started = await cli(['start', '--config', file, '--json']);
     expect(started.code, started.stderr).toBe(0);
@@ -90,25 +80,25 @@ describe('session id prefixes', () => {
     expect(refused.stderr).toContain(`${b!.id} ("${b!.name}")`);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     // Neither was touched.
-    expect((await server.call('GET', `/${a!.id}`)).json.session.status).toBe('running');
-    for (const list of byFirst.values()) for (const s of list) await server.call('POST', `/${s.id}/stop`);
+    expect((await shared.server.call('GET', `/${a!.id}`)).json.session.status).toBe('running');
+    for (const list of byFirst.values()) for (const s of list) await shared.server.call('POST', `/${s.id}/stop`);
   });
 });
 
 describe('ca download --out', () => {
   it('says where it wrote the certificate', async () => {
     const dir = await tempDir('tr-ca-out-');
-    await runCli(['ca', '--server', server.base, 'generate'], env);
+    await runCli(['ca', '--server', shared.server.base, 'generate'], env);
     const file = path.join(dir, 'ca.pem');
     // Given relative to where the command runs (the children run in the package root): reported absolute.
-    const written = await runCli(['ca', '--server', server.base, 'download', '--out', path.relative(ROOT, file)], env);
+    const written = await runCli(['ca', '--server', shared.server.base, 'download', '--out', path.relative(ROOT, file)], env);
     expect(written.code, written.stderr).toBe(0);
     expect(written.stdout).toBe(`Wrote the CA certificate (PEM) to ${file}\n`);
     expect(await fs.readFile(file, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
     await fs.rm(file, { force: true });
-    const json = await runCli(['ca', '--server', server.base, '--json', 'download', '--out', path.join(dir, 'ca.pem')], env);
+    const json = await runCli(['ca', '--server', shared.server.base, '--json', 'download', '--out', path.join(dir, 'ca.pem')], env);
     expect(JSON.parse(json.stdout)).toMatchObject({ written: path.join(dir, 'ca.pem') });
-    const bad = await runCli(['ca', '--server', server.base, 'download', '--out', path.join(dir, 'no-such-dir', 'ca.pem')], env);
+    const bad = await runCli(['ca', '--server', shared.server.base, 'download', '--out', path.join(dir, 'no-such-dir', 'ca.pem')], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^traffic-recorder: cannot write the CA certificate to .*no-such-dir\/ca\.pem: ENOENT/);
   });

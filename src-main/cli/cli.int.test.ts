@@ -1,27 +1,17 @@
 /** The `traffic-recorder` CLI as a real child process against a real server. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../test-support/child.js';
 import { curl } from '../test-support/curl.js';
-import { startTestServer, TEST_TOKEN, type TestServer } from '../test-support/server.js';
-import { startUpstream, type Upstream } from '../test-support/upstream.js';
+import { serverWithUpstream, TEST_TOKEN } from '../test-support/server.js';
 
-let server: TestServer;
-let upstream: Upstream;
-beforeAll(async () => {
-  server = await startTestServer();
-  upstream = await startUpstream();
-});
-afterAll(async () => {
-  await server?.close();
-  await upstream?.close();
-});
+const shared = serverWithUpstream();
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  runCli(['recorder', '--server', server.base, ...args], { TRAFFIC_RECORDER_TOKEN: TEST_TOKEN, ...env });
+  runCli(['recorder', '--server', shared.server.base, ...args], { TRAFFIC_RECORDER_TOKEN: TEST_TOKEN, ...env });
 
 describe('traffic-recorder recorder', () => {
   it('start, list, entries and stop, as tables and as JSON', async () => {
-    const started = await cli(['start', '--target', upstream.url, '--name', 'cli session', '--session-namespace', 'team-a', '--json']);
+    const started = await cli(['start', '--target', shared.upstream.url, '--name', 'cli session', '--session-namespace', 'team-a', '--json']);
     expect(started.code).toBe(0);
     const { session } = JSON.parse(started.stdout);
     expect(session).toMatchObject({ name: 'cli session', namespace: 'team-a', mode: 'reverse', status: 'running' });
@@ -47,11 +37,11 @@ describe('traffic-recorder recorder', () => {
   });
 
   it('takes the token from --token and fails with one line and a non-zero exit', async () => {
-    const viaFlag = await runCli(['recorder', '--server', server.base, '--token', TEST_TOKEN, 'list', '--json'], { TRAFFIC_RECORDER_TOKEN: '' });
+    const viaFlag = await runCli(['recorder', '--server', shared.server.base, '--token', TEST_TOKEN, 'list', '--json'], { TRAFFIC_RECORDER_TOKEN: '' });
     expect(viaFlag.code).toBe(0);
     expect(JSON.parse(viaFlag.stdout)).toHaveProperty('sessions');
 
-    const noToken = await runCli(['recorder', '--server', server.base, 'list'], { TRAFFIC_RECORDER_TOKEN: '' });
+    const noToken = await runCli(['recorder', '--server', shared.server.base, 'list'], { TRAFFIC_RECORDER_TOKEN: '' });
     expect(noToken.code).toBe(1);
     expect(noToken.stderr.trim().split('\n')).toHaveLength(1);
     expect(noToken.stderr).toMatch(/token/);
@@ -60,7 +50,7 @@ describe('traffic-recorder recorder', () => {
     expect(noTarget.code).toBe(1);
     expect(noTarget.stderr).toMatch(/^traffic-recorder: --target URL is required/);
 
-    const badPort = await cli(['start', '--target', upstream.url, '--port', 'eighty']);
+    const badPort = await cli(['start', '--target', shared.upstream.url, '--port', 'eighty']);
     expect(badPort.code).not.toBe(0);
     expect(badPort.stderr).toMatch(/--port must be an integer/);
 
@@ -80,8 +70,8 @@ describe('traffic-recorder recorder', () => {
 
   it('reads a full session config from --config', async () => {
     const fs = await import('node:fs/promises');
-    const file = `${server.headless.dataDir}/config.json`;
-    await fs.writeFile(file, JSON.stringify({ name: 'from file', targetUrl: upstream.url, filters: { includePaths: ['/json'] } }));
+    const file = `${shared.server.headless.dataDir}/config.json`;
+    await fs.writeFile(file, JSON.stringify({ name: 'from file', targetUrl: shared.upstream.url, filters: { includePaths: ['/json'] } }));
     const started = await cli(['start', '--config', file, '--json']);
     expect(started.code).toBe(0);
     expect(JSON.parse(started.stdout).session).toMatchObject({ name: 'from file', filters: { includePaths: ['/json'] } });
@@ -93,7 +83,7 @@ describe('traffic-recorder recorder', () => {
 });
 
 describe('traffic-recorder ca', () => {
-  const ca = (args: string[]) => runCli(['ca', '--server', server.base, ...args], { TRAFFIC_RECORDER_TOKEN: TEST_TOKEN });
+  const ca = (args: string[]) => runCli(['ca', '--server', shared.server.base, ...args], { TRAFFIC_RECORDER_TOKEN: TEST_TOKEN });
 
   it('status, generate, download and a dry-run install', async () => {
     const fs = await import('node:fs/promises');
@@ -103,7 +93,7 @@ describe('traffic-recorder ca', () => {
     expect(generated.code).toBe(0);
     expect(generated.stdout).toMatch(/^Created: CA ".*" valid until/);
     expect((await ca(['generate'])).stdout).toMatch(/^Already there/);
-    const file = `${server.headless.dataDir}/downloaded-ca.pem`;
+    const file = `${shared.server.headless.dataDir}/downloaded-ca.pem`;
     expect((await ca(['download', '--out', file])).code).toBe(0);
     expect(await fs.readFile(file, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
     const plan = await ca(['install', '--dry-run', '--scope', 'user', '--nss-db', '/tmp/no-such-nssdb']);

@@ -1,24 +1,14 @@
 /** `traffic-recorder storage` as a real child process against a real server with recorded traffic. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import type { Session, StorageStatus, StorageUsage } from '../../src-shared/model.js';
 import { runCli } from '../test-support/child.js';
-import { startTestServer, TEST_TOKEN, type TestServer } from '../test-support/server.js';
-import { startUpstream, type Upstream } from '../test-support/upstream.js';
+import { serverWithUpstream, TEST_TOKEN } from '../test-support/server.js';
 import { humanBytes, storageReportText } from './storage-command.js';
 
-let server: TestServer;
-let upstream: Upstream;
-beforeAll(async () => {
-  server = await startTestServer({ limits: { maxEntriesPerSession: 3 } });
-  upstream = await startUpstream();
-});
-afterAll(async () => {
-  await server?.close();
-  await upstream?.close();
-});
+const shared = serverWithUpstream({ limits: { maxEntriesPerSession: 3 } });
 
-const cli = (args: string[]) => runCli(['storage', '--server', server.base, ...args], { TRAFFIC_RECORDER_TOKEN: TEST_TOKEN });
+const cli = (args: string[]) => runCli(['storage', '--server', shared.server.base, ...args], { TRAFFIC_RECORDER_TOKEN: TEST_TOKEN });
 
 async function waitFor(what: string, probe: () => Promise<boolean>): Promise<void> {
   for (let tries = 0; !(await probe()); tries++) {
@@ -35,8 +25,8 @@ async function record(s: Session, n: number): Promise<void> {
   }
 }
 
-const start = async (name: string) => (await server.call('POST', '/start', { targetUrl: upstream.url, name })).json.session as Session;
-const entryCount = async (s: Session) => (await server.call('GET', `/${s.id}/entries?bodies=false&limit=1`)).json.total as number;
+const start = async (name: string) => (await shared.server.call('POST', '/start', { targetUrl: shared.upstream.url, name })).json.session as Session;
+const entryCount = async (s: Session) => (await shared.server.call('GET', `/${s.id}/entries?bodies=false&limit=1`)).json.total as number;
 
 describe('traffic-recorder storage', () => {
   it('prints usage per session and in total; --json prints the StorageReport', async () => {
@@ -69,7 +59,7 @@ describe('traffic-recorder storage', () => {
   });
 
   it('says clearly when the server cannot be reached or refuses the token', async () => {
-    const refused = await runCli(['storage', '--server', server.base], { TRAFFIC_RECORDER_TOKEN: 'wrong-token' });
+    const refused = await runCli(['storage', '--server', shared.server.base], { TRAFFIC_RECORDER_TOKEN: 'wrong-token' });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^traffic-recorder: /);
   });

@@ -3,23 +3,13 @@
  * evictions reach a real WebSocket subscriber as `__evict__` entries plus one `evicted` message per eviction;
  * `GET /storage` reports usage per session; search takes a `limit`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { request } from 'undici';
 import { EVICT_ENTRY_ID, type Entry, type StorageReport, type StreamMessage } from '../../src-shared/model.js';
-import { startTestServer, TEST_TOKEN, type TestServer } from '../test-support/server.js';
-import { startUpstream, type Upstream } from '../test-support/upstream.js';
+import { serverWithUpstream, startTestServer, TEST_TOKEN } from '../test-support/server.js';
 
-let server: TestServer;
-let upstream: Upstream;
-beforeAll(async () => {
-  server = await startTestServer({ limits: { maxEntriesPerSession: 3 } });
-  upstream = await startUpstream();
-});
-afterAll(async () => {
-  await server?.close();
-  await upstream?.close();
-});
+const shared = serverWithUpstream({ limits: { maxEntriesPerSession: 3 } });
 
 async function waitFor(what: string, probe: () => boolean | Promise<boolean>): Promise<void> {
   for (let tries = 0; !(await probe()); tries++) {
@@ -29,7 +19,7 @@ async function waitFor(what: string, probe: () => boolean | Promise<boolean>): P
 }
 
 async function startSession(name: string): Promise<{ id: string; proxyUrl: string }> {
-  const started = await server.call('POST', '/start', { targetUrl: upstream.url, name });
+  const started = await shared.server.call('POST', '/start', { targetUrl: shared.upstream.url, name });
   expect(started.status).toBe(201);
   return started.json.session;
 }
@@ -41,11 +31,11 @@ async function send(proxyUrl: string, path: string, body?: string): Promise<void
 }
 
 async function entries(id: string): Promise<Entry[]> {
-  return (await server.call('GET', `/${id}/entries?limit=100&bodies=false`)).json.entries as Entry[];
+  return (await shared.server.call('GET', `/${id}/entries?limit=100&bodies=false`)).json.entries as Entry[];
 }
 
 async function subscribe(id: string): Promise<{ messages: StreamMessage[]; close(): void }> {
-  const ws = new WebSocket(`${server.base.replace('http', 'ws')}/api/v1/recorder/${id}/ws`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+  const ws = new WebSocket(`${shared.server.base.replace('http', 'ws')}/api/v1/recorder/${id}/ws`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
   const messages: StreamMessage[] = [];
   ws.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as StreamMessage));
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
@@ -78,7 +68,7 @@ describe('store budgets through the server', () => {
     }
     expect(sinceLast).toBe(0);
     expect((await entries(session.id)).map((e) => e.id)).toEqual(recorded.slice(2).map((e) => e.id));
-    await server.call('DELETE', `/${session.id}`);
+    await shared.server.call('DELETE', `/${session.id}`);
   });
 
   it('reports entries and bytes per session and in total on GET /storage', async () => {
@@ -89,7 +79,7 @@ describe('store budgets through the server', () => {
     await send(b.proxyUrl, '/json');
     await waitFor('three entries', async () => (await entries(a.id)).length === 2 && (await entries(b.id)).length === 1);
 
-    const answer = await server.call('GET', '/storage');
+    const answer = await shared.server.call('GET', '/storage');
     expect(answer.status).toBe(200);
     const storage = answer.json.storage as StorageReport;
     expect(storage.state).toBe('ok');
@@ -111,10 +101,10 @@ describe('store budgets through the server', () => {
     const session = await startSession('search');
     for (let i = 0; i < 3; i++) await send(session.proxyUrl, `/json?needle-${i}`);
     await waitFor('three entries', async () => (await entries(session.id)).length === 3);
-    expect((await server.call('GET', `/${session.id}/entries/search?q=needle`)).json.ids).toHaveLength(3);
-    const limited = await server.call('GET', `/${session.id}/entries/search?q=needle&limit=2`);
+    expect((await shared.server.call('GET', `/${session.id}/entries/search?q=needle`)).json.ids).toHaveLength(3);
+    const limited = await shared.server.call('GET', `/${session.id}/entries/search?q=needle&limit=2`);
     expect(limited.json.ids).toEqual((await entries(session.id)).slice(0, 2).map((e) => e.id));
-    const refused = await server.call('GET', `/${session.id}/entries/search?q=needle&limit=0`);
+    const refused = await shared.server.call('GET', `/${session.id}/entries/search?q=needle&limit=0`);
     expect(refused.status).toBe(400);
     expect(refused.json.error).toMatch(/limit must be an integer from 1 to 10000/);
   });
@@ -122,7 +112,7 @@ describe('store budgets through the server', () => {
   it('past the total-entries budget evicts the oldest entries of a stopped session first, and counts them in usage', async () => {
     const small = await startTestServer({ limits: { maxTotalEntries: 4 } });
     try {
-      const start = async (name: string) => (await small.call('POST', '/start', { targetUrl: upstream.url, name })).json.session as { id: string; proxyUrl: string };
+      const start = async (name: string) => (await small.call('POST', '/start', { targetUrl: shared.upstream.url, name })).json.session as { id: string; proxyUrl: string };
       const list = async (id: string) => ((await small.call('GET', `/${id}/entries?limit=100&bodies=false`)).json.entries as Entry[]).map((e) => e.id);
       const old = await start('old');
       for (let i = 0; i < 3; i++) await send(old.proxyUrl, `/json?old=${i}`);

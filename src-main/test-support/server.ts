@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
+import { afterAll, beforeAll } from 'vitest';
 import { startHeadless, type Headless } from '../server/headless.js';
 import type { RecorderLimits } from '../engine/sessions/limits.js';
 import { tempDir } from './engine.js';
+import { startUpstream, type Upstream } from './upstream.js';
 
 export const TEST_TOKEN = 'test-token-0123456789';
 
@@ -43,4 +45,21 @@ export async function startTestServer(options: { limits?: Partial<RecorderLimits
       if (!options.dataDir) await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A test server and a local upstream shared by every test of the file: started before the first, closed after the
+ * last. Read them through the returned object (they exist once the hooks ran).
+ */
+export function serverWithUpstream(options: Parameters<typeof startTestServer>[0] = {}): { readonly server: TestServer; readonly upstream: Upstream } {
+  const env = {} as { server: TestServer; upstream: Upstream };
+  beforeAll(async () => {
+    env.server = await startTestServer(options);
+    env.upstream = await startUpstream();
+  });
+  afterAll(async () => {
+    await env.server?.close();
+    await env.upstream?.close();
+  });
+  return env;
 }
