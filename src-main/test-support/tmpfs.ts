@@ -35,3 +35,13 @@ export function fillDisk(file: string, chunkSizes: readonly number[]): void {
     fs.closeSync(fd);
   }
 }
+
+/** Runs a command (a remount, say) and says whether it succeeded; busy mounts are retried by the caller. */
+export function tryRun(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,7 @@
  * being recorded, bodies beyond the memory budget are dropped and say so, the session and the server report
  * `storage: failing`, and saving resumes once space (or write access) returns.
  */
-import { fillDisk, mountTmpfs } from '../../test-support/tmpfs.js';
+import { fillDisk, mountTmpfs, tryRun } from '../../test-support/tmpfs.js';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -66,15 +66,6 @@ function fillUp(): void {
 async function saveAll(): Promise<void> {
   recorder.flushPending();
   await store.flush();
-}
-
-function tryRun(command: string, args: string[]): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function bodyLength(entryId: string): Promise<number> {

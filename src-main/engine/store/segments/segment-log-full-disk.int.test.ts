@@ -3,7 +3,7 @@
  * reported once, flush() rejects, nothing already written is damaged, and once space (or write access) returns the
  * queued records are written, each exactly once.
  */
-import { fillDisk, mountTmpfs } from '../../../test-support/tmpfs.js';
+import { fillDisk, mountTmpfs, tryRun } from '../../../test-support/tmpfs.js';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,15 +30,6 @@ function fillUp(): void {
 
 function appendSome(count: number): void {
   for (let i = 0; i < count; i++) locs.push(log.append(RecordType.Body, payloadFor(locs.length, SIZE)));
-}
-
-function tryRun(command: string, args: string[]): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The bytes of every segment file, as written so far. */
