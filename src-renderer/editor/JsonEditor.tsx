@@ -4,9 +4,9 @@ import { sessionConfigJsonSchema } from './session-config-schema.js';
 
 interface JsonEditorProps {
   value: string;
-  onChange(value: string): void;
+  onChange: (value: string) => void;
   /** Monaco markers (schema problems), for the dialog to show and block on. */
-  onProblems?(problems: string[]): void;
+  onProblems?: (problems: string[]) => void;
   testId?: string;
 }
 

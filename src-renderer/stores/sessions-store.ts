@@ -6,11 +6,11 @@ export interface SessionsState {
   loaded: boolean;
   selectedId: string | null;
   error: string | null;
-  setSessions(sessions: Session[]): void;
-  upsert(session: Session): void;
-  remove(id: string): void;
-  select(id: string | null): void;
-  setError(error: string | null): void;
+  setSessions: (sessions: Session[]) => void;
+  upsert: (session: Session) => void;
+  remove: (id: string) => void;
+  select: (id: string | null) => void;
+  setError: (error: string | null) => void;
 }
 
 function newestFirst(a: Session, b: Session): number {

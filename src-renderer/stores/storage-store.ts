@@ -11,11 +11,11 @@ export interface StorageState {
   /** The warning step the user dismissed; null when nothing is dismissed. */
   warningDismissedLevel: number | null;
   notice: EvictionNotice | null;
-  setReport(report: StorageView): void;
-  setError(error: string | null): void;
-  dismissWarning(): void;
-  evicted(events: readonly EvictionEvent[], openSessionId: string | null): void;
-  dismissNotice(): void;
+  setReport: (report: StorageView) => void;
+  setError: (error: string | null) => void;
+  dismissWarning: () => void;
+  evicted: (events: readonly EvictionEvent[], openSessionId: string | null) => void;
+  dismissNotice: () => void;
 }
 
 export const useStorageStore = create<StorageState>()((set, get) => ({

@@ -32,12 +32,12 @@ export interface TrafficState {
   loadError: string | null;
   streamStatus: StreamStatus;
   streamDetail: string;
-  reset(sessionId: string | null): void;
+  reset: (sessionId: string | null) => void;
   /** Pages of the history (oldest first) and live stream messages both end up here. */
-  addEntries(entries: Entry[]): void;
-  applyMessages(messages: StreamMessage[]): void;
-  setLoading(loading: boolean, error?: string | null): void;
-  setStreamStatus(status: StreamStatus, detail?: string): void;
+  addEntries: (entries: Entry[]) => void;
+  applyMessages: (messages: StreamMessage[]) => void;
+  setLoading: (loading: boolean, error?: string | null) => void;
+  setStreamStatus: (status: StreamStatus, detail?: string) => void;
 }
 
 let seq = 0;

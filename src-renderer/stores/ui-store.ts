@@ -27,16 +27,16 @@ export interface UiState {
   newSessionOpen: boolean;
   settingsOpen: boolean;
   toasts: Toast[];
-  setFilterText(text: string): void;
-  setBodyMatches(query: string, ids: ReadonlySet<string> | null): void;
-  setSort(sort: SortState | null): void;
-  selectEntry(id: string | null, open?: boolean): void;
-  setDetailOpen(open: boolean): void;
-  setDetailWidth(width: number): void;
-  setNewSessionOpen(open: boolean): void;
-  setSettingsOpen(open: boolean): void;
-  toast(kind: Toast['kind'], text: string): void;
-  dismissToast(id: number): void;
+  setFilterText: (text: string) => void;
+  setBodyMatches: (query: string, ids: ReadonlySet<string> | null) => void;
+  setSort: (sort: SortState | null) => void;
+  selectEntry: (id: string | null, open?: boolean) => void;
+  setDetailOpen: (open: boolean) => void;
+  setDetailWidth: (width: number) => void;
+  setNewSessionOpen: (open: boolean) => void;
+  setSettingsOpen: (open: boolean) => void;
+  toast: (kind: Toast['kind'], text: string) => void;
+  dismissToast: (id: number) => void;
 }
 
 let toastSeq = 0;

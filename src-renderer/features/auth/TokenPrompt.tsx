@@ -3,7 +3,7 @@ import { useState } from 'react';
 interface TokenPromptProps {
   error: string | null;
   busy: boolean;
-  onSubmit(token: string): void;
+  onSubmit: (token: string) => void;
 }
 
 export function TokenPrompt({ error, busy, onSubmit }: TokenPromptProps) {

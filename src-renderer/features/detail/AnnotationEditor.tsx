@@ -4,7 +4,7 @@ import { useClient } from '../../api/client-context.js';
 import { describeError } from '../../api/recorder-client.js';
 import { useTrafficStore } from '../../stores/traffic-store.js';
 
-export function AnnotationEditor({ entry, onSaved }: { entry: Entry; onSaved(entry: Entry): void }) {
+export function AnnotationEditor({ entry, onSaved }: { entry: Entry; onSaved: (entry: Entry) => void }) {
   const client = useClient();
   const tagsInUse = useTrafficStore((s) => s.tagsInUse);
   const [tagDraft, setTagDraft] = useState('');
