@@ -3,6 +3,7 @@
  * (a session by its name, never its id), and what the sidebar tells them before the session moves.
  */
 import type { PortCheck, Session } from '../../../src-shared/model.js';
+import type { Loaded } from '../../components/load-state.js';
 
 /** `session "Checkout"` when one of ours holds the port, else the server's reason ("in use by another program"). */
 export function portHolderWords(port: number, sessions: readonly Session[], check: PortCheck, self?: string): string {
@@ -33,4 +34,26 @@ export function portConflictMessage({ session, holder }: PortConflict): string {
 export function restartedMessage(before: Session, after: Session): string {
   if (after.listenPort === before.listenPort) return `Started "${after.name}" on ${after.proxyUrl}`;
   return `Started "${after.name}" on port ${after.listenPort} (port ${before.listenPort} was taken): ${after.proxyUrl}`;
+}
+
+/** The new-session dialog's word on the port typed so far. */
+export type PortState =
+  | { kind: 'idle' }
+  | { kind: 'checking' }
+  | { kind: 'free' }
+  | { kind: 'taken'; reason: string }
+  | { kind: 'unknown'; reason: string };
+
+/** A port check as the dialog shows it; `describe` puts a failed check's error in words. */
+export function portState(check: Loaded<PortCheck>, describe: (error: unknown) => string): PortState {
+  switch (check.status) {
+    case 'idle': return { kind: 'idle' };
+    case 'loading': return { kind: 'checking' };
+    case 'failed': return { kind: 'unknown', reason: describe(check.error) };
+    case 'done': return check.value.available ? { kind: 'free' } : { kind: 'taken', reason: withoutSessionIds(check.value.reason ?? 'in use') };
+    default: {
+      const never: never = check;
+      return never;
+    }
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_FORM, formToInput, inputToForm, parseHostList, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
+import { EMPTY_FORM, formOverJson, formToInput, inputToForm, parseConfigJson, parseHostList, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
 import { connectInstructions } from './connect-instructions.js';
 
 describe('session form', () => {
@@ -47,6 +47,23 @@ describe('session form', () => {
     expect(validateMitmHosts({ mode: 'forward', mitm: true, mitmIncludeHosts: 'a', mitmExcludeHosts: 'b' })).toMatch(/not both/);
     expect(validateMitmHosts({ mode: 'forward', mitm: true, mitmIncludeHosts: 'a', mitmExcludeHosts: '' })).toBeNull();
     expect(validateMitmHosts({ mode: 'forward', mitm: false, mitmIncludeHosts: 'a', mitmExcludeHosts: 'b' })).toBeNull();
+  });
+
+  it('reads the JSON tab as an object, or says what is wrong with it', () => {
+    expect(parseConfigJson('{"mode":"forward"}')).toEqual({ mode: 'forward' });
+    expect(parseConfigJson('[1]')).toBe('The configuration must be a JSON object');
+    expect(parseConfigJson('null')).toBe('The configuration must be a JSON object');
+    expect(parseConfigJson('{"mode":')).toMatch(/^Not valid JSON: /);
+  });
+
+  it('puts the form over the JSON tab, keeping what only the JSON holds', () => {
+    const form = { ...EMPTY_FORM, targetUrl: 'http://a.test', listenPort: '8090' };
+    expect(formOverJson(form, '{"filters":{"include":[]},"port":8081,"targetUrl":"http://old.test"}')).toEqual({
+      filters: { include: [] }, mode: 'reverse', targetUrl: 'http://a.test', listenPort: 8090, namespace: 'default',
+    });
+    // Nothing typed yet, or JSON that does not parse: the form alone.
+    expect(formOverJson(form, '')).toEqual(formToInput(form));
+    expect(formOverJson(form, '{oops')).toEqual(formToInput(form));
   });
 
   it('gives exact connect instructions', () => {

@@ -83,7 +83,24 @@ export function formToInput(form: SessionForm, extra: Record<string, unknown> = 
     delete input.mitm;
   }
   set('ignoreUpstreamCertErrors', form.ignoreUpstreamCertErrors ? true : undefined);
-  return input as StartSessionInput;
+  return input;
+}
+
+/** The JSON tab's text as a configuration object, or what is wrong with it in words. */
+export function parseConfigJson(json: string): Record<string, unknown> | string {
+  try {
+    const value = JSON.parse(json) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'The configuration must be a JSON object';
+    return value as Record<string, unknown>;
+  } catch (error) {
+    return `Not valid JSON: ${(error as Error).message}`;
+  }
+}
+
+/** The form's fields over every other option the JSON tab holds (unparseable JSON adds nothing). */
+export function formOverJson(form: SessionForm, json: string): StartSessionInput {
+  const previous = json ? parseConfigJson(json) : {};
+  return formToInput(form, typeof previous === 'string' ? {} : previous);
 }
 
 export function inputToForm(input: Record<string, unknown>): SessionForm {

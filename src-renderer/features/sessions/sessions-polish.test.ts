@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PortCheck, Session } from '../../../src-shared/model.js';
-import { portConflictMessage, portHolderWords, restartedMessage, withoutSessionIds } from './port-conflict.js';
+import { portConflictMessage, portHolderWords, portState, restartedMessage, withoutSessionIds } from './port-conflict.js';
 import { hashWithSession, sessionFromHash } from './selection-url.js';
 
 const session = (over: Partial<Session>): Session => ({
@@ -35,5 +35,14 @@ describe('port conflicts on restart', () => {
     const moved = session({ listenPort: 8101, proxyUrl: 'http://127.0.0.1:8101', status: 'running' });
     expect(restartedMessage(session({}), moved)).toBe('Started "Checkout" on port 8101 (port 8098 was taken): http://127.0.0.1:8101');
     expect(restartedMessage(session({}), session({ status: 'running' }))).toBe('Started "Checkout" on http://127.0.0.1:8098');
+  });
+  it('shows a port check as idle, checking, free, taken (without ids) or unknown', () => {
+    const describe = (e: unknown) => `said: ${String(e)}`;
+    expect(portState({ status: 'idle', last: undefined }, describe)).toEqual({ kind: 'idle' });
+    expect(portState({ status: 'loading', last: undefined }, describe)).toEqual({ kind: 'checking' });
+    expect(portState({ status: 'done', value: { port: 8098, available: true }, last: undefined }, describe)).toEqual({ kind: 'free' });
+    expect(portState({ status: 'done', value: taken, last: undefined }, describe)).toEqual({ kind: 'taken', reason: 'used by session "Other"' });
+    expect(portState({ status: 'done', value: { port: 8098, available: false }, last: undefined }, describe)).toEqual({ kind: 'taken', reason: 'in use' });
+    expect(portState({ status: 'failed', error: 'boom', last: undefined }, describe)).toEqual({ kind: 'unknown', reason: 'said: boom' });
   });
 });

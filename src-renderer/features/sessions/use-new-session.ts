@@ -1,0 +1,87 @@
+/** The new-session dialog's state: the form, the JSON tab, validation, and starting the session. */
+import { useState } from 'react';
+import { useClient } from '../../api/client-context.js';
+import { describeError, RecorderClientError } from '../../api/recorder-client.js';
+import { useSessionsStore } from '../../stores/sessions-store.js';
+import { useUiStore } from '../../stores/ui-store.js';
+import { EMPTY_FORM, formOverJson, inputToForm, parseConfigJson, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
+import type { SessionForm } from './session-form.js';
+import { usePortCheck } from './use-port-check.js';
+
+export type FormTab = 'form' | 'json';
+
+/** What went wrong: the server's refusal (naming a field, maybe) or a local problem (the JSON does not parse). */
+export interface FormError {
+  message: string;
+  field?: string | undefined;
+  local?: boolean;
+}
+
+/** Starting the session: the request, the refusal in words, the toast, closing on success. */
+function useStartSession(close: () => void) {
+  const client = useClient();
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<FormError | null>(null);
+  const start = async (input: Record<string, unknown>) => {
+    setSubmitting(true);
+    try {
+      const { session } = await client.startSession(input);
+      const sessions = useSessionsStore.getState();
+      sessions.upsert(session);
+      sessions.select(session.id);
+      useUiStore.getState().toast('info', `Recording "${session.name}" on ${session.proxyUrl}`);
+      close();
+    } catch (e) {
+      setError({ message: describeError(e), field: e instanceof RecorderClientError ? e.field : undefined });
+    } finally {
+      setSubmitting(false);
+    }
+  };
+  return { submitting, error, setError, start };
+}
+
+export function useNewSession(close: () => void) {
+  const [form, setForm] = useState<SessionForm>(EMPTY_FORM);
+  const [tab, setTab] = useState<FormTab>('form');
+  const [json, setJson] = useState('');
+  const [jsonProblems, setJsonProblems] = useState<string[]>([]);
+  const [touched, setTouched] = useState(false);
+  const { submitting, error, setError, start } = useStartSession(close);
+  const port = usePortCheck(tab === 'form' ? form.listenPort : '');
+  const errors = { url: validateTargetUrl(form.targetUrl, form.mode), port: validatePort(form.listenPort), mitm: validateMitmHosts(form) };
+
+  const switchTab = (next: FormTab) => {
+    if (next === tab) return;
+    if (next === 'json') {
+      setJson(JSON.stringify(formOverJson(form, json), null, 2));
+    } else {
+      const parsed = parseConfigJson(json);
+      if (typeof parsed === 'string') {
+        setError({ message: parsed, local: true });
+        return;
+      }
+      setForm(inputToForm(parsed));
+    }
+    setError(null);
+    setTab(next);
+  };
+
+  const submit = async () => {
+    setTouched(true);
+    setError(null);
+    if (tab === 'json') {
+      const parsed = parseConfigJson(json);
+      if (typeof parsed === 'string') setError({ message: parsed, local: true });
+      else await start(parsed);
+    } else if (!errors.url && !errors.port && !errors.mitm) {
+      await start(formOverJson(form, json));
+    }
+  };
+
+  const update = (patch: Partial<SessionForm>) => setForm((f) => ({ ...f, ...patch }));
+  /** The server's message when it named this field (or a key inside it: `mitm.includeHosts`). */
+  const fieldError = (field: string) => (error?.field?.split('.')[0] === field ? error.message : null);
+  return { form, update, tab, switchTab, json, setJson, jsonProblems, setJsonProblems, touched, submitting, error, submit, errors, fieldError, port };
+}
+
+export type NewSessionState = ReturnType<typeof useNewSession>;
