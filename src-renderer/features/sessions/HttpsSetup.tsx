@@ -1,34 +1,26 @@
-import { useEffect, useState } from 'react';
-import type { SessionSetupResponse, ShellKind } from '../../../src-shared/machine.js';
+import { useMemo, useState } from 'react';
+import type { ShellKind } from '../../../src-shared/machine.js';
 import type { Session } from '../../../src-shared/model.js';
 import { useClient } from '../../api/client-context.js';
 import { CopyButton } from '../../components/CopyButton.js';
+import { useLoad } from '../../components/use-load.js';
 import { machineProblem } from '../settings/machine-view.js';
 import { SHELL_TABS, setupHint } from './connect-instructions.js';
 
-/**
- * For a running forward session: the environment block (proxy + CA file) per shell from `sessionSetup`, and
- * "Open a browser through this session".
- */
-export function HttpsSetup({ session }: { session: Session }) {
+type BrowserState = { kind: 'idle' | 'busy' } | { kind: 'done'; text: string } | { kind: 'error'; text: string };
+
+/** The session's environment blocks, loaded again when it restarts (a new port, maybe); kept shown meanwhile. */
+function useSessionSetup(session: Session) {
   const client = useClient();
-  const [setup, setSetup] = useState<SessionSetupResponse | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [shell, setShell] = useState<ShellKind>('posix');
-  const [browser, setBrowser] = useState<{ kind: 'idle' | 'busy' } | { kind: 'done'; text: string } | { kind: 'error'; text: string }>({ kind: 'idle' });
+  const load = useMemo(() => () => client.sessionSetup(session.id), [client, session.id]);
+  const loaded = useLoad(load, `${session.startedAt}:${session.listenPort}`);
+  const setup = loaded.status === 'done' ? loaded.value : (loaded.last ?? null);
+  return { setup, error: loaded.status === 'failed' ? machineProblem(loaded.error).text : null };
+}
 
-  useEffect(() => {
-    let stale = false;
-    setError(null);
-    client.sessionSetup(session.id).then(
-      (answer) => !stale && setSetup(answer),
-      (e: unknown) => !stale && setError(machineProblem(e).text),
-    );
-    return () => {
-      stale = true;
-    };
-  }, [client, session.id, session.startedAt, session.listenPort]);
-
+function useOpenBrowser(session: Session) {
+  const client = useClient();
+  const [browser, setBrowser] = useState<BrowserState>({ kind: 'idle' });
   const openBrowser = async () => {
     setBrowser({ kind: 'busy' });
     try {
@@ -42,6 +34,17 @@ export function HttpsSetup({ session }: { session: Session }) {
       setBrowser({ kind: 'error', text: machineProblem(e).text });
     }
   };
+  return { browser, openBrowser };
+}
+
+/**
+ * For a running forward session: the environment block (proxy + CA file) per shell from `sessionSetup`, and
+ * "Open a browser through this session".
+ */
+export function HttpsSetup({ session }: { session: Session }) {
+  const { setup, error } = useSessionSetup(session);
+  const { browser, openBrowser } = useOpenBrowser(session);
+  const [shell, setShell] = useState<ShellKind>('posix');
 
   return (
     <>
