@@ -18,10 +18,15 @@ export type ConnectionState =
 
 export const UNAUTHORIZED_MESSAGE = 'The server rejected this API token (401 Unauthorized). Enter the token printed by "traffic-recorder serve".';
 
+const always = () => true;
+
 export function useConnection() {
-  const [state, setState] = useState<ConnectionState>({ phase: 'checking' });
-  const [busy, setBusy] = useState(false);
   const ipc = useMemo(() => getIpcClient(), []);
+  // Taken at the first render, so the first state is right at once (no prompt flashes before a check). Taking it
+  // twice is harmless: the first call moves a fragment token into the tab's storage, where the second finds it.
+  const [initialToken] = useState(() => (ipc ? null : takeInitialToken()));
+  const [state, setState] = useState<ConnectionState>(() => (ipc || initialToken ? { phase: 'checking' } : { phase: 'need-token', error: null }));
+  const [busy, setBusy] = useState(false);
 
   const onUnauthorized = useCallback(() => {
     forgetToken();
@@ -29,38 +34,45 @@ export function useConnection() {
     setState({ phase: 'need-token', error: UNAUTHORIZED_MESSAGE });
   }, []);
 
-  const tryClient = useCallback(async (client: RecorderClient, token: string | null) => {
-    setBusy(true);
-    try {
-      const { sessions } = await client.listSessions();
-      if (token) saveToken(token);
-      useSessionsStore.getState().setSessions(sessions);
-      setState({ phase: 'ready', client });
-    } catch (error) {
-      if (isUnauthorized(error)) onUnauthorized();
-      else setState({ phase: 'failed', error: describeError(error) });
-    } finally {
-      setBusy(false);
-    }
-  }, [onUnauthorized]);
+  /** The first listing proves the client works; state changes only once it answered, and only while `live()`. */
+  const check = useCallback((client: RecorderClient, token: string | null, live: () => boolean = always) =>
+    client.listSessions().then(
+      ({ sessions }) => {
+        if (!live()) return;
+        if (token) saveToken(token);
+        useSessionsStore.getState().setSessions(sessions);
+        setState({ phase: 'ready', client });
+      },
+      (error: unknown) => {
+        if (!live()) return;
+        if (isUnauthorized(error)) onUnauthorized();
+        else setState({ phase: 'failed', error: describeError(error) });
+      },
+    ), [onUnauthorized]);
 
   const connectWithToken = useCallback((token: string) => {
-    void tryClient(createHttpClient({ token, onUnauthorized }), token);
-  }, [tryClient, onUnauthorized]);
+    setBusy(true);
+    void check(createHttpClient({ token, onUnauthorized }), token).finally(() => setBusy(false));
+  }, [check, onUnauthorized]);
 
   const retry = useCallback(() => {
     if (ipc) {
-      void tryClient(ipc, null);
+      void check(ipc, null);
       return;
     }
     const token = takeInitialToken();
     if (token) connectWithToken(token);
     else setState({ phase: 'need-token', error: null });
-  }, [ipc, tryClient, connectWithToken]);
+  }, [ipc, check, connectWithToken]);
 
   useEffect(() => {
-    retry();
-  }, [retry]);
+    let live = true;
+    const client = ipc ?? (initialToken ? createHttpClient({ token: initialToken, onUnauthorized }) : null);
+    if (client) void check(client, initialToken, () => live);
+    return () => {
+      live = false;
+    };
+  }, [ipc, initialToken, check, onUnauthorized]);
 
   return { state, busy, connectWithToken, retry };
 }
