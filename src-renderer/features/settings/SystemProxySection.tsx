@@ -1,55 +1,22 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { ProxyChangeResult, SystemProxyStatusResponse } from '../../../src-shared/machine.js';
-import { useClient } from '../../api/client-context.js';
+import { useState } from 'react';
+import type { SystemProxyStatusResponse } from '../../../src-shared/machine.js';
 import { useSessionsStore } from '../../stores/sessions-store.js';
-import { machineProblem, proxyChangeSummary, systemProxyCandidates, systemProxySummary, systemProxyUsesSession } from './machine-view.js';
+import { proxyChangeSummary, systemProxyCandidates, systemProxySummary, systemProxyUsesSession } from './machine-view.js';
 import type { MachineProblem } from './machine-view.js';
+import { useSystemProxy } from './use-system-proxy.js';
+import type { ProxyChange } from './use-system-proxy.js';
 
 /** The OS proxy switch: point the whole desktop at a running forward session, and put it back. */
 export function SystemProxySection() {
-  const client = useClient();
   const sessions = useSessionsStore((s) => s.sessions);
   const candidates = systemProxyCandidates(sessions);
   const [chosen, setChosen] = useState('');
-  const [status, setStatus] = useState<SystemProxyStatusResponse | null>(null);
-  const [statusProblem, setStatusProblem] = useState<MachineProblem | null>(null);
-  const [problem, setProblem] = useState<MachineProblem | null>(null);
-  const [change, setChange] = useState<(ProxyChangeResult & { restored?: boolean }) | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { status, statusProblem, problem, change, busy, toggle } = useSystemProxy();
 
   const sessionId = candidates.some((s) => s.id === chosen) ? chosen : (candidates[0]?.id ?? '');
   const session = candidates.find((s) => s.id === sessionId);
 
-  const load = useCallback(async () => {
-    try {
-      setStatus(await client.systemProxyStatus());
-      setStatusProblem(null);
-    } catch (error) {
-      setStatus(null);
-      setStatusProblem(machineProblem(error));
-    }
-  }, [client]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const toggle = async (on: boolean) => {
-    setBusy(true);
-    setProblem(null);
-    setChange(null);
-    try {
-      setChange(on ? await client.systemProxyOn({ sessionId }) : await client.systemProxyOff({}));
-    } catch (error) {
-      setProblem(machineProblem(error));
-    } finally {
-      setBusy(false);
-      await load();
-    }
-  };
-
   const usesChosen = systemProxyUsesSession(status, session);
-  const state = statusProblem ? 'error' : status ? (status.ours ? 'ours' : status.current.enabled ? 'other' : 'off') : 'loading';
 
   return (
     <section className="settings-section" data-testid="settings-system-proxy">
@@ -58,18 +25,7 @@ export function SystemProxySection() {
         Points this desktop’s proxy setting at a running forward session. The previous setting is saved and put back on Off, when
         the app quits, and on the next start after a crash.
       </p>
-      <div className="system-proxy-status" data-testid="system-proxy-status" data-state={state} data-ours={status ? String(status.ours) : undefined}>
-        {statusProblem ? (
-          <div className="banner error" role="alert" data-testid="system-proxy-error" data-kind={statusProblem.kind}>{statusProblem.text}</div>
-        ) : status ? (
-          <>
-            <span>Current: {systemProxySummary(status)}</span>
-            {status.current.bypass.length > 0 && <span className="muted small-text"> · bypass {status.current.bypass.join(', ')}</span>}
-          </>
-        ) : (
-          'Checking…'
-        )}
-      </div>
+      <ProxyStatus status={status} problem={statusProblem} />
       <div className="settings-actions">
         <label htmlFor="system-proxy-session">Session</label>
         <select id="system-proxy-session" data-testid="system-proxy-session" value={sessionId} onChange={(e) => setChosen(e.target.value)} disabled={candidates.length === 0}>
@@ -85,7 +41,7 @@ export function SystemProxySection() {
             aria-pressed={usesChosen}
             className={usesChosen ? 'active' : undefined}
             disabled={busy || !session || statusProblem?.kind === 'not_supported'}
-            onClick={() => void toggle(true)}
+            onClick={() => void toggle(true, sessionId)}
           >
             On
           </button>
@@ -95,19 +51,41 @@ export function SystemProxySection() {
             aria-pressed={Boolean(status && !status.ours)}
             className={status && !status.ours ? 'active' : undefined}
             disabled={busy || statusProblem?.kind === 'not_supported'}
-            onClick={() => void toggle(false)}
+            onClick={() => void toggle(false, sessionId)}
           >
             Off
           </button>
         </div>
       </div>
       {problem && <div className="banner error" role="alert" data-testid="system-proxy-change-error" data-kind={problem.kind}>{problem.text}</div>}
-      {change && (
-        <div className="small-text" data-testid="system-proxy-result">
-          {proxyChangeSummary(change)}
-          {change.commands.length > 0 && <pre className="copyable">{change.commands.join('\n')}</pre>}
-        </div>
-      )}
+      {change && <ChangeResult change={change} />}
     </section>
+  );
+}
+
+function ProxyStatus({ status, problem }: { status: SystemProxyStatusResponse | null; problem: MachineProblem | null }) {
+  const state = problem ? 'error' : status ? (status.ours ? 'ours' : status.current.enabled ? 'other' : 'off') : 'loading';
+  return (
+    <div className="system-proxy-status" data-testid="system-proxy-status" data-state={state} data-ours={status ? String(status.ours) : undefined}>
+      {problem ? (
+        <div className="banner error" role="alert" data-testid="system-proxy-error" data-kind={problem.kind}>{problem.text}</div>
+      ) : status ? (
+        <>
+          <span>Current: {systemProxySummary(status)}</span>
+          {status.current.bypass.length > 0 && <span className="muted small-text"> · bypass {status.current.bypass.join(', ')}</span>}
+        </>
+      ) : (
+        'Checking…'
+      )}
+    </div>
+  );
+}
+
+function ChangeResult({ change }: { change: ProxyChange }) {
+  return (
+    <div className="small-text" data-testid="system-proxy-result">
+      {proxyChangeSummary(change)}
+      {change.commands.length > 0 && <pre className="copyable">{change.commands.join('\n')}</pre>}
+    </div>
   );
 }
