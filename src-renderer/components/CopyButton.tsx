@@ -24,10 +24,12 @@ export function CopyButton({ text, label = 'Copy', testId }: { text: string | ((
       type="button"
       className="small"
       data-testid={testId}
-      onClick={async () => {
-        await copyText(typeof text === 'function' ? text() : text);
-        setDone(true);
-        setTimeout(() => setDone(false), 1200);
+      onClick={() => {
+        // copyText never rejects: a refused clipboard falls back to execCommand.
+        void copyText(typeof text === 'function' ? text() : text).then(() => {
+          setDone(true);
+          setTimeout(() => setDone(false), 1200);
+        });
       }}
     >
       {done ? 'Copied' : label}

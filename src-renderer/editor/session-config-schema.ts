@@ -11,7 +11,7 @@ type JsonSchema = Record<string, unknown>;
 /** The schema of `POST /start` as JSON Schema, in the form a client writes it (`io: 'input'`). */
 export function generatedStartSessionJsonSchema(): JsonSchema {
   // Refinements (a URL's scheme, mode-dependent requirements) have no JSON Schema form: the server checks them.
-  return z.toJSONSchema(startSessionSchema, { unrepresentable: 'any', io: 'input' }) as JsonSchema;
+  return z.toJSONSchema(startSessionSchema, { unrepresentable: 'any', io: 'input' });
 }
 
 export function sessionConfigJsonSchema(): JsonSchema {
