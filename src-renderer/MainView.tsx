@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import type { Session } from '../src-shared/model.js';
 import { StorageBanner } from './components/StorageBanner.js';
 import { DetailPane } from './features/detail/DetailPane.js';
 import { EntriesTable } from './features/entries/EntriesTable.js';
@@ -33,14 +34,69 @@ function StreamIndicator({ running }: { running: boolean }) {
   return label ? <span className={`stream-state ${status}`} data-testid="stream-state" data-state={status} title={detail}>{label}</span> : null;
 }
 
+function TopBar({ session }: { session: Session | undefined }) {
+  return (
+    <header className="topbar">
+      <div className="brand"><span className="logo-dot" />Traffic Recorder</div>
+      {session && (
+        <div className="topbar-session" data-testid="current-session">
+          <strong>{session.name}</strong>
+          <span className="muted">{session.mode === 'reverse' ? `${session.proxyUrl} → ${session.targetUrl ?? ''}` : `proxy ${session.proxyUrl}`}</span>
+          <StreamIndicator running={session.status === 'running'} />
+        </div>
+      )}
+      <button
+        type="button"
+        className="icon-button settings-open"
+        aria-label="Settings: HTTPS CA and system proxy"
+        title="Settings: HTTPS CA and system proxy"
+        data-testid="settings-open"
+        onClick={() => useUiStore.getState().setSettingsOpen(true)}
+      >
+        ⚙
+      </button>
+    </header>
+  );
+}
+
+/** The open session: how to connect, the filter, the table and the detail pane. */
+function SessionTraffic({ session, visible }: { session: Session; visible: string[] }) {
+  const total = useTrafficStore((s) => s.ids.length);
+  const loadError = useTrafficStore((s) => s.loadError);
+  const detailOpen = useUiStore((s) => s.detailOpen);
+  return (
+    <>
+      <ConnectPanel session={session} />
+      <FilterBar shown={visible.length} total={total} />
+      {loadError && <div className="banner error">Could not load the recorded entries: {loadError}</div>}
+      <div className="traffic-body">
+        <div className="table-wrap">
+          <EntriesTable visible={visible} />
+          <EvictionNotice sessionId={session.id} />
+          {total === 0 && <div className="table-empty" data-testid="entries-empty">Waiting for traffic. Send a request through {session.proxyUrl}.</div>}
+          {total > 0 && visible.length === 0 && <div className="table-empty" data-testid="entries-none-match">No entry matches the filter.</div>}
+        </div>
+        {detailOpen && <DetailPane />}
+      </div>
+    </>
+  );
+}
+
+function NoSession() {
+  return (
+    <div className="no-session" data-testid="no-session">
+      <h2>Record HTTP traffic</h2>
+      <p>Start a session: a reverse proxy in front of one service, or a forward proxy for HTTP_PROXY/HTTPS_PROXY.</p>
+      <button type="button" className="primary" onClick={() => useUiStore.getState().setNewSessionOpen(true)}>New session</button>
+    </div>
+  );
+}
+
 export function MainView() {
   useSessionsPoll();
   useStoragePoll();
   const selectedId = useSessionsStore((s) => s.selectedId);
   const session = useSessionsStore((s) => s.sessions.find((x) => x.id === s.selectedId));
-  const total = useTrafficStore((s) => s.ids.length);
-  const loadError = useTrafficStore((s) => s.loadError);
-  const detailOpen = useUiStore((s) => s.detailOpen);
   const newSessionOpen = useUiStore((s) => s.newSessionOpen);
   const settingsOpen = useUiStore((s) => s.settingsOpen);
   useTrafficStream(selectedId);
@@ -55,51 +111,11 @@ export function MainView() {
     <div className="app" data-testid="main-view">
       <BodySearch sessionId={selectedId} />
       <StorageBanner />
-      <header className="topbar">
-        <div className="brand"><span className="logo-dot" />Traffic Recorder</div>
-        {session && (
-          <div className="topbar-session" data-testid="current-session">
-            <strong>{session.name}</strong>
-            <span className="muted">{session.mode === 'reverse' ? `${session.proxyUrl} → ${session.targetUrl ?? ''}` : `proxy ${session.proxyUrl}`}</span>
-            <StreamIndicator running={session.status === 'running'} />
-          </div>
-        )}
-        <button
-          type="button"
-          className="icon-button settings-open"
-          aria-label="Settings: HTTPS CA and system proxy"
-          title="Settings: HTTPS CA and system proxy"
-          data-testid="settings-open"
-          onClick={() => useUiStore.getState().setSettingsOpen(true)}
-        >
-          ⚙
-        </button>
-      </header>
+      <TopBar session={session} />
       <div className="workspace">
         <SessionsSidebar />
         <main className="traffic">
-          {session ? (
-            <>
-              <ConnectPanel session={session} />
-              <FilterBar shown={visible.length} total={total} />
-              {loadError && <div className="banner error">Could not load the recorded entries: {loadError}</div>}
-              <div className="traffic-body">
-                <div className="table-wrap">
-                  <EntriesTable visible={visible} />
-                  <EvictionNotice sessionId={selectedId} />
-                  {total === 0 && <div className="table-empty" data-testid="entries-empty">Waiting for traffic. Send a request through {session.proxyUrl}.</div>}
-                  {total > 0 && visible.length === 0 && <div className="table-empty" data-testid="entries-none-match">No entry matches the filter.</div>}
-                </div>
-                {detailOpen && <DetailPane />}
-              </div>
-            </>
-          ) : (
-            <div className="no-session" data-testid="no-session">
-              <h2>Record HTTP traffic</h2>
-              <p>Start a session: a reverse proxy in front of one service, or a forward proxy for HTTP_PROXY/HTTPS_PROXY.</p>
-              <button type="button" className="primary" onClick={() => useUiStore.getState().setNewSessionOpen(true)}>New session</button>
-            </div>
-          )}
+          {session ? <SessionTraffic session={session} visible={visible} /> : <NoSession />}
         </main>
       </div>
       {newSessionOpen && <NewSessionDialog />}

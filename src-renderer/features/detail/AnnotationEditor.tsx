@@ -4,12 +4,14 @@ import { useClient } from '../../api/client-context.js';
 import { describeError } from '../../api/recorder-client.js';
 import { useTrafficStore } from '../../stores/traffic-store.js';
 
-export function AnnotationEditor({ entry, onSaved }: { entry: Entry; onSaved: (entry: Entry) => void }) {
+type Patch = { tags?: string[]; notes?: string };
+type SaveStatus = { kind: 'idle' | 'saving' | 'saved' | 'error'; text?: string };
+
+/** The notes draft and the save status of one entry; a save updates the table row and the pane. */
+function useAnnotation(entry: Entry, onSaved: (entry: Entry) => void) {
   const client = useClient();
-  const tagsInUse = useTrafficStore((s) => s.tagsInUse);
-  const [tagDraft, setTagDraft] = useState('');
   const [notes, setNotes] = useState(entry.notes);
-  const [status, setStatus] = useState<{ kind: 'idle' | 'saving' | 'saved' | 'error'; text?: string }>({ kind: 'idle' });
+  const [status, setStatus] = useState<SaveStatus>({ kind: 'idle' });
 
   // Reset while rendering another entry (React's "adjust state on a prop change"), not in an effect that would paint
   // the previous entry's notes first. Only the id counts: an echo of our own save must not overwrite typing.
@@ -20,7 +22,7 @@ export function AnnotationEditor({ entry, onSaved }: { entry: Entry; onSaved: (e
     setStatus({ kind: 'idle' });
   }
 
-  const save = async (patch: { tags?: string[]; notes?: string }) => {
+  const save = async (patch: Patch) => {
     setStatus({ kind: 'saving' });
     try {
       const { entry: saved } = await client.patchEntry({ id: entry.sessionId, entryId: entry.id, ...patch });
@@ -31,48 +33,14 @@ export function AnnotationEditor({ entry, onSaved }: { entry: Entry; onSaved: (e
       setStatus({ kind: 'error', text: describeError(error) });
     }
   };
+  return { notes, setNotes, status, save };
+}
 
-  const addTag = () => {
-    const tag = tagDraft.trim().replace(/,$/, '').trim();
-    setTagDraft('');
-    if (!tag || entry.tags.includes(tag)) return;
-    void save({ tags: [...entry.tags, tag] });
-  };
-
-  const suggestions = tagsInUse.filter((t) => !entry.tags.includes(t));
+export function AnnotationEditor({ entry, onSaved }: { entry: Entry; onSaved: (entry: Entry) => void }) {
+  const { notes, setNotes, status, save } = useAnnotation(entry, onSaved);
   return (
     <div className="annotation" data-testid="annotation">
-      <div className="tags-line">
-        {entry.tags.map((tag) => (
-          <span className="chip" key={tag} data-testid="tag-chip">
-            {tag}
-            <button type="button" aria-label={`Remove tag ${tag}`} data-testid="tag-remove" onClick={() => void save({ tags: entry.tags.filter((t) => t !== tag) })}>×</button>
-          </span>
-        ))}
-        <input
-          className="tag-input"
-          data-testid="tag-input"
-          list="tags-in-use"
-          placeholder="add tag…"
-          value={tagDraft}
-          onChange={(e) => {
-            if (e.target.value.endsWith(',')) {
-              setTagDraft(e.target.value.slice(0, -1));
-              return;
-            }
-            setTagDraft(e.target.value);
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' || e.key === ',') {
-              e.preventDefault();
-              addTag();
-            }
-          }}
-        />
-        <datalist id="tags-in-use">
-          {suggestions.map((t) => <option key={t} value={t} />)}
-        </datalist>
-      </div>
+      <TagsLine tags={entry.tags} save={save} />
       <textarea
         className="notes-input"
         data-testid="notes-input"
@@ -88,6 +56,46 @@ export function AnnotationEditor({ entry, onSaved }: { entry: Entry; onSaved: (e
           {status.kind === 'saving' ? 'Saving…' : status.kind === 'saved' ? 'Saved' : status.kind === 'error' ? `Not saved: ${status.text}` : ''}
         </span>
       </div>
+    </div>
+  );
+}
+
+/** Tag chips (× removes one) and an input that adds a tag on Enter or a comma, suggesting the tags in use. */
+function TagsLine({ tags, save }: { tags: string[]; save: (patch: Patch) => Promise<void> }) {
+  const tagsInUse = useTrafficStore((s) => s.tagsInUse);
+  const [tagDraft, setTagDraft] = useState('');
+  const addTag = () => {
+    const tag = tagDraft.trim().replace(/,$/, '').trim();
+    setTagDraft('');
+    if (!tag || tags.includes(tag)) return;
+    void save({ tags: [...tags, tag] });
+  };
+  const suggestions = tagsInUse.filter((t) => !tags.includes(t));
+  return (
+    <div className="tags-line">
+      {tags.map((tag) => (
+        <span className="chip" key={tag} data-testid="tag-chip">
+          {tag}
+          <button type="button" aria-label={`Remove tag ${tag}`} data-testid="tag-remove" onClick={() => void save({ tags: tags.filter((t) => t !== tag) })}>×</button>
+        </span>
+      ))}
+      <input
+        className="tag-input"
+        data-testid="tag-input"
+        list="tags-in-use"
+        placeholder="add tag…"
+        value={tagDraft}
+        onChange={(e) => setTagDraft(e.target.value.endsWith(',') ? e.target.value.slice(0, -1) : e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === ',') {
+            e.preventDefault();
+            addTag();
+          }
+        }}
+      />
+      <datalist id="tags-in-use">
+        {suggestions.map((t) => <option key={t} value={t} />)}
+      </datalist>
     </div>
   );
 }

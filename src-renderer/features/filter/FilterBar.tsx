@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import type { RefObject } from 'react';
 import { useTrafficStore } from '../../stores/traffic-store.js';
 import { useUiStore } from '../../stores/ui-store.js';
 import { getFieldValue, setFieldValue } from './filter-expression.js';
@@ -29,17 +30,9 @@ function FieldSelect({ field, label, options }: { field: FilterField; label: str
   );
 }
 
-export function FilterBar({ shown, total }: { shown: number; total: number }) {
-  const text = useUiStore((s) => s.filterText);
-  const errors = useUiStore((s) => s.filter.errors);
-  const setText = useUiStore((s) => s.setFilterText);
-  const bodyMatches = useUiStore((s) => s.bodyMatches);
-  const tags = useTrafficStore((s) => s.tagsInUse);
-  const input = useRef<HTMLInputElement>(null);
-  const hostValue = getFieldValue(text, 'host');
-
+/** "/" focuses (and selects) the filter from anywhere except while typing somewhere else. */
+function useSlashFocus(input: RefObject<HTMLInputElement | null>): void {
   useEffect(() => {
-    // "/" focuses the filter from anywhere except while typing somewhere else.
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
       const target = e.target as HTMLElement | null;
@@ -50,44 +43,69 @@ export function FilterBar({ shown, total }: { shown: number; total: number }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [input]);
+}
 
+/** The free-text filter expression; Esc clears it. */
+function FilterInput({ errors }: { errors: string[] }) {
+  const text = useUiStore((s) => s.filterText);
+  const setText = useUiStore((s) => s.setFilterText);
+  const input = useRef<HTMLInputElement>(null);
+  useSlashFocus(input);
+  return (
+    <div className="filter-input-wrap">
+      <span className="filter-icon" aria-hidden="true">⌕</span>
+      <input
+        ref={input}
+        data-testid="filter-input"
+        className={errors.length ? 'invalid' : ''}
+        placeholder="Filter, e.g. status>=400"
+        title={HELP}
+        aria-label="Filter expression"
+        aria-invalid={errors.length > 0}
+        aria-describedby={errors.length > 0 ? 'filter-errors' : undefined}
+        value={text}
+        spellCheck={false}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            setText('');
+            e.currentTarget.blur();
+          }
+        }}
+      />
+      {!text && <kbd className="filter-shortcut" title="Press / to focus the filter">/</kbd>}
+      {text && <button type="button" className="icon-button clear" aria-label="Clear filter" data-testid="filter-clear" onClick={() => setText('')}>×</button>}
+    </div>
+  );
+}
+
+function HostInput() {
+  const text = useUiStore((s) => s.filterText);
+  const setText = useUiStore((s) => s.setFilterText);
+  const hostValue = getFieldValue(text, 'host');
+  return (
+    <input
+      className={`host-input${hostValue ? ' active' : ''}`}
+      data-testid="filter-host"
+      placeholder="host glob"
+      aria-label="Host glob"
+      value={hostValue}
+      onChange={(e) => setText(setFieldValue(text, 'host', e.target.value))}
+    />
+  );
+}
+
+export function FilterBar({ shown, total }: { shown: number; total: number }) {
+  const errors = useUiStore((s) => s.filter.errors);
+  const bodyMatches = useUiStore((s) => s.bodyMatches);
+  const tags = useTrafficStore((s) => s.tagsInUse);
   return (
     <div className="filter-bar" data-testid="filter-bar">
-      <div className="filter-input-wrap">
-        <span className="filter-icon" aria-hidden="true">⌕</span>
-        <input
-          ref={input}
-          data-testid="filter-input"
-          className={errors.length ? 'invalid' : ''}
-          placeholder="Filter, e.g. status>=400"
-          title={HELP}
-          aria-label="Filter expression"
-          aria-invalid={errors.length > 0}
-          aria-describedby={errors.length > 0 ? 'filter-errors' : undefined}
-          value={text}
-          spellCheck={false}
-          onChange={(e) => setText(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') {
-              setText('');
-              e.currentTarget.blur();
-            }
-          }}
-        />
-        {!text && <kbd className="filter-shortcut" title="Press / to focus the filter">/</kbd>}
-        {text && <button type="button" className="icon-button clear" aria-label="Clear filter" data-testid="filter-clear" onClick={() => setText('')}>×</button>}
-      </div>
+      <FilterInput errors={errors} />
       <FieldSelect field="method" label="Method" options={METHODS} />
       <FieldSelect field="status" label="Status" options={STATUS_CLASSES} />
-      <input
-        className={`host-input${hostValue ? ' active' : ''}`}
-        data-testid="filter-host"
-        placeholder="host glob"
-        aria-label="Host glob"
-        value={hostValue}
-        onChange={(e) => setText(setFieldValue(text, 'host', e.target.value))}
-      />
+      <HostInput />
       <FieldSelect field="type" label="Type" options={TYPES} />
       <FieldSelect field="tag" label="Tag" options={tags} />
       <span className="filter-count" data-testid="filter-count">
