@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { EVICT_ENTRY_ID } from '../../src-shared/model.js';
-import type { Entry, StreamMessage } from '../../src-shared/model.js';
+import type { Entry, PendingEntry, StreamMessage } from '../../src-shared/model.js';
 import { pendingRow, toEntryRow } from '../features/entries/entry-row.js';
 import type { EntryRow } from '../features/entries/entry-row.js';
 
@@ -62,6 +62,79 @@ function sortedTags(): string[] {
   return [...tagCounts.keys()].sort((a, b) => a.localeCompare(b));
 }
 
+/** What one batch did to the rows. */
+interface RowChanges {
+  added: string[];
+  removed: Set<string>;
+  updated: string[];
+  tagsChanged: boolean;
+}
+
+/** Applies a batch to `byId` in place (it is read through `ids`/`version`) and says what changed. */
+function applyToRows(byId: Map<string, EntryRow>, sessionId: string | null, messages: StreamMessage[]): RowChanges {
+  const changes: RowChanges = { added: [], removed: new Set(), updated: [], tagsChanged: false };
+  for (const message of messages) {
+    // Evictions arrive as `__evict__` entries too; the summary goes to the storage notice (use-traffic-stream).
+    if (message.type === 'session' || message.type === 'evicted') continue;
+    if (message.type === 'pending') applyPending(byId, sessionId, message.entry, changes);
+    else if (message.entry.id === EVICT_ENTRY_ID) applyEviction(byId, message.entry.notes, changes);
+    else applyEntry(byId, sessionId, message.entry as Entry, changes);
+  }
+  return changes;
+}
+
+function applyPending(byId: Map<string, EntryRow>, sessionId: string | null, pending: PendingEntry, changes: RowChanges): void {
+  // The entry may already be here (a history page overlapping the stream): never downgrade it.
+  if (byId.has(pending.id) || (sessionId && pending.sessionId !== sessionId)) return;
+  byId.set(pending.id, pendingRow(pending, seq++));
+  changes.added.push(pending.id);
+}
+
+function applyEviction(byId: Map<string, EntryRow>, victimId: string, changes: RowChanges): void {
+  const victim = byId.get(victimId);
+  if (!victim) return;
+  changes.tagsChanged = countTags(victim.tags, -1) || changes.tagsChanged;
+  byId.delete(victimId);
+  changes.removed.add(victimId);
+}
+
+function applyEntry(byId: Map<string, EntryRow>, sessionId: string | null, full: Entry, changes: RowChanges): void {
+  if (sessionId && full.sessionId && full.sessionId !== sessionId) return;
+  const existing = byId.get(full.id);
+  if (existing) {
+    // Same id again: a patch, or a page that overlaps the live stream. Keep arrival order.
+    const row = toEntryRow(full, existing.seq);
+    changes.tagsChanged = countTags(existing.tags, -1) || changes.tagsChanged;
+    changes.tagsChanged = countTags(row.tags, 1) || changes.tagsChanged;
+    byId.set(full.id, row);
+    changes.updated.push(full.id);
+  } else {
+    const row = toEntryRow(full, seq++);
+    changes.tagsChanged = countTags(row.tags, 1) || changes.tagsChanged;
+    byId.set(full.id, row);
+    changes.added.push(full.id);
+  }
+}
+
+/** The ids after a batch: the removed left out, the kept additions appended in arrival order. */
+function nextIds(prevIds: string[], added: string[], addedKept: string[], removed: Set<string>): { ids: string[]; removedAtHead: boolean } {
+  let removedAtHead = true;
+  let head = 0;
+  if (removed.size > 0) {
+    // Evictions are FIFO, so the victims lead the array: skip them instead of 100k Set lookups.
+    while (head < prevIds.length && removed.has(prevIds[head] as string)) head++;
+    const inPrev = added.length === 0 ? removed.size : [...removed].filter((id) => !added.includes(id)).length;
+    removedAtHead = head === inPrev;
+  }
+  if (!removedAtHead) return { ids: prevIds.filter((id) => !removed.has(id)).concat(addedKept), removedAtHead };
+  // One allocation per batch: at 100k ids a slice plus a concat would churn the heap twice per frame.
+  const kept = prevIds.length - head;
+  const ids = new Array<string>(kept + addedKept.length);
+  for (let i = 0; i < kept; i++) ids[i] = prevIds[head + i] as string;
+  for (let i = 0; i < addedKept.length; i++) ids[kept + i] = addedKept[i] as string;
+  return { ids, removedAtHead };
+}
+
 export const useTrafficStore = create<TrafficState>()((set, get) => ({
   sessionId: null,
   ids: [],
@@ -86,76 +159,17 @@ export const useTrafficStore = create<TrafficState>()((set, get) => ({
 
   applyMessages(messages) {
     const state = get();
-    const byId = state.byId;
-    const added: string[] = [];
-    const removed = new Set<string>();
-    const updated: string[] = [];
-    let tagsChanged = false;
-    for (const message of messages) {
-      // Evictions arrive as `__evict__` entries too; the summary goes to the storage notice (use-traffic-stream).
-      if (message.type === 'session' || message.type === 'evicted') continue;
-      if (message.type === 'pending') {
-        // The entry may already be here (a history page overlapping the stream): never downgrade it.
-        const pending = message.entry;
-        if (byId.has(pending.id) || (state.sessionId && pending.sessionId !== state.sessionId)) continue;
-        byId.set(pending.id, pendingRow(pending, seq++));
-        added.push(pending.id);
-        continue;
-      }
-      const entry = message.entry;
-      if (entry.id === EVICT_ENTRY_ID) {
-        const victim = byId.get(entry.notes);
-        if (victim) {
-          tagsChanged = countTags(victim.tags, -1) || tagsChanged;
-          byId.delete(entry.notes);
-          removed.add(entry.notes);
-        }
-        continue;
-      }
-      const full = entry as Entry;
-      if (state.sessionId && full.sessionId && full.sessionId !== state.sessionId) continue;
-      const existing = byId.get(full.id);
-      if (existing) {
-        // Same id again: a patch, or a page that overlaps the live stream. Keep arrival order.
-        const row = toEntryRow(full, existing.seq);
-        tagsChanged = countTags(existing.tags, -1) || tagsChanged;
-        tagsChanged = countTags(row.tags, 1) || tagsChanged;
-        byId.set(full.id, row);
-        updated.push(full.id);
-      } else {
-        const row = toEntryRow(full, seq++);
-        tagsChanged = countTags(row.tags, 1) || tagsChanged;
-        byId.set(full.id, row);
-        added.push(full.id);
-      }
-    }
+    const rows = applyToRows(state.byId, state.sessionId, messages);
     // An entry can arrive and be evicted within one batch: it never reaches the table.
-    const addedKept = removed.size > 0 ? added.filter((id) => !removed.has(id)) : added;
-    if (addedKept.length === 0 && removed.size === 0 && updated.length === 0) return;
+    const addedKept = rows.removed.size > 0 ? rows.added.filter((id) => !rows.removed.has(id)) : rows.added;
+    if (addedKept.length === 0 && rows.removed.size === 0 && rows.updated.length === 0) return;
     const prevIds = state.ids;
-    let removedAtHead = true;
-    let head = 0;
-    if (removed.size > 0) {
-      // Evictions are FIFO, so the victims lead the array: skip them instead of 100k Set lookups.
-      while (head < prevIds.length && removed.has(prevIds[head] as string)) head++;
-      const inPrev = added.length === 0 ? removed.size : [...removed].filter((id) => !added.includes(id)).length;
-      removedAtHead = head === inPrev;
-    }
-    let ids: string[];
-    if (!removedAtHead) {
-      ids = prevIds.filter((id) => !removed.has(id)).concat(addedKept);
-    } else {
-      // One allocation per batch: at 100k ids a slice plus a concat would churn the heap twice per frame.
-      const kept = prevIds.length - head;
-      ids = new Array<string>(kept + addedKept.length);
-      for (let i = 0; i < kept; i++) ids[i] = prevIds[head + i] as string;
-      for (let i = 0; i < addedKept.length; i++) ids[kept + i] = addedKept[i] as string;
-    }
+    const { ids, removedAtHead } = nextIds(prevIds, rows.added, addedKept, rows.removed);
     set({
       ids,
       version: state.version + 1,
-      lastChange: { prevIds, added: addedKept, removed: [...removed], updated, removedAtHead },
-      ...(tagsChanged ? { tagsInUse: sortedTags() } : {}),
+      lastChange: { prevIds, added: addedKept, removed: [...rows.removed], updated: rows.updated, removedAtHead },
+      ...(rows.tagsChanged ? { tagsInUse: sortedTags() } : {}),
     });
   },
 
