@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { MACHINE_ROUTES, ROUTES } from '../src-shared/contract.js';
+import { CALL_NAMES, OPERATION_NAMES } from '../src-shared/contract.js';
 import { BRIDGE_KEY, BRIDGE_METHODS, IPC_CHANNELS, STREAM_CHANNEL, type IpcResult } from '../src-shared/desktop-bridge.js';
 import { buildBridge } from './bridge.js';
 
@@ -29,9 +29,9 @@ class RecordingIpc {
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe('buildBridge', () => {
-  it('exposes exactly the contract and machine operations plus searchEntries, readEntryBody and subscribe, all functions, nothing generic', () => {
+  it('exposes exactly the operations of the table (the stream as subscribe), all functions, nothing generic', () => {
     const bridge = buildBridge(new RecordingIpc() as never);
-    const expected = [...Object.keys(ROUTES), ...Object.keys(MACHINE_ROUTES), 'searchEntries', 'readEntryBody', 'subscribe'].sort();
+    const expected = [...OPERATION_NAMES].sort();
     expect(Object.keys(bridge).sort()).toEqual(expected);
     expect([...BRIDGE_METHODS].sort()).toEqual(expected);
     for (const name of expected) expect(typeof (bridge as unknown as Record<string, unknown>)[name]).toBe('function');
@@ -43,7 +43,7 @@ describe('buildBridge', () => {
     const ipc = new RecordingIpc();
     const bridge = buildBridge(ipc as never) as unknown as Record<string, (arg?: unknown) => Promise<unknown>>;
     const parameterless = ['listSessions', 'ports', 'caStatus', 'caGenerate', 'caDownload', 'trustStatus', 'systemProxyStatus'];
-    for (const op of [...Object.keys(ROUTES), ...Object.keys(MACHINE_ROUTES)]) {
+    for (const op of CALL_NAMES) {
       const arg = parameterless.includes(op) ? undefined : { id: 's1', probe: op };
       await expect(bridge[op]!(arg)).resolves.toEqual({ channel: `recorder:${op}` });
       expect(ipc.calls.at(-1)).toEqual({ channel: `recorder:${op}`, args: arg === undefined ? [] : [arg] });

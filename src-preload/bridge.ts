@@ -1,14 +1,13 @@
 /**
- * Builds `window.trafficRecorder` from the contract: one method per operation, each invoking its own channel,
+ * Builds `window.trafficRecorder` from the operation table: one method per operation, each invoking its own channel,
  * results unwrapped from the `{ ok, value | error }` envelope. `ipcRenderer` is injected so tests run without
  * Electron; the object returned holds no reference to it that the page could reach (only closures).
  */
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
 import type { StreamMessage } from '../src-shared/model.js';
+import { CALL_NAMES } from '../src-shared/contract.js';
 import {
-  CONTRACT_OPERATIONS,
   IPC_CHANNELS,
-  MACHINE_OPERATIONS,
   STREAM_CHANNEL,
   toBridgeError,
   type BridgeCallName,
@@ -97,9 +96,7 @@ export function buildBridge(ipc: IpcRendererLike): DesktopBridge {
   }
 
   const bridge: Record<string, unknown> = {};
-  for (const name of [...CONTRACT_OPERATIONS, ...MACHINE_OPERATIONS]) bridge[name] = (params?: unknown) => call(name, params);
-  bridge.searchEntries = (params: unknown) => call('searchEntries', params);
-  bridge.readEntryBody = (params: unknown) => call('readEntryBody', params);
+  for (const name of CALL_NAMES) bridge[name] = (params?: unknown) => call(name, params);
   bridge.subscribe = subscribe;
   return Object.freeze(bridge) as unknown as DesktopBridge;
 }

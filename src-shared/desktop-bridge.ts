@@ -1,15 +1,11 @@
 /**
- * The Electron transport of the contract: the shape of `window.trafficRecorder` (exposed by the preload),
- * the IPC channel of every call, and the value envelope that carries results and errors across IPC.
- *
- * Each operation of `RecorderOperations` and of `MachineOperations` (CA, trust store, system proxy, setup,
- * open browser) has its own channel; there is no generic `invoke(channel)`.
- * The channel table is a `Record` over the operation names, so adding an operation to the contract
- * without a channel here is a compile error (and the handler/bridge tests fail).
+ * The Electron transport of the operation table: the shape of `window.trafficRecorder` (exposed by the preload),
+ * the IPC channel of every operation, and the value envelope that carries results and errors across IPC.
+ * Both are derived from OPERATIONS (contract.ts): one channel per operation (`recorder:<name>`), the stream's as
+ * subscribe plus unsubscribe; there is no generic `invoke(channel)`.
  */
-import { ROUTES, type OperationName, type RecorderOperations } from './contract.js';
+import { CALL_NAMES, OPERATION_NAMES, STREAM_NAMES, type OperationClient, type OperationName } from './contract.js';
 import type { ApiErrorBody, ApiErrorCode } from './errors.js';
-import { MACHINE_OPERATIONS, type MachineOperationName, type MachineOperations } from './machine.js';
 import type { StreamMessage } from './model.js';
 
 /** `window[BRIDGE_KEY]` in the renderer. */
@@ -23,53 +19,20 @@ export interface BridgeSubscribeOptions {
   onState?: (state: BridgeStreamState, detail?: string) => void;
 }
 
-export interface EntryBodyBytes {
-  bytes: Uint8Array;
-  contentType?: string;
-}
-
-/** What the preload exposes: the contract and the machine operations, plus the three things a UI needs on top. */
-export interface DesktopBridge extends RecorderOperations, MachineOperations {
-  /** Ids of the session's entries whose URL, headers or decoded bodies contain `q` (case-insensitive). */
-  searchEntries(params: { id: string; q: string }): Promise<{ ids: string[] }>;
-  /** Captured body bytes (raw as on the wire, or content-decoded with `decoded: true`). */
-  readEntryBody(params: { id: string; entryId: string; which: BodyWhich; decoded?: boolean }): Promise<EntryBodyBytes>;
+/** What the preload exposes: every operation that answers once, plus the stream of one session. */
+export interface DesktopBridge extends OperationClient {
   /** Live stream batches of one session (~50 ms apart). Returns the unsubscribe function. */
   subscribe(sessionId: string, onMessages: (messages: StreamMessage[]) => void, options?: BridgeSubscribeOptions): () => void;
 }
 
-/** Every `ipcRenderer.invoke` name: the contract's operations, the UI extras, and stream (un)subscription. */
-export type BridgeCallName = OperationName | MachineOperationName | 'searchEntries' | 'readEntryBody' | 'subscribe' | 'unsubscribe';
+/** Every `ipcRenderer.invoke` name: the operations, and the stream's end. */
+export type BridgeCallName = OperationName | 'unsubscribe';
 
-export const IPC_CHANNELS: Readonly<Record<BridgeCallName, `recorder:${string}`>> = Object.freeze({
-  startSession: 'recorder:startSession',
-  listSessions: 'recorder:listSessions',
-  getSession: 'recorder:getSession',
-  stopSession: 'recorder:stopSession',
-  restartSession: 'recorder:restartSession',
-  deleteSession: 'recorder:deleteSession',
-  listEntries: 'recorder:listEntries',
-  getEntry: 'recorder:getEntry',
-  patchEntry: 'recorder:patchEntry',
-  ports: 'recorder:ports',
-  portCheck: 'recorder:portCheck',
-  storage: 'recorder:storage',
-  caStatus: 'recorder:caStatus',
-  caGenerate: 'recorder:caGenerate',
-  caDownload: 'recorder:caDownload',
-  trustStatus: 'recorder:trustStatus',
-  trustInstall: 'recorder:trustInstall',
-  trustUninstall: 'recorder:trustUninstall',
-  systemProxyStatus: 'recorder:systemProxyStatus',
-  systemProxyOn: 'recorder:systemProxyOn',
-  systemProxyOff: 'recorder:systemProxyOff',
-  sessionSetup: 'recorder:sessionSetup',
-  openBrowser: 'recorder:openBrowser',
-  searchEntries: 'recorder:searchEntries',
-  readEntryBody: 'recorder:readEntryBody',
-  subscribe: 'recorder:subscribe',
-  unsubscribe: 'recorder:unsubscribe',
-});
+const channelOf = (name: BridgeCallName) => `recorder:${name}` as const;
+
+export const IPC_CHANNELS: Readonly<Record<BridgeCallName, `recorder:${string}`>> = Object.freeze(
+  Object.fromEntries([...OPERATION_NAMES, 'unsubscribe' as const].map((name) => [name, channelOf(name)])) as unknown as Record<BridgeCallName, `recorder:${string}`>,
+);
 
 /** Main → renderer pushes of stream batches, for every session on one channel (the payload names it). */
 export const STREAM_CHANNEL = 'recorder:stream';
@@ -79,14 +42,8 @@ export type StreamPush =
   /** The subscription ended on the main side (engine restarted, session deleted): resubscribe if wanted. */
   | { sessionId: string; closed: string };
 
-/** The contract's operations, from the route table (the one list every transport derives from). */
-export const CONTRACT_OPERATIONS = Object.keys(ROUTES) as OperationName[];
-
-/** The machine operations, from MACHINE_ROUTES. */
-export { MACHINE_OPERATIONS };
-
 /** The methods `window.trafficRecorder` has, and nothing else. */
-export const BRIDGE_METHODS: readonly (keyof DesktopBridge)[] = [...CONTRACT_OPERATIONS, ...MACHINE_OPERATIONS, 'searchEntries', 'readEntryBody', 'subscribe'];
+export const BRIDGE_METHODS: readonly (keyof DesktopBridge)[] = [...CALL_NAMES, ...STREAM_NAMES];
 
 /**
  * Every IPC call answers with a value, never a throw: Electron keeps only `message` of a thrown error.

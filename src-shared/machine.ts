@@ -1,15 +1,11 @@
 /**
  * The machine-level operations (install CA, OS trust store, system proxy, per-session setup, open a browser)
- * as they cross the API: their parameters and the JSON the REST routes in MACHINE_ROUTES answer with.
- * Pure TS. The server's own types (src-main/engine/ca, src-main/os) are the source; the desktop's
- * `inProcessEngine` assigns `MachineServices` to `MachineOperations`, so a drift between the two is a compile error.
+ * as they cross the API: their parameters and the JSON they answer with (the operation table in contract.ts
+ * names them). Pure TS. The engine's `engineOperations` returns what MachineServices answers as these types, so a
+ * drift between the two is a compile error.
  */
 import type { z } from 'zod';
-import { MACHINE_ROUTES } from './contract.js';
 import type { openBrowserSchema, systemProxyOffSchema, systemProxyOnSchema, trustOperationSchema } from './schemas.js';
-
-export type MachineOperationName = keyof typeof MACHINE_ROUTES;
-export const MACHINE_OPERATIONS = Object.keys(MACHINE_ROUTES) as MachineOperationName[];
 
 export type TrustOperationInput = z.input<typeof trustOperationSchema>;
 export type SystemProxyOnInput = z.input<typeof systemProxyOnSchema>;
@@ -159,25 +155,3 @@ export interface OpenBrowserResponse {
   args: string[];
   profileDir: string;
 }
-
-/**
- * The machine operations with one parameter object each (IPC sends at most one argument). The REST routes
- * are MACHINE_ROUTES; `caDownload` answers the PEM text.
- */
-export interface MachineOperations {
-  caStatus(): Promise<CaStatusResponse>;
-  caGenerate(): Promise<CaGenerateResponse>;
-  caDownload(): Promise<string>;
-  trustStatus(): Promise<TrustStatusResponse>;
-  trustInstall(params?: TrustOperationInput): Promise<TrustResult>;
-  trustUninstall(params?: TrustOperationInput): Promise<TrustResult>;
-  systemProxyStatus(): Promise<SystemProxyStatusResponse>;
-  systemProxyOn(params: SystemProxyOnInput): Promise<ProxyChangeResult>;
-  systemProxyOff(params?: SystemProxyOffInput): Promise<ProxyOffResult>;
-  sessionSetup(params: { id: string }): Promise<SessionSetupResponse>;
-  openBrowser(params: { id: string } & OpenBrowserInput): Promise<OpenBrowserResponse>;
-}
-
-// Every route has an operation and every operation a route.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const MACHINE_OPERATIONS_MATCH_ROUTES: Same<keyof MachineOperations, MachineOperationName> = true;

@@ -25,19 +25,6 @@ export interface MitmConfig {
   excludeHosts?: string[];
 }
 
-export interface SessionConfig {
-  name: string;
-  mode: SessionMode;
-  targetUrl?: string;
-  /** 0 = auto-assign from the port range. */
-  listenPort: number;
-  listenHost: string;
-  namespace: string;
-  filters: ScopeFilters;
-  mitm?: MitmConfig;
-  ignoreUpstreamCertErrors?: boolean;
-}
-
 export interface Session {
   id: string;
   name: string;

@@ -125,10 +125,22 @@ const intFromQuery = (name: string, min: number, max: number, fallback: number) 
       return n;
     });
 
+/**
+ * A boolean as a query string or a structured value carries it: true, false, "true", "false", "1", "0"; absent
+ * means `fallback`.
+ */
+export function queryBoolean(fallback: boolean) {
+  const spelled = ['true', 'false', '1', '0'] as const;
+  return z
+    .union([z.boolean(), z.enum(spelled)], { error: (issue) => `must be one of true, false, ${spelled.map((v) => `"${v}"`).join(', ')}, got ${valueOf(issue.input)}` })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === true || v === 'true' || v === '1'));
+}
+
 export const entriesQuerySchema = z.object({
   offset: intFromQuery('offset', 0, Number.MAX_SAFE_INTEGER, 0),
   limit: intFromQuery('limit', 1, 1000, 100),
-  bodies: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === undefined || v === 'true' || v === '1'),
+  bodies: queryBoolean(true),
 });
 
 export const portCheckQuerySchema = z.object({

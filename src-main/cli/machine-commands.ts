@@ -2,34 +2,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import type { CaStatusResponse, TrustResult } from '../../src-shared/machine.js';
 import type { RestRecorderClient } from './rest-client.js';
 import { resolveSessionId } from './session-ref.js';
 
 type ClientFactory = (cmd: Command) => { api: RestRecorderClient; json: boolean | undefined };
 
-interface CaStatusView {
-  exists: boolean;
-  commonName?: string;
-  notAfter?: string;
-  sha256?: string;
-  certPath?: string;
-}
-interface TrustResultView {
-  dryRun: boolean;
-  steps: Array<{ target: string; display: string[]; elevated: boolean }>;
-  skipped: Array<{ target: string; reason: string }>;
-  status?: { installed: boolean };
-}
-
 function out(json: boolean | undefined, data: unknown, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
 }
 
-function describeCa(s: CaStatusView): string {
+function describeCa(s: CaStatusResponse): string {
   return s.exists ? `CA "${s.commonName}" valid until ${s.notAfter}\n  sha256: ${s.sha256}\n  file:   ${s.certPath}` : 'No CA yet: run `traffic-recorder ca generate`.';
 }
 
-function describeTrust(r: TrustResultView): string {
+function describeTrust(r: TrustResult): string {
   const lines = r.steps.flatMap((step) => [`${r.dryRun ? 'would run' : 'ran'} (${step.target}${step.elevated ? ', elevated' : ''}):`, ...step.display.map((d) => `  ${d}`)]);
   for (const skip of r.skipped) lines.push(`skipped ${skip.target}: ${skip.reason}`);
   if (r.status) lines.push(r.status.installed ? 'The CA is trusted.' : 'The CA is not trusted.');
@@ -42,15 +29,15 @@ export function addMachineCommands(program: Command, withServer: (cmd: Command) 
     .description('does a CA exist, and is it trusted by this machine?')
     .action(async (_o, cmd: Command) => {
       const { api, json } = client(cmd);
-      const status = await api.machine<CaStatusView>('GET', '/ca/status');
-      const trust = status.exists ? await api.machine<{ installed: boolean }>('GET', '/ca/trust') : undefined;
+      const status = await api.caStatus();
+      const trust = status.exists ? await api.trustStatus() : undefined;
       out(json, { ca: status, trust }, () => `${describeCa(status)}${trust ? `\n  trusted by the OS: ${trust.installed ? 'yes' : 'no'}` : ''}`);
     });
   ca.command('generate')
     .description('create the CA (once; later calls return the existing one)')
     .action(async (_o, cmd: Command) => {
       const { api, json } = client(cmd);
-      const result = await api.machine<{ created: boolean; ca: CaStatusView }>('POST', '/ca/generate');
+      const result = await api.caGenerate();
       out(json, result, () => `${result.created ? 'Created' : 'Already there'}: ${describeCa(result.ca)}`);
     });
   ca.command('download')
@@ -58,7 +45,7 @@ export function addMachineCommands(program: Command, withServer: (cmd: Command) 
     .option('--out <file>', 'file to write (default: standard output)')
     .action(async (opts: { out?: string }, cmd: Command) => {
       const { api, json } = client(cmd);
-      const pem = await api.machine<string>('GET', '/ca/download');
+      const pem = Buffer.from((await api.caDownload()).bytes).toString('utf8');
       if (!opts.out) return void process.stdout.write(pem);
       const file = path.resolve(opts.out);
       try {
@@ -76,8 +63,8 @@ export function addMachineCommands(program: Command, withServer: (cmd: Command) 
       .option('--nss-db <dir...>', 'NSS databases to use instead of the discovered ones')
       .action(async (opts: { scope?: string; dryRun?: boolean; nssDb?: string[] }, cmd: Command) => {
         const { api, json } = client(cmd);
-        const result = await api.machine<TrustResultView>('POST', `/ca/trust/${op}`, {
-          ...(opts.scope ? { scope: opts.scope } : {}),
+        const result = await api[op === 'install' ? 'trustInstall' : 'trustUninstall']({
+          ...(opts.scope ? { scope: opts.scope as 'user' | 'system' | 'all' } : {}),
           ...(opts.dryRun ? { dryRun: true } : {}),
           ...(opts.nssDb ? { nssDbs: opts.nssDb } : {}),
         });
@@ -95,7 +82,7 @@ export function addMachineCommands(program: Command, withServer: (cmd: Command) 
     .action(async (opts: { session: string; bypass?: string[]; dryRun?: boolean }, cmd: Command) => {
       const { api, json } = client(cmd);
       const sessionId = await resolveSessionId(api, opts.session);
-      const result = await api.machine<{ commands: string[]; stateFile: string }>('POST', '/system-proxy/on', {
+      const result = await api.systemProxyOn({
         sessionId,
         ...(opts.bypass ? { bypass: opts.bypass } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
@@ -108,7 +95,7 @@ export function addMachineCommands(program: Command, withServer: (cmd: Command) 
     .option('--dry-run', 'print the exact commands, change nothing')
     .action(async (opts: { dryRun?: boolean }, cmd: Command) => {
       const { api, json } = client(cmd);
-      const result = await api.machine<{ restored: boolean; commands: string[] }>('POST', '/system-proxy/off', opts.dryRun ? { dryRun: true } : {});
+      const result = await api.systemProxyOff(opts.dryRun ? { dryRun: true } : {});
       out(json, result, () => (result.restored ? `Restored:\n${result.commands.map((c) => `  ${c}`).join('\n')}` : 'Nothing to restore.'));
     });
   proxy
@@ -116,10 +103,7 @@ export function addMachineCommands(program: Command, withServer: (cmd: Command) 
     .description('what the OS proxy settings are now')
     .action(async (_o, cmd: Command) => {
       const { api, json } = client(cmd);
-      const status = await api.machine<{ backend: string; ours: boolean; current: { enabled: boolean; http?: { host: string; port: number } } }>(
-        'GET',
-        '/system-proxy',
-      );
+      const status = await api.systemProxyStatus();
       out(json, status, () =>
         `${status.backend}: ${status.current.enabled ? `proxy ${status.current.http?.host}:${status.current.http?.port}` : 'no proxy'}${status.ours ? ' (set by Traffic Recorder)' : ''}`,
       );

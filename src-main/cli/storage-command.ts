@@ -52,7 +52,7 @@ export function addStorageCommand(program: Command, withServer: (cmd: Command) =
     .description('storage usage per session and in total, against the budgets (--json: the StorageReport)')
     .action(async (_o, cmd: Command) => {
       const { api, json } = client(cmd);
-      const { storage } = await api.machine<{ storage: StorageAnswer }>('GET', '/storage');
+      const { storage }: { storage: StorageAnswer } = await api.storage();
       if (json) return void process.stdout.write(`${JSON.stringify(storage, null, 2)}\n`);
       // Names make the table readable; the report itself carries only ids.
       const { sessions } = await api.listSessions();

@@ -1,11 +1,12 @@
 /**
- * The main-process side of the engine utility process: a `DesktopEngine` whose every call is a message and
- * whose answers come back as values, turned into `ApiError`s again here so the IPC layer treats both
- * process models the same.
+ * The main-process side of the engine utility process: `EngineOperations` whose every call (one per row of the
+ * operation table) is a message, and whose answers come back as values, turned into `ApiError`s again here so the
+ * IPC layer treats both process models the same.
  */
 import { ApiError, isApiErrorBody } from '../../src-shared/errors.js';
+import { CALL_NAMES, type CallName, type ParsedInputOf } from '../../src-shared/contract.js';
 import type { IpcResult } from '../../src-shared/desktop-bridge.js';
-import type { DesktopEngine, EngineCallName, StreamBatchListener } from './engine-api.js';
+import type { EngineCalls, EngineOperations, StreamBatchListener } from '../engine/engine-operations.js';
 import type { FromEngine, PortLike, ToEngine } from './engine-protocol.js';
 
 interface Pending {
@@ -13,7 +14,12 @@ interface Pending {
   reject(error: ApiError): void;
 }
 
-export class EngineClient implements DesktopEngine {
+/** One method per call row of the table, installed by the constructor. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- the constructor defines every member this declares
+export interface EngineClient extends EngineCalls {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
+export class EngineClient implements EngineOperations {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, StreamBatchListener>();
@@ -31,6 +37,8 @@ export class EngineClient implements DesktopEngine {
     });
     this.ready.catch(() => undefined);
     this.off = port.onMessage((raw) => this.receive(raw as FromEngine));
+    const self = this as unknown as Record<CallName, (input: unknown) => Promise<unknown>>;
+    for (const name of CALL_NAMES) self[name] = (input) => this.call(name, input);
   }
 
   /** The process is gone: every pending and future call fails with `error`. */
@@ -48,38 +56,11 @@ export class EngineClient implements DesktopEngine {
     return this.failed === undefined;
   }
 
-  startSession: DesktopEngine['startSession'] = (input) => this.call('startSession', [input]) as never;
-  listSessions: DesktopEngine['listSessions'] = () => this.call('listSessions', []) as never;
-  getSession: DesktopEngine['getSession'] = (params) => this.call('getSession', [params]) as never;
-  stopSession: DesktopEngine['stopSession'] = (params) => this.call('stopSession', [params]) as never;
-  restartSession: DesktopEngine['restartSession'] = (params) => this.call('restartSession', [params]) as never;
-  deleteSession: DesktopEngine['deleteSession'] = (params) => this.call('deleteSession', [params]) as never;
-  listEntries: DesktopEngine['listEntries'] = (params) => this.call('listEntries', [params]) as never;
-  getEntry: DesktopEngine['getEntry'] = (params) => this.call('getEntry', [params]) as never;
-  patchEntry: DesktopEngine['patchEntry'] = (params) => this.call('patchEntry', [params]) as never;
-  ports: DesktopEngine['ports'] = () => this.call('ports', []) as never;
-  storage: DesktopEngine['storage'] = () => this.call('storage', []) as never;
-  portCheck: DesktopEngine['portCheck'] = (params) => this.call('portCheck', [params]) as never;
-  searchEntries: DesktopEngine['searchEntries'] = (id, text) => this.call('searchEntries', [id, text]) as never;
-  readEntryBody: DesktopEngine['readEntryBody'] = (id, entryId, which, decoded) =>
-    this.call('readEntryBody', [id, entryId, which, decoded]) as never;
-  caStatus: DesktopEngine['caStatus'] = () => this.call('caStatus', []) as never;
-  caGenerate: DesktopEngine['caGenerate'] = () => this.call('caGenerate', []) as never;
-  caDownload: DesktopEngine['caDownload'] = () => this.call('caDownload', []) as never;
-  trustStatus: DesktopEngine['trustStatus'] = () => this.call('trustStatus', []) as never;
-  trustInstall: DesktopEngine['trustInstall'] = (params) => this.call('trustInstall', [params]) as never;
-  trustUninstall: DesktopEngine['trustUninstall'] = (params) => this.call('trustUninstall', [params]) as never;
-  systemProxyStatus: DesktopEngine['systemProxyStatus'] = () => this.call('systemProxyStatus', []) as never;
-  systemProxyOn: DesktopEngine['systemProxyOn'] = (params) => this.call('systemProxyOn', [params]) as never;
-  systemProxyOff: DesktopEngine['systemProxyOff'] = (params) => this.call('systemProxyOff', [params]) as never;
-  sessionSetup: DesktopEngine['sessionSetup'] = (params) => this.call('sessionSetup', [params]) as never;
-  openBrowser: DesktopEngine['openBrowser'] = (params) => this.call('openBrowser', [params]) as never;
-
-  async subscribe(sessionId: string, listener: StreamBatchListener): Promise<() => void> {
+  async subscribe(input: ParsedInputOf<'subscribe'>, listener: StreamBatchListener): Promise<() => void> {
     const sub = this.nextId++;
     this.streams.set(sub, listener);
     try {
-      await this.request((id) => ({ kind: 'subscribe', id, sub, sessionId }));
+      await this.request((id) => ({ kind: 'subscribe', id, sub, input }));
     } catch (e) {
       this.streams.delete(sub);
       throw e;
@@ -95,8 +76,8 @@ export class EngineClient implements DesktopEngine {
     await this.request((id) => ({ kind: 'shutdown', id }));
   }
 
-  private call(method: EngineCallName, args: unknown[]): Promise<unknown> {
-    return this.request((id) => ({ kind: 'call', id, method, args }));
+  private call(method: CallName, input: unknown): Promise<unknown> {
+    return this.request((id) => ({ kind: 'call', id, method, input }));
   }
 
   private request(build: (id: number) => ToEngine): Promise<unknown> {

@@ -5,13 +5,13 @@
  * is the fallback that runs the same engine in the main process (TRAFFIC_RECORDER_ENGINE=main).
  */
 import { ApiError } from '../../src-shared/errors.js';
-import type { DesktopEngine } from './engine-api.js';
+import type { EngineOperations } from '../engine/engine-operations.js';
 import { EngineClient } from './engine-client.js';
 import type { PortLike } from './engine-protocol.js';
 
 export interface EngineHostLike {
   /** The engine to call now (replaced after a restart). */
-  current(): DesktopEngine;
+  current(): EngineOperations;
   start(): Promise<void>;
   /** Stop every session and flush the store. Idempotent. */
   stop(): Promise<void>;
@@ -57,7 +57,7 @@ export class UtilityEngineHost implements EngineHostLike {
 
   constructor(private readonly options: EngineHostOptions) {}
 
-  current(): DesktopEngine {
+  current(): EngineOperations {
     if (this.client) return this.client;
     throw this.gaveUp ?? new ApiError('internal', 'the engine is not running');
   }
@@ -126,8 +126,8 @@ export class UtilityEngineHost implements EngineHostLike {
 }
 
 /** The same engine in the main process: simpler, but a busy proxy then competes with window and menu events. */
-export function inMainProcessHost(open: () => Promise<{ engine: DesktopEngine; close(): Promise<void> }>): EngineHostLike {
-  let opened: { engine: DesktopEngine; close(): Promise<void> } | undefined;
+export function inMainProcessHost(open: () => Promise<{ engine: EngineOperations; close(): Promise<void> }>): EngineHostLike {
+  let opened: { engine: EngineOperations; close(): Promise<void> } | undefined;
   let stopping: Promise<void> | undefined;
   return {
     current() {

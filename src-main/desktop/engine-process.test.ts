@@ -53,20 +53,21 @@ describe('EngineClient ↔ engine runtime', () => {
     const missing = await client.getSession({ id: 'nope' }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ApiError);
     expect(missing).toMatchObject({ code: 'not_found' });
-    const bad = await client.startSession({ mode: 'reverse' }).catch((e: unknown) => e);
-    expect(bad).toMatchObject({ code: 'bad_request', field: 'targetUrl' });
+    // Inputs were validated at the IPC boundary; what the engine itself refuses keeps its code and field.
+    const refused = await client.startSession({ targetUrl: upstream.url, toxics: [] }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'not_supported', field: 'toxics' });
 
     const batches: StreamMessage[][] = [];
-    const unsubscribe = await client.subscribe(session.id, (m) => batches.push(m));
+    const unsubscribe = await client.subscribe({ id: session.id, batch: true, pending: false }, (m) => batches.push(m));
     const res = await fetch(`${session.proxyUrl}/through-utility`, { method: 'POST', body: 'abc' });
     await res.arrayBuffer();
     await expect.poll(() => batches.flat().filter((m) => m.type === 'entry').length).toBe(1);
-    const { entries } = await client.listEntries({ id: session.id });
-    const body = await client.readEntryBody(session.id, entries[0]!.id, 'request', false);
+    const { entries } = await client.listEntries({ id: session.id, offset: 0, limit: 100, bodies: false });
+    const body = await client.readEntryBody({ id: session.id, entryId: entries[0]!.id, which: 'request', decoded: false, inline: false });
     expect(new TextDecoder().decode(body.bytes)).toBe('abc');
-    expect(await client.searchEntries(session.id, 'through-utility')).toEqual([entries[0]!.id]);
+    expect(await client.searchEntries({ id: session.id, q: 'through-utility', limit: 10 })).toEqual({ ids: [entries[0]!.id] });
     unsubscribe();
-    await expect(client.subscribe('nope', () => undefined)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(client.subscribe({ id: 'nope', batch: true, pending: false }, () => undefined)).rejects.toMatchObject({ code: 'not_found' });
 
     await client.shutdown();
     // Shutdown stopped the session and persisted the store: a fresh engine on the same folder sees it stopped.
@@ -100,7 +101,7 @@ describe('EngineClient ↔ engine runtime', () => {
     expect(recover).toHaveBeenCalledTimes(1);
     expect(await client.caStatus()).toEqual({ exists: false });
     const { ca } = await client.caGenerate();
-    expect(await client.caDownload()).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(new TextDecoder().decode((await client.caDownload()).bytes)).toMatch(/^-----BEGIN CERTIFICATE-----/);
     const { session } = await client.startSession({ mode: 'forward', mitm: { enabled: true } });
     const setup = await client.sessionSetup({ id: session.id });
     expect(setup.environment.NODE_EXTRA_CA_CERTS).toBe(ca.certPath);

@@ -5,19 +5,16 @@
  * Plain Node: the utility-process entry (`engine-process.ts`) only adapts `process.parentPort` to a PortLike.
  */
 import type { Recorder } from '../engine/sessions/recorder.js';
-import type { RecorderLimits } from '../engine/sessions/limits.js';
+import type { EngineConfigInput } from '../../src-shared/engine-config.js';
 import { openEngine } from '../engine/engine-boot.js';
 import { MachineServices } from '../engine/machine/machine-services.js';
-import { inProcessEngine, type DesktopEngine } from './engine-api.js';
+import { engineOperations, type EngineOperations } from '../engine/engine-operations.js';
 import type { FromEngine, PortLike } from './engine-protocol.js';
 import { serveEngine } from './engine-service.js';
 
-export interface EngineRuntimeOptions {
+/** The engine configuration (the desktop reads it from engine-config.json: engine-config-file.ts) and the data dir. */
+export interface EngineRuntimeOptions extends EngineConfigInput {
   dataDir: string;
-  limits?: Partial<RecorderLimits>;
-  /** Forwarded to the Recorder (tests turn timers off). */
-  sweepIntervalMs?: number;
-  streamIntervalMs?: number;
 }
 
 export interface EngineRuntime {
@@ -28,7 +25,7 @@ export interface EngineRuntime {
 }
 
 export interface OpenedDesktopEngine extends EngineRuntime {
-  engine: DesktopEngine;
+  engine: EngineOperations;
 }
 
 /**
@@ -37,12 +34,8 @@ export interface OpenedDesktopEngine extends EngineRuntime {
  * session proxy is about to stop). Used by the utility process and by the in-main-process fallback.
  */
 export async function openDesktopEngine(options: EngineRuntimeOptions): Promise<OpenedDesktopEngine> {
-  const booted = await openEngine({
-    dataDir: options.dataDir,
-    limits: options.limits,
-    sweepIntervalMs: options.sweepIntervalMs,
-    streamIntervalMs: options.streamIntervalMs,
-  });
+  // The desktop runs session proxies in its engine process (README): proxy workers are a `serve` option.
+  const booted = await openEngine({ ...options, proxyWorkers: 0 });
   const machine = new MachineServices(booted.dataDir, booted.recorder, booted.certificateAuthority);
   await machine.recoverSystemProxy().then(
     (restored) => restored && console.warn('Traffic Recorder: restored the system proxy settings left by an earlier run.'),
@@ -52,7 +45,7 @@ export async function openDesktopEngine(options: EngineRuntimeOptions): Promise<
   return {
     recorder: booted.recorder,
     machine,
-    engine: inProcessEngine(booted.recorder, machine),
+    engine: engineOperations(booted.recorder, machine),
     close: () =>
       (closing ??= (async () => {
         await machine.recoverSystemProxy().catch((e: unknown) => console.warn(`could not restore the system proxy: ${(e as Error).message}`));

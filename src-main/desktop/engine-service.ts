@@ -1,18 +1,17 @@
 /**
- * The engine side of the main ↔ engine-process link: answers calls, forwards stream batches, and shuts the
+ * The engine side of the main ↔ engine-process link: answers the operation table's calls, forwards stream batches, and shuts the
  * engine down on request. Plain Node (no electron import): tested over a worker_threads MessageChannel.
  */
 import { ApiError } from '../../src-shared/errors.js';
-import type { DesktopEngine } from './engine-api.js';
-import { ENGINE_CALLS, type FromEngine, type PortLike, type ToEngine } from './engine-protocol.js';
-import { failure } from './ipc-handlers.js';
+import type { EngineOperations } from '../engine/engine-operations.js';
+import { ENGINE_CALLS, failure, type FromEngine, type PortLike, type ToEngine } from './engine-protocol.js';
 
 export interface EngineService {
   /** Stop answering (the port stays open: its owner closes it). */
   detach(): void;
 }
 
-export function serveEngine(port: PortLike, engine: DesktopEngine, shutdown: () => Promise<void>): EngineService {
+export function serveEngine(port: PortLike, engine: EngineOperations, shutdown: () => Promise<void>): EngineService {
   const subscriptions = new Map<number, () => void>();
   const send = (message: FromEngine) => port.postMessage(message);
 
@@ -20,11 +19,10 @@ export function serveEngine(port: PortLike, engine: DesktopEngine, shutdown: () 
     switch (message.kind) {
       case 'call': {
         try {
-          if (!ENGINE_CALLS.has(message.method) || !Array.isArray(message.args)) {
-            throw new ApiError('bad_request', `unknown engine call ${String(message.method)}`);
-          }
-          const fn = engine[message.method] as (...args: unknown[]) => Promise<unknown>;
-          const value = await fn.apply(engine, message.args);
+          if (!ENGINE_CALLS.has(message.method)) throw new ApiError('bad_request', `unknown engine call ${String(message.method)}`);
+          // The main process validated the input at its IPC boundary, with the same row's schema.
+          const fn = engine[message.method] as (input: unknown) => Promise<unknown>;
+          const value = await fn(message.input);
           send({ kind: 'reply', id: message.id, result: { ok: true, value } });
         } catch (e) {
           send({ kind: 'reply', id: message.id, result: failure(e) });
@@ -33,7 +31,7 @@ export function serveEngine(port: PortLike, engine: DesktopEngine, shutdown: () 
       }
       case 'subscribe': {
         try {
-          const unsubscribe = await engine.subscribe(message.sessionId, (messages) => send({ kind: 'stream', sub: message.sub, messages }));
+          const unsubscribe = await engine.subscribe(message.input, (messages) => send({ kind: 'stream', sub: message.sub, messages }));
           subscriptions.set(message.sub, unsubscribe);
           send({ kind: 'reply', id: message.id, result: { ok: true, value: null } });
         } catch (e) {

@@ -1,6 +1,6 @@
 /** The IPC adapter against a real Recorder over a real SqlJsStore in a temp dir, through fake ipcMain/ipcRenderer. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MACHINE_ROUTES, ROUTES } from '../../src-shared/contract.js';
+import { OPERATION_NAMES } from '../../src-shared/contract.js';
 import { IPC_CHANNELS, STREAM_CHANNEL, isBridgeError, type DesktopBridge, type IpcResult } from '../../src-shared/desktop-bridge.js';
 import type { StreamMessage } from '../../src-shared/model.js';
 import { buildBridge } from '../../src-preload/bridge.js';
@@ -8,7 +8,7 @@ import { CertificateAuthority } from '../engine/ca/index.js';
 import { MachineServices } from '../engine/machine/machine-services.js';
 import { startEngine, waitForEntries, type TestEngine } from '../test-support/engine.js';
 import { startUpstream, type Upstream } from '../test-support/upstream.js';
-import { inProcessEngine } from './engine-api.js';
+import { engineOperations } from '../engine/engine-operations.js';
 import { bindIpcHandlers, type IpcBinding } from './ipc-handlers.js';
 import { createSenderCheck } from './sender-check.js';
 import { APP_FRAME, FakeIpcMain, FakeIpcRenderer, FakeSender, fakeEvent } from './test-support/ipc-fakes.js';
@@ -27,7 +27,7 @@ beforeEach(async () => {
   mutations = 0;
   binding = bindIpcHandlers({
     ipcMain: ipcMain as never,
-    engine: inProcessEngine(engine.recorder, new MachineServices(engine.dataDir, engine.recorder, () => CertificateAuthority.loadOrCreate(engine.dataDir))),
+    engine: engineOperations(engine.recorder, new MachineServices(engine.dataDir, engine.recorder, () => CertificateAuthority.loadOrCreate(engine.dataDir))),
     isTrustedSender: createSenderCheck((id) => id === OWN_WEB_CONTENTS),
     onMutation: () => mutations++,
   });
@@ -61,9 +61,9 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('channel table', () => {
-  it('registers exactly one handler per contract and machine operation, plus search, bodies and stream (un)subscription', () => {
-    const operations = [...Object.keys(ROUTES), ...Object.keys(MACHINE_ROUTES)];
-    const expected = [...operations.map((op) => `recorder:${op}`), 'recorder:searchEntries', 'recorder:readEntryBody', 'recorder:subscribe', 'recorder:unsubscribe'];
+  it('registers exactly one handler per operation of the table, plus the end of a stream subscription', () => {
+    const operations = OPERATION_NAMES;
+    const expected = [...operations.map((op) => `recorder:${op}`), 'recorder:unsubscribe'];
     expect([...ipcMain.registrations].sort()).toEqual([...expected].sort());
     expect(new Set(ipcMain.registrations).size).toBe(ipcMain.registrations.length);
     for (const op of operations) expect(IPC_CHANNELS[op as keyof typeof IPC_CHANNELS]).toBe(`recorder:${op}`);
@@ -108,7 +108,7 @@ describe('input validation with the shared schemas', () => {
     ['portCheck', { port: 70000 }, 'port'],
     ['portCheck', {}, 'port'],
     ['readEntryBody', { id: 'a', entryId: 'b', which: 'both' }, 'which'],
-    ['searchEntries', { id: 'a' }, 'q'],
+    ['searchEntries', { id: 'a', q: 5 }, 'q'],
   ])('%s(%j) is a bad_request naming %s', async (op, input, field) => {
     const result = await call(IPC_CHANNELS[op as keyof typeof IPC_CHANNELS], input);
     expect(result.ok).toBe(false);

@@ -1,88 +1,29 @@
 /**
- * The IPC adapter over the contract: one `ipcMain.handle` per channel, a few lines each. Every handler checks
- * its sender frame, parses its input with the shared schemas, and answers `{ ok, value }` or
+ * The IPC adapter over the operation table: one `ipcMain.handle` per row (`recorder:<name>`), all alike. Every
+ * handler checks its sender frame, parses its input with the row's schema (the same one REST uses, so a bad call
+ * gets the same `bad_request` naming the same field), and answers `{ ok, value }` or
  * `{ ok: false, error: { code, error, field } }`: errors are values across this boundary.
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { ApiError } from '../../src-shared/errors.js';
+import { CALL_NAMES, OPERATIONS, parseOperationInput, type CallName, type OperationName } from '../../src-shared/contract.js';
 import { IPC_CHANNELS, STREAM_CHANNEL, type BridgeCallName, type IpcResult, type StreamPush } from '../../src-shared/desktop-bridge.js';
-import type { DesktopEngine } from './engine-api.js';
-import {
-  bodyInput,
-  entryRef,
-  listEntriesInput,
-  noInput,
-  openBrowserInput,
-  patchEntryInput,
-  portCheckInput,
-  searchInput,
-  sessionRef,
-  startSessionInput,
-  systemProxyOffInput,
-  systemProxyOnInput,
-  trustInput,
-} from './ipc-inputs.js';
+import type { EngineOperations } from '../engine/engine-operations.js';
+import { failure } from './engine-protocol.js';
 
 export type IpcMainLike = Pick<IpcMain, 'handle' | 'removeHandler'>;
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
-type Handler = (engine: DesktopEngine, raw: unknown) => Promise<unknown>;
-type StreamCall = 'subscribe' | 'unsubscribe';
-
-/** Operations that change what the tray shows (sessions, CA trust, system proxy). Dry runs change nothing but are cheap to redraw. */
-const MUTATIONS = new Set<BridgeCallName>([
-  'startSession', 'stopSession', 'restartSession', 'deleteSession',
-  'caGenerate', 'trustInstall', 'trustUninstall', 'systemProxyOn', 'systemProxyOff',
-]);
-
-export const CALL_HANDLERS: Readonly<Record<Exclude<BridgeCallName, StreamCall>, Handler>> = {
-  startSession: (e, raw) => e.startSession(startSessionInput(raw)),
-  listSessions: (e, raw) => (noInput(raw), e.listSessions()),
-  getSession: (e, raw) => e.getSession(sessionRef(raw)),
-  stopSession: (e, raw) => e.stopSession(sessionRef(raw)),
-  restartSession: (e, raw) => e.restartSession(sessionRef(raw)),
-  deleteSession: (e, raw) => e.deleteSession(sessionRef(raw)),
-  listEntries: (e, raw) => e.listEntries(listEntriesInput(raw)),
-  getEntry: (e, raw) => e.getEntry(entryRef(raw)),
-  patchEntry: (e, raw) => e.patchEntry(patchEntryInput(raw)),
-  ports: (e, raw) => (noInput(raw), e.ports()),
-  storage: (e, raw) => (noInput(raw), e.storage()),
-  portCheck: (e, raw) => e.portCheck(portCheckInput(raw)),
-  searchEntries: async (e, raw) => {
-    const { id, q } = searchInput(raw);
-    return { ids: await e.searchEntries(id, q) };
-  },
-  readEntryBody: (e, raw) => {
-    const { id, entryId, which, decoded } = bodyInput(raw);
-    return e.readEntryBody(id, entryId, which, decoded);
-  },
-  caStatus: (e, raw) => (noInput(raw), e.caStatus()),
-  caGenerate: (e, raw) => (noInput(raw), e.caGenerate()),
-  caDownload: (e, raw) => (noInput(raw), e.caDownload()),
-  trustStatus: (e, raw) => (noInput(raw), e.trustStatus()),
-  trustInstall: (e, raw) => e.trustInstall(trustInput(raw)),
-  trustUninstall: (e, raw) => e.trustUninstall(trustInput(raw)),
-  systemProxyStatus: (e, raw) => (noInput(raw), e.systemProxyStatus()),
-  systemProxyOn: (e, raw) => e.systemProxyOn(systemProxyOnInput(raw)),
-  systemProxyOff: (e, raw) => e.systemProxyOff(systemProxyOffInput(raw)),
-  sessionSetup: (e, raw) => e.sessionSetup(sessionRef(raw)),
-  openBrowser: (e, raw) => e.openBrowser(openBrowserInput(raw)),
-};
-
-export function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  console.error('desktop IPC: internal error', error);
-  return new ApiError('internal', `internal error: ${error instanceof Error ? error.message : String(error)}`);
-}
-
-export function failure(error: unknown): IpcResult<never> {
-  return { ok: false, error: toApiError(error).toBody() };
+/** One operation that answers once, through whichever engine serves now. */
+export function callOperation(engine: EngineOperations, name: CallName, raw: unknown): Promise<unknown> {
+  const input = parseOperationInput(name, raw);
+  return (engine[name] as (input: unknown) => Promise<unknown>)(input);
 }
 
 export interface IpcBindingOptions {
   ipcMain: IpcMainLike;
   /** The engine, or a getter for the current one (it is replaced when the engine process restarts). */
-  engine: DesktopEngine | (() => DesktopEngine);
+  engine: EngineOperations | (() => EngineOperations);
   isTrustedSender: SenderCheck;
   /** Called after a call that may change whether anything records (start/stop/restart/delete). */
   onMutation?: () => void;
@@ -105,7 +46,7 @@ interface Subscription {
 
 export function bindIpcHandlers(options: IpcBindingOptions): IpcBinding {
   const { ipcMain, isTrustedSender } = options;
-  const engine = typeof options.engine === 'function' ? options.engine : () => options.engine as DesktopEngine;
+  const engine = typeof options.engine === 'function' ? options.engine : () => options.engine as EngineOperations;
   // webContents id → session id → subscription
   const streams = new Map<number, Map<string, Subscription>>();
 
@@ -117,7 +58,7 @@ export function bindIpcHandlers(options: IpcBindingOptions): IpcBinding {
       try {
         if (args.length > 1) throw new ApiError('bad_request', `${name} takes one parameter object`);
         const value = await run(event, args[0]);
-        if (MUTATIONS.has(name)) options.onMutation?.();
+        if (name !== 'unsubscribe' && (OPERATIONS[name as OperationName] as { mutates?: boolean }).mutates) options.onMutation?.();
         return { ok: true, value };
       } catch (e) {
         return failure(e);
@@ -125,9 +66,7 @@ export function bindIpcHandlers(options: IpcBindingOptions): IpcBinding {
     });
   };
 
-  for (const name of Object.keys(CALL_HANDLERS) as (keyof typeof CALL_HANDLERS)[]) {
-    guarded(name, (_event, raw) => CALL_HANDLERS[name](engine(), raw));
-  }
+  for (const name of CALL_NAMES) guarded(name, (_event, raw) => callOperation(engine(), name, raw));
 
   const end = (senderId: number, sessionId: string) => {
     const perSender = streams.get(senderId);
@@ -139,8 +78,9 @@ export function bindIpcHandlers(options: IpcBindingOptions): IpcBinding {
     sub.unsubscribe?.();
   };
 
+  // The stream row: subscribe (with the row's schema) and its end, per sender and session.
   guarded('subscribe', async (event, raw) => {
-    const { id } = sessionRef(raw);
+    const { id } = parseOperationInput('subscribe', raw);
     const sender = event.sender;
     let perSender = streams.get(sender.id);
     if (perSender?.has(id)) return { subscribed: id };
@@ -151,7 +91,8 @@ export function bindIpcHandlers(options: IpcBindingOptions): IpcBinding {
     const sub: Subscription = { sender, cancelled: false };
     perSender.set(id, sub);
     try {
-      const unsubscribe = await engine().subscribe(id, (messages) => {
+      // The window shows requests in flight: the desktop stream always carries pending messages.
+      const unsubscribe = await engine().subscribe({ id, batch: true, pending: true }, (messages) => {
         if (sub.cancelled || sender.isDestroyed()) return;
         const push: StreamPush = { sessionId: id, messages };
         sender.send(STREAM_CHANNEL, push);
@@ -166,7 +107,7 @@ export function bindIpcHandlers(options: IpcBindingOptions): IpcBinding {
   });
 
   guarded('unsubscribe', async (event, raw) => {
-    const { id } = sessionRef(raw);
+    const { id } = parseOperationInput('subscribe', raw);
     end(event.sender.id, id);
     return { unsubscribed: id };
   });

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import type { SystemProxyStatusResponse } from '../../src-shared/machine.js';
 import type { Session } from '../../src-shared/model.js';
-import type { DesktopEngine } from './engine-api.js';
+import type { EngineOperations } from '../engine/engine-operations.js';
 import { appMenuTemplate } from './menu.js';
 import { installGracefulShutdown } from './shutdown.js';
 import { TrayController, trayMenuTemplate, trayStateFrom } from './tray.js';
@@ -71,7 +71,7 @@ describe('tray', () => {
       systemProxyStatus: async () => ({ backend: 'gnome', current: { enabled: ours, bypass: [] }, ours, pendingRestore: ours, ...(ours ? { savedProxy: { host: '127.0.0.1', port: 8085 } } : {}) }),
       systemProxyOn: vi.fn(async () => ((ours = true), { dryRun: false })),
       systemProxyOff: vi.fn(async () => ((ours = false), { restored: true })),
-    } as unknown as DesktopEngine;
+    } as unknown as EngineOperations;
     let lastMenu: any[] = [];
     const controller = new TrayController({
       tray: { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() } as never,
@@ -102,7 +102,7 @@ describe('tray', () => {
         sessions = sessions.map((s) => (s.id === id ? { ...s, status: 'stopped' as const } : s));
         return { session: sessions[0]! };
       }),
-    } as unknown as DesktopEngine;
+    } as unknown as EngineOperations;
     const tray = { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() };
     let lastMenu: any[] = [];
     const controller = new TrayController({

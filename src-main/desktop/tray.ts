@@ -7,7 +7,7 @@
 import type { MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
 import type { SystemProxyStatusResponse } from '../../src-shared/machine.js';
 import type { Session } from '../../src-shared/model.js';
-import type { DesktopEngine } from './engine-api.js';
+import type { EngineOperations } from '../engine/engine-operations.js';
 
 /** What the tray knows about the machine: the CA's trust and the OS proxy. Read less often than sessions. */
 export interface TrayMachineState {
@@ -118,7 +118,7 @@ export interface TrayControllerOptions {
   tray: TrayLike;
   images: { idle: NativeImage; recording: NativeImage };
   buildMenu: (template: MenuItemConstructorOptions[]) => Parameters<Tray['setContextMenu']>[0];
-  engine: () => DesktopEngine;
+  engine: () => EngineOperations;
   show(): void;
   quit(): void;
   /** Expiry stops sessions without anyone calling: look again this often (0 = never). */
@@ -128,7 +128,7 @@ export interface TrayControllerOptions {
 }
 
 /** Read the CA trust and the OS proxy through the engine; failures become states, never throws. */
-export async function readTrayMachineState(engine: DesktopEngine): Promise<TrayMachineState> {
+export async function readTrayMachineState(engine: EngineOperations): Promise<TrayMachineState> {
   const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
   const ca = await (async (): Promise<TrayMachineState['ca']> => {
     try {

@@ -7,9 +7,10 @@ import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
 import { ApiError } from '../../src-shared/errors.js';
-import { API_PREFIX, ENTRY_BODY_PATH, ROUTES, STREAM_PATH } from '../../src-shared/contract.js';
-import { entriesQuerySchema, parseInput, portCheckQuerySchema, restartSessionSchema, searchQuerySchema } from '../../src-shared/schemas.js';
+import { API_PREFIX, OPERATIONS, parseOperationInput } from '../../src-shared/contract.js';
 import type { Recorder } from '../engine/sessions/recorder.js';
+import { EncodedBatch } from '../engine/sessions/stream-hub.js';
+import { engineOperations, type EngineOperations } from '../engine/engine-operations.js';
 import {
   WS_TOKEN_PROTOCOL_PREFIX,
   buildHostPolicy,
@@ -21,7 +22,6 @@ import {
   tokenMatches,
 } from './request-guard.js';
 import { registerUi } from './static-ui.js';
-import { recordedBodyHeaders } from './recorded-body-headers.js';
 import {
   DEFAULT_STREAM_BACKPRESSURE,
   StreamSubscriber,
@@ -29,12 +29,12 @@ import {
   type StreamSubscriberStats,
 } from './stream-subscriber.js';
 import type { MachineServices } from '../engine/machine/machine-services.js';
-import { registerMachineRoutes } from './machine-routes.js';
 import { registerConfigsRoutes } from './configs-routes.js';
+import { registerOperationRoutes, restInput } from './operation-routes.js';
 
 export interface ApiServerOptions {
   recorder: Recorder;
-  /** CA, trust store and system proxy operations; without it those routes are absent. */
+  /** CA, trust store and system proxy operations; without it those routes answer not_supported. */
   machine?: MachineServices;
   token: string;
   host?: string;
@@ -59,8 +59,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-type Params = Record<string, string>;
-type Query = Record<string, string | undefined>;
 
 function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   return reply.code(error.status).type('application/json').send(error.toBody());
@@ -139,76 +137,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
   });
 
-  const at = (path: string) => `${API_PREFIX}${path}`;
-  const params = (request: FastifyRequest) => request.params as Params;
-  const query = (request: FastifyRequest) => request.query as Query;
-
+  const engine = engineOperations(recorder, options.machine);
   app.get('/api/v1/health', async () => ({ status: 'ok' }));
-  if (options.machine) registerMachineRoutes(app, options.machine);
   registerConfigsRoutes(app);
-  app.post(at(ROUTES.startSession.path), async (request, reply) => {
-    const result = await recorder.startSession((request.body ?? {}) as never);
-    return reply.code(201).send(result);
-  });
-  app.get(at(ROUTES.listSessions.path), async () => recorder.listSessions());
-  app.get(at(ROUTES.ports.path), async () => recorder.ports());
-  app.get(at(ROUTES.storage.path), async () => recorder.storage());
-  app.get(at(ROUTES.portCheck.path), async (request) => recorder.portCheck(parseInput(portCheckQuerySchema, query(request), 'query')));
-  app.get(at(ROUTES.getSession.path), async (request) => recorder.getSession({ id: params(request).id! }));
-  app.post(at(ROUTES.stopSession.path), async (request) => recorder.stopSession({ id: params(request).id! }));
-  app.post(at(ROUTES.restartSession.path), async (request) => {
-    // A body-less POST (older clients, the CLI) means the default: move to another port when the old one is taken.
-    const options = parseInput(restartSessionSchema, request.body ?? {}, 'restart options');
-    return recorder.restartSession({ ...options, id: params(request).id! });
-  });
-  app.delete(at(ROUTES.deleteSession.path), async (request) => recorder.deleteSession({ id: params(request).id! }));
-  app.get(at(ROUTES.listEntries.path), async (request) => {
-    const q = parseInput(entriesQuerySchema, query(request), 'query');
-    return recorder.listEntries({ id: params(request).id!, ...q });
-  });
-  app.get(at(`${ROUTES.listEntries.path}/search`), async (request) => {
-    const { q, limit } = parseInput(searchQuerySchema, query(request), 'query');
-    return { ids: await recorder.searchEntries(params(request).id!, q, limit) };
-  });
-  app.get(at(ROUTES.getEntry.path), async (request) => recorder.getEntry(params(request) as { id: string; entryId: string }));
-  app.patch(at(ROUTES.patchEntry.path), async (request) => {
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      const got = Array.isArray(body) ? 'an array' : body === null || body === undefined ? 'nothing' : `a ${typeof body}`;
-      throw new ApiError('bad_request', `body: expected a JSON object with "tags" and/or "notes", got ${got}`, 'body');
-    }
-    return recorder.patchEntry({ ...(body as object), ...(params(request) as { id: string; entryId: string }) });
-  });
-  app.get(at(ENTRY_BODY_PATH), async (request, reply) => {
-    const { id, entryId, which } = params(request) as { id: string; entryId: string; which: string };
-    if (which !== 'request' && which !== 'response') throw new ApiError('bad_request', 'which: must be "request" or "response"', 'which');
-    const decoded = ['1', 'true'].includes(query(request).decoded ?? '');
-    const body = await recorder.readEntryBody(id, entryId, which, decoded);
-    const inline = ['1', 'true'].includes(query(request).inline ?? '');
-    return reply.headers(recordedBodyHeaders(body.contentType, inline)).send(body.bytes);
-  });
+  registerOperationRoutes(app, engine);
 
   const streamLimits = { ...DEFAULT_STREAM_BACKPRESSURE, ...options.stream };
   const subscribers = new Set<StreamSubscriber>();
-  app.get(at(STREAM_PATH), { websocket: true }, (socket, request) => {
-    const id = params(request).id!;
-    const batch = ['1', 'true'].includes(query(request).batch ?? '');
-    const pending = ['1', 'true'].includes(query(request).pending ?? '');
-    let unsubscribe: () => void;
-    try {
-      const subscriber = new StreamSubscriber(id, socket, batch, streamLimits, request.raw.socket);
-      unsubscribe = recorder.subscribe(id, (_messages, encoded) => subscriber.deliver(encoded), { pending });
-      subscribers.add(subscriber);
-      socket.once('close', () => subscribers.delete(subscriber));
-    } catch (e) {
-      const error = e instanceof ApiError ? e : new ApiError('internal', String(e));
-      socket.send(JSON.stringify({ type: 'error', ...error.toBody() }));
-      socket.close(error.code === 'not_found' ? 4404 : 1011, error.message.slice(0, 120));
-      return;
-    }
-    socket.on('close', () => unsubscribe());
-    socket.on('error', () => unsubscribe());
-  });
+  app.get(`${API_PREFIX}${OPERATIONS.subscribe.path}`, { websocket: true }, (socket, request) => void openStream(engine, socket, request, streamLimits, subscribers));
 
   registerUi(app, options.uiDir);
 
@@ -254,4 +190,36 @@ function endWhenRefused(socket: Duplex): void {
   };
   if (response.writableFinished) end();
   else response.once('finish', end);
+}
+
+type StreamSocket = ConstructorParameters<typeof StreamSubscriber>[1];
+
+/** The stream row over a WebSocket: its input from the path and query, then one subscriber with back-pressure. */
+async function openStream(
+  engine: EngineOperations,
+  socket: StreamSocket,
+  request: FastifyRequest,
+  limits: StreamBackpressureOptions,
+  subscribers: Set<StreamSubscriber>,
+): Promise<void> {
+  let unsubscribe: (() => void) | undefined;
+  let closed = false;
+  socket.once('close', () => {
+    closed = true;
+    unsubscribe?.();
+  });
+  try {
+    const input = parseOperationInput('subscribe', restInput('subscribe', request));
+    const subscriber = new StreamSubscriber(input.id, socket, input.batch, limits, request.raw.socket);
+    const off = await engine.subscribe(input, (messages, encoded) => subscriber.deliver(encoded ?? new EncodedBatch(messages)));
+    if (closed) return off();
+    unsubscribe = off;
+    subscribers.add(subscriber);
+    socket.once('close', () => subscribers.delete(subscriber));
+    socket.on('error', () => unsubscribe?.());
+  } catch (e) {
+    const error = e instanceof ApiError ? e : new ApiError('internal', String(e));
+    socket.send(JSON.stringify({ type: 'error', ...error.toBody() }));
+    socket.close(error.code === 'not_found' ? 4404 : error.code === 'bad_request' ? 4400 : 1011, error.message.slice(0, 120));
+  }
 }

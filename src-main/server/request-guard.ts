@@ -5,7 +5,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
-export const WS_TOKEN_PROTOCOL_PREFIX = 'traffic-recorder.bearer.';
+import { WS_TOKEN_PROTOCOL_PREFIX } from '../../src-shared/contract.js';
+
+export { WS_TOKEN_PROTOCOL_PREFIX };
 
 export function tokenMatches(expected: string, presented: string | undefined): boolean {
   if (presented === undefined) return false;

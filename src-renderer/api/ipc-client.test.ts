@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { BRIDGE_METHODS, type DesktopBridge } from '../../src-shared/desktop-bridge.js';
 import { adaptBridge } from './ipc-client.js';
-import { describeError, RecorderClientError } from './recorder-client.js';
+import { blobOf, describeError, RecorderClientError } from './recorder-client.js';
 
-/** A bridge whose every method records its arguments and answers `answer(name, args)`. */
+/**
+ * A bridge whose every method records its arguments and answers `answer(name, args)`. It rejects the way the real
+ * one does: with plain `{ name, code, message }` objects, because contextBridge strips an Error down to its message.
+ */
+/* eslint-disable @typescript-eslint/prefer-promise-reject-errors -- see above */
 function fakeBridge(answer: (name: string, args: unknown[]) => unknown = (name) => ({ name })) {
   const calls: Array<{ name: string; args: unknown[] }> = [];
   const bridge: Record<string, unknown> = {};
@@ -11,19 +15,19 @@ function fakeBridge(answer: (name: string, args: unknown[]) => unknown = (name) 
     bridge[name] =
       name === 'subscribe'
         ? (...args: unknown[]) => (calls.push({ name, args }), () => undefined)
-        : async (...args: unknown[]) => {
+        : (...args: unknown[]) => {
             calls.push({ name, args });
-            return answer(name, args);
+            return Promise.resolve(answer(name, args));
           };
   }
   return { bridge: bridge as unknown as DesktopBridge, calls };
 }
 
 describe('adaptBridge', () => {
-  it('turns bridge rejections into client errors and body bytes into a Blob', async () => {
+  it('turns bridge rejections into client errors and passes body bytes through', async () => {
     const bridge = {
       startSession: () => Promise.reject({ name: 'RecorderBridgeError', code: 'not_supported', message: 'toxics: not supported yet', field: 'toxics' }),
-      readEntryBody: async () => ({ bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' }),
+      readEntryBody: () => Promise.resolve({ bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' }),
       subscribe: () => () => undefined,
     } as unknown as DesktopBridge;
     const client = adaptBridge(bridge);
@@ -31,14 +35,17 @@ describe('adaptBridge', () => {
     expect(error).toBeInstanceOf(RecorderClientError);
     expect((error as RecorderClientError).status).toBe(400);
     expect(describeError(error)).toBe('toxics: not supported yet');
-    const blob = await client.getEntryBody({ id: 's', entryId: 'e', which: 'response' });
+    const body = await client.readEntryBody({ id: 's', entryId: 'e', which: 'response' });
+    expect(body.contentType).toBe('image/png');
+    expect(body.bytes).toEqual(new Uint8Array([1, 2, 3]));
+    const blob = blobOf(body);
     expect(blob.type).toBe('image/png');
     expect(new Uint8Array(await blob.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
   });
 
   it('reads a body through readEntryBody with the same parameters; no content type gives an untyped Blob', async () => {
     const { bridge, calls } = fakeBridge(() => ({ bytes: new TextEncoder().encode('hello') }));
-    const blob = await adaptBridge(bridge).getEntryBody({ id: 's', entryId: 'e', which: 'request', decoded: true });
+    const blob = blobOf(await adaptBridge(bridge).readEntryBody({ id: 's', entryId: 'e', which: 'request', decoded: true }));
     expect(calls).toEqual([{ name: 'readEntryBody', args: [{ id: 's', entryId: 'e', which: 'request', decoded: true }] }]);
     expect(blob.type).toBe('');
     expect(await blob.text()).toBe('hello');
@@ -71,12 +78,12 @@ describe('adaptBridge', () => {
     await client.caDownload();
     await client.trustStatus();
     await client.trustInstall({ scope: 'user', dryRun: true });
-    await client.trustUninstall();
+    await client.trustUninstall({});
     await client.systemProxyStatus();
     await client.systemProxyOn({ sessionId: 's1' });
     await client.systemProxyOff({ dryRun: true });
-    await client.sessionSetup('s1');
-    await client.openBrowser('s1', { url: 'https://example.com/' });
+    await client.sessionSetup({ id: 's1' });
+    await client.openBrowser({ id: 's1', url: 'https://example.com/' });
     expect(calls).toEqual([
       { name: 'caStatus', args: [] },
       { name: 'caGenerate', args: [] },
@@ -88,7 +95,7 @@ describe('adaptBridge', () => {
       { name: 'systemProxyOn', args: [{ sessionId: 's1' }] },
       { name: 'systemProxyOff', args: [{ dryRun: true }] },
       { name: 'sessionSetup', args: [{ id: 's1' }] },
-      { name: 'openBrowser', args: [{ url: 'https://example.com/', id: 's1' }] },
+      { name: 'openBrowser', args: [{ id: 's1', url: 'https://example.com/' }] },
     ]);
   });
 });

@@ -1,6 +1,6 @@
-/** Saves text as a file through the browser's download (a Save dialog in the desktop app). */
-export function saveTextFile(filename: string, text: string, type = 'text/plain'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Saves bytes as a file through the browser's download (a Save dialog in the desktop app). */
+export function saveBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = filename;

@@ -5,6 +5,7 @@ import * as x509 from '@peculiar/x509';
 import { createLeafKeys, issueLeaf, randomSerialHex, sanForHost, type LeafCertificate, type LeafKeyType, type LeafKeys } from './leaf-generator.js';
 import { LruCache } from './lru-cache.js';
 import { derToPem, fingerprints, type CertFingerprints } from './pem.js';
+import type { CaInfo } from '../../../src-shared/machine.js';
 
 const crypto = webcrypto;
 type CryptoKey = webcrypto.CryptoKey;
@@ -30,17 +31,8 @@ export interface CaPaths {
   keyPath: string;
 }
 
-/** Everything safe to show a user or send over the API: never the key. */
-export interface CaStatus extends CertFingerprints {
-  exists: true;
-  subject: string;
-  commonName: string;
-  keyAlgorithm: 'ECDSA P-256';
-  notBefore: string;
-  notAfter: string;
-  expired: boolean;
-  certPath: string;
-}
+/** Everything safe to show a user or send over the API, never the key: the API's own CaInfo. */
+export type CaStatus = CaInfo;
 
 export interface LeafRequestOptions {
   /** Overrides the CA's `leafKeyType` for this request. */

@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../../src-shared/errors.js';
-import { openBrowserSchema, parseInput, systemProxyOffSchema, systemProxyOnSchema, trustOperationSchema } from '../../../src-shared/schemas.js';
-import { CertificateAuthority, type CaStatus } from '../ca/index.js';
+import type { ParsedInputOf } from '../../../src-shared/contract.js';
+import type { CaInfo } from '../../../src-shared/machine.js';
+import { CertificateAuthority } from '../ca/index.js';
 import type { Recorder } from '../sessions/recorder.js';
 import {
   OsIntegrationError,
@@ -51,13 +52,13 @@ export class MachineServices {
     this.browsers = new BrowserLauncher(browserOptions);
   }
 
-  caStatus(): Promise<CaStatus | { exists: false }> {
+  caStatus(): Promise<CaInfo | { exists: false }> {
     return CertificateAuthority.statusOf(this.dataDir).catch((e: unknown) => {
       throw caErrorToApi(this.dataDir, e, 'read');
     });
   }
 
-  async caGenerate(): Promise<{ created: boolean; ca: CaStatus }> {
+  async caGenerate(): Promise<{ created: boolean; ca: CaInfo }> {
     const before = await this.caStatus();
     const ca = await this.certificateAuthority();
     return { created: !before.exists, ca: ca.status() };
@@ -79,8 +80,8 @@ export class MachineServices {
     return (await this.trustStore()).status().catch(osErrorToApi);
   }
 
-  async trustChange(op: 'install' | 'uninstall', body: unknown) {
-    const opts = parseInput(trustOperationSchema, body ?? {}, 'trust-store options');
+  /** Inputs arrive validated (the transports parse them with the operation table's schemas). */
+  async trustChange(op: 'install' | 'uninstall', opts: ParsedInputOf<'trustInstall'>) {
     const store = await this.trustStore();
     return (op === 'install' ? store.install(opts) : store.uninstall(opts)).catch(osErrorToApi);
   }
@@ -97,8 +98,7 @@ export class MachineServices {
     return (await this.proxyControl()).status().catch(osErrorToApi);
   }
 
-  async systemProxyOn(body: unknown) {
-    const input = parseInput(systemProxyOnSchema, body ?? {}, 'system-proxy options');
+  async systemProxyOn(input: ParsedInputOf<'systemProxyOn'>) {
     const { session } = await this.recorder.getSession({ id: input.sessionId });
     if (session.mode !== 'forward') throw new ApiError('bad_request', 'sessionId: the system proxy needs a forward-proxy session', 'sessionId');
     if (session.status !== 'running') throw new ApiError('conflict', `session ${session.id} is not running`);
@@ -107,8 +107,7 @@ export class MachineServices {
     return control.on({ host: url.hostname, port: Number(url.port), ...(input.bypass ? { bypass: input.bypass } : {}) }, { dryRun: input.dryRun }).catch(osErrorToApi);
   }
 
-  async systemProxyOff(body: unknown) {
-    const input = parseInput(systemProxyOffSchema, body ?? {}, 'system-proxy options');
+  async systemProxyOff(input: ParsedInputOf<'systemProxyOff'>) {
     return (await this.proxyControl()).off({ dryRun: input.dryRun }).catch(osErrorToApi);
   }
 
@@ -123,8 +122,7 @@ export class MachineServices {
    * CA's SPKI pin, so interception works at once with no trust-store change. One per session: asking again hands
    * back the open one. The profile is removed when it exits; all of them are stopped by close().
    */
-  async openBrowser(id: string, body: unknown) {
-    const input = parseInput(openBrowserSchema, body ?? {}, 'browser options');
+  async openBrowser(id: string, input: Omit<ParsedInputOf<'openBrowser'>, 'id'>) {
     const { session } = await this.recorder.getSession({ id });
     if (session.status !== 'running') throw new ApiError('conflict', `session ${id} is not running`);
     const executable = process.env.TRAFFIC_RECORDER_BROWSER || chromiumExecutableCandidates().find((p) => fs.existsSync(p));

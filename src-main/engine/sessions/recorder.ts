@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../src-shared/errors.js';
-import type { RecorderOperations } from '../../../src-shared/contract.js';
+import type { ParsedInputOf } from '../../../src-shared/contract.js';
 import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session, type StorageReport, type StorageStatus } from '../../../src-shared/model.js';
-import { NOT_YET_SUPPORTED_OPTIONS, entriesQuerySchema, parseInput, patchEntrySchema, restartSessionSchema, startSessionSchema, type RestartSessionInput, type StartSessionInput } from '../../../src-shared/schemas.js';
+import { NOT_YET_SUPPORTED_OPTIONS, type StartSessionInput } from '../../../src-shared/schemas.js';
 import { decodedBodyBytes, entryWithBodies } from '../body/body-view.js';
 import { bodyGone } from './body-gone-error.js';
 import type { CapturedEntry } from '../capture/entries.js';
@@ -20,26 +20,24 @@ import { ephemeralTlsMaterial } from './tls-material.js';
 import type { CertificateAuthority } from '../ca/index.js';
 import { interceptionOptions } from './mitm.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
-import type { Forwarder } from '../proxy/forwarders.js';
+import { defaultEngineConfig, type EngineConfig } from '../../../src-shared/engine-config.js';
 
-export interface RecorderOptions {
+/** The recorder's part of the engine configuration (src-shared/engine-config.ts), and what is injected at run time. */
+export interface RecorderOptions extends Partial<Pick<EngineConfig, 'sweepIntervalMs' | 'streamIntervalMs'>> {
   store: RecorderStore;
   limits?: Partial<RecorderLimits>;
   /** Injectable clock (epoch ms) for expiry and retention. */
   now?: () => number;
-  /** How often expiry and retention are checked. Default 15 s; 0 disables the timer (tests call sweep()). */
-  sweepIntervalMs?: number;
   tlsMaterial?: () => Promise<{ key: string; cert: string }>;
   /** Upstream hosts sessions may contact (default: any); tests restrict it to loopback. */
   upstreamPolicy?: UpstreamPolicy;
   /** The install CA, loaded or created on first use (MITM sessions, `/ca/generate`). */
   certificateAuthority?: () => Promise<CertificateAuthority>;
-  streamIntervalMs?: number;
   /** Where session proxies run; default: in this process. */
   sessionHost?: SessionHost;
-  /** Who sends recorded requests upstream in in-process sessions (default: our direct forwarder). */
-  forwarder?: Forwarder;
 }
+
+const DEFAULT_CONFIG = defaultEngineConfig();
 
 /** Batching of captured entries into the store: at most this many queued, or this long. */
 const MAX_PENDING = 256;
@@ -48,7 +46,7 @@ const FLUSH_DELAY_MS = 20;
 const ADJECTIVES = ['amber', 'brisk', 'calm', 'deft', 'eager', 'fond', 'glad', 'keen', 'lucid', 'merry', 'nimble', 'quiet'];
 const NOUNS = ['otter', 'heron', 'lynx', 'falcon', 'badger', 'comet', 'harbor', 'meadow', 'willow', 'ember', 'delta', 'pine'];
 
-export class Recorder implements RecorderOperations {
+export class Recorder {
   readonly limits: RecorderLimits;
   private readonly store: RecorderStore;
   private readonly now: () => number;
@@ -70,7 +68,7 @@ export class Recorder implements RecorderOperations {
     this.store = options.store;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.now = options.now ?? Date.now;
-    this.hub = new StreamHub(options.streamIntervalMs ?? 50);
+    this.hub = new StreamHub(options.streamIntervalMs ?? DEFAULT_CONFIG.streamIntervalMs);
     this.cursor = new PortCursor(this.limits.portRange);
     this.tlsMaterial = options.tlsMaterial ?? ephemeralTlsMaterial;
     this.certificateAuthority = options.certificateAuthority;
@@ -83,7 +81,6 @@ export class Recorder implements RecorderOperations {
         tlsMaterial: this.tlsMaterial,
         ...(this.certificateAuthority ? { mitmHttps: this.mitmHttps } : {}),
         ...(this.upstreamPolicy ? { upstreamPolicy: this.upstreamPolicy } : {}),
-        ...(options.forwarder ? { forwarder: options.forwarder } : {}),
         connectionLimits: connectionLimitsOf(this.limits),
         onExchangeStart: this.announcePending,
         onExchangeDropped: this.withdrawPending,
@@ -94,7 +91,7 @@ export class Recorder implements RecorderOperations {
         this.store.upsertSession({ ...record, status: 'stopped', stoppedAt: new Date(this.now()).toISOString() });
       }
     }
-    const interval = options.sweepIntervalMs ?? 15_000;
+    const interval = options.sweepIntervalMs ?? DEFAULT_CONFIG.sweepIntervalMs;
     if (interval > 0) {
       this.sweepTimer = setInterval(() => void this.sweep(), interval);
       this.sweepTimer.unref();
@@ -103,8 +100,9 @@ export class Recorder implements RecorderOperations {
 
   // ---- sessions -------------------------------------------------------------------------------------------
 
-  async startSession(rawInput: StartSessionInput): Promise<{ session: Session }> {
-    const input = parseInput(startSessionSchema, rawInput, 'session config');
+  // Inputs arrive validated: every transport parses them at its boundary with the operation table's schemas.
+
+  async startSession(input: StartSessionInput): Promise<{ session: Session }> {
     for (const option of NOT_YET_SUPPORTED_OPTIONS) {
       if (input[option] !== undefined) {
         throw new ApiError('not_supported', `${option}: not supported yet by this version of Traffic Recorder`, option);
@@ -156,9 +154,8 @@ export class Recorder implements RecorderOperations {
     return { session: this.toSession(await this.halt(record)) };
   }
 
-  async restartSession({ id, ...options }: { id: string } & RestartSessionInput): Promise<{ session: Session }> {
+  async restartSession({ id, keepPort }: ParsedInputOf<'restartSession'>): Promise<{ session: Session }> {
     const record = this.record(id);
-    const { keepPort } = parseInput(restartSessionSchema, options, 'restart options');
     if (record.status === 'running') {
       throw new ApiError('conflict', `session "${record.name}" is already running on port ${record.listenPort}: stop it first`);
     }
@@ -199,25 +196,19 @@ export class Recorder implements RecorderOperations {
 
   // ---- entries --------------------------------------------------------------------------------------------
 
-  async listEntries(params: { id: string; offset?: number; limit?: number; bodies?: boolean }): Promise<EntryPage> {
-    this.record(params.id);
-    const query = parseInput(entriesQuerySchema, {
-      offset: params.offset,
-      limit: params.limit,
-      bodies: params.bodies === undefined ? undefined : String(params.bodies),
-    }, 'entries query');
-    const { entries, total } = await this.store.listEntries(params.id, query.offset, query.limit);
-    const out = query.bodies ? await Promise.all(entries.map((e) => this.withBodies(e))) : entries;
-    return { entries: out, total, offset: query.offset, limit: query.limit };
+  /** Defaults as the table's schema gives them (for callers inside the engine, such as tests and benchmarks). */
+  async listEntries({ id, offset = 0, limit = 100, bodies = true }: Pick<ParsedInputOf<'listEntries'>, 'id'> & Partial<ParsedInputOf<'listEntries'>>): Promise<EntryPage> {
+    this.record(id);
+    const { entries, total } = await this.store.listEntries(id, offset, limit);
+    const out = bodies ? await Promise.all(entries.map((e) => this.withBodies(e))) : entries;
+    return { entries: out, total, offset, limit };
   }
 
   async getEntry({ id, entryId }: { id: string; entryId: string }): Promise<{ entry: Entry }> {
     return { entry: await this.withBodies(await this.entry(id, entryId)) };
   }
 
-  async patchEntry(params: { id: string; entryId: string; tags?: string[]; notes?: string }): Promise<{ entry: Entry }> {
-    const { id, entryId, ...rest } = params;
-    const patch = parseInput(patchEntrySchema, rest, 'annotation');
+  async patchEntry({ id, entryId, ...patch }: ParsedInputOf<'patchEntry'>): Promise<{ entry: Entry }> {
     await this.entry(id, entryId);
     const tags = patch.tags ? [...new Set(patch.tags)] : undefined;
     const updated = await this.store.updateEntry(id, entryId, { ...(tags ? { tags } : {}), ...(patch.notes !== undefined ? { notes: patch.notes } : {}) });

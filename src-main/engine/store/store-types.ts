@@ -1,23 +1,7 @@
-import type { Entry, MitmConfig, ScopeFilters, SessionMode, SessionStatus, StorageStatus, StorageUsage } from '../../../src-shared/model.js';
+import type { Entry, Session, StorageStatus, StorageUsage } from '../../../src-shared/model.js';
 
-/** What the store keeps of a session: its whole config plus lifecycle. `entryCount` is derived, not stored. */
-export interface SessionRecord {
-  id: string;
-  name: string;
-  mode: SessionMode;
-  targetUrl?: string;
-  listenPort: number;
-  listenHost: string;
-  namespace: string;
-  filters: ScopeFilters;
-  mitm?: MitmConfig;
-  ignoreUpstreamCertErrors?: boolean;
-  status: SessionStatus;
-  createdAt: string;
-  startedAt: string;
-  expiresAt: string;
-  stoppedAt?: string;
-}
+/** What the store keeps of a session: the API's Session without what is derived when it is listed. */
+export type SessionRecord = Omit<Session, 'proxyUrl' | 'entryCount' | 'storage'>;
 
 export type BodySide = 'request' | 'response';
 

@@ -12,7 +12,7 @@ type BrowserState = { kind: 'idle' | 'busy' } | { kind: 'done'; text: string } |
 /** The session's environment blocks, loaded again when it restarts (a new port, maybe); kept shown meanwhile. */
 function useSessionSetup(session: Session) {
   const client = useClient();
-  const load = useMemo(() => () => client.sessionSetup(session.id), [client, session.id]);
+  const load = useMemo(() => () => client.sessionSetup({ id: session.id }), [client, session.id]);
   const loaded = useLoad(load, `${session.startedAt}:${session.listenPort}`);
   const setup = loaded.status === 'done' ? loaded.value : (loaded.last ?? null);
   return { setup, error: loaded.status === 'failed' ? machineProblem(loaded.error).text : null };
@@ -24,7 +24,7 @@ function useOpenBrowser(session: Session) {
   const openBrowser = async () => {
     setBrowser({ kind: 'busy' });
     try {
-      const launched = await client.openBrowser(session.id);
+      const launched = await client.openBrowser({ id: session.id });
       const pid = launched.pid ? ` (pid ${launched.pid})` : '';
       const text = launched.reused
         ? `Already open: ${launched.executable}${pid}, through ${session.proxyUrl}.`

@@ -19,9 +19,6 @@ export function StorageSection() {
     // Fresh numbers when the dialog opens; the app-wide poll keeps them current after that.
     void refreshStorage(client);
   }, [client]);
-  if (!client.getStorage) {
-    return <StorageSectionShell><p className="muted">Storage usage is not available in this window.</p></StorageSectionShell>;
-  }
   return <StorageSectionView report={report} error={error} sessions={sessions} />;
 }
 

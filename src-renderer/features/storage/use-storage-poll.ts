@@ -6,9 +6,8 @@ import type { RecorderClient } from '../../api/recorder-client.js';
 import { useStorageStore } from '../../stores/storage-store.js';
 
 export async function refreshStorage(client: RecorderClient): Promise<void> {
-  if (!client.getStorage) return;
   try {
-    const { storage } = await client.getStorage();
+    const { storage } = await client.storage();
     useStorageStore.getState().setReport(storage);
   } catch (error) {
     if (!isUnauthorized(error)) useStorageStore.getState().setError(describeError(error));

@@ -1,0 +1,86 @@
+/**
+ * The REST adapter over the operation table: one fastify route per row, all alike. The input is the row's one
+ * object: path parameters, then the query (GET, DELETE) or the JSON body (the rest), validated once with the row's
+ * schema; the engine method answers; JSON goes back as JSON, bytes with the headers that keep recorded bytes from
+ * ever running as one of our pages. The stream row is the WebSocket route (api-server.ts).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../../src-shared/errors.js';
+import {
+  API_PREFIX,
+  CALL_NAMES,
+  OPERATIONS,
+  parseOperationInput,
+  pathParams,
+  restCarrier,
+  type BytesResult,
+  type CallName,
+  type OperationName,
+  type OperationRow,
+} from '../../src-shared/contract.js';
+import type { EngineOperations } from '../engine/engine-operations.js';
+import { recordedBodyHeaders } from './recorded-body-headers.js';
+
+type Fields = Record<string, unknown>;
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/** The fields a row's schema knows (its object shape), to leave other query parameters out as HTTP APIs do. */
+function knownFields(row: OperationRow): ReadonlySet<string> {
+  const shape = (row.input as unknown as { shape?: Record<string, unknown> }).shape;
+  return new Set(Object.keys(shape ?? {}));
+}
+
+/** One row's input as REST carries it: path parameters win, and the body may not repeat them. */
+export function restInput(name: OperationName, request: FastifyRequest): Fields {
+  const row: OperationRow = OPERATIONS[name];
+  const params = request.params as Record<string, string>;
+  const input: Fields = {};
+  if (restCarrier(row.method) === 'query') {
+    const known = knownFields(row);
+    for (const [k, v] of Object.entries(request.query as Fields)) if (known.has(k)) input[k] = v;
+  } else if (request.body !== undefined) {
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ApiError('bad_request', `body: expected a JSON object (${row.what}), got ${kindOf(body)}`, 'body');
+    }
+    for (const key of pathParams(row.path)) {
+      if (key in body) throw new ApiError('bad_request', `${key}: given in the path; the body must not repeat it`, key);
+    }
+    Object.assign(input, body);
+  }
+  for (const key of pathParams(row.path)) input[key] = params[key];
+  return input;
+}
+
+function sendBytes(reply: FastifyReply, result: BytesResult, inline: boolean): FastifyReply {
+  const headers = recordedBodyHeaders(result.contentType, inline);
+  if (result.fileName && headers['content-disposition'] === 'attachment') {
+    headers['content-disposition'] = `attachment; filename="${result.fileName.replace(/[^\w.-]/g, '_')}"`;
+  }
+  return reply.headers(headers).send(Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength));
+}
+
+function route(app: FastifyInstance, engine: () => EngineOperations, name: CallName): void {
+  const row: OperationRow = OPERATIONS[name];
+  app.route({
+    method: row.method,
+    url: `${API_PREFIX}${row.path}`,
+    handler: async (request, reply) => {
+      const input = parseOperationInput(name, restInput(name, request));
+      const result = await (engine()[name] as (input: unknown) => Promise<unknown>)(input);
+      if (row.kind === 'bytes') return sendBytes(reply, result as BytesResult, (input as { inline?: boolean }).inline === true);
+      return reply.code(row.status ?? 200).send(result);
+    },
+  });
+}
+
+/** Every row that answers once becomes a route. */
+export function registerOperationRoutes(app: FastifyInstance, engine: EngineOperations | (() => EngineOperations)): void {
+  const current = typeof engine === 'function' ? engine : () => engine;
+  for (const name of CALL_NAMES) route(app, current, name);
+}

@@ -1,0 +1,105 @@
+/**
+ * The operation table over REST, for every caller that is not the server: the renderer in a browser and the CLI
+ * (and any Node script). One generic request per row: the path filled from the input, the other fields in the query
+ * (GET, DELETE) or the JSON body, a JSON answer or bytes. Uses the global `fetch` of browsers and Node 20.
+ */
+import { API_PREFIX, CALL_NAMES, OPERATIONS, fillPath, restCarrier, type BytesResult, type CallName, type OperationClient } from './contract.js';
+import { isApiErrorBody } from './errors.js';
+
+/** Every error a client raises: the server's `{error, code, field}` plus the HTTP status (0: no answer at all). */
+export class RecorderClientError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'RecorderClientError';
+  }
+}
+
+export interface RestClientOptions {
+  /** Origin of the server, e.g. `http://127.0.0.1:5770` (a trailing slash is fine). */
+  server: string;
+  /** The bearer token; read on every call, so it can change (the UI asks again after a 401). */
+  token: () => string | undefined;
+  /** Hears every 401 (the UI then asks for the token again). */
+  onUnauthorized?: () => void;
+}
+
+/** Query string of the fields that are not path parameters; undefined and null are left out. */
+export function queryOf(input: Record<string, unknown>, skip: ReadonlySet<string>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(input)) {
+    if (skip.has(k) || v === undefined || v === null) continue;
+    search.set(k, String(v));
+  }
+  const s = search.toString();
+  return s ? `?${s}` : '';
+}
+
+/** The request REST carries for `name` with `input`: method, path under API_PREFIX (query included), JSON body. */
+export function restRequestOf(name: CallName, input: Record<string, unknown> = {}): { method: string; path: string; body?: unknown } {
+  const row = OPERATIONS[name];
+  const { path, used } = fillPath(row.path, input);
+  if (restCarrier(row.method) === 'query') return { method: row.method, path: path + queryOf(input, used) };
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (!used.has(k) && v !== undefined) body[k] = v;
+  return { method: row.method, path, body };
+}
+
+export type RestClient = OperationClient & {
+  /** The API's base URL (server origin + API_PREFIX). */
+  readonly base: string;
+};
+
+export function createRestClient(options: RestClientOptions): RestClient {
+  const origin = options.server.replace(/\/+$/, '');
+  const base = origin + API_PREFIX;
+
+  async function send(name: CallName, input: Record<string, unknown> | undefined): Promise<unknown> {
+    const { method, path, body } = restRequestOf(name, input ?? {});
+    const token = options.token();
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new RecorderClientError(`cannot reach ${origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 'network', 0);
+    }
+    if (!response.ok) throw await errorOf(response, method, path, options);
+    if (OPERATIONS[name].kind === 'bytes') return bytesOf(response);
+    return response.json();
+  }
+
+  const client: Record<string, unknown> = { base };
+  for (const name of CALL_NAMES) client[name] = (input?: Record<string, unknown>) => send(name, input);
+  return client as RestClient;
+}
+
+async function bytesOf(response: Response): Promise<BytesResult> {
+  const result: BytesResult = { bytes: new Uint8Array(await response.arrayBuffer()) };
+  const contentType = response.headers.get('content-type');
+  if (contentType) result.contentType = contentType;
+  const fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
+  if (fileName) result.fileName = fileName;
+  return result;
+}
+
+async function errorOf(response: Response, method: string, path: string, options: RestClientOptions): Promise<RecorderClientError> {
+  if (response.status === 401) options.onUnauthorized?.();
+  const text = await response.text().catch(() => '');
+  let payload: unknown;
+  try {
+    payload = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON (a proxy's HTML error page, say): the status line is all we have.
+  }
+  if (isApiErrorBody(payload)) return new RecorderClientError(payload.error, payload.code, response.status, payload.field);
+  const what = `${response.status} ${response.statusText || 'error'}`;
+  return new RecorderClientError(`${method} ${path.split('?')[0]} failed: HTTP ${what}`, 'http', response.status);
+}
