@@ -67,10 +67,29 @@ function boundaryBlocks() {
   ];
 }
 
+/**
+ * Type-aware rules for the renderer, against the renderer's own tsconfig (its tests included). Self-contained:
+ * src-main gets its own block against tsconfig.node.json.
+ */
+function rendererTypeChecked() {
+  const files = ['src-renderer/**/*.{ts,tsx}'];
+  return [
+    ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files })),
+    {
+      files,
+      languageOptions: {
+        parserOptions: { project: './tsconfig.web.json', tsconfigRootDir: import.meta.dirname },
+      },
+    },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'release/**', 'docs/**', 'test-results/**', 'src-renderer/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Before the project-wide rule options below, so that they (no-unused-vars' "_" names, tests' any) still apply.
+  ...rendererTypeChecked(),
   {
     languageOptions: {
       globals: {
@@ -96,9 +115,11 @@ export default tseslint.config(
     rules: {
       // Says only that React Compiler skips a component (TanStack Table's hooks); we do not run the compiler.
       'react-hooks/incompatible-library': 'off',
-      // Warn, not error, until the data loading in effects moves out of them (8 places: use-connection, BodyView (2),
-      // DetailPane, HttpsSetup, NewSessionDialog, CaSection, SystemProxySection load or reset in an effect body).
-      'react-hooks/set-state-in-effect': 'warn',
+      // Loading goes through useLoad (components/use-load.ts) or sets state in the promise's callbacks; what would be
+      // a reset in an effect is derived during render.
+      'react-hooks/set-state-in-effect': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      'react-hooks/unsupported-syntax': 'error',
     },
   },
 );
