@@ -30,7 +30,6 @@ import { CertificateAuthority } from './engine/ca/index.js';
 import { engineOperations } from './engine/engine-operations.js';
 import { MachineServices } from './engine/machine/machine-services.js';
 import { EngineClient } from './desktop/engine-client.js';
-import type { PortLike } from './desktop/engine-protocol.js';
 import { serveEngine } from './desktop/engine-service.js';
 import { bindIpcHandlers, type IpcBinding } from './desktop/ipc-handlers.js';
 import { createSenderCheck } from './desktop/sender-check.js';
@@ -38,6 +37,7 @@ import { FakeIpcMain, FakeIpcRenderer, FakeSender } from './desktop/test-support
 import { startApiServer, type ApiServer } from './server/api-server.js';
 import { startEngine, tempDir, waitForEntries, type TestEngine } from './test-support/engine.js';
 import { startUpstream, type Upstream } from './test-support/upstream.js';
+import { portOf } from './desktop/test-support/message-port.js';
 
 const TOKEN = 'operations-table-token';
 const OWN = 3;
@@ -54,16 +54,6 @@ let bin: string;
 const clients = {} as { rest: RestClient; ipc: DesktopBridge; engine: EngineClient };
 /** The recorded session and entry the read operations look at. */
 let shared: { id: string; entry: Entry };
-
-function portOf(port: MessagePort): PortLike {
-  return {
-    postMessage: (m) => port.postMessage(m),
-    onMessage: (listener) => {
-      port.on('message', listener);
-      return () => port.off('message', listener);
-    },
-  };
-}
 
 beforeAll(async () => {
   bin = await tempDir('tr-ops-browser-');

@@ -1,7 +1,7 @@
 /** The engine utility-process link over a worker_threads MessageChannel: a real engine on one end, the client on the other. */
 import fs from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MachineServices } from '../engine/machine/machine-services.js';
 import { ApiError } from '../../src-shared/errors.js';
@@ -10,23 +10,13 @@ import { tempDir } from '../test-support/engine.js';
 import { startUpstream, type Upstream } from '../test-support/upstream.js';
 import { EngineClient } from './engine-client.js';
 import { UtilityEngineHost, type ChildLike } from './engine-host.js';
-import type { PortLike } from './engine-protocol.js';
 import { runEngine, type EngineRuntime } from './engine-runtime.js';
+import { portOf } from './test-support/message-port.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-function portOf(port: MessagePort): PortLike {
-  return {
-    postMessage: (m) => port.postMessage(m),
-    onMessage: (listener) => {
-      port.on('message', listener);
-      return () => port.off('message', listener);
-    },
-  };
-}
 
 async function link(): Promise<{ client: EngineClient; runtime: EngineRuntime; dataDir: string; upstream: Upstream }> {
   const dataDir = await tempDir('tr-desktop-');
