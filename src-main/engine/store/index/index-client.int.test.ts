@@ -237,15 +237,15 @@ describe('index worker: eviction and deletion', () => {
   });
 });
 
-describe('index worker: snapshots, damage, crashes', () => {
-  it('reopens a snapshot with the same watermarks, counts and search', async () => {
+describe('index worker: the index file, damage, crashes', () => {
+  it('keeps every answered insert when the worker is killed, with its watermarks, counts and search', async () => {
     const { client, dir } = await open();
     const a = Array.from({ length: 20 }, (_, i) => indexRow({ seq: i + 1, sessionId: 'a', segment: 3 }));
     const b = [indexRow({ seq: 1, sessionId: 'b', notes: 'keepsake' })];
     client.insert(a, through(a));
     client.insert(b, through(b));
-    await client.snapshot();
-    expect(fs.existsSync(path.join(dir, 'index.db'))).toBe(true);
+    // Answered: the rows are committed (no snapshot is taken any more; the worker dies as a kill -9 would end it).
+    expect((await client.list('a', 0, 0)).total).toBe(20);
     await client.terminate();
     const reopened = await open(dir);
     expect(reopened.opened.rebuilt).toBeUndefined();
@@ -257,13 +257,35 @@ describe('index worker: snapshots, damage, crashes', () => {
     expect((await reopened.client.list('a', 0, 100)).total).toBe(21);
   });
 
-  it('writes a snapshot on its own after snapshotEvery rows', async () => {
+  it('gathers insert batches into one transaction and answers each, a bad one failing alone', async () => {
+    const errors: Error[] = [];
+    const { client, dir } = await open(undefined, (e) => errors.push(e));
+    const batches = Array.from({ length: 5 }, (_, k) => Array.from({ length: 10 }, (_, i) => indexRow({ seq: k * 10 + i + 1 })));
+    batches[2] = [...batches[2]!.slice(0, 9), { ...batches[2]![9]!, method: null as unknown as string }];
+    for (const rows of batches) client.insert(rows, through(rows));
+    expect((await client.list('s1', 0, 0)).total).toBe(40);
+    expect(errors).toHaveLength(1);
+    expect(client.backlog().rows).toBe(0);
+    await client.close();
+    const reopened = await open(dir);
+    expect(reopened.opened.counts).toEqual({ s1: 40 });
+    expect((await reopened.client.nthSeq('s1', 21))).toBe(31);
+  });
+
+  it('rebuilds an index of an older schema version (a v3 snapshot) instead of reading it', async () => {
     const dir = tempDir();
-    const { client } = await openIndex({ dir, snapshotEvery: { rows: 5, ms: 60_000 } });
-    clients.push(client);
-    const rows = Array.from({ length: 6 }, (_, i) => indexRow({ seq: i + 1 }));
+    const { loadSqlJs } = await import('../sqljs-loader.js');
+    const SQL = await loadSqlJs();
+    const old = new SQL.Database();
+    old.exec('CREATE TABLE meta (version INTEGER NOT NULL); INSERT INTO meta VALUES (3); CREATE TABLE entries (id INTEGER PRIMARY KEY);');
+    fs.writeFileSync(path.join(dir, 'index.db'), old.export());
+    old.close();
+    const { client, opened } = await open(dir);
+    expect(opened.rebuilt).toMatch(/index version 3, expected 4/);
+    expect(opened.counts).toEqual({});
+    const rows = [indexRow({ seq: 1 })];
     client.insert(rows, through(rows));
-    await expect.poll(() => fs.existsSync(path.join(dir, 'index.db')), { timeout: 10_000 }).toBe(true);
+    expect((await client.list('s1', 0, 10)).total).toBe(1);
   });
 
   it('moves a corrupt index.db aside and starts empty', async () => {

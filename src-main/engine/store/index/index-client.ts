@@ -1,6 +1,6 @@
 /**
  * The main-thread side of the index: every call is one message to the index worker (index-worker.ts), answered in
- * order. Posting rows is the only cost here; all sql.js work, FTS tokenizing, body decoding and snapshots happen in
+ * order. Posting rows is the only cost here; all sql.js work, FTS tokenizing, body decoding and disk writes happen in
  * the worker. A worker that dies is not replaced: every pending call rejects, onError hears it once, and later calls
  * fail at once (the store decides what to do, e.g. reopen and rebuild from the logs).
  */
@@ -17,8 +17,6 @@ export interface OpenIndexOptions {
   dir: string;
   /** Failures of fire-and-forget calls and of the worker's own work (scheduled snapshots), and a worker crash. */
   onError?(error: Error): void;
-  /** Default: every 50,000 changed rows or 30 s, whichever comes first, and only when something changed. */
-  snapshotEvery?: { rows: number; ms: number };
   /** Rows in flight past which backlog().over is set. Default 50,000. */
   backlogLimit?: number;
 }
@@ -166,6 +164,7 @@ export class IndexWorkerClient implements IndexClient {
     return this.call('search', [sessionId, String(text), limit]);
   }
 
+  /** Folds the index's WAL into index.db (every batch is durable already). */
   snapshot(): Promise<void> {
     return this.call('snapshot', []);
   }
@@ -192,7 +191,7 @@ export class IndexWorkerClient implements IndexClient {
 
 export async function openIndex(options: OpenIndexOptions): Promise<{ client: IndexWorkerClient; opened: IndexOpenResult }> {
   const client = new IndexWorkerClient(startWorker(), options.onError ?? (() => undefined), options.backlogLimit);
-  const args: OpenArgs = { dir: path.resolve(options.dir), snapshotEvery: options.snapshotEvery ?? { rows: 50_000, ms: 30_000 } };
+  const args: OpenArgs = { dir: path.resolve(options.dir) };
   try {
     return { client, opened: await client.call<IndexOpenResult>('open', [args]) };
   } catch (error) {

@@ -1,11 +1,11 @@
 /**
  * The index database itself, synchronous: only the index worker uses it (index-worker.ts), never the main thread.
+ * It is a real file (see index-schema.ts and host-files.ts); every write call is one transaction.
  */
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
-import { exportMemoryDb, openMemoryDb } from '../memory-db.js';
 import type { IndexedRef, IndexOpenResult, IndexRow, Watermarks } from './index-types.js';
 import {
-  BUCKET_ROWS, CONNECTION_PRAGMAS, PAGE_SIZE, SCHEMA, SCHEMA_VERSION, bucketOf, bucketTable, createBucketSql,
+  BUCKET_ROWS, CONNECTION_PRAGMAS, FILE_PRAGMAS, PAGE_SIZE, SCHEMA, SCHEMA_NAME, SCHEMA_VERSION, bucketOf, bucketTable, createBucketSql,
 } from './index-schema.js';
 import { indexText, queryTerms } from './search-text.js';
 
@@ -18,6 +18,11 @@ function pathOnly(path: string): string {
 }
 
 export class IndexVersionError extends Error {}
+
+/** SQLite's words for a file that is not a sound database (the worker moves such a file aside and starts over). */
+export function isCorruption(error: unknown): boolean {
+  return /malformed|not a database|SQLITE_CORRUPT|SQLITE_NOTADB|file is not a database/i.test(String((error as Error)?.message ?? error));
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -50,18 +55,32 @@ export class IndexDb {
   private readonly buckets = new Map<number, Set<number>>();
   private readonly counts = new Map<number, number>();
   private readonly statements = new Map<string, Statement>();
-  /** Rows written since the last export (inserts, deletes and patches all count). */
-  changes = 0;
+  /** Sessions whose count changed in the running transaction (written before it commits). */
+  private readonly dirtyCounts = new Set<number>();
 
-  private constructor(private readonly SQL: SqlJsStatic, private readonly db: Database) {}
+  private constructor(private readonly db: Database) {}
 
-  /** A new empty index, or the one in `bytes` (throws when they are not a readable index of this version). */
-  static open(SQL: SqlJsStatic, bytes?: Uint8Array): IndexDb {
-    const db = openMemoryDb(SQL, CONNECTION_PRAGMAS, PAGE_SIZE, bytes);
+  /**
+   * Opens (or creates) the index file at `hostPath` (a path through host-files.ts). Throws IndexVersionError for an
+   * index of another schema version, and SQLite's own error for a file that is not a sound database.
+   */
+  static open(SQL: SqlJsStatic, hostPath: string): IndexDb {
+    const db = new SQL.Database();
     try {
-      const index = new IndexDb(SQL, db);
-      if (bytes) index.load();
-      else db.exec(`${SCHEMA} INSERT INTO temp.meta (version) VALUES (${SCHEMA_VERSION});`);
+      db.exec(CONNECTION_PRAGMAS);
+      db.run(`ATTACH DATABASE ? AS ${SCHEMA_NAME}`, [hostPath]);
+      const index = new IndexDb(db);
+      const fresh = Number(db.exec(`SELECT count(*) FROM ${SCHEMA_NAME}.sqlite_master`)[0]?.values[0]?.[0] ?? 0) === 0;
+      if (fresh) {
+        // The page size must be set before the first page is written.
+        db.exec(`PRAGMA ${SCHEMA_NAME}.page_size=${PAGE_SIZE}; ${FILE_PRAGMAS}`);
+        db.exec(`BEGIN; ${SCHEMA} INSERT INTO ${SCHEMA_NAME}.meta (version) VALUES (${SCHEMA_VERSION}); COMMIT;`);
+      } else {
+        // The version first: an older index is rebuilt, and must not be converted to WAL on the way.
+        index.checkVersion();
+        db.exec(FILE_PRAGMAS);
+        index.loadCaches();
+      }
       return index;
     } catch (error) {
       db.close();
@@ -69,10 +88,15 @@ export class IndexDb {
     }
   }
 
-  private load(): void {
-    const version = this.db.exec('SELECT version FROM meta')[0]?.values[0]?.[0];
+  private checkVersion(): void {
+    let version: SqlValue | undefined;
+    try {
+      version = this.db.exec(`SELECT version FROM ${SCHEMA_NAME}.meta`)[0]?.values[0]?.[0];
+    } catch (error) {
+      if (/no such table/.test(String((error as Error).message))) throw new IndexVersionError('not an index (no version)');
+      throw error;
+    }
     if (version !== SCHEMA_VERSION) throw new IndexVersionError(`index version ${String(version)}, expected ${SCHEMA_VERSION}`);
-    this.loadCaches();
   }
 
   /** The in-memory mirrors of small tables: at open, and after a rollback (which undoes what they were told). */
@@ -81,10 +105,13 @@ export class IndexDb {
     this.hostNums.clear();
     this.buckets.clear();
     this.counts.clear();
-    for (const [num, id] of this.all('SELECT num, id FROM sessions', [])) this.sessionNums.set(String(id), Number(num));
+    this.dirtyCounts.clear();
+    for (const [num, id, count] of this.all('SELECT num, id, count FROM sessions', [])) {
+      this.sessionNums.set(String(id), Number(num));
+      this.counts.set(Number(num), Number(count));
+    }
     for (const [num, name] of this.all('SELECT num, name FROM hosts', [])) this.hostNums.set(String(name), Number(num));
     for (const [session, bucket] of this.all('SELECT session, bucket FROM fts_buckets', [])) this.bucketSet(Number(session)).add(Number(bucket));
-    for (const [session, count] of this.all('SELECT session, count(*) FROM entries GROUP BY session', [])) this.counts.set(Number(session), Number(count));
   }
 
   close(): void {
@@ -93,17 +120,16 @@ export class IndexDb {
     this.db.close();
   }
 
+  /** Copies every page the WAL holds into the file and empties the WAL (a clean shutdown, or on request). */
+  checkpoint(mode: 'PASSIVE' | 'TRUNCATE' = 'TRUNCATE'): void {
+    this.db.exec(`PRAGMA ${SCHEMA_NAME}.wal_checkpoint(${mode})`);
+  }
+
   /** Rows in every session together. */
   totalRows(): number {
     let n = 0;
     for (const count of this.counts.values()) n += count;
     return n;
-  }
-
-  export(): Uint8Array {
-    const bytes = exportMemoryDb(this.SQL, this.db);
-    this.changes = 0;
-    return bytes;
   }
 
   summary(): IndexOpenResult {
@@ -116,12 +142,12 @@ export class IndexDb {
     return { watermarks, counts };
   }
 
-  /** Bytes of the index's pages (sql.js does not expose its WASM heap size): in use, and free for reuse. */
+  /** Bytes of the index file's pages: in use, and free for reuse. */
   pageBytes(): { used: number; free: number } {
     const value = (sql: string) => Number(this.db.exec(sql)[0]?.values[0]?.[0] ?? 0);
-    const size = value('PRAGMA temp.page_size');
-    const free = value('PRAGMA temp.freelist_count') * size;
-    return { used: value('PRAGMA temp.page_count') * size - free, free };
+    const size = value(`PRAGMA ${SCHEMA_NAME}.page_size`);
+    const free = value(`PRAGMA ${SCHEMA_NAME}.freelist_count`) * size;
+    return { used: value(`PRAGMA ${SCHEMA_NAME}.page_count`) * size - free, free };
   }
 
   private statement(sql: string): Statement {
@@ -157,15 +183,15 @@ export class IndexDb {
 
   private run(sql: string, params: SqlValue[]): number {
     this.statement(sql).run(params);
-    const modified = this.db.getRowsModified();
-    this.changes += modified;
-    return modified;
+    return this.db.getRowsModified();
   }
 
   private transaction<T>(work: () => T): T {
     this.db.exec('BEGIN');
     try {
       const result = work();
+      for (const session of this.dirtyCounts) this.run('UPDATE sessions SET count = ? WHERE num = ?', [this.counts.get(session) ?? 0, session]);
+      this.dirtyCounts.clear();
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
@@ -231,15 +257,24 @@ export class IndexDb {
         this.statements.delete(sql);
       }
     }
-    this.db.exec(`DROP TABLE temp.${table}`);
+    this.db.exec(`DROP TABLE ${SCHEMA_NAME}.${table}`);
     this.run('DELETE FROM fts_buckets WHERE session = ? AND bucket = ?', [session, bucket]);
     this.buckets.get(session)?.delete(bucket);
   }
 
   insert(rows: IndexRow[], through: Watermarks): void {
+    this.insertBatches([{ rows, through }]);
+  }
+
+  /** Several insert batches in one transaction (in order: a later batch's watermark wins). */
+  insertBatches(batches: ReadonlyArray<{ rows: IndexRow[]; through: Watermarks }>): void {
     this.transaction(() => {
-      for (const row of rows) this.insertRow(row);
-      for (const [sessionId, pos] of Object.entries(through)) {
+      const ends: Watermarks = {};
+      for (const { rows, through } of batches) {
+        for (const row of rows) this.insertRow(row);
+        Object.assign(ends, through);
+      }
+      for (const [sessionId, pos] of Object.entries(ends)) {
         this.run('INSERT INTO watermarks (session, segment, offset) VALUES (?, ?, ?) ON CONFLICT(session) DO UPDATE SET segment = excluded.segment, offset = excluded.offset',
           [sessionId, pos.segment, pos.offset]);
       }
@@ -262,6 +297,7 @@ export class IndexDb {
     if (inserted === 0) return;
     const id = Number(this.first('SELECT last_insert_rowid()', [])![0]);
     this.counts.set(session, (this.counts.get(session) ?? 0) + 1);
+    this.dirtyCounts.add(session);
     const table = this.ensureBucket(session, bucketOf(row.seq));
     this.run(`INSERT INTO ${table} (docid, t) VALUES (?, ?)`, [id, indexText(row.search)]);
     if (tags || row.notes) this.run('INSERT INTO notes_fts (docid, tags, notes) VALUES (?, ?, ?)', [id, tags, row.notes]);
@@ -289,6 +325,7 @@ export class IndexDb {
 
   private forget(session: number, removed: number): void {
     this.counts.set(session, Math.max(0, (this.counts.get(session) ?? 0) - removed));
+    this.dirtyCounts.add(session);
   }
 
   deleteEntries(sessionId: string, entryIds: string[]): IndexedRef[] {
@@ -320,6 +357,7 @@ export class IndexDb {
     });
     this.sessionNums.delete(sessionId);
     this.counts.delete(session);
+    this.dirtyCounts.delete(session);
     this.buckets.delete(session);
   }
 
@@ -350,12 +388,19 @@ export class IndexDb {
     return row ? Number(row[0]) : undefined;
   }
 
+  /**
+   * A session's records are appended in seq order, each entry's bodies just before it, so min_seg and max_seg never
+   * decrease with seq: both questions are answered from the oldest end of the seq index, not by a scan of every row
+   * (which at 1M rows cost the worker a second per eviction).
+   */
   lowestLiveSegment(sessionId: string): number | undefined {
-    return this.scalar('SELECT MIN(min_seg) FROM entries WHERE session = ?', sessionId, []);
+    return this.scalar('SELECT min_seg FROM entries WHERE session = ? ORDER BY seq LIMIT 1', sessionId, []);
   }
 
   maxSeqThroughSegment(sessionId: string, segment: number): number | undefined {
-    return this.scalar('SELECT MAX(seq) FROM entries WHERE session = ? AND max_seg <= ?', sessionId, [segment]);
+    const beyond = this.scalar('SELECT seq FROM entries WHERE session = ? AND max_seg > ? ORDER BY seq LIMIT 1', sessionId, [segment]);
+    if (beyond === undefined) return this.scalar('SELECT MAX(seq) FROM entries WHERE session = ?', sessionId, []);
+    return this.scalar('SELECT MAX(seq) FROM entries WHERE session = ? AND seq < ?', sessionId, [beyond]);
   }
 
   private scalar(sql: string, sessionId: string, params: SqlValue[]): number | undefined {

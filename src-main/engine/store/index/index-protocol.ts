@@ -1,9 +1,9 @@
+import type { HostFileStats } from './host-files.js';
 import type { IndexBacklog } from './index-types.js';
 
 /** Messages between index-client.ts (main thread) and index-worker.ts. */
 export interface OpenArgs {
   dir: string;
-  snapshotEvery: { rows: number; ms: number };
 }
 
 export type IndexOp =
@@ -28,6 +28,8 @@ export interface IndexStats {
   heapUsed: number;
   /** Index pages in use and on the free list (see IndexDb.pageBytes). */
   dbBytes: { used: number; free: number };
+  /** The index file's writes the disk has refused for now (host-files.ts). */
+  files?: HostFileStats;
   /** Added by the client (the worker cannot know what is still queued for it). */
   backlog?: IndexBacklog;
 }

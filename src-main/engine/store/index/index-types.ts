@@ -110,9 +110,9 @@ export interface IndexClient {
    * at most `limit`.
    */
   search(sessionId: string, text: string, limit: number): Promise<IndexedRef[]>;
-  /** Write index.db now (in the worker: tmp file, fsync, rename), with the watermarks of the rows it holds. */
+  /** Fold the WAL into index.db now (every insert batch is on disk already, with the watermarks it covers). */
   snapshot(): Promise<void>;
-  /** Snapshot and stop the worker. */
+  /** Checkpoint and stop the worker. */
   close(): Promise<void>;
   /** Rows posted and not yet indexed (optional: added after the first version of this interface). */
   backlog?(): IndexBacklog;

@@ -60,3 +60,21 @@ describe('search text', () => {
     expect(tokens).toHaveLength(HEAD_TOKEN_CAP + BODY_TOKEN_CAP);
   });
 });
+
+describe('search text: the ASCII scanner', () => {
+  /** The definition the scanner must agree with: UUIDs cut to 8 digits, then Unicode-aware alphanumeric runs. */
+  const reference = (text: string) =>
+    text.replace(/\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '$1').toLowerCase().match(/[\p{L}\p{N}\p{Co}]+/gu) ?? [];
+
+  it('tokenizes ASCII text exactly as the Unicode-aware definition does', () => {
+    const uuid = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const pieces = ['a', 'Z9', '-', '_', ' ', '/', '?', '=', '.', uuid, uuid.toUpperCase(), `${uuid}x`, `_${uuid}`, `x${uuid}`, `${uuid}_`,
+      uuid.slice(0, 35), 'deadbeef-dead-beef-dead-beefdeadbeef', '0f8fad5b-d9cb-469f-a165-70867728950', '12', 'q=1&b=2', '\t', '\n'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let n = 0; n < 2000; n++) {
+      const text = Array.from({ length: 1 + (next() % 12) }, () => pieces[next() % pieces.length]).join('');
+      expect(tokenize(text)).toEqual(reference(text));
+    }
+  });
+});

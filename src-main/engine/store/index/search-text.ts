@@ -63,8 +63,65 @@ function fold(text: string): string {
  */
 const UUIDS = /\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 
+/** Letters and digits: what a token is made of in ASCII text. */
+function isTokenChar(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+}
+
+function isHex(code: number): boolean {
+  return (code >= 97 && code <= 102) || (code >= 48 && code <= 57);
+}
+
+/** A lowercase UUID at `i` (as UUIDS matches it: word boundaries on both sides, `_` counting as a word character). */
+function uuidAt(lower: string, i: number): boolean {
+  if (lower.length - i < 36) return false;
+  for (let k = 0; k < 36; k++) {
+    const code = lower.charCodeAt(i + k);
+    if (k === 8 || k === 13 || k === 18 || k === 23) {
+      if (code !== 45) return false;
+    } else if (!isHex(code)) return false;
+  }
+  const after = lower.charCodeAt(i + 36);
+  return !(isTokenChar(after) || after === 95);
+}
+
+/**
+ * Calls `visit` with each token of `text` in order until it answers false. ASCII text (nearly all of it: URLs,
+ * headers, JSON) is scanned by character code, which costs a fraction of the Unicode-aware regular expression and
+ * stops as soon as the caller has enough; other text takes the exact path.
+ */
+function eachToken(text: string, visit: (token: string) => boolean): void {
+  if (NON_ASCII.test(text)) {
+    const folded = fold(text.replace(UUIDS, '$1'));
+    for (const match of folded.matchAll(TOKEN)) if (!visit(match[0])) return;
+    return;
+  }
+  const lower = text.toLowerCase();
+  const n = lower.length;
+  let i = 0;
+  while (i < n) {
+    if (!isTokenChar(lower.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    if (isHex(lower.charCodeAt(i)) && (i === 0 || lower.charCodeAt(i - 1) !== 95) && uuidAt(lower, i)) {
+      if (!visit(lower.slice(i, i + 8))) return;
+      i += 36;
+      continue;
+    }
+    const start = i;
+    while (i < n && isTokenChar(lower.charCodeAt(i))) i++;
+    if (!visit(lower.slice(start, i))) return;
+  }
+}
+
 export function tokenize(text: string): string[] {
-  return fold(text.replace(UUIDS, '$1')).match(TOKEN) ?? [];
+  const tokens: string[] = [];
+  eachToken(text, (token) => {
+    tokens.push(token);
+    return true;
+  });
+  return tokens;
 }
 
 /** The text of one body, decoded (content-encoding, then charset) and cut to the bound; '' for binary bodies. */
@@ -78,6 +135,8 @@ export function bodyText(body: RawBodyForSearch | undefined): string {
 }
 
 function decodedUrl(url: string): string {
+  // Nothing to decode: its tokens are the URL's own.
+  if (!url.includes('%') && !url.includes('+')) return '';
   try {
     return decodeURIComponent(url.replace(/\+/g, ' '));
   } catch {
@@ -107,12 +166,12 @@ export function headerSearchText(line: string): string {
 /** Adds the new tokens of `text` to `seen`, at most `cap` of them. */
 function addTokens(seen: Set<string>, text: string, cap: number): number {
   let added = 0;
-  for (const token of tokenize(text)) {
-    if (added >= cap) break;
-    if (token.length < MIN_TOKEN_LENGTH || seen.has(token)) continue;
+  if (cap <= 0 || text === '') return 0;
+  eachToken(text, (token) => {
+    if (token.length < MIN_TOKEN_LENGTH || seen.has(token)) return true;
     seen.add(token);
-    added++;
-  }
+    return ++added < cap;
+  });
   return added;
 }
 

@@ -56,7 +56,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tr-index-scale-'));
   const rssBefore = process.memoryUsage().rss;
-  const { client } = await openIndex({ dir, snapshotEvery: { rows: Number.MAX_SAFE_INTEGER, ms: 3_600_000 }, onError: (e) => console.error(e) });
+  const { client } = await openIndex({ dir, onError: (e) => console.error(e) });
   const base = await client.stats();
   const start = performance.now();
   for (let seq = 1; seq <= ROWS; seq += BATCH) {
