@@ -189,6 +189,17 @@ export async function runUniqueWrk(url: string, prefix: string, run: WrkRun, gon
 /** What the server's probe writes (src-main/server/loop-stats.ts). */
 export type LoopSample = LoopStatsSample;
 
+export interface LoopSummary {
+  p99Ms: number;
+  maxMs: number;
+  samples: number;
+  /** The longest GC pause of the main thread in the windows, and its kind. */
+  gcMaxMs?: number;
+  gcMaxKind?: string;
+  /** The window with the longest delay: how busy the loop was (0..1), the process's CPU ms, its GC pauses. */
+  worst?: { maxMs: number; busy: number; cpuMs: number; gcMaxMs: number; gcTotalMs: number };
+}
+
 /** Collects every new sample the server's probe writes (it writes every 500 ms; this reads every 150 ms). */
 export class LoopStatsPoller {
   readonly samples: LoopSample[] = [];
@@ -229,13 +240,20 @@ export class LoopStatsPoller {
     }
   }
 
-  /** Worst p99 and max among the samples from index `from` on (to `to`, exclusive). */
-  summary(from: number, to = this.samples.length): { p99Ms: number; maxMs: number; samples: number } {
+  /**
+   * Worst p99 and max among the samples from index `from` on (to `to`, exclusive), the longest GC pause, and what the
+   * window with the longest delay looked like (older builds' samples carry no gc/busy/cpu: then those are absent).
+   */
+  summary(from: number, to = this.samples.length): LoopSummary {
     const window = this.samples.slice(from, to);
+    const worst = window.reduce<LoopSample | undefined>((w, s) => (!w || s.max > w.max ? s : w), undefined);
+    const gcMax = window.reduce<LoopSample | undefined>((w, s) => (s.gc && (!w || s.gc.maxMs > w.gc.maxMs) ? s : w), undefined);
     return {
       p99Ms: Math.max(0, ...window.map((s) => s.p99)),
       maxMs: Math.max(0, ...window.map((s) => s.max)),
       samples: window.length,
+      ...(gcMax ? { gcMaxMs: gcMax.gc.maxMs, gcMaxKind: gcMax.gc.maxKind } : {}),
+      ...(worst?.gc ? { worst: { maxMs: worst.max, busy: worst.busy, cpuMs: worst.cpuMs, gcMaxMs: worst.gc.maxMs, gcTotalMs: worst.gc.totalMs } } : {}),
     };
   }
 }

@@ -27,11 +27,12 @@ function read(file: string): LoopStatsSample | undefined {
   }
 }
 
+/** Polls faster than the 50 ms windows are rewritten, so no window goes unseen. */
 async function waitForSample(file: string, accept: (s: LoopStatsSample) => boolean): Promise<LoopStatsSample> {
   for (;;) {
     const s = read(file);
     if (s && accept(s)) return s;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -53,10 +54,27 @@ describe('loop stats', () => {
     expect(stalled.maxAll).toBeGreaterThanOrEqual(stalled.max);
     expect(stalled.rss).toBeGreaterThan(0);
     expect(stalled.heapUsed).toBeGreaterThan(0);
+    // The stall was busy time of the loop, and CPU time of the process.
+    expect(stalled.busy).toBeGreaterThan(0.5);
+    expect(stalled.cpuMs).toBeGreaterThan(100);
+    expect(stalled.gc).toMatchObject({ count: expect.any(Number), totalMs: expect.any(Number), maxMs: expect.any(Number) });
     // A later window without the stall: the histogram was reset, the overall max was not.
     const later = await waitForSample(file, (s) => s.seq > stalled.seq && s.max < stalled.max);
     expect(later.maxAll).toBeGreaterThanOrEqual(stalled.max);
     expect(later.count).toBeGreaterThan(0);
+  });
+
+  it('reports the garbage collection pauses of its window', async () => {
+    const file = tempFile();
+    running.push(startLoopStats(file, 50));
+    await waitForSample(file, () => true);
+    const keep: unknown[] = [];
+    for (let i = 0; i < 200_000; i++) keep.push({ i, s: `x${i}` });
+    keep.length = 0;
+    const collected = await waitForSample(file, (s) => s.gc.count > 0);
+    expect(collected.gc.totalMs).toBeGreaterThan(0);
+    expect(collected.gc.maxMs).toBeLessThanOrEqual(collected.gc.totalMs);
+    expect(collected.gc.maxKind).toMatch(/scavenge|mark|incremental|weak|other/);
   });
 
   it('stops writing once stopped', async () => {

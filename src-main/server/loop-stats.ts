@@ -4,7 +4,7 @@
  * since the previous one (the histogram is reset after each write); `maxAllMs` keeps the worst window seen.
  */
 import { promises as fsp } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 export const LOOP_STATS_ENV = 'TRAFFIC_RECORDER_LOOP_STATS';
 
@@ -24,7 +24,18 @@ export interface LoopStatsSample {
   heapUsed: number;
   external: number;
   arrayBuffers: number;
+  /**
+   * Garbage collection pauses of this thread in the window (what a delay can be blamed on): how many, their total
+   * and the longest (ms), and the kind of the longest (`scavenge`, `mark-compact`, `incremental`, `weak`).
+   */
+  gc: { count: number; totalMs: number; maxMs: number; maxKind: string };
+  /** Share of the window the loop was busy (0..1): a long delay with a low share was time off the CPU. */
+  busy: number;
+  /** CPU time of the whole process (every thread) in the window, ms. */
+  cpuMs: number;
 }
+
+const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'minor-mark-sweep', 4: 'mark-compact', 8: 'incremental', 16: 'weak' };
 
 export interface LoopStats {
   stop(): Promise<void>;
@@ -41,6 +52,20 @@ export function startLoopStats(file: string, intervalMs = 500): LoopStats {
   let writing: Promise<void> = Promise.resolve();
   let busy = false;
   const tmp = `${file}.${process.pid}.tmp`;
+  let gc = { count: 0, totalMs: 0, maxMs: 0, maxKind: '' };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += entry.duration;
+      if (entry.duration > gc.maxMs) {
+        gc.maxMs = entry.duration;
+        gc.maxKind = GC_KINDS[((entry as unknown as { detail?: { kind?: number } }).detail?.kind) ?? 0] ?? "other";
+      }
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  let elu: EventLoopUtilization = performance.eventLoopUtilization();
+  let cpu = process.cpuUsage();
 
   const sample = (): LoopStatsSample => {
     // With no measurement in the window the histogram's max is 0 and its percentiles 0: nothing was measured.
@@ -59,8 +84,14 @@ export function startLoopStats(file: string, intervalMs = 500): LoopStats {
       heapUsed: mem.heapUsed,
       external: mem.external,
       arrayBuffers: mem.arrayBuffers,
+      gc,
+      busy: performance.eventLoopUtilization(elu).utilization,
+      cpuMs: ((c) => (c.user + c.system) / 1000)(process.cpuUsage(cpu)),
     };
     histogram.reset();
+    gc = { count: 0, totalMs: 0, maxMs: 0, maxKind: '' };
+    elu = performance.eventLoopUtilization();
+    cpu = process.cpuUsage();
     return s;
   };
 
@@ -84,6 +115,7 @@ export function startLoopStats(file: string, intervalMs = 500): LoopStats {
     async stop() {
       clearInterval(timer);
       histogram.disable();
+      gcObserver.disconnect();
       await writing;
     },
   };
