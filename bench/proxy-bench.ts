@@ -1,6 +1,6 @@
 /**
  * Proxy benchmark (`npm run bench`, not part of `npm test`): nginx direct vs a bare Node pipe proxy vs our
- * recording reverse proxy (the real `traffic-recorder serve` child; also once with `--forwarder mockttp`) vs mitmdump, with wrk on 127.0.0.1, plus our
+ * recording reverse proxy (the real `traffic-recorder serve` child) vs mitmdump, with wrk on 127.0.0.1, plus our
  * server's RSS after 20k and 100k requests. Prints a Markdown table, writes bench/results/latest.json, and exits
  * non-zero when a target is missed.
  *
@@ -80,7 +80,6 @@ type TargetName =
   | 'node pipe proxy'
   | 'traffic-recorder'
   | 'traffic-recorder, 20 filters + 20 no-op stages'
-  | 'traffic-recorder, mockttp forwarder'
   | 'mitmdump'
   | 'mitmdump -q';
 const SIZES: SizeKey[] = ['1k', '100k'];
@@ -203,10 +202,6 @@ async function main(): Promise<number> {
   log(`traffic-recorder API on ${ours.apiUrl} (pid ${ours.child.pid}, node flags: ${serverNodeFlags.join(' ') || 'none'})`);
   const wrkSession = await startReverseSession(ours, upstream.port);
   log(`recording session ${wrkSession.id} on ${wrkSession.proxyUrl}`);
-  // The same server with mockttp's passthrough step sending every request (informational: what the direct
-  // forwarder saves).
-  const viaMockttp = await startOurServer(serverNodeFlags, ['--forwarder', 'mockttp']);
-  const mockttpSession = await startReverseSession(viaMockttp, upstream.port);
   const staged = await startOurServer(serverNodeFlags, [], NOOP_STAGES);
   const stagedSession = await startReverseSession(staged, upstream.port, BENCH_FILTERS);
   log(`pipeline row: ${NOOP_STAGES.TRAFFIC_RECORDER_BENCH_NOOP_STAGES} no-op stages, filters ${JSON.stringify(BENCH_FILTERS)} on ${stagedSession.proxyUrl}`);
@@ -218,7 +213,6 @@ async function main(): Promise<number> {
     await measure(PIPELINE, stagedSession.proxyUrl, rows, staged.child.pid, [size]);
     await measure('mitmdump', mitm.baseUrl, rows, mitm.child.pid, [size]);
     await measure('mitmdump -q', mitmQuiet.baseUrl, rows, mitmQuiet.child.pid, [size]);
-    await measure('traffic-recorder, mockttp forwarder', mockttpSession.proxyUrl, rows, viaMockttp.child.pid, [size]);
   }
   // More plain/pipeline pairs, who goes first alternating, so that the check compares means over rounds.
   const pairRounds: Array<{ size: SizeKey; plain: number; staged: number }> = [];
@@ -243,7 +237,6 @@ async function main(): Promise<number> {
   const rssAfterWrkKiB = rssKiB(ours.child.pid);
   await stopChild(mitm.child);
   await stopChild(mitmQuiet.child);
-  await stopChild(viaMockttp.child, 10_000);
   await stopChild(staged.child, 10_000);
   await stopChild(ours.child, 10_000);
 
@@ -268,7 +261,7 @@ async function main(): Promise<number> {
   await stopChild(memServer.child, 10_000);
   await stopChild(upstream.child);
 
-  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', PIPELINE, 'traffic-recorder, mockttp forwarder', 'mitmdump', 'mitmdump -q'];
+  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', PIPELINE, 'mitmdump', 'mitmdump -q'];
   rows.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target) || SIZES.indexOf(a.size) - SIZES.indexOf(b.size));
 
   // Checks.
@@ -362,10 +355,6 @@ async function main(): Promise<number> {
         `CPU per request, ${SIZE_LABEL[size]} (informational, insensitive to other load): mitmdump/ours = ${(mitmCpu / ourCpu).toFixed(2)}`,
       );
     }
-  }
-  for (const size of SIZES) {
-    const ratio = row('traffic-recorder', size).rps / row('traffic-recorder, mockttp forwarder', size).rps;
-    informational.push(`ours/(ours with --forwarder mockttp) throughput, ${SIZE_LABEL[size]}: ${ratio.toFixed(2)}`);
   }
   for (const line of informational) out.push(`Informational: ${line}`);
   out.push('');

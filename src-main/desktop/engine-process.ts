@@ -3,6 +3,7 @@
  * from the main process: see docs/desktop.md for why.
  */
 import type {} from 'electron';
+import { engineConfigFromArgs } from './engine-config-file.js';
 import { DATA_DIR_FLAG, type PortLike } from './engine-protocol.js';
 import { runEngine } from './engine-runtime.js';
 
@@ -19,7 +20,8 @@ if (parentPort && dataDir) {
     },
   };
   try {
-    const runtime = await runEngine(port, { dataDir });
+    // The main process read engine-config.json (and said so if it was invalid): this is its result.
+    const runtime = await runEngine(port, { ...engineConfigFromArgs(process.argv), dataDir });
     // Ctrl+C in a terminal signals the whole process group: close as gracefully as a requested shutdown.
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {

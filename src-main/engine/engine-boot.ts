@@ -1,37 +1,36 @@
 /**
  * Opening the engine on a data directory, shared by the headless server and the desktop engine process:
  * the directory lock (one process per data dir), the store, the install CA (created on first use) and the
- * recorder. `close()` stops every session, saves, and releases the lock.
+ * recorder, configured by one EngineConfig (src-shared/engine-config.ts). `close()` stops every session, saves,
+ * and releases the lock.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseEngineConfig, resolveProxyWorkers, type EngineConfig, type EngineConfigInput } from '../../src-shared/engine-config.js';
 import { CertificateAuthority } from './ca/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { caErrorToApi } from './ca-storage-errors.js';
 import { Recorder } from './sessions/recorder.js';
-import type { RecorderLimits } from './sessions/limits.js';
 import { SegmentStore } from './store/segment-store.js';
 import type { RecorderStore, StoreBudgetOptions } from './store/store-types.js';
 import { loopbackOnly, type UpstreamPolicy } from './proxy/upstream-policy.js';
-import { DEFAULT_LIMITS, connectionLimitsOf, storeBudgetsOf } from './sessions/limits.js';
+import { connectionLimitsOf, storeBudgetsOf } from './sessions/limits.js';
 import { ProxyPool } from './workers/proxy-pool.js';
-import type { Forwarder } from './proxy/forwarders.js';
 
-export interface EngineBootOptions {
+/** The engine configuration (any option left out takes its default) and where the data lives. */
+export interface EngineBootOptions extends EngineConfigInput {
   dataDir: string;
-  limits?: Partial<RecorderLimits>;
-  sweepIntervalMs?: number;
-  streamIntervalMs?: number;
+  /** Injected at run time: the hosts sessions may contact (default: `loopbackOnly` or the environment, else any). */
   upstreamPolicy?: UpstreamPolicy;
-  /** Run session proxies in this many worker processes sharing each port (0 = in the engine's own process). */
-  proxyWorkers?: number;
-  /** Who sends recorded requests upstream (default: our direct forwarder; `mockttp` = its passthrough step). */
-  forwarder?: Forwarder;
 }
 
 export interface Engine {
   dataDir: string;
+  /** The configuration it runs with, every default applied. */
+  config: EngineConfig;
+  /** `config.proxyWorkers` on this machine: worker processes running session proxies (0 = in this process). */
+  proxyWorkers: number;
   recorder: Recorder;
   store: RecorderStore;
   certificateAuthority: () => Promise<CertificateAuthority>;
@@ -71,10 +70,14 @@ export function openStore(dataDir: string, options: StoreBudgetOptions): Promise
 }
 
 export async function openEngine(options: EngineBootOptions): Promise<Engine> {
-  const dataDir = path.resolve(options.dataDir);
+  const { dataDir: givenDir, upstreamPolicy: givenPolicy, ...input } = options;
+  // Validated here, before anything is opened: a bad option is an ApiError naming it.
+  const config = parseEngineConfig(input);
+  const { limits } = config;
+  const proxyWorkers = resolveProxyWorkers(config.proxyWorkers, os.availableParallelism());
+  const dataDir = path.resolve(givenDir);
   prepareDataDir(dataDir);
   const unlock = await lockDataDir(dataDir);
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   // The store exists before the recorder that publishes its evictions: they reach it through this relay.
   let evicted: NonNullable<StoreBudgetOptions['onEvicted']> = () => undefined;
   let store: RecorderStore;
@@ -92,17 +95,16 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
     });
     return ca;
   };
-  const upstreamPolicy = options.upstreamPolicy ?? upstreamPolicyFromEnv();
+  const upstreamPolicy = givenPolicy ?? (config.loopbackOnly ? loopbackOnly : upstreamPolicyFromEnv());
   let pool: ProxyPool | undefined;
-  if (options.proxyWorkers && options.proxyWorkers > 0) {
+  if (proxyWorkers > 0) {
     try {
-      pool = await ProxyPool.create(options.proxyWorkers, {
+      pool = await ProxyPool.create(proxyWorkers, {
         dataDir,
         bodyLimit: limits.bodyLimit,
         upstreamTimeoutMs: limits.upstreamTimeoutMs,
         connectionLimits: connectionLimitsOf(limits),
         loopbackOnly: upstreamPolicy === loopbackOnly,
-        ...(options.forwarder ? { forwarder: options.forwarder } : {}),
       });
     } catch (e) {
       await store.close();
@@ -112,18 +114,19 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
   }
   const recorder = new Recorder({
     store,
-    limits: options.limits,
+    limits,
     certificateAuthority,
     ...(pool ? { sessionHost: pool } : {}),
     ...(upstreamPolicy ? { upstreamPolicy } : {}),
-    ...(options.forwarder ? { forwarder: options.forwarder } : {}),
-    ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
-    ...(options.streamIntervalMs !== undefined ? { streamIntervalMs: options.streamIntervalMs } : {}),
+    sweepIntervalMs: config.sweepIntervalMs,
+    streamIntervalMs: config.streamIntervalMs,
   });
   evicted = recorder.storeEvicted;
   let closing: Promise<void> | undefined;
   return {
     dataDir,
+    config,
+    proxyWorkers,
     recorder,
     store,
     certificateAuthority,

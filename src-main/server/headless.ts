@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EngineConfig, EngineConfigInput } from '../../src-shared/engine-config.js';
 import type { Recorder } from '../engine/sessions/recorder.js';
-import type { RecorderLimits } from '../engine/sessions/limits.js';
 import type { CertificateAuthority } from '../engine/ca/index.js';
 import { openEngine, prepareDataDir } from '../engine/engine-boot.js';
 import { defaultDataDir } from '../engine/data-dir.js';
@@ -12,9 +12,12 @@ import { startApiServer, type ApiServer } from './api-server.js';
 import { startLoopStatsFromEnv } from './loop-stats.js';
 import { MachineServices } from '../engine/machine/machine-services.js';
 import { checkToken, readTokenFile } from './api-token.js';
-import type { Forwarder } from '../engine/proxy/forwarders.js';
 
-export interface HeadlessOptions {
+/**
+ * The REST server's own options, beside the engine's configuration (EngineConfigInput: limits, proxy workers...,
+ * declared once in src-shared/engine-config.ts).
+ */
+export interface HeadlessOptions extends EngineConfigInput {
   host?: string;
   port?: number;
   dataDir?: string;
@@ -22,11 +25,6 @@ export interface HeadlessOptions {
   /** Read the token from this file (safer than `token` on a command line, which `ps` shows). */
   tokenFile?: string;
   allowedHosts?: string[];
-  limits?: Partial<RecorderLimits>;
-  /** Session proxies in this many worker processes (0 = in the server's own process). */
-  proxyWorkers?: number;
-  /** Who sends recorded requests upstream (see openEngine). */
-  forwarder?: Forwarder;
 }
 
 export interface Headless {
@@ -38,6 +36,9 @@ export interface Headless {
   token: string;
   dataDir: string;
   uiUrl: string;
+  /** The engine's configuration, every default applied, and the worker processes it started on this machine. */
+  config: EngineConfig;
+  proxyWorkers: number;
   close(): Promise<void>;
 }
 
@@ -85,10 +86,11 @@ export function explainListenError(e: unknown, host: string, port: number): unkn
 }
 
 export async function startHeadless(options: HeadlessOptions = {}): Promise<Headless> {
-  const dataDir = path.resolve(options.dataDir || defaultDataDir());
+  const { host = '127.0.0.1', port = 5770, dataDir: givenDir, token: givenToken, tokenFile, allowedHosts, ...config } = options;
+  const dataDir = path.resolve(givenDir || defaultDataDir());
   prepareDataDir(dataDir);
-  const token = resolveToken(dataDir, options.token, options.tokenFile);
-  const engine = await openEngine({ dataDir, limits: options.limits, proxyWorkers: options.proxyWorkers ?? 0, ...(options.forwarder ? { forwarder: options.forwarder } : {}) });
+  const token = resolveToken(dataDir, givenToken, tokenFile);
+  const engine = await openEngine({ ...config, dataDir });
   const { recorder, certificateAuthority } = engine;
   const machine = new MachineServices(dataDir, recorder, certificateAuthority);
   // A system proxy we set and never restored (crash, kill -9) is put back before anything else.
@@ -102,14 +104,14 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
       recorder,
       machine,
       token,
-      host: options.host ?? '127.0.0.1',
-      port: options.port ?? 5770,
-      allowedHosts: options.allowedHosts,
+      host,
+      port,
+      allowedHosts,
       uiDir: path.join(packageRoot(), 'dist', 'renderer'),
     });
   } catch (e) {
     await engine.close();
-    throw explainListenError(e, options.host ?? '127.0.0.1', options.port ?? 5770);
+    throw explainListenError(e, host, port);
   }
   startLoopStatsFromEnv(); // the store benchmark's event-loop probe; a no-op unless TRAFFIC_RECORDER_LOOP_STATS is set
   let closing: Promise<void> | undefined;
@@ -121,6 +123,8 @@ export async function startHeadless(options: HeadlessOptions = {}): Promise<Head
     token,
     dataDir,
     uiUrl: `${server.url}/ui/recorder/#token=${token}`,
+    config: engine.config,
+    proxyWorkers: engine.proxyWorkers,
     close: () =>
       (closing ??= (async () => {
         await server.close();

@@ -25,11 +25,12 @@ export interface TestEngine {
 export async function startEngine(options: Omit<RecorderOptions, 'store'> & { proxyWorkers?: number } = {}): Promise<TestEngine> {
   const dataDir = await tempDir();
   const { proxyWorkers, ...recorderOptions } = options;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const sessionHost = proxyWorkers
-    ? await ProxyPool.create(proxyWorkers, { dataDir, bodyLimit: options.limits?.bodyLimit ?? 1024 * 1024, upstreamTimeoutMs: options.limits?.upstreamTimeoutMs ?? 120_000, loopbackOnly: true, ...(options.forwarder ? { forwarder: options.forwarder } : {}) })
+    ? await ProxyPool.create(proxyWorkers, { dataDir, bodyLimit: limits.bodyLimit, upstreamTimeoutMs: limits.upstreamTimeoutMs, loopbackOnly: true })
     : undefined;
   let evicted: (notice: EvictionNotice) => void = () => undefined;
-  const budgets = storeBudgetsOf({ ...DEFAULT_LIMITS, ...options.limits });
+  const budgets = storeBudgetsOf(limits);
   const store = await SegmentStore.open({ dataDir, onWarning: () => undefined, ...budgets, onEvicted: (notice) => evicted(notice) });
   let ca: Promise<CertificateAuthority> | undefined;
   const certificateAuthority = () => (ca ??= CertificateAuthority.loadOrCreate(dataDir));

@@ -18,7 +18,8 @@ export interface TestServer {
 
 export async function startTestServer(options: { limits?: Partial<RecorderLimits>; dataDir?: string } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await tempDir('tr-server-'));
-  const headless = await startHeadless({ port: 0, dataDir, token: TEST_TOKEN, limits: options.limits });
+  // Proxies in process whatever the machine (the default, auto, starts workers on 4+ cores): pending rows need it.
+  const headless = await startHeadless({ port: 0, dataDir, token: TEST_TOKEN, limits: options.limits, proxyWorkers: 0 });
   const base = headless.server.url;
   const api = `${base}/api/v1/recorder`;
   return {

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EntryError, HeaderPair, InterimResponse } from '../../../src-shared/model.js';
 import type { ForwardTarget } from '../proxy/forward-target.js';
 import { BodyAccumulator, toBuffer } from './body-accumulator.js';
-import { exchangeContext, type UpstreamLeg, type UpstreamObserver } from './upstream-timings.js';
+import type { UpstreamLeg, UpstreamObserver } from './upstream-timings.js';
 import { explainUpstreamError, upstreamErrorCode } from './upstream-errors.js';
 
 export interface CapturedResponseHead {
@@ -43,7 +43,6 @@ export interface CapturedExchange {
 
 export interface CaptureOptions {
   bodyLimit: number;
-  upstreamTimeoutMs?: number;
   /** The URL to record for this request, from its original (pre-mockttp) request line. */
   recordedUrl: (req: IncomingMessage) => string;
   onComplete: (exchange: CapturedExchange) => void;
@@ -99,7 +98,7 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
     remotePort: req.socket.remotePort,
   };
   options.onStart?.(exchange);
-  const observer: UpstreamObserver = options.observer ?? { upstreamTimeoutMs: options.upstreamTimeoutMs };
+  const observer: UpstreamObserver = options.observer ?? {};
 
   const push = req.push;
   req.push = function capturePush(chunk: unknown, encoding?: BufferEncoding) {
@@ -188,9 +187,4 @@ function explainFailure(code: string, detail: string | undefined): EntryError {
 function failureDetail(body: unknown): string | undefined {
   const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : undefined;
   return text?.replace(/^Error:\s*/, '').trim().slice(0, 300) || undefined;
-}
-
-/** Run mockttp's handling of this request inside the exchange's async context. */
-export function runInExchange(observer: UpstreamObserver, next: () => void): void {
-  exchangeContext.run(observer, next);
 }

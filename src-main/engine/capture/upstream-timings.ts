@@ -1,18 +1,10 @@
 /**
- * Upstream-leg timings. mockttp only measures the downstream side, so we watch the real upstream request.
- * Node 20 publishes `http.client.request.start` only once the request is fully written, too late to see DNS or
- * connect, so we also wrap two methods of Node's Agent (every mockttp upstream request goes through a plain
- * http/https Agent): `addRequest` (a request starts, new or pooled socket) and `createConnection` (a new socket).
- * The exchange that caused the request is found through AsyncLocalStorage, entered by our request tap.
+ * Upstream-leg timings, measured by our forwarder (direct-forwarder.ts) on the request it sends; mockttp only
+ * measures the downstream side.
  *
  * Phases (ms, -1 = did not happen): dns (lookup), connect (TCP), tls (handshake), send (socket ready → request
  * fully written), wait (written → response headers), recv (headers → last body byte).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import diagnosticsChannel from 'node:diagnostics_channel';
-import http, { type ClientRequest, type IncomingMessage } from 'node:http';
-import https from 'node:https';
-import type { Socket } from 'node:net';
 import type { HeaderPair, InterimResponse, Timings } from '../../../src-shared/model.js';
 import type { ForwardTarget } from '../proxy/forward-target.js';
 
@@ -34,11 +26,9 @@ export interface UpstreamLeg {
   remotePort?: number;
 }
 
-/** The per-exchange object our request tap stores in the async context. */
+/** The per-exchange record the forwarder writes and capture reads. */
 export interface UpstreamObserver {
   upstream?: UpstreamLeg;
-  /** Idle limit on the upstream request; past it the request fails with ETIMEDOUT (a 502 for the client). */
-  upstreamTimeoutMs?: number;
   /**
    * Why the upstream leg failed or the exchange was refused, set by the direct forwarder before it answers
    * 400/502/508; or what went wrong after a complete response (bytes past its end), which the client never sees.
@@ -51,81 +41,6 @@ export interface UpstreamObserver {
   interim?: InterimResponse[];
   /** The upstream's trailers (the client may not have received them, e.g. an HTTP/1.0 client). */
   responseTrailers?: HeaderPair[];
-}
-
-export const exchangeContext = new AsyncLocalStorage<UpstreamObserver>();
-
-let installed = false;
-const LEG = Symbol('traffic-recorder.upstream-leg');
-type LegCarrier = ClientRequest & { [LEG]?: UpstreamLeg };
-
-type AgentInternals = {
-  addRequest(this: http.Agent, req: ClientRequest, options: unknown): void;
-  createConnection(this: http.Agent, ...args: unknown[]): Socket | undefined;
-};
-
-export function watchUpstreamRequests(): void {
-  if (installed) return;
-  installed = true;
-  const agentProto = http.Agent.prototype as unknown as AgentInternals;
-  const addRequest = agentProto.addRequest;
-  agentProto.addRequest = function timedAddRequest(req, options) {
-    const observer = exchangeContext.getStore();
-    if (observer) {
-      observer.upstream = { requestStart: performance.now() };
-      (req as LegCarrier)[LEG] = observer.upstream;
-      const timeoutMs = observer.upstreamTimeoutMs;
-      if (timeoutMs) {
-        req.setTimeout(timeoutMs, () => {
-          req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-        });
-      }
-    }
-    return addRequest.call(this, req, options);
-  };
-  for (const proto of [http.Agent.prototype, https.Agent.prototype] as unknown as AgentInternals[]) {
-    // https.Agent defines its own createConnection (TLS); http.Agent uses net's. Wrap whichever each owns.
-    if (!Object.prototype.hasOwnProperty.call(proto, 'createConnection')) continue;
-    const createConnection = proto.createConnection;
-    proto.createConnection = function timedCreateConnection(...args) {
-      const socket = createConnection.apply(this, args);
-      const leg = exchangeContext.getStore()?.upstream;
-      if (socket && leg) observeNewSocket(socket, leg);
-      return socket;
-    };
-  }
-  diagnosticsChannel.subscribe('http.client.request.start', (message) => {
-    const { request } = message as { request: ClientRequest };
-    const leg = (request as LegCarrier)[LEG];
-    if (!leg) return;
-    leg.requestSent = performance.now();
-    request.once('response', (response: IncomingMessage) => {
-      leg.responseHeaders = performance.now();
-      leg.httpVersion = response.httpVersion;
-      leg.remoteAddress = response.socket?.remoteAddress;
-      leg.remotePort = response.socket?.remotePort;
-      response.once('end', () => {
-        leg.responseEnd = performance.now();
-      });
-    });
-  });
-}
-
-function observeNewSocket(socket: Socket, leg: UpstreamLeg): void {
-  leg.newSocket = true;
-  leg.lookupStart = performance.now();
-  socket.once('lookup', () => {
-    leg.lookupEnd = performance.now();
-  });
-  socket.once('connect', () => {
-    leg.connectEnd = performance.now();
-  });
-  socket.once('secureConnect', () => {
-    leg.secureEnd = performance.now();
-  });
-  socket.once('error', () => {
-    leg.socketFailed ??= performance.now();
-  });
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -9,7 +9,6 @@ import type { CompletedExchange, Exchange, Stage, TunnelExchange, UpgradeExchang
 
 export interface CaptureStageOptions {
   bodyLimit: number;
-  upstreamTimeoutMs: number;
   onExchange: (exchange: CapturedExchange) => void;
   onTunnel: (tunnel: TunnelRecord) => void;
   onExchangeStart?: (exchange: CapturedExchange) => void;
@@ -27,7 +26,6 @@ export function captureStage(options: CaptureStageOptions): Stage {
       }
       captureExchange(exchange.req, exchange.res, {
         bodyLimit: options.bodyLimit,
-        upstreamTimeoutMs: options.upstreamTimeoutMs,
         observer: exchange.observer,
         recordedUrl: () => exchange.url.toString(),
         onComplete: (captured) => exchange.pipeline.complete(exchange, captured),

@@ -2,15 +2,15 @@
  * Loop check: a request carrying this session's own `Via` token has come back to it, and a destination that is
  * this very listener would come back at once (508, recorded); two Host headers are refused (400, recorded; RFC 9112
  * 3.2: which one the upstream would use is anyone's guess, a classic cache-poisoning shape). The `Via` token is the
- * direct forwarder's (it marks what it sends): without it (mockttp forwarder) only the listener check runs, on upgrades.
+ * forwarder's (it marks what it sends). Upgrades, which mockttp sends upstream, get the listener check.
  */
 import { pointsAtListener } from '../proxy/forward-target.js';
 import type { Exchange, LocalAnswer, Stage, UpgradeExchange } from './stage.js';
 
-export function loopCheckStage(viaToken: string | undefined): Stage {
+export function loopCheckStage(viaToken: string): Stage {
   return {
     name: 'loop-check',
-    ...(viaToken !== undefined ? { answerLocally: (exchange: Exchange) => requestRefusal(exchange, viaToken) } : {}),
+    answerLocally: (exchange: Exchange) => requestRefusal(exchange, viaToken),
     onUpgrade(upgrade: UpgradeExchange) {
       const target = upgrade.target;
       if (target && pointsAtListener(target, upgrade.socket)) {
@@ -22,7 +22,6 @@ export function loopCheckStage(viaToken: string | undefined): Stage {
 
 function requestRefusal(exchange: Exchange, viaToken: string): LocalAnswer | undefined {
   const target = exchange.target;
-  if (!target) return undefined;
   const { hosts, looped } = scanRequestHeaders(exchange.req.rawHeaders, viaToken);
   if (hosts > 1) {
     return { status: 400, message: 'Bad Request', failure: { code: 'DUPLICATE_HOST', detail: `${hosts} Host header lines` } };

@@ -2,7 +2,6 @@
 import net from 'node:net';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { SessionRecord } from '../store/store-types.js';
-import type { Forwarder } from '../proxy/forwarders.js';
 import type { ScopeFilters } from '../../../src-shared/model.js';
 import { loopbackOnly } from '../proxy/upstream-policy.js';
 import type { ProxySession } from '../sessions/proxy-session.js';
@@ -25,7 +24,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startTestProxy(options: { targetUrl: string; forwarder?: Forwarder; filters?: ScopeFilters; stages?: Stage[] }): Promise<TestProxy> {
+export async function startTestProxy(options: { targetUrl: string; filters?: ScopeFilters; stages?: Stage[] }): Promise<TestProxy> {
   const port = await freePort();
   const now = new Date().toISOString();
   const config: SessionRecord = {
@@ -51,7 +50,6 @@ export async function startTestProxy(options: { targetUrl: string; forwarder?: F
       upstreamTimeoutMs: 30_000,
       tlsMaterial: () => Promise.reject(new Error('no TLS in these tests')),
       upstreamPolicy: loopbackOnly,
-      ...(options.forwarder ? { forwarder: options.forwarder } : {}),
       ...(options.stages ? { extraStages: options.stages } : {}),
     },
     (captured) => {

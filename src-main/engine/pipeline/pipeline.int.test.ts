@@ -1,7 +1,7 @@
 /**
  * The exchange pipeline through real sockets on 127.0.0.1: stages that transform bodies as streams, rewrite the
  * response head, answer locally and see completions; and a session configuration replaced live on an open
- * keep-alive connection, on both forwarders.
+ * keep-alive connection.
  */
 import http from 'node:http';
 import net from 'node:net';
@@ -77,10 +77,10 @@ function upperCaser(): Transform {
   });
 }
 
-describe.each(['direct', 'mockttp'] as const)('%s forwarder: live configuration', (forwarder) => {
+describe('live configuration', () => {
   it('replaceConfig judges the next request on the same keep-alive connection by the new filters', async () => {
     const up = await upstream();
-    const { proxy, port, entries, entriesAtLeast } = await proxyFor({ targetUrl: up.url, forwarder });
+    const { proxy, port, entries, entriesAtLeast } = await proxyFor({ targetUrl: up.url });
     const socket = net.connect(port, '127.0.0.1');
     closers.push(async () => socket.destroy());
     await new Promise<void>((r) => socket.once('connect', r));
@@ -101,7 +101,7 @@ describe.each(['direct', 'mockttp'] as const)('%s forwarder: live configuration'
   });
 });
 
-describe('stages on the direct forwarder', () => {
+describe('stages on the forwarder', () => {
   it('runs for exchanges the filters leave unrecorded too: the direct forwarder sends them, with its Via mark', async () => {
     const up = await upstream();
     const { port, entriesAtLeast } = await proxyFor({ targetUrl: up.url, filters: { excludePaths: ['/skip'] } });
@@ -185,14 +185,6 @@ describe('stages on the direct forwarder', () => {
     expect(recorded.map((e) => e.entry.response?.statusCode)).toEqual([418, 200]);
     expect(up.requests.map((r) => r.url)).toEqual(['/json']);
     expect(completed).toEqual(['recorded 418', 'recorded 200']);
-  });
-
-  it('the mockttp forwarder refuses to start a session with stages it would skip, naming them', async () => {
-    const up = await upstream();
-    const upper: Stage = { name: 'upper', responseBody: () => upperCaser() };
-    await expect(startTestProxy({ targetUrl: up.url, forwarder: 'mockttp', stages: [upper] })).rejects.toThrow(
-      'the mockttp forwarder cannot run body or response-head stages (upper): use the direct forwarder',
-    );
   });
 
   it('a stage that throws fails only its own exchange, with words naming it; the next exchange is served', async () => {

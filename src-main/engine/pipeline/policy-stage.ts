@@ -13,7 +13,7 @@ export function policyStage(mayContact: UpstreamPolicy): Stage {
   return {
     name: 'upstream-policy',
     onRequestHead(exchange: Exchange) {
-      const host = refused(exchange.url, exchange.target?.hostname);
+      const host = refused(exchange.url, exchange.target.hostname);
       if (host === undefined) return;
       exchange.record = false;
       exchange.answer = refusal(host);

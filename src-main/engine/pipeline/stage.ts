@@ -27,8 +27,8 @@ export interface Exchange {
   readonly res: ServerResponse;
   /** The URL recorded for this request. */
   readonly url: URL;
-  /** Where the direct forwarder sends it; undefined leaves it to mockttp. */
-  readonly target: ForwardTarget | undefined;
+  /** Where the forwarder sends it (stages may change its fields: destination, path, headers). */
+  readonly target: ForwardTarget;
   /** Whether the exchange becomes an entry; head hooks may clear it (scope filter, refusals). */
   record: boolean;
   /** Set by a head hook or the local-answer hooks: the proxy answers this itself. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loopbackOnly } from '../proxy/upstream-policy.js';
 import { BENCH_NOOP_STAGES_ENV, compilePipeline, type SessionStageConfig } from './stages.js';
 
-const capture: SessionStageConfig['capture'] = { bodyLimit: 1024, upstreamTimeoutMs: 1000, onExchange: () => undefined, onTunnel: () => undefined };
+const capture: SessionStageConfig['capture'] = { bodyLimit: 1024, onExchange: () => undefined, onTunnel: () => undefined };
 
 afterEach(() => {
   delete process.env[BENCH_NOOP_STAGES_ENV];
@@ -17,12 +17,12 @@ describe('the stage list', () => {
     expect(pipeline.implementers('onUpgrade')).toEqual(['upstream-policy', 'loop-check', 'scope-filter', 'capture']);
   });
 
-  it('leaves out what a session does not use: no policy, no filters, no status filter, no Via token', () => {
-    const pipeline = compilePipeline({ filters: {}, upstreamPolicy: undefined, viaToken: undefined, capture });
+  it('leaves out what a session does not use: no policy, no filters, no status filter', () => {
+    const pipeline = compilePipeline({ filters: {}, upstreamPolicy: undefined, viaToken: 'tok', capture });
     expect(pipeline.stages.map((s) => s.name)).toEqual(['loop-check', 'capture']);
-    expect(pipeline.implementers('answerLocally')).toEqual([]);
+    expect(pipeline.implementers('answerLocally')).toEqual(['loop-check']);
     expect(pipeline.implementers('onComplete')).toEqual(['capture']);
-    const withStatus = compilePipeline({ filters: { excludeStatus: [204] }, upstreamPolicy: undefined, viaToken: undefined, capture });
+    const withStatus = compilePipeline({ filters: { excludeStatus: [204] }, upstreamPolicy: undefined, viaToken: 'tok', capture });
     expect(withStatus.implementers('onComplete')).toEqual(['scope-filter', 'capture']);
   });
 

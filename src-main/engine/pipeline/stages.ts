@@ -17,8 +17,8 @@ export const BENCH_NOOP_STAGES_ENV = 'TRAFFIC_RECORDER_BENCH_NOOP_STAGES';
 export interface SessionStageConfig {
   filters: ScopeFilters | undefined;
   upstreamPolicy: UpstreamPolicy | undefined;
-  /** The direct forwarder's Via token; undefined on the mockttp forwarder. */
-  viaToken: string | undefined;
+  /** The forwarder's Via token (its mark on every request it sends). */
+  viaToken: string;
   capture: CaptureStageOptions;
   /** Stages run after the built-in ones (tests, and soon toxics, modifications, map local). */
   extraStages?: readonly Stage[];

@@ -1,8 +1,8 @@
 /**
  * The upstream leg of recorded exchanges through real sockets on 127.0.0.1: raw TCP upstreams that record the
- * exact bytes they receive and answer with scripted bytes, raw clients, curl and undici. Where the direct
- * forwarder must behave as mockttp's passthrough does, both run the same tests; its own additions (stale-socket
- * retry, loop check, abort mirroring, timings) are tested on the direct forwarder only.
+ * exact bytes they receive and answer with scripted bytes, raw clients, curl and undici: first what a proxy must
+ * send as mockttp's passthrough did, then the forwarder's own additions (stale-socket retry, loop check, abort
+ * mirroring, timings).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -141,11 +141,11 @@ async function rawGet(port: number, request: string, done: (t: string) => boolea
   return reply;
 }
 
-describe.each(['direct', 'mockttp'] as const)('%s forwarder', (forwarder) => {
+describe('forwarder', () => {
   let engine: TestEngine;
   let upstream: Upstream;
   beforeAll(async () => {
-    engine = await startEngine({ forwarder });
+    engine = await startEngine();
     upstream = await startUpstream();
   });
   afterAll(async () => {
@@ -235,7 +235,7 @@ describe.each(['direct', 'mockttp'] as const)('%s forwarder', (forwarder) => {
   });
 
   it('answers Expect: 100-continue and forwards and records the upload', async () => {
-    const file = path.join(engine.dataDir, `upload-${forwarder}.bin`);
+    const file = path.join(engine.dataDir, 'upload.bin');
     const data = Buffer.alloc(2_000_000);
     for (let i = 0; i < data.length; i++) data[i] = i % 253;
     await fs.writeFile(file, data);
@@ -294,13 +294,47 @@ describe.each(['direct', 'mockttp'] as const)('%s forwarder', (forwarder) => {
     const [entry] = await waitForEntries(engine.recorder, session.id, 1);
     expect(entry!.request.url).toBe(target);
   });
+
+  // Shapes mockttp's passthrough used to take: our forwarder places them itself, or refuses them in words.
+  it('reverse: sends OPTIONS * as asterisk-form, without the path prefix', async () => {
+    const up = await rawUpstream((socket) => socket.write(ok('star')));
+    const { session } = await engine.recorder.startSession({ targetUrl: `${up.url}/pre` });
+    const reply = await rawGet(session.listenPort, `OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1:${session.listenPort}\r\n\r\n`);
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\nstar$/);
+    expect(up.requests[0]!.raw.split('\r\n')[0]).toBe('OPTIONS * HTTP/1.1');
+    expect(up.requests[0]!.raw).toContain(`\r\nHost: 127.0.0.1:${up.port}\r\n`);
+    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    expect(entry!.request.method).toBe('OPTIONS');
+  });
+
+  it("forward: an origin-form request outside a tunnel goes to the host its Host header names (a transparent proxy's traffic)", async () => {
+    const up = await rawUpstream((socket) => socket.write(ok('transparent')));
+    const { session } = await engine.recorder.startSession({ mode: 'forward' });
+    const reply = await rawGet(session.listenPort, `GET /t?x=1 HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\nX-Seen: 1\r\n\r\n`);
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*\r\n\r\ntransparent$/);
+    expect(up.requests[0]!.raw.split('\r\n')[0]).toBe('GET /t?x=1 HTTP/1.1');
+    expect(up.requests[0]!.raw).toContain('\r\nX-Seen: 1\r\n');
+    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    expect(entry!.request.url).toBe(`${up.url}/t?x=1`);
+  });
+
+  it('refuses with a 400 in words a request target it cannot place, and sends nothing upstream', async () => {
+    const up = await rawUpstream((socket) => socket.write(ok()));
+    const { session } = await engine.recorder.startSession({ mode: 'forward' });
+    const reply = await rawGet(session.listenPort, `GET ftp://127.0.0.1:${up.port}/file HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\n\r\n`);
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toContain('is not a URL this proxy can forward to');
+    const noHost = await rawGet(session.listenPort, 'GET /nowhere HTTP/1.0\r\n\r\n');
+    expect(noHost).toMatch(/^HTTP\/1\.1 400 /);
+    expect(up.requests).toHaveLength(0);
+  });
 });
 
-describe('direct forwarder only', () => {
+describe('forwarder additions', () => {
   let engine: TestEngine;
   let upstream: Upstream;
   beforeAll(async () => {
-    engine = await startEngine({ forwarder: 'direct' });
+    engine = await startEngine();
     upstream = await startUpstream();
   });
   afterAll(async () => {
@@ -469,7 +503,7 @@ describe('direct forwarder only', () => {
   });
 
   it('gives up on an upstream that does not answer within upstreamTimeoutMs', async () => {
-    const slow = await startEngine({ forwarder: 'direct', limits: { upstreamTimeoutMs: 300 } });
+    const slow = await startEngine({ limits: { upstreamTimeoutMs: 300 } });
     closers.push(() => slow.close());
     const { session } = await slow.recorder.startSession({ targetUrl: upstream.url });
     const hung = await curl([`${session.proxyUrl}/hang`]);
@@ -504,7 +538,7 @@ describe('direct forwarder only', () => {
   });
 
   it('works in a proxy worker process', async () => {
-    const pooled = await startEngine({ proxyWorkers: 1, forwarder: 'direct' });
+    const pooled = await startEngine({ proxyWorkers: 1 });
     closers.push(() => pooled.close());
     const { session } = await pooled.recorder.startSession({ targetUrl: upstream.url });
     const res = await curl([`${session.proxyUrl}/json?worker=1`]);

@@ -1,10 +1,10 @@
 /**
- * The upstream leg of a recorded HTTP/1 exchange, done by us rather than by mockttp's passthrough step.
+ * The upstream leg of every HTTP/1 exchange, recorded or not, done by us rather than by mockttp's passthrough step.
  *
- * Why: mockttp stays the proxy's front (listener, protocol sniffing, CONNECT, TLS interception, WebSockets, and
- * its rule engine for anything that rewrites traffic), but for a plain recording exchange its request pipeline
- * (OngoingRequest, body buffers, response tracking stream, rule matching, passthrough options) cost us more CPU
- * per exchange than the whole of mitmproxy's. This module does what that passthrough does for HTTP/1, on the raw
+ * Why: mockttp stays the proxy's front (listener, protocol sniffing, CONNECT, TLS interception, WebSocket
+ * upgrades), but its request pipeline (OngoingRequest, body buffers, response tracking stream, rule matching,
+ * passthrough options) cost us more CPU per exchange than the whole of mitmproxy's, and would skip the pipeline's
+ * body and response-head stages. This module does what that passthrough does for HTTP/1, on the raw
  * Node objects: the same request line, wire headers (order and case kept), body streaming and back-pressure,
  * response head and trailers, 1xx forwarding, 502s on upstream failure, and aborts mirrored both ways. It also
  * measures the upstream leg directly (no async context needed) and keeps a per-session keep-alive pool.
@@ -59,7 +59,6 @@ export class DirectForwarder {
    */
   forward(exchange: Exchange): void {
     const { req, target } = exchange;
-    if (!target) throw new Error('internal: the direct forwarder needs a target');
     // A fresh array unless forward-target.ts already copied the client's headers.
     target.headers = target.headers === req.rawHeaders ? target.headers.concat('Via', this.via) : (target.headers.push('Via', this.via), target.headers);
     exchange.observer.upstreamTarget = target;

@@ -1,8 +1,7 @@
 /**
  * Forwarder fidelity (issue 8, points 4, 11, 12, 13, 15, 16, 18, 19) through real sockets on 127.0.0.1: raw TCP
  * upstreams that write exact bytes when the test says so, raw clients and curl. Every wait is for a condition
- * (bytes seen, a socket closed), never for a time. The direct forwarder only: mockttp's passthrough (the legacy
- * `--forwarder mockttp` path) answers `Expect` itself, buffers heads and refuses these shapes before we see them.
+ * (bytes seen, a socket closed), never for a time.
  */
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -98,7 +97,7 @@ describe('direct forwarder fidelity', () => {
   let engine: TestEngine;
   let upstream: Upstream;
   beforeAll(async () => {
-    engine = await startEngine({ forwarder: 'direct' });
+    engine = await startEngine();
     upstream = await startUpstream();
   });
   afterAll(async () => {

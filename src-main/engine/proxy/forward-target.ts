@@ -1,17 +1,19 @@
 /**
- * Where a recorded request goes upstream, worked out from the raw request the way mockttp's passthrough does
- * (request-utils preprocessRequest + thenForwardTo's destination transforms), so the direct forwarder sends
- * exactly what mockttp would have sent:
+ * Where a request goes upstream, worked out from the raw request the way mockttp's passthrough did
+ * (request-utils preprocessRequest + thenForwardTo's destination transforms), so the forwarder sends what a
+ * proxy built on mockttp would:
  *
  * - reverse sessions: the session's target; the path is the target's path prefix + the request's path, and
- *   the Host header names the target (as thenForwardTo's `replaceHost` does);
+ *   the Host header names the target (as thenForwardTo's `replaceHost` does); `OPTIONS *` stays `OPTIONS *`;
  * - forward sessions, absolute-form requests (`GET http://host/path`): that URL, minus the proxy-only
  *   `Proxy-Connection` / `Proxy-Authorization` headers;
  * - forward sessions, origin-form requests inside a CONNECT tunnel (MITM): the tunnel's destination, over TLS
- *   when the client spoke TLS to us.
+ *   when the client spoke TLS to us;
+ * - forward sessions, origin-form requests outside a tunnel that are not aimed at the proxy itself (a transparent
+ *   proxy's traffic): the host the Host header names.
  *
- * Anything else (no usable destination, `OPTIONS *`, malformed URLs) returns undefined: mockttp's own handling
- * then answers it.
+ * Anything else (no usable destination, a request target that is neither a path nor an http(s) URL) returns
+ * undefined: the session refuses it with a 400 in words.
  */
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
@@ -61,13 +63,16 @@ export function reversePath(raw: string): string | undefined {
 }
 
 export function forReverse(req: IncomingMessage, target: ReverseTarget): ForwardTarget | undefined {
-  const path = reversePath(req.url ?? '/');
+  const raw = req.url ?? '/';
+  // Asterisk-form asks about the server as a whole (RFC 9112 3.2.4): no path prefix applies to it.
+  const asterisk = raw === '*' && req.method === 'OPTIONS';
+  const path = asterisk ? '*' : reversePath(raw);
   if (path === undefined) return undefined;
   return {
     protocol: target.protocol,
     hostname: target.hostname,
     port: target.port,
-    path: `${target.prefix}${path}`,
+    path: asterisk ? path : `${target.prefix}${path}`,
     headers: withHost(req.rawHeaders, target.host),
     servername: isIP(target.hostname) ? undefined : target.hostname,
   };
@@ -87,13 +92,14 @@ export function forForward(req: IncomingMessage): ForwardTarget | undefined {
 function forwardDestination(req: IncomingMessage): ForwardTarget | undefined {
   const raw = req.url ?? '';
   if (raw.startsWith('/')) {
-    const socket = req.socket as Socket;
+    const socket = req.socket as Socket & { encrypted?: boolean };
     const tunnel = socketTunnel(socket);
-    if (!tunnel) return undefined; // a direct hit or a transparent-proxy request: mockttp decides
-    const protocol = tunnel.encrypted ? 'https:' : 'http:';
-    const destination = splitHostPort(tunnel.address, protocol === 'https:' ? 443 : 80);
-    if (!destination) return undefined;
     const hostHeader = headerValue(req.rawHeaders, 'host');
+    // Outside a tunnel (direct hits were refused before): a transparent proxy's request names its host itself.
+    const protocol = (tunnel ? tunnel.encrypted : socket.encrypted === true) ? 'https:' : 'http:';
+    const address = tunnel ? tunnel.address : hostHeader;
+    const destination = address === undefined ? undefined : splitHostPort(address, protocol === 'https:' ? 443 : 80);
+    if (!destination) return undefined;
     const named = !isIP(destination.hostname) ? destination.hostname : hostHeader ? splitHostPort(hostHeader, 0)?.hostname : undefined;
     return {
       protocol,

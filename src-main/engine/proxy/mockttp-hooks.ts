@@ -4,10 +4,10 @@
  * 1. mockttp's `start()` listens on every interface. A recorder must bind 127.0.0.1 unless told otherwise, and
  *    mockttp offers no host option, so we wrap `createComboServer` (called synchronously at the top of `start()`)
  *    and make the server it returns listen on the host we chose.
- * 2. The same wrapper lets each session see every HTTP request (including those inside intercepted tunnels) and
- *    every blind TLS/raw tunnel, before mockttp's own handling, on the raw Node objects. Capture works on those
- *    objects directly: cheaper than mockttp's event objects and with the exact wire bytes.
- * 3. Response tracking: see drainResponseTracking.
+ * 2. The same wrapper hands each session every HTTP request (including those inside intercepted tunnels), on the
+ *    raw Node objects, instead of mockttp's request handling: the session's pipeline and our forwarder answer every
+ *    one, so mockttp's rule engine never sees a request. Blind TLS/raw tunnels pass our tap before mockttp opens them.
+ * 3. (Gone: mockttp's response tracking stream, #209, only exists on its own request path, which we no longer take.)
  * 4. Upgrades and connection limits: see connection-guards.ts (WebSocket upgrades pass our tap first; other
  *    upgrade offers are dropped and the request handled as a plain one; idle, header, request and keep-alive
  *    timeouts and a connection cap on every socket of the server).
@@ -35,7 +35,8 @@ import {
 const require = createRequire(import.meta.url);
 const mockttpDist = path.dirname(require.resolve('mockttp'));
 
-export type RequestTap = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+/** Every HTTP request the server receives; the tap answers it (mockttp's request handling is not called). */
+export type RequestTap = (req: IncomingMessage, res: ServerResponse) => void;
 /** A WebSocket upgrade request, before mockttp proxies it; `next` hands it to mockttp. */
 export type UpgradeTap = (req: IncomingMessage, socket: Socket, head: Buffer, next: () => void) => void;
 export type TunnelTap = (kind: 'tls' | 'raw', socket: Socket, hostname: string, port: number | undefined, next: () => void) => void;
@@ -109,7 +110,7 @@ function install(): void {
     const hooks = pendingHooks;
     pendingHooks = undefined;
     if (!hooks) return original(options);
-    const { requestListener, tlsPassthroughListener, rawPassthroughListener, tlsClientErrorListener } = options;
+    const { tlsPassthroughListener, rawPassthroughListener, tlsClientErrorListener } = options;
     const server = await original({
       ...options,
       tlsClientErrorListener: (socket, failure) => {
@@ -127,11 +128,7 @@ function install(): void {
           remotePort: failure.remotePort,
         });
       },
-      requestListener: (req, res) =>
-        hooks.onRequest(req, res, () => {
-          requestListener(req, res);
-          drainResponseTracking(res);
-        }),
+      requestListener: (req, res) => hooks.onRequest(req, res),
       tlsPassthroughListener: (socket, hostname, port) =>
         hooks.onTunnel('tls', socket, hostname, port, () => tlsPassthroughListener(socket, hostname, port)),
       rawPassthroughListener: (socket, hostname, port) =>
@@ -196,16 +193,6 @@ function tapUpgrades(server: ListenableServer, hooks: ServerHooks): void {
   };
   server.on = tapped;
   server.addListener = tapped;
-}
-
-/**
- * mockttp copies every response write into a tracking stream that only its `response` event reads (#209: without a
- * reader it holds the whole response for its lifetime). We do not use that event (capture has its own copy), so
- * start mockttp's own bounded reader at once: with maxBodySize 0 it lets the data flow away on the first chunk.
- */
-function drainResponseTracking(res: ServerResponse): void {
-  const body = (res as ServerResponse & { body?: { asBuffer?: () => Promise<unknown> } }).body;
-  if (typeof body?.asBuffer === 'function') body.asBuffer().catch(() => undefined);
 }
 
 /**

@@ -2,19 +2,22 @@
  * One recording proxy: a mockttp server on its own port, with our capture taps (see mockttp-hooks.ts).
  * Reverse mode forwards everything to one target; forward mode is a classic proxy (absolute-form requests
  * recorded, CONNECT tunnels passed through blind and recorded as tunnel entries).
+ *
+ * mockttp is the listener (protocol sniffing, CONNECT, TLS interception, WebSocket upgrades), never the rule engine:
+ * every HTTP request runs the session's pipeline and goes upstream through our forwarder (direct-forwarder.ts), and
+ * mockttp's request rules are not even registered. Only WebSocket upgrades are handed to mockttp, after their stages.
  */
 import { getLocal, type ClientError, type Mockttp, type MockttpHttpsOptions } from 'mockttp';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { EngineLimits } from '../../../src-shared/engine-config.js';
 import type { MitmConfig, ScopeFilters } from '../../../src-shared/model.js';
 import type { SessionRecord } from '../store/store-types.js';
-import { runInExchange, type CapturedExchange } from '../capture/http-capture.js';
-import { watchUpstreamRequests } from '../capture/upstream-timings.js';
+import type { CapturedExchange } from '../capture/http-capture.js';
 import { startWithHooks, type TlsFailureTap } from '../proxy/mockttp-hooks.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { DirectForwarder } from '../proxy/direct-forwarder.js';
-import type { Forwarder } from '../proxy/forwarders.js';
-import { forForward, forReverse, reversePath, reverseTarget, type ForwardTarget, type ReverseTarget } from '../proxy/forward-target.js';
+import { forForward, forReverse, reversePath, reverseTarget, type ReverseTarget } from '../proxy/forward-target.js';
 import type { ConnectionLimits } from '../proxy/connection-guards.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { Exchange, LocalAnswer, Stage, TunnelExchange, UpgradeExchange } from '../pipeline/stage.js';
@@ -46,9 +49,7 @@ export interface TlsRejection {
   remotePort?: number;
 }
 
-export interface ProxySessionDeps {
-  bodyLimit: number;
-  upstreamTimeoutMs: number;
+export interface ProxySessionDeps extends Pick<EngineLimits, 'bodyLimit' | 'upstreamTimeoutMs'> {
   /** Key and certificate mockttp needs to sniff TLS in CONNECT tunnels (forward mode). */
   tlsMaterial: () => Promise<{ key: string; cert: string }>;
   onExchange: (exchange: CapturedExchange) => void;
@@ -64,8 +65,6 @@ export interface ProxySessionDeps {
   onClientError?: (error: ClientError) => void;
   /** Upstream hosts this proxy may contact (default: any). */
   upstreamPolicy?: UpstreamPolicy;
-  /** Who sends recorded requests upstream (default `direct`; see forwarders.ts). */
-  forwarder?: Forwarder;
   /** Timeouts and the connection cap of this proxy's port (connection-guards.ts). */
   connectionLimits?: ConnectionLimits;
   /** Stages run after the built-in ones (pipeline/stages.ts). */
@@ -95,7 +94,6 @@ export class ProxySession {
   }
 
   async start(port: number, host: string): Promise<void> {
-    watchUpstreamRequests();
     const forward = this.config.mode === 'forward';
     const intercept = forward && this.config.mitm?.enabled === true;
     if (intercept && !this.deps.mitmHttps) throw new Error('internal: interception needs the certificate authority');
@@ -104,7 +102,7 @@ export class ProxySession {
       : forward
         ? { ...(await this.deps.tlsMaterial()), tlsPassthrough: [{ hostname: '*' }] }
         : undefined;
-    const direct = (this.deps.forwarder ?? 'direct') === 'direct' ? this.directForwarder() : undefined;
+    const direct = this.directForwarder();
     // Compiled before the port opens, so no exchange ever finds the session without its stages.
     this.direct = direct;
     try {
@@ -113,7 +111,7 @@ export class ProxySession {
     } catch (e) {
       this.pipeline = undefined;
       this.direct = undefined;
-      direct?.close();
+      direct.close();
       throw e;
     }
   }
@@ -141,7 +139,7 @@ export class ProxySession {
     await startWithHooks(
       {
         listenHost: host,
-        onRequest: (req, res, next) => this.tapRequest(req, res, next),
+        onRequest: (req, res) => this.tapRequest(req, res),
         onTunnel: (kind, socket, hostname, tunnelPort, next) => this.tapTunnel(kind, socket, hostname, tunnelPort, next),
         onUpgrade: (req, socket, _head, next) => this.tapUpgrade(req, socket, next),
         ...(this.deps.connectionLimits ? { connectionLimits: this.deps.connectionLimits, connectionRefusal: () => this.connectionRefusal() } : {}),
@@ -150,17 +148,13 @@ export class ProxySession {
       () => server.start(port),
     );
     try {
+      // WebSocket upgrades only: HTTP requests never reach mockttp's rules (tapRequest forwards every one itself).
       const tls = this.config.ignoreUpstreamCertErrors ? { ignoreHostHttpsErrors: true } : {};
       if (forward) {
-        await server.forAnyRequest().thenPassThrough(tls);
         await server.forAnyWebSocket().thenPassThrough(tls);
       } else {
         const target = this.target!;
-        const origin = `${target.protocol}//${target.host}`;
-        const prefix = target.pathname.replace(/\/+$/, '');
-        const transformRequest = prefix ? { matchReplacePath: [[/^/, prefix]] as Array<[RegExp, string]> } : undefined;
-        await server.forAnyRequest().thenForwardTo(origin, { ...tls, ...(transformRequest ? { transformRequest } : {}) });
-        await server.forAnyWebSocket().thenForwardTo(origin, tls);
+        await server.forAnyWebSocket().thenForwardTo(`${target.protocol}//${target.host}`, tls);
       }
     } catch (e) {
       await server.stop().catch(() => undefined);
@@ -181,13 +175,13 @@ export class ProxySession {
 
   private compile(filters: ScopeFilters): Pipeline {
     const { deps } = this;
-    const pipeline = compilePipeline({
+    if (!this.direct) throw new Error('internal: the pipeline is compiled once the forwarder exists');
+    return compilePipeline({
       filters,
       upstreamPolicy: deps.upstreamPolicy,
-      viaToken: this.direct?.viaToken,
+      viaToken: this.direct.viaToken,
       capture: {
         bodyLimit: deps.bodyLimit,
-        upstreamTimeoutMs: deps.upstreamTimeoutMs,
         onExchange: deps.onExchange,
         onTunnel: deps.onTunnel,
         ...(deps.onExchangeStart ? { onExchangeStart: deps.onExchangeStart } : {}),
@@ -195,12 +189,6 @@ export class ProxySession {
       },
       ...(deps.extraStages ? { extraStages: deps.extraStages } : {}),
     });
-    if (!this.direct && (pipeline.seesResponseHead || pipeline.transformsRequestBody || pipeline.transformsResponseBody)) {
-      // mockttp's passthrough sends these exchanges: it would skip the stages silently.
-      const names = [...new Set([...pipeline.implementers('onResponseHead'), ...pipeline.implementers('requestBody'), ...pipeline.implementers('responseBody')])];
-      throw new Error(`the mockttp forwarder cannot run body or response-head stages (${names.join(', ')}): use the direct forwarder`);
-    }
-    return pipeline;
   }
 
   async stop(): Promise<void> {
@@ -235,7 +223,7 @@ export class ProxySession {
     return `${scheme}://${req.headers.host ?? 'unknown'}${raw}`;
   };
 
-  private tapRequest(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  private tapRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.config.mode === 'forward' && this.isDirectHit(req)) {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(
@@ -246,14 +234,15 @@ export class ProxySession {
       return;
     }
     const url = this.parsedUrl(req);
-    if (!url) {
-      // Never hand mockttp a target we cannot read ourselves: it would go out unchecked by the upstream policy.
+    const target = url && (this.reverse ? forReverse(req, this.reverse) : forForward(req));
+    if (!url || !target) {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`Traffic Recorder: the request target ${JSON.stringify((req.url ?? '').slice(0, 200))} is not a URL this proxy can forward to (a bad host or port?)\n`);
       return;
     }
     const pipeline = this.pipeline;
-    if (!pipeline) {
+    const direct = this.direct;
+    if (!pipeline || !direct) {
       res.destroy();
       return;
     }
@@ -261,16 +250,15 @@ export class ProxySession {
       req,
       res,
       url,
-      target: this.directTarget(req),
+      target,
       record: true,
       answer: undefined,
-      observer: { upstreamTimeoutMs: this.deps.upstreamTimeoutMs },
+      observer: {},
       pipeline,
     };
     const answer = pipeline.requestHead(exchange);
     if (answer) answerLocally(exchange, answer);
-    else if (exchange.target) this.direct!.forward(exchange);
-    else runInExchange(exchange.observer, next);
+    else direct.forward(exchange);
   }
 
   /** WebSocket upgrades pass the same policy, loop and scope stages as requests; the handshake is recorded. */
@@ -311,12 +299,6 @@ export class ProxySession {
   private connectionRefusal(): string {
     const cap = this.deps.connectionLimits?.maxConnections;
     return `Traffic Recorder: session "${this.config.name}" already has ${cap} open connections, its limit; close some and retry\n`;
-  }
-
-  /** Where the direct forwarder sends this request; undefined leaves it to mockttp. */
-  private directTarget(req: IncomingMessage): ForwardTarget | undefined {
-    if (!this.direct) return undefined;
-    return this.reverse ? forReverse(req, this.reverse) : forForward(req);
   }
 
   /** A plain request (origin-form, not inside a tunnel) aimed at the proxy port itself. */

@@ -5,13 +5,13 @@
  */
 import type { MockttpHttpsOptions } from 'mockttp';
 import { randomUUID } from 'node:crypto';
+import type { EngineLimits } from '../../../src-shared/engine-config.js';
 import type { MitmConfig } from '../../../src-shared/model.js';
 import type { SessionRecord } from '../store/store-types.js';
 import { clientErrorEntry, httpEntry, tunnelEntry, type CapturedEntry } from '../capture/entries.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { ProxySession, type ProxySessionDeps } from './proxy-session.js';
 import type { CapturedExchange } from '../capture/http-capture.js';
-import type { Forwarder } from '../proxy/forwarders.js';
 import { tlsRejectionEntry } from './mitm.js';
 import type { ConnectionLimits } from '../proxy/connection-guards.js';
 import type { Stage } from '../pipeline/stage.js';
@@ -21,14 +21,11 @@ export interface SessionRunner {
   stop(): Promise<void>;
 }
 
-export interface RunnerOptions {
-  bodyLimit: number;
-  upstreamTimeoutMs: number;
+/** The session proxy's part of the engine configuration, plus what is injected at run time. */
+export interface RunnerOptions extends Pick<EngineLimits, 'bodyLimit' | 'upstreamTimeoutMs'> {
   tlsMaterial: () => Promise<{ key: string; cert: string }>;
   mitmHttps?: (mitm: MitmConfig) => Promise<MockttpHttpsOptions>;
   upstreamPolicy?: UpstreamPolicy;
-  /** Who sends recorded requests upstream (see ProxySessionDeps.forwarder). */
-  forwarder?: Forwarder;
   /** Timeouts and the connection cap of each session's port (default: none beyond Node's and mockttp's own). */
   connectionLimits?: ConnectionLimits;
   /** Pending rows (in-process only: worker processes announce nothing, their entries appear when finished). */
@@ -63,7 +60,6 @@ export async function startCapturingProxy(
     },
     ...(options.mitmHttps ? { mitmHttps: options.mitmHttps } : {}),
     ...(options.upstreamPolicy ? { upstreamPolicy: options.upstreamPolicy } : {}),
-    ...(options.forwarder ? { forwarder: options.forwarder } : {}),
     ...(options.connectionLimits ? { connectionLimits: options.connectionLimits } : {}),
     ...(options.extraStages ? { extraStages: options.extraStages } : {}),
   });

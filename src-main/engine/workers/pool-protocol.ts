@@ -1,15 +1,14 @@
+import type { EngineConfig, EngineLimits } from '../../../src-shared/engine-config.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { SessionRecord } from '../store/store-types.js';
-import type { Forwarder } from '../proxy/forwarders.js';
 import type { ConnectionLimits } from '../proxy/connection-guards.js';
 
-/** Settings every proxy worker needs, given once when it is forked (as JSON in an environment variable). */
-export interface WorkerSettings {
+/**
+ * Settings every proxy worker needs, given once when it is forked (as JSON in an environment variable): its part of
+ * the engine configuration, and where the data lives.
+ */
+export interface WorkerSettings extends Pick<EngineLimits, 'bodyLimit' | 'upstreamTimeoutMs'>, Pick<EngineConfig, 'loopbackOnly'> {
   dataDir: string;
-  bodyLimit: number;
-  upstreamTimeoutMs: number;
-  loopbackOnly: boolean;
-  forwarder?: Forwarder;
   /** Bodies larger than this are written to the store's body files by the worker itself. */
   inlineBodyLimit?: number;
   /** Each session's connection limits (the pool shares the connection cap out among its workers). */

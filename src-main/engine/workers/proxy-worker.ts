@@ -35,7 +35,6 @@ const options: RunnerOptions = {
     return interceptionOptions(await ca, mitm);
   },
   ...(settings.loopbackOnly ? { upstreamPolicy: loopbackOnly } : {}),
-  ...(settings.forwarder ? { forwarder: settings.forwarder } : {}),
   ...(settings.connectionLimits ? { connectionLimits: settings.connectionLimits } : {}),
 };
 
