@@ -141,6 +141,9 @@ const SAMPLES: { [N in CallName]: (t: Transport) => InputOf<N> } = {
   systemProxyOff: () => ({ dryRun: true }),
   getSession: () => ({ id: shared.id }),
   sessionSetup: () => ({ id: shared.id }),
+  // On the transport's own session: the shared one must read the same on every transport.
+  getToxics: (t) => ({ id: own[t] }),
+  updateToxics: (t) => ({ id: own[t], toxics: { http: { delayMs: 0, errorStatus: 504 } } }),
   openBrowser: (t) => ({ id: own[t], headless: true }),
   listEntries: () => ({ id: shared.id, limit: 10, bodies: true }),
   searchEntries: () => ({ id: shared.id, q: 'operation-table-body' }),
@@ -161,6 +164,8 @@ const EXPECT: Partial<{ [N in CallName]: (value: any, t: Transport) => void }> =
     expect(v.contentType).toMatch(/^application\/x-pem-file/);
   },
   getSession: (v) => expect(v.session).toMatchObject({ id: shared.id, entryCount: 1 }),
+  updateToxics: (v) => expect(v).toEqual({ toxics: { http: { delayMs: 0, errorStatus: 504 } } }),
+  getToxics: (v) => expect(v).toEqual({ toxics: { http: { delayMs: 0, errorStatus: 504 } } }),
   openBrowser: (v) => expect(v.executable).toBe(process.env.TRAFFIC_RECORDER_BROWSER),
   listEntries: (v) => expect(v).toMatchObject({ total: 1, entries: [{ id: shared.entry.id }] }),
   searchEntries: (v) => expect(v).toEqual({ ids: [shared.entry.id] }),
@@ -250,6 +255,8 @@ describe('the operation table', () => {
       ['systemProxyOn', { dryRun: true }, 'sessionId'],
       ['openBrowser', { id: shared.id, url: 'ftp://x' }, 'url'],
       ['restartSession', { id: shared.id, keepPort: 'yes' }, 'keepPort'],
+      ['updateToxics', { id: shared.id, toxics: { http: { errorRate: 2 } } }, 'toxics.http.errorRate'],
+      ['startSession', { targetUrl: 'http://127.0.0.1:1', toxics: { http: { delayMs: -1 } } }, 'toxics.http.delayMs'],
     ];
     for (const [name, input, field] of bad) {
       for (const transport of ['rest', 'ipc'] as const) {

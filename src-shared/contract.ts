@@ -38,6 +38,7 @@ import {
   systemProxyOnSchema,
   trustOperationSchema,
 } from './schemas.js';
+import { toxicsUpdateSchema, type SessionToxics } from './toxics.js';
 
 export const API_PREFIX = '/api/v1/recorder';
 
@@ -117,6 +118,13 @@ export const OPERATIONS = {
   sessionSetup: row<SessionSetupResponse>()({ kind: 'json', method: 'GET', path: '/:id/setup', input: sessionRef, what: 'params' }),
   /** A Chromium-family browser through the session (isolated profile, the CA's SPKI pin). */
   openBrowser: row<OpenBrowserResponse>()({ kind: 'json', method: 'POST', path: '/:id/open-browser', input: openBrowserSchema.extend({ id }), what: 'browser options' }),
+  /**
+   * Replace a session's toxics, live on a running one (nothing closed; the next exchange on any connection takes
+   * them). Not in the reference, which edits only modifications live (`PUT /:id/modifications`): the same shape.
+   */
+  updateToxics: row<{ toxics: SessionToxics }>()({ kind: 'json', method: 'PUT', path: '/:id/toxics', input: toxicsUpdateSchema.extend({ id }), what: 'toxics' }),
+  /** The session's toxics as given (`{}`: none). */
+  getToxics: row<{ toxics: SessionToxics }>()({ kind: 'json', method: 'GET', path: '/:id/toxics', input: sessionRef, what: 'params' }),
   /** Live messages of one session: entries, pending requests, evictions (REST: a WebSocket). */
   subscribe: row<StreamMessage, 'stream'>()({
     kind: 'stream', method: 'GET', path: '/:id/ws', what: 'query',

@@ -3,6 +3,8 @@
  * (seed-traffic-recorder.txt): a session as `POST /start` answers it, an entry as the `/ws` stream shows it.
  */
 
+import type { InjectedToxic, SessionToxics } from './toxics.js';
+
 export type SessionMode = 'reverse' | 'forward';
 export type SessionStatus = 'running' | 'stopped';
 
@@ -44,6 +46,8 @@ export interface Session {
   filters: ScopeFilters;
   mitm?: MitmConfig;
   ignoreUpstreamCertErrors?: boolean;
+  /** The session's toxics as given (src-shared/toxics.ts); replaced live by `PUT /:id/toxics`. */
+  toxics?: SessionToxics;
   /** Whether recorded data is reaching the disk (store-wide; `droppedBodies` counts this session's). */
   storage?: StorageStatus;
 }
@@ -219,6 +223,8 @@ export interface Entry {
   upstreamCertErrorsIgnored?: boolean;
   /** A body of this entry was saved but is gone (its BodyInfo says `lost`); its body endpoint answers 410. */
   bodyLost?: true;
+  /** What the session's toxics did to this exchange (an injected error, a reset, a delay...). */
+  injected?: InjectedToxic;
 }
 
 export const EVICT_ENTRY_ID = '__evict__';

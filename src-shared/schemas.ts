@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ApiError } from './errors.js';
+import { sessionToxicsSchema } from './toxics.js';
 
 export const PORT_RANGE = { start: 8081, end: 8999 } as const;
 
@@ -28,7 +29,7 @@ export const scopeFiltersSchema = z.strictObject({
 });
 
 /** Options the reference defines that this engine does not implement yet: refused, never ignored. */
-export const NOT_YET_SUPPORTED_OPTIONS = ['toxics', 'modifications', 'mapLocal'] as const;
+export const NOT_YET_SUPPORTED_OPTIONS = ['modifications', 'mapLocal'] as const;
 
 export const mitmConfigSchema = z
   .strictObject({
@@ -71,7 +72,7 @@ export const startSessionSchema = z
         'any run of characters, / included (/v1/* records everything below /v1/), ? one character; hosts ignore case ' +
         'and the port (*.example.com matches every subdomain depth), paths ignore the query string.',
     ),
-    toxics: z.unknown().optional(),
+    toxics: sessionToxicsSchema.optional(),
     modifications: z.unknown().optional(),
     mitm: mitmConfigSchema.optional()
       .describe('Forward mode: decrypt HTTPS with the install CA. includeHosts (only these) or excludeHosts (all but these), not both.'),
@@ -163,8 +164,9 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what 
   // reportInput: without it zod leaves `input` off every issue, and a wrong type looks like a missing field.
   const result = schema.safeParse(value, { reportInput: true, error: defaultMessage });
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (!issue) throw new ApiError('bad_request', `invalid ${what}`);
+  const first = result.error.issues[0];
+  if (!first) throw new ApiError('bad_request', `invalid ${what}`);
+  const issue = chosenBranch(first);
   const field = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.join(', ');
@@ -177,6 +179,21 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what 
     return failWith(`invalid ${what}: ${issue.message}`, undefined);
   }
   return failWith(`${field}: ${describeIssue(issue)}`, field);
+}
+
+/**
+ * A union the input's type already chose a branch of (an object where the union takes an object or a list): that
+ * branch's own first problem (`toxics.http.delayMs: expected an integer`), not "Invalid input". zod itself does this
+ * only when the branch's problem is not one that stops parsing (a wrong type inside it is).
+ */
+function chosenBranch(issue: Issue): Issue {
+  while (issue.code === 'invalid_union') {
+    const typed = issue.errors.filter((branch) => !(branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0].path.length === 0));
+    const inner = typed.length === 1 ? typed[0]![0] : undefined;
+    if (!inner) return issue;
+    issue = { ...inner, path: [...issue.path, ...inner.path] };
+  }
+  return issue;
 }
 
 function failWith(message: string, field: string | undefined): never {

@@ -53,6 +53,8 @@ export function engineOperations(recorder: Recorder, machine?: MachineServices):
     stopSession: (input) => recorder.stopSession(input),
     restartSession: (input) => recorder.restartSession(input),
     deleteSession: (input) => recorder.deleteSession(input),
+    getToxics: (input) => recorder.getToxics(input),
+    updateToxics: (input) => recorder.updateToxics(input),
     sessionSetup: ({ id }) => m().sessionSetup(id),
     openBrowser: ({ id, ...options }) => m().openBrowser(id, options),
     listEntries: (input) => recorder.listEntries(input),

@@ -67,7 +67,8 @@ describe('bad input gets a 400 naming the field and loses nothing', () => {
     ['unknown field', { targetUrl: 'http://127.0.0.1:1', colour: 'red' }, 400, /unknown field colour/, 'colour'],
     ['bad status filter', { targetUrl: 'http://127.0.0.1:1', filters: { excludeStatus: ['404'] } }, 400, /^filters\.excludeStatus\.0:/, 'filters.excludeStatus.0'],
     ['array body', [1, 2], 400, /session config/, undefined],
-    ['toxics', { targetUrl: 'http://127.0.0.1:1', toxics: { http: { delayMs: 1 } } }, 400, /^toxics: not supported yet/, 'toxics'],
+    ['modifications', { targetUrl: 'http://127.0.0.1:1', modifications: { requestHeaders: [] } }, 400, /^modifications: not supported yet/, 'modifications'],
+    ['bad toxics', { targetUrl: 'http://127.0.0.1:1', toxics: { http: { errorRate: 2 } } }, 400, /^toxics\.http\.errorRate: must be at most 1/, 'toxics.http.errorRate'],
   ];
   for (const [name, body, status, message, field] of cases) {
     it(name, async () => {
@@ -187,7 +188,7 @@ describe('the reference curl examples, as written plus the token', () => {
   const port = () => server.headless.server.port;
   const withToken = (args: string[]) => [...args, '-H', `Authorization: Bearer ${TEST_TOKEN}`];
 
-  it('start with toxics is refused until toxics exist; Example 1 start, entries, annotate, stop work', async () => {
+  it('the start example with filters and toxics, and Example 1: start, entries, annotate, stop work', async () => {
     const start = await curl(withToken([
       '-X', 'POST', `http://localhost:${port()}/api/v1/recorder/start`,
       '-H', 'Content-Type: application/json',
@@ -209,8 +210,10 @@ describe('the reference curl examples, as written plus the token', () => {
 }
 }`,
     ]));
-    expect(start.status).toBe(400);
-    expect(JSON.parse(start.body.toString())).toMatchObject({ code: 'not_supported', field: 'toxics' });
+    expect(start.status).toBe(201);
+    const started = JSON.parse(start.body.toString()).session;
+    expect(started).toMatchObject({ listenPort: 8085, toxics: { http: { delayMs: 100, delayJitter: 50 } } });
+    await curl(withToken(['-X', 'DELETE', `http://localhost:${port()}/api/v1/recorder/${started.id}`]));
 
     const example1 = await curl(withToken([
       '-X', 'POST', `http://localhost:${port()}/api/v1/recorder/start`,

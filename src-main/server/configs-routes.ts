@@ -1,6 +1,6 @@
 /**
  * The reference's saved-config endpoints (`/configs`, `/configs/:id`, `/configs/:id/export`, `/configs/import`).
- * Saved configs are not implemented yet: each answers that in words, as `POST /start` does for `toxics`, instead
+ * Saved configs are not implemented yet: each answers that in words, as `POST /start` does for `modifications`, instead
  * of a 404 that reads as if the caller had a wrong id or path.
  */
 import type { FastifyInstance } from 'fastify';

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EntryError, HeaderPair, InterimResponse } from '../../../src-shared/model.js';
+import type { InjectedToxic } from '../../../src-shared/toxics.js';
 import type { ForwardTarget } from '../proxy/forward-target.js';
 import { BodyAccumulator, toBuffer } from './body-accumulator.js';
 import type { UpstreamLeg, UpstreamObserver } from './upstream-timings.js';
@@ -39,6 +40,8 @@ export interface CapturedExchange {
   error?: EntryError;
   remoteAddress?: string;
   remotePort?: number;
+  /** What the toxics did (set by the capture stage at completion). */
+  injected?: InjectedToxic;
 }
 
 export interface CaptureOptions {

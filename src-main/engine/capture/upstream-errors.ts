@@ -11,6 +11,7 @@ const EXPLANATIONS: Array<[RegExp, string]> = [
   [/^DUPLICATE_HOST$/, 'the request has more than one Host header and was refused (RFC 9112 3.2)'],
   [/^UPSTREAM_EXCESS_DATA$/, 'the upstream sent more than its response declared; the client got the declared body, the rest was dropped'],
   [/^HPE_/, 'the upstream sent a malformed HTTP response'],
+  [/^TOXIC_/, "injected by the session's toxics"],
   [
     /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL|EPROTO|HOSTNAME_MISMATCH|ERR_TLS_CERT)/,
     'the TLS handshake with the upstream failed',

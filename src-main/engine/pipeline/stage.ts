@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
+import type { InjectedToxic } from '../../../src-shared/toxics.js';
 import type { CapturedExchange } from '../capture/http-capture.js';
 import type { UpstreamObserver } from '../capture/upstream-timings.js';
 import type { ForwardTarget } from '../proxy/forward-target.js';
@@ -19,6 +20,11 @@ export interface LocalAnswer {
   text?: string;
   /** Recorded as the entry's error (the 508 of a loop, the 400 of two Host headers). */
   failure?: { code: string; detail: string };
+  /**
+   * No answer at all (toxics): `reset` resets the client's connection, `hold` leaves the request unanswered until
+   * the client goes away. Such an answer has status 0 (as HAR writes a request that got no response).
+   */
+  withhold?: 'reset' | 'hold';
 }
 
 /** One HTTP exchange as the stages see it. One object per exchange, reused by every hook. */
@@ -35,6 +41,10 @@ export interface Exchange {
   answer: LocalAnswer | undefined;
   /** Shared with capture and the forwarder: upstream timings, failures, interim answers. */
   readonly observer: UpstreamObserver;
+  /** Set by a head or local-answer hook: the proxy waits this long before it answers or forwards (toxics). */
+  delayMs?: number;
+  /** What the toxics did to this exchange; capture puts it on the entry. */
+  injected?: InjectedToxic;
   /** The pipeline this exchange started with (a configuration replaced meanwhile applies to the next one). */
   readonly pipeline: Pipeline;
 }

@@ -3,6 +3,7 @@
  * its configuration (plain data from src-shared) into these instances once, and again when it is replaced.
  */
 import type { ScopeFilters } from '../../../src-shared/model.js';
+import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { captureStage, type CaptureStageOptions } from './capture-stage.js';
 import { loopCheckStage } from './loop-check-stage.js';
@@ -10,6 +11,7 @@ import { Pipeline } from './pipeline.js';
 import { policyStage } from './policy-stage.js';
 import { scopeFilterStage } from './scope-filter-stage.js';
 import type { Stage } from './stage.js';
+import { toxicsStage } from './toxics-stage.js';
 
 /** Read only by the benchmark (bench/proxy-bench.ts): this many stages with no hook, to show they cost nothing. */
 export const BENCH_NOOP_STAGES_ENV = 'TRAFFIC_RECORDER_BENCH_NOOP_STAGES';
@@ -20,7 +22,9 @@ export interface SessionStageConfig {
   /** The forwarder's Via token (its mark on every request it sends). */
   viaToken: string;
   capture: CaptureStageOptions;
-  /** Stages run after the built-in ones (tests, and soon toxics, modifications, map local). */
+  /** The session's toxics (src-shared/toxics.ts); none: no stage. */
+  toxics?: SessionToxics;
+  /** Stages run after the built-in ones (tests, and soon modifications, map local). */
   extraStages?: readonly Stage[];
 }
 
@@ -30,6 +34,9 @@ export function compilePipeline(config: SessionStageConfig): Pipeline {
     loopCheckStage(config.viaToken),
     scopeFilterStage(config.filters),
     captureStage(config.capture),
+    // After capture, whose head hook has begun the entry; its decisions are local answers, taken after the
+    // refusals above, so a refused request is never delayed or counted.
+    toxicsStage(config.toxics),
     ...benchNoopStages(),
     ...(config.extraStages ?? []),
   ];

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EngineLimits } from '../../../src-shared/engine-config.js';
 import type { MitmConfig, ScopeFilters } from '../../../src-shared/model.js';
+import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { SessionRecord } from '../store/store-types.js';
 import type { CapturedExchange } from '../capture/http-capture.js';
 import { startWithHooks, type TlsFailureTap } from '../proxy/mockttp-hooks.js';
@@ -74,6 +75,7 @@ export interface ProxySessionDeps extends Pick<EngineLimits, 'bodyLimit' | 'upst
 export class ProxySession {
   private server: Mockttp | undefined;
   private filters: ScopeFilters;
+  private toxics: SessionToxics | undefined;
   /** Compiled from the configuration; replaced whole by replaceConfig, read once per exchange. */
   private pipeline: Pipeline | undefined;
   private readonly target: URL | undefined;
@@ -85,6 +87,7 @@ export class ProxySession {
     private readonly deps: ProxySessionDeps,
   ) {
     this.filters = config.filters;
+    this.toxics = config.toxics;
     this.target = config.targetUrl ? new URL(config.targetUrl) : undefined;
     this.reverse = this.target ? reverseTarget(this.target) : undefined;
   }
@@ -106,7 +109,7 @@ export class ProxySession {
     // Compiled before the port opens, so no exchange ever finds the session without its stages.
     this.direct = direct;
     try {
-      this.pipeline = this.compile(this.filters);
+      this.pipeline = this.compile(this.filters, this.toxics);
       this.server = await this.startServer(port, host, forward, intercept, https);
     } catch (e) {
       this.pipeline = undefined;
@@ -168,18 +171,29 @@ export class ProxySession {
    * by them; exchanges under way finish with the pipeline they started with. Nothing is closed.
    */
   replaceConfig(filters: ScopeFilters): void {
-    const pipeline = this.compile(filters);
+    this.recompile(filters, this.toxics);
+  }
+
+  /** The toxics replaced live, as replaceConfig replaces filters (failFirst counts and seeded sequences restart). */
+  replaceToxics(toxics: SessionToxics | undefined): void {
+    this.recompile(this.filters, toxics);
+  }
+
+  private recompile(filters: ScopeFilters, toxics: SessionToxics | undefined): void {
+    const pipeline = this.compile(filters, toxics);
     this.filters = filters;
+    this.toxics = toxics;
     if (this.server) this.pipeline = pipeline;
   }
 
-  private compile(filters: ScopeFilters): Pipeline {
+  private compile(filters: ScopeFilters, toxics: SessionToxics | undefined): Pipeline {
     const { deps } = this;
     if (!this.direct) throw new Error('internal: the pipeline is compiled once the forwarder exists');
     return compilePipeline({
       filters,
       upstreamPolicy: deps.upstreamPolicy,
       viaToken: this.direct.viaToken,
+      ...(toxics ? { toxics } : {}),
       capture: {
         bodyLimit: deps.bodyLimit,
         onExchange: deps.onExchange,
@@ -257,8 +271,9 @@ export class ProxySession {
       pipeline,
     };
     const answer = pipeline.requestHead(exchange);
-    if (answer) answerLocally(exchange, answer);
-    else direct.forward(exchange);
+    const settle = () => (answer ? answerLocally(exchange, answer) : direct.forward(exchange));
+    if (exchange.delayMs) afterDelay(exchange, exchange.delayMs, settle);
+    else settle();
   }
 
   /** WebSocket upgrades pass the same policy, loop and scope stages as requests; the handshake is recorded. */
@@ -336,9 +351,43 @@ export class ProxySession {
   }
 }
 
+/** Wait before answering or forwarding (toxics' delay); a client that leaves meanwhile sends nothing upstream. */
+function afterDelay(exchange: Exchange, ms: number, then: () => void): void {
+  const { res } = exchange;
+  const cancel = () => clearTimeout(timer);
+  const timer = setTimeout(() => {
+    res.off('close', cancel);
+    then();
+  }, ms);
+  res.once('close', cancel);
+}
+
 /** The proxy's own answer; a recorded refusal's words are written by capture from `failure` (http-capture.ts). */
 function answerLocally(exchange: Exchange, answer: LocalAnswer): void {
   if (answer.failure) exchange.observer.failure = answer.failure;
+  if (answer.withhold) {
+    withhold(exchange, answer.withhold);
+    return;
+  }
   exchange.res.writeHead(answer.status, answer.message, { 'content-type': 'text/plain; charset=utf-8' });
   exchange.res.end(answer.text);
+}
+
+/**
+ * No answer at all: a reset is a TCP RST (the client reads "connection reset"; a TLS socket, which cannot send
+ * one, is closed); a hold reads and drops the request body and waits for the client to leave. Either way capture
+ * records the exchange when the response closes, with the failure set by the stage.
+ */
+function withhold(exchange: Exchange, how: 'reset' | 'hold'): void {
+  const { req } = exchange;
+  if (how === 'hold') {
+    req.resume();
+    return;
+  }
+  const socket = req.socket;
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
 }

@@ -7,6 +7,7 @@ import { ApiError } from '../../../src-shared/errors.js';
 import type { ParsedInputOf } from '../../../src-shared/contract.js';
 import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session, type StorageReport, type StorageStatus } from '../../../src-shared/model.js';
 import { NOT_YET_SUPPORTED_OPTIONS, type StartSessionInput } from '../../../src-shared/schemas.js';
+import type { SessionToxics } from '../../../src-shared/toxics.js';
 import { decodedBodyBytes, entryWithBodies } from '../body/body-view.js';
 import { bodyGone } from './body-gone-error.js';
 import type { CapturedEntry } from '../capture/entries.js';
@@ -132,6 +133,7 @@ export class Recorder {
     if (input.targetUrl) record.targetUrl = input.targetUrl;
     if (input.mitm) record.mitm = input.mitm;
     if (input.ignoreUpstreamCertErrors) record.ignoreUpstreamCertErrors = true;
+    if (input.toxics && !isEmptyToxics(input.toxics)) record.toxics = input.toxics;
     const started = await this.launch(record, record.listenPort, true);
     this.store.upsertSession(started);
     return { session: this.toSession(started) };
@@ -177,6 +179,32 @@ export class Recorder {
     const started = await this.launch(next, preferred, false);
     this.store.upsertSession(started);
     return { session: this.toSession(started) };
+  }
+
+  /** The session's toxics as given (`{}` for none). */
+  async getToxics({ id }: { id: string }): Promise<{ toxics: SessionToxics }> {
+    return { toxics: this.record(id).toxics ?? {} };
+  }
+
+  /**
+   * Replace a session's toxics. A running session's proxies take them for the next exchange on any connection, open
+   * ones included, with nothing closed; a stopped one keeps them for its restart. `{}` removes them.
+   */
+  async updateToxics({ id, toxics }: ParsedInputOf<'updateToxics'>): Promise<{ toxics: SessionToxics }> {
+    const record = this.record(id);
+    const next: SessionRecord = { ...record };
+    if (isEmptyToxics(toxics)) delete next.toxics;
+    else next.toxics = toxics;
+    await this.proxies.get(id)?.replaceToxics(next.toxics);
+    // The record may have changed meanwhile (stopped, deleted): only the toxics are ours to write.
+    const current = this.store.getSession(id);
+    if (!current) throw new ApiError('not_found', `session ${id} not found`);
+    const saved: SessionRecord = { ...current };
+    if (next.toxics) saved.toxics = next.toxics;
+    else delete saved.toxics;
+    this.store.upsertSession(saved);
+    this.hub.publish(id, { type: 'session', session: this.toSession(saved) });
+    return { toxics: saved.toxics ?? {} };
   }
 
   /** Who holds a port, in words: a session by its name, never by its id. */
@@ -479,4 +507,9 @@ export class Recorder {
     const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)]!;
     return `${pick(ADJECTIVES)}-${pick(NOUNS)}-${Math.floor(this.now() / 1000) % 10000}`;
   }
+}
+
+/** Toxics with no protocol key and no field: none at all (nothing is stored). */
+function isEmptyToxics(toxics: SessionToxics): boolean {
+  return Object.values(toxics).every((value) => value === undefined);
 }

@@ -1,4 +1,5 @@
 import type { EngineConfig, EngineLimits } from '../../../src-shared/engine-config.js';
+import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { SessionRecord } from '../store/store-types.js';
 import type { ConnectionLimits } from '../proxy/connection-guards.js';
@@ -19,11 +20,13 @@ export const WORKER_SETTINGS_ENV = 'TRAFFIC_RECORDER_WORKER_SETTINGS';
 
 export type ToWorker =
   | { type: 'start'; session: SessionRecord }
-  | { type: 'stop'; sessionId: string };
+  | { type: 'stop'; sessionId: string }
+  | { type: 'toxics'; sessionId: string; toxics: SessionToxics | undefined };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'started'; sessionId: string }
   | { type: 'start-failed'; sessionId: string; code?: string; message: string }
   | { type: 'stopped'; sessionId: string }
+  | { type: 'toxics-replaced'; sessionId: string }
   | { type: 'entries'; sessionId: string; items: CapturedEntry[] };

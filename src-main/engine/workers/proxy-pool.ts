@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { SessionHost, SessionRunner } from '../sessions/session-runner.js';
 import type { SessionRecord } from '../store/store-types.js';
+import type { SessionToxics } from '../../../src-shared/toxics.js';
 import { WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSettings } from './pool-protocol.js';
 import { DEFAULT_LIMITS, connectionLimitsOf } from '../sessions/limits.js';
 
@@ -20,6 +21,8 @@ const REPLY_TIMEOUT_MS = 30_000;
 interface Hosted {
   config: SessionRecord;
   onEntry: (captured: CapturedEntry) => void;
+  /** The last toxics replacement sent to the workers. */
+  replacing?: Promise<void>;
 }
 
 type Reply = Extract<FromWorker, { sessionId: string }>;
@@ -81,7 +84,7 @@ export class ProxyPool implements SessionHost {
     });
   }
 
-  private request(worker: Worker, message: ToWorker, sessionId: string, expect: 'started' | 'stopped'): Promise<Reply> {
+  private request(worker: Worker, message: ToWorker, sessionId: string, expect: 'started' | 'stopped' | 'toxics-replaced'): Promise<Reply> {
     const key = `${worker.id}:${sessionId}:${expect}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -109,7 +112,24 @@ export class ProxyPool implements SessionHost {
       this.sessions.delete(config.id);
       throw Object.assign(new Error(failure.message), { code: failure.code });
     }
-    return { config, stop: () => this.stop(config.id) };
+    return { config, stop: () => this.stop(config.id), replaceToxics: (toxics) => this.replaceToxics(config.id, toxics) };
+  }
+
+  /**
+   * Every worker's proxy of the session takes the new toxics; a replacement worker gets them with the session.
+   * One replacement at a time per session: a worker's replies are told apart by session and type only.
+   */
+  private replaceToxics(sessionId: string, toxics: SessionToxics | undefined): Promise<void> {
+    const hosted = this.sessions.get(sessionId);
+    if (!hosted) return Promise.resolve();
+    const config: SessionRecord = { ...hosted.config };
+    if (toxics) config.toxics = toxics;
+    else delete config.toxics;
+    hosted.config = config;
+    const send = () => Promise.all([...this.workers].map((w) => this.request(w, { type: 'toxics', sessionId, toxics }, sessionId, 'toxics-replaced')));
+    const done = (hosted.replacing ?? Promise.resolve()).catch(() => undefined).then(send).then(() => undefined);
+    hosted.replacing = done;
+    return done;
   }
 
   private async stopEverywhere(sessionId: string): Promise<void> {

@@ -123,6 +123,9 @@ process.on('message', (message: ToWorker) => {
       },
       (e: NodeJS.ErrnoException) => send({ type: 'start-failed', sessionId: session.id, code: e.code, message: e.message }),
     );
+  } else if (message.type === 'toxics') {
+    proxies.get(message.sessionId)?.replaceToxics(message.toxics);
+    send({ type: 'toxics-replaced', sessionId: message.sessionId });
   } else if (message.type === 'stop') {
     const proxy = proxies.get(message.sessionId);
     proxies.delete(message.sessionId);
