@@ -3,7 +3,8 @@
  * (Node's http, curl for exit codes), a real upstream that counts what reaches it, entries read back over REST.
  * Delays and jitter, injected errors at a rate (inside a 99.9% binomial interval, and the same sequence again
  * from a seed), failFirst, resets and hangs as curl sees them, scoping by match, a live replacement under load
- * with no failed request and no closed connection, and invalid toxics refused naming the field.
+ * with no failed request and no closed connection, clients that leave and sessions that stop mid-toxic, and invalid
+ * toxics refused naming the field.
  * Bandwidth and slow reads, which take seconds each, are in toxics-shaping.int.test.ts.
  */
 import http from 'node:http';
@@ -167,6 +168,29 @@ describe('injected errors', () => {
     expect(entry!.request.body.size).toBe('held body'.length);
     expect(entry!.error?.code).toBe('TOXIC_TIMEOUT');
     expect(entry!.durationMs).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe('clients that leave, sessions that stop', () => {
+  it('a client that leaves during the delay sends nothing upstream', async () => {
+    const session = await startSession(server, { targetUrl: upstream.url, toxics: { delayMs: 1500 } });
+    const run = await curl(['--max-time', '0.3', `${session.proxyUrl}/left-early`]);
+    expect(run.exitCode).toBe(28);
+    const [entry] = await entriesOf(server, session.id, 1);
+    expect(entry!.error?.code).toBe('ABORTED');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(arrivalsAt('/left-early')).toHaveLength(0);
+  });
+
+  it('stopping a session ends the requests it holds', async () => {
+    const session = await startSession(server, { targetUrl: upstream.url, toxics: { timeoutRate: 1 } });
+    const held = curl([`${session.proxyUrl}/held-until-stop`], { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await server.call('POST', `/${session.id}/stop`)).status).toBe(200);
+    // The connection closed with no answer ("Empty reply from server"), not curl killed at its time limit.
+    const run = await held;
+    expect(run.exitCode, run.stderr).toBe(52);
+    expect(arrivalsAt('/held-until-stop')).toHaveLength(0);
   });
 });
 
