@@ -146,9 +146,13 @@ describe('lifecycle', () => {
     now += 5 * 24 * 60 * 60 * 1000 - 1;
     await engine.recorder.sweep();
     expect((await engine.recorder.listEntries({ id: session.id })).total).toBe(1);
+    const messages: StreamMessage[] = [];
+    engine.recorder.subscribe(session.id, (batch) => messages.push(...batch));
     now += 1;
     await engine.recorder.sweep();
     await expect(engine.recorder.getSession({ id: session.id })).rejects.toMatchObject({ code: 'not_found' });
+    // Its watchers are told why the entries went, as for a budget eviction.
+    expect(messages).toContainEqual({ type: 'evicted', eviction: { sessionId: session.id, count: 1, reason: 'expired' } });
   });
 
   it('restarts on the same port when free, keeps entries, and deletes everything on delete', async () => {

@@ -302,6 +302,10 @@ export class Recorder {
       if (record.status === 'running' && Date.parse(record.expiresAt) <= nowMs) {
         await this.halt(record);
       } else if (record.status === 'stopped' && record.stoppedAt && Date.parse(record.stoppedAt) + this.limits.retentionMs <= nowMs) {
+        // Its entries expired by age: said on its stream (before it goes) as budget evictions are.
+        const count = this.store.countEntries(record.id);
+        if (count > 0) this.hub.publish(record.id, { type: 'evicted', eviction: { sessionId: record.id, count, reason: 'expired' } });
+        this.hub.flush();
         await this.store.deleteSession(record.id);
       }
     }
