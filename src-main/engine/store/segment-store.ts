@@ -53,8 +53,12 @@ const SESSIONS_DIR = 'sessions';
 const INDEX_DIR = 'index';
 /** Written once a data dir holds a v2 store (after a migration finished, or on first use). */
 export const STORE_VERSION_FILE = 'store-version';
-/** Parsed entries kept in memory: the newest (the table's live rows) and recently read ones. */
-const CACHE_ENTRIES = 4096;
+/**
+ * Parsed entries kept in memory: recently read ones. New entries are not put here: at thousands per second each
+ * would live past a few young-generation collections and be copied into the old one, the main thread's costliest
+ * GC work; a read of one still in the write queue is answered from memory by the log anyway.
+ */
+const CACHE_ENTRIES = 1024;
 const INDEX_BATCH = 512;
 /** Counts are checked against the index every this many ticks (~5 s). */
 const RECONCILE_TICKS = 20;
@@ -486,7 +490,6 @@ export class SegmentStore implements RecorderStore {
     const stored: StoredEntry = { seq, entry: stripped, ...(refs.request || refs.response ? { bodies: refs } : {}) };
     const loc = this.append(state, RecordType.Entry, Buffer.from(JSON.stringify(stored)));
     state.count++;
-    this.remember(keyOf(entry.sessionId, entry.id), stored);
     state.rows.push(indexRowOf(stored, this.placement(stored, loc), kept));
   }
 

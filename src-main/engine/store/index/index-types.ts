@@ -84,7 +84,10 @@ export interface IndexOpenResult {
  * query sent after an insert sees it. Methods that return void are fire-and-forget (errors reach onError).
  */
 export interface IndexClient {
-  /** `through`: the session log position just after the last record of this batch. */
+  /**
+   * `through`: the session log position just after the last record of this batch. The rows are handed over: a body
+   * prefix that is a whole buffer of its own is moved to the worker (its bytes are gone here afterwards).
+   */
   insert(rows: IndexRow[], through: Record<string, { segment: number; offset: number }>): void;
   patch(sessionId: string, entryId: string, patch: { tags?: string[]; notes?: string }): void;
   deleteEntries(sessionId: string, entryIds: string[]): Promise<IndexedRef[]>;
