@@ -69,6 +69,8 @@ export interface ServerSpec {
   token: string;
   loopStatsFile: string;
   serveArgs: string[];
+  /** Node options for the server process (e.g. --cpu-prof --cpu-prof-dir=DIR to profile it). */
+  nodeArgs?: string[];
 }
 
 export function startStoreServer(spec: ServerSpec): StoreServer & { ready: Promise<void> } {
@@ -76,7 +78,7 @@ export function startStoreServer(spec: ServerSpec): StoreServer & { ready: Promi
   const child = startChild(
     'traffic-recorder serve',
     process.execPath,
-    [join(spec.appRoot, 'bin', 'traffic-recorder.js'), 'serve', '--port', '0', '--data-dir', spec.dataDir, '--token', spec.token, ...spec.serveArgs],
+    [...(spec.nodeArgs ?? []), join(spec.appRoot, 'bin', 'traffic-recorder.js'), 'serve', '--port', '0', '--data-dir', spec.dataDir, '--token', spec.token, ...spec.serveArgs],
     { cwd: spec.appRoot, env: { ...process.env, TRAFFIC_RECORDER_LOOP_STATS: spec.loopStatsFile } },
   );
   const server: StoreServer & { ready: Promise<void> } = {

@@ -11,7 +11,8 @@
  * this checkout; --app-root measures another built checkout, e.g. an older one for a baseline).
  *
  * Options: --entries N (1000000), --app-root DIR (this checkout), --threads N (2), --connections N (50),
- *          --throughput-seconds S (5), --out FILE (bench/results/store-latest.json), --help
+ *          --throughput-seconds S (5), --out FILE (bench/results/store-latest.json), --node-args="..." (Node options
+ *          of the measured server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": profiles of its threads), --help
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -45,13 +46,14 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '50' },
     'throughput-seconds': { type: 'string', default: '5' },
     out: { type: 'string', default: join(projectRoot, 'bench', 'results', 'store-latest.json') },
+    'node-args': { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
   process.stdout.write(
     'usage: node --import tsx bench/store-bench.ts [--entries N] [--app-root DIR] [--threads N] [--connections N]\n' +
-      '         [--throughput-seconds S] [--out FILE]\n' +
+      '         [--throughput-seconds S] [--out FILE] [--node-args="--cpu-prof --cpu-prof-dir=DIR"]\n' +
       'Needs a build (npm run bench:store does it), nginx and wrk. See the comment at the top of this file.\n',
   );
   process.exit(0);
@@ -182,7 +184,8 @@ async function measure(progress: Progress): Promise<number> {
   const dataDir = makeTempDir('store-bench-data-');
   const loopFile = join(makeTempDir('store-bench-loop-'), 'loop.json');
   const token = `store-bench-${randomBytes(8).toString('hex')}`;
-  const spec = { appRoot, dataDir, token, loopStatsFile: loopFile, serveArgs };
+  const nodeArgs = opts['node-args'].split(/\s+/).filter(Boolean);
+  const spec = { appRoot, dataDir, token, loopStatsFile: loopFile, serveArgs, nodeArgs };
   log(`app ${appRoot}; serve ${serveArgs.join(' ')}; data dir ${dataDir}`);
 
   const upstream = await startStoreUpstream();
