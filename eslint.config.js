@@ -84,12 +84,42 @@ function rendererTypeChecked() {
   ];
 }
 
+/** Files another change is still editing: they get the type-aware rules once it lands. */
+const TYPE_AWARE_PENDING = [
+  // TODO(type-aware): owned by another change in progress
+  'src-main/engine/store/**', 'src-main/engine/proxy/**', 'src-main/engine/pipeline/**', 'src-main/engine/workers/**',
+  'src-main/engine/sessions/**', 'src-main/engine/engine-boot.ts', 'src-main/server/headless.ts', 'src-main/cli/main.ts',
+  'src-main/cli/serve-command.ts', 'src-main/cli/recorder-commands.ts', 'src-main/cli/size-arg.ts',
+  'src-shared/engine-config.ts', 'src-main/desktop/engine-setup.ts', 'src-main/desktop/engine-process.ts',
+  'src-main/desktop/engine-config-file*.ts', 'bench/store-bench.ts', 'bench/lib-store-targets.ts', 'bench/proxy-bench.ts',
+  'src-main/server/loop-stats.ts', 'src-main/test-support/engine.ts',
+];
+
+/**
+ * Type-aware rules for every other TypeScript file (main process, shared, preload, e2e, bench, root configs), against
+ * tsconfig.node.json. src-shared is linted here only, not again under the renderer's program.
+ */
+function nodeTypeChecked() {
+  const files = ['**/*.ts'];
+  const ignores = ['src-renderer/**', ...TYPE_AWARE_PENDING];
+  return [
+    ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files, ignores })),
+    {
+      files, ignores,
+      languageOptions: {
+        parserOptions: { project: './tsconfig.node.json', tsconfigRootDir: import.meta.dirname },
+      },
+    },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'release/**', 'docs/**', 'test-results/**', 'src-renderer/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Before the project-wide rule options below, so that they (no-unused-vars' "_" names, tests' any) still apply.
   ...rendererTypeChecked(),
+  ...nodeTypeChecked(),
   {
     languageOptions: {
       globals: {
@@ -107,6 +137,20 @@ export default tseslint.config(
     // Tests read JSON answers loosely on purpose: the assertions are the type check.
     files: ['**/*.test.ts', '**/test-support/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The same for the type-aware no-unsafe-* family outside the renderer: tests, benchmarks and e2e specs read JSON
+    // answers (res.json(), JSON.parse of a CLI's output) as any and assert on them; typing each read would be ~450
+    // casts that check nothing more than the assertions do. Production code keeps the rules.
+    files: ['**/*.test.ts', '**/test-support/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src-renderer/**'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+    },
   },
   ...boundaryBlocks(),
   { files: ['src-renderer/**/*.{ts,tsx}'], ...reactHooks.configs.flat['recommended-latest'] },

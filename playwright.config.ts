@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import type { AppTarget } from './e2e/fixtures/test.js';
 
 // Servers started by the specs may only contact this machine, and Chromium resolves no outside name itself.
 process.env.TRAFFIC_RECORDER_LOOPBACK_ONLY = '1';
@@ -12,7 +13,7 @@ const chromiumLaunch = {
   ],
 };
 
-export default defineConfig({
+export default defineConfig<{ appTarget: AppTarget }>({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
   workers: 1,

@@ -51,7 +51,7 @@ async function main() {
     await page.keyboard.press('Escape');
     await page.waitForTimeout(400);
     await page.getByTestId('filter-count').filter({ hasText: `${ENTRIES.toLocaleString('en-US')} entries` }).waitFor();
-    const keys = (await page.evaluate('globalThis.__probe.keyLatencies')) as number[];
+    const keys = await page.evaluate<number[]>('globalThis.__probe.keyLatencies');
     const keyMax = Math.max(...keys);
     results.push(['filter keystroke -> table updated (max of ' + keys.length + ')', `${keyMax.toFixed(1)} ms`, '< 100 ms', keyMax < 100 ? 'PASS' : 'FAIL']);
     results.push(['filter keystroke (median)', `${median(keys).toFixed(1)} ms`, '-', 'info']);
@@ -69,7 +69,7 @@ async function main() {
       const sent = await server.stream(RATE, seconds);
       if (profiler) printProfile(((await profiler.send('Profiler.stop')) as { profile: CpuProfile }).profile);
       await page.waitForTimeout(500);
-      const live = (await page.evaluate('globalThis.__probe.stopFrames()')) as { longTasks: number[]; frameGaps: number[] };
+      const live = await page.evaluate<{ longTasks: number[]; frameGaps: number[] }>('globalThis.__probe.stopFrames()');
       const longest = live.longTasks.length ? Math.max(...live.longTasks) : 0;
       const maxGap = Math.max(...live.frameGaps);
       results.push([`${label}: ${sent} entries at ${RATE}/s, longest long task`, `${longest.toFixed(0)} ms (${live.longTasks.length} tasks > 50 ms)`, '< 100 ms', longest < 100 ? 'PASS' : 'FAIL']);

@@ -126,7 +126,7 @@ test('forward mode disables the target URL; the HTTPS checkboxes sit beside thei
     const textStart = await label.evaluate((el) => {
       // e2e is typed without the DOM library: reach the page's objects through the element.
       const range = el.ownerDocument.createRange();
-      range.selectNodeContents(el.lastChild!);
+      range.selectNodeContents(el.lastChild);
       return range.getBoundingClientRect().left;
     });
     expect(textStart - (boxRect.x + boxRect.width)).toBeLessThan(16);

@@ -28,9 +28,8 @@ async function heldUpstream(): Promise<{ url: string; release(): void; close(): 
 
 /** Whether the filter's placeholder text fits inside the input's text box (not cut with an ellipsis). */
 async function placeholderFits(ui: RecorderPage): Promise<boolean> {
-  return ui.byTestId('filter-input').evaluate((input) => {
-    // The e2e files are typed without the DOM library: reach the page's globals through the element.
-    const el = input as typeof input & { placeholder: string; clientWidth: number };
+  return ui.byTestId('filter-input').evaluate((el) => {
+    // The e2e files are typed without the DOM library (el is untyped here): reach the page's globals through it.
     const doc = el.ownerDocument;
     const view = doc.defaultView!;
     const probe = doc.createElement('span');

@@ -1,17 +1,21 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The part boundaries of eslint.config.js, run through ESLint itself: each case lints one import as if it were written
  * in a file of that part (the file need not exist), so a config change that stops catching a bad import fails here.
+ * The type-aware rules need a file that is in a tsconfig program, which these are not: the snippets are linted with
+ * the project's config minus type information (typescript-eslint's disableTypeChecked on top), which leaves every
+ * rule tested here as it is. That the type-aware rules do cover the real files is checked on the computed config.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let eslint: ESLint;
 
 beforeAll(() => {
-  eslint = new ESLint({ cwd: root });
+  eslint = new ESLint({ cwd: root, overrideConfig: tseslint.configs.disableTypeChecked });
 });
 
 async function boundaryErrors(filePath: string, source: string): Promise<string[]> {
@@ -131,5 +135,24 @@ describe("import('...') with a literal path (eslint.config.js)", () => {
       expect(await dynamicErrors('src-renderer/features/detail/NewPart.tsx', source)).toEqual([]);
     }
     expect(await dynamicErrors('src-shared/new-part.ts', './model.js')).toEqual([]);
+  });
+});
+
+describe('type-aware rules (eslint.config.js)', () => {
+  const projectOf = async (file: string): Promise<unknown> => {
+    const config = (await new ESLint({ cwd: root }).calculateConfigForFile(path.join(root, file))) as {
+      rules: Record<string, unknown>;
+      languageOptions: { parserOptions?: { project?: unknown } };
+    };
+    // Severity 2 is "error": every part has the floating-promises rule of recommendedTypeChecked on.
+    expect(config.rules['@typescript-eslint/no-floating-promises'], file).toEqual([2]);
+    return config.languageOptions.parserOptions?.project;
+  };
+
+  it('run on every part against its own tsconfig', async () => {
+    const node = ['src-main/desktop/main.ts', 'src-main/engine/ca/pem.ts', 'src-main/server/api-server.int.test.ts',
+      'src-shared/contract.ts', 'src-preload/bridge.ts', 'e2e/recorder.spec.ts', 'bench/ui-bench.ts', 'vitest.config.ts'];
+    for (const file of node) expect(await projectOf(file), file).toBe('./tsconfig.node.json');
+    expect(await projectOf('src-renderer/App.tsx')).toBe('./tsconfig.web.json');
   });
 });

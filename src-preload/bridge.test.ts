@@ -11,9 +11,10 @@ class RecordingIpc {
   readonly listeners = new Map<string, (event: unknown, payload: unknown) => void>();
   answer: (channel: string, args: unknown[]) => IpcResult<unknown> = (channel) => ({ ok: true, value: { channel } });
 
-  async invoke(channel: string, ...args: unknown[]): Promise<unknown> {
+  invoke(channel: string, ...args: unknown[]): Promise<unknown> {
     this.calls.push({ channel, args });
-    return this.answer(channel, args);
+    // Like Electron's: an answer that throws is a rejection.
+    return new Promise((resolve) => resolve(this.answer(channel, args)));
   }
 
   on(channel: string, listener: (event: unknown, payload: unknown) => void): this {
@@ -125,6 +126,7 @@ describe('the bundled preload (dist/src-preload/preload.cjs)', () => {
       return { contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.push([key, api]) }, ipcRenderer: ipc };
     };
     const module = { exports: {} };
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the bundled preload as CommonJS with our require, as Electron's sandbox does
     new Function('require', 'module', 'exports', code)(fakeRequire, module, module.exports);
     expect(required).toEqual(['electron']);
     expect(exposed).toHaveLength(1);

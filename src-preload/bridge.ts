@@ -26,6 +26,12 @@ interface Subscriber {
   options?: BridgeSubscribeOptions;
 }
 
+/** A bridge promise rejects with a plain BridgeError: an Error would reach the page without its code and field. */
+function rejectWith(error: BridgeError): Promise<never> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- contextBridge keeps only an Error's message; a plain object crosses intact
+  return Promise.reject(error);
+}
+
 function internal(message: string): BridgeError {
   return { name: 'RecorderBridgeError', message, code: 'internal' };
 }
@@ -37,11 +43,11 @@ export function buildBridge(ipc: IpcRendererLike): DesktopBridge {
       result = (await (params === undefined ? ipc.invoke(IPC_CHANNELS[name]) : ipc.invoke(IPC_CHANNELS[name], params))) as IpcResult<unknown>;
     } catch (e) {
       // Only Electron's own failures land here (no handler, frame gone): handlers answer with values.
-      return Promise.reject(internal(`${name}: ${(e as Error).message}`));
+      return rejectWith(internal(`${name}: ${(e as Error).message}`));
     }
     if (result && result.ok === true) return result.value;
-    if (result && result.ok === false) return Promise.reject(toBridgeError(result.error));
-    return Promise.reject(internal(`${name}: malformed answer from the main process`));
+    if (result && result.ok === false) return rejectWith(toBridgeError(result.error));
+    return rejectWith(internal(`${name}: malformed answer from the main process`));
   }
 
   const subscribers = new Map<string, Set<Subscriber>>();

@@ -33,7 +33,8 @@ export function queryOf(input: Record<string, unknown>, skip: ReadonlySet<string
   const search = new URLSearchParams();
   for (const [k, v] of Object.entries(input)) {
     if (skip.has(k) || v === undefined || v === null) continue;
-    search.set(k, String(v));
+    // The query rows' schemas hold strings, numbers and booleans: JSON spells the last two as String() would.
+    search.set(k, typeof v === 'string' ? v : JSON.stringify(v));
   }
   const s = search.toString();
   return s ? `?${s}` : '';

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 const cli = (args: string[]) => runCli(['recorder', '--server', server.base, ...args], { TRAFFIC_RECORDER_TOKEN: TEST_TOKEN });
 
-async function waitFor(what: string, probe: () => Promise<boolean>): Promise<void> {
+async function waitFor(what: string, probe: () => boolean | Promise<boolean>): Promise<void> {
   for (let tries = 0; !(await probe()); tries++) {
     if (tries > 1500) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -67,7 +67,7 @@ describe('storage failing for one session', () => {
     expect(badEntries).toHaveLength(30);
     const badEntry = badEntries.at(-1);
     const goodLog = () => fs.readdirSync(path.join(dataDir, 'sessions', good.id)).map((f) => fs.readFileSync(path.join(dataDir, 'sessions', good.id, f))).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0));
-    await waitFor('the good entry on disk', async () => goodLog().includes(Buffer.from(goodEntry.id)));
+    await waitFor('the good entry on disk', () => goodLog().includes(Buffer.from(goodEntry.id)));
     // Still waiting in memory, so still served whole.
     const waiting = await fetch(`${server.api}/${bad.id}/entries/${badEntry.id}/body/response`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
     expect((await waiting.arrayBuffer()).byteLength).toBe(50000);

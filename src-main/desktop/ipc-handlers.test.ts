@@ -26,7 +26,7 @@ beforeEach(async () => {
   ipcMain = new FakeIpcMain();
   mutations = 0;
   binding = bindIpcHandlers({
-    ipcMain: ipcMain as never,
+    ipcMain: ipcMain,
     engine: engineOperations(engine.recorder, new MachineServices(engine.dataDir, engine.recorder, () => CertificateAuthority.loadOrCreate(engine.dataDir))),
     isTrustedSender: createSenderCheck((id) => id === OWN_WEB_CONTENTS),
     onMutation: () => mutations++,

@@ -6,7 +6,7 @@
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { ApiError } from '../../src-shared/errors.js';
-import { CALL_NAMES, OPERATIONS, parseOperationInput, type CallName, type OperationName } from '../../src-shared/contract.js';
+import { CALL_NAMES, OPERATIONS, parseOperationInput, type CallName } from '../../src-shared/contract.js';
 import { IPC_CHANNELS, STREAM_CHANNEL, type BridgeCallName, type IpcResult, type StreamPush } from '../../src-shared/desktop-bridge.js';
 import type { EngineOperations } from '../engine/engine-operations.js';
 import { failure } from './engine-protocol.js';
@@ -50,7 +50,8 @@ export function bindIpcHandlers(options: IpcBindingOptions): IpcBinding {
   // webContents id → session id → subscription
   const streams = new Map<number, Map<string, Subscription>>();
 
-  const guarded = (name: BridgeCallName, run: (event: IpcMainInvokeEvent, raw: unknown) => Promise<unknown>) => {
+  // `run` answers with a value or a promise of one; a throw or a rejection becomes the error value alike.
+  const guarded = (name: BridgeCallName, run: (event: IpcMainInvokeEvent, raw: unknown) => unknown) => {
     ipcMain.handle(IPC_CHANNELS[name], async (event, ...args: unknown[]): Promise<IpcResult<unknown>> => {
       if (!isTrustedSender(event)) {
         return { ok: false, error: new ApiError('forbidden', `${name}: refused, the caller is not the app's own window`).toBody() };
@@ -58,7 +59,7 @@ export function bindIpcHandlers(options: IpcBindingOptions): IpcBinding {
       try {
         if (args.length > 1) throw new ApiError('bad_request', `${name} takes one parameter object`);
         const value = await run(event, args[0]);
-        if (name !== 'unsubscribe' && (OPERATIONS[name as OperationName] as { mutates?: boolean }).mutates) options.onMutation?.();
+        if (name !== 'unsubscribe' && (OPERATIONS[name] as { mutates?: boolean }).mutates) options.onMutation?.();
         return { ok: true, value };
       } catch (e) {
         return failure(e);
@@ -85,7 +86,7 @@ export function bindIpcHandlers(options: IpcBindingOptions): IpcBinding {
     let perSender = streams.get(sender.id);
     if (perSender?.has(id)) return { subscribed: id };
     if (!perSender) {
-      streams.set(sender.id, (perSender = new Map()));
+      streams.set(sender.id, (perSender = new Map<string, Subscription>()));
       sender.once('destroyed', () => binding.dropSender(sender.id));
     }
     const sub: Subscription = { sender, cancelled: false };
@@ -106,7 +107,7 @@ export function bindIpcHandlers(options: IpcBindingOptions): IpcBinding {
     return { subscribed: id };
   });
 
-  guarded('unsubscribe', async (event, raw) => {
+  guarded('unsubscribe', (event, raw) => {
     const { id } = parseOperationInput('subscribe', raw);
     end(event.sender.id, id);
     return { unsubscribed: id };

@@ -11,7 +11,7 @@ import { CertificateAuthority } from '../engine/ca/index.js';
 import { MachineServices } from '../engine/machine/machine-services.js';
 import { startEngine, type TestEngine } from '../test-support/engine.js';
 import { startUpstream, type Upstream } from '../test-support/upstream.js';
-import { engineOperations, type EngineOperations } from '../engine/engine-operations.js';
+import { engineOperations } from '../engine/engine-operations.js';
 import { ENGINE_CALLS } from './engine-protocol.js';
 import { bindIpcHandlers, type IpcBinding } from './ipc-handlers.js';
 import { createSenderCheck } from './sender-check.js';
@@ -51,9 +51,9 @@ beforeEach(async () => {
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
-  }) as EngineOperations;
+  });
   binding = bindIpcHandlers({
-    ipcMain: ipcMain as never,
+    ipcMain: ipcMain,
     engine: spied,
     isTrustedSender: createSenderCheck((id) => id === OWN),
     onMutation: () => mutations++,

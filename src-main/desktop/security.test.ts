@@ -51,7 +51,7 @@ describe('hardenSession', () => {
 
   it('puts our CSP on every response, replacing any other', () => {
     const s = fakeSession();
-    hardenSession(s as never);
+    hardenSession(s);
     const cb = vi.fn();
     s.onHeaders!({ responseHeaders: { 'content-security-policy': ["default-src *"], 'Content-Type': ['text/html'] } }, cb);
     expect(cb).toHaveBeenCalledWith({ responseHeaders: { 'Content-Type': ['text/html'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
@@ -59,7 +59,7 @@ describe('hardenSession', () => {
 
   it('denies every permission request, and every check but sanitized clipboard writes from our own page', () => {
     const s = fakeSession();
-    hardenSession(s as never);
+    hardenSession(s);
     for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read', 'fullscreen']) {
       const cb = vi.fn();
       s.request!({}, permission, cb);

@@ -65,16 +65,16 @@ describe('tray', () => {
   it('reads the machine state through the engine and switches the system proxy with the same operations', async () => {
     let ours = false;
     const engine = {
-      listSessions: async () => ({ sessions: [{ ...session('f', 'running', '2026-01-01T00:00:00Z'), mode: 'forward', listenPort: 8085 }], total: 1 }),
-      caStatus: async () => ({ exists: true }),
-      trustStatus: async () => ({ installed: true, platform: 'linux', targets: [] }),
-      systemProxyStatus: async () => ({ backend: 'gnome', current: { enabled: ours, bypass: [] }, ours, pendingRestore: ours, ...(ours ? { savedProxy: { host: '127.0.0.1', port: 8085 } } : {}) }),
-      systemProxyOn: vi.fn(async () => ((ours = true), { dryRun: false })),
-      systemProxyOff: vi.fn(async () => ((ours = false), { restored: true })),
+      listSessions: () => Promise.resolve({ sessions: [{ ...session('f', 'running', '2026-01-01T00:00:00Z'), mode: 'forward', listenPort: 8085 }], total: 1 }),
+      caStatus: () => Promise.resolve({ exists: true }),
+      trustStatus: () => Promise.resolve({ installed: true, platform: 'linux', targets: [] }),
+      systemProxyStatus: () => Promise.resolve({ backend: 'gnome', current: { enabled: ours, bypass: [] }, ours, pendingRestore: ours, ...(ours ? { savedProxy: { host: '127.0.0.1', port: 8085 } } : {}) }),
+      systemProxyOn: vi.fn(() => ((ours = true), Promise.resolve({ dryRun: false }))),
+      systemProxyOff: vi.fn(() => ((ours = false), Promise.resolve({ restored: true }))),
     } as unknown as EngineOperations;
     let lastMenu: any[] = [];
     const controller = new TrayController({
-      tray: { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() } as never,
+      tray: { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() },
       images: { idle: 'idle', recording: 'rec' } as never,
       buildMenu: (template) => ((lastMenu = template), template) as never,
       engine: () => engine,
@@ -97,16 +97,16 @@ describe('tray', () => {
     const images = { idle: { name: 'idle' }, recording: { name: 'recording' } };
     let sessions = [session('a', 'running', '2026-01-01T00:00:00Z')];
     const engine = {
-      listSessions: async () => ({ sessions, total: sessions.length }),
-      stopSession: vi.fn(async ({ id }: { id: string }) => {
+      listSessions: () => Promise.resolve({ sessions, total: sessions.length }),
+      stopSession: vi.fn(({ id }: { id: string }) => {
         sessions = sessions.map((s) => (s.id === id ? { ...s, status: 'stopped' as const } : s));
-        return { session: sessions[0]! };
+        return Promise.resolve({ session: sessions[0]! });
       }),
     } as unknown as EngineOperations;
     const tray = { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() };
     let lastMenu: any[] = [];
     const controller = new TrayController({
-      tray: tray as never,
+      tray: tray,
       images: images as never,
       buildMenu: (template) => ((lastMenu = template), template) as never,
       engine: () => engine,
@@ -127,7 +127,7 @@ describe('tray', () => {
   it('shows an engine failure instead of a stale state', async () => {
     const tray = { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() };
     const controller = new TrayController({
-      tray: tray as never,
+      tray: tray,
       images: { idle: 'idle', recording: 'rec' } as never,
       buildMenu: (t) => t as never,
       engine: () => {
@@ -187,9 +187,7 @@ describe('graceful shutdown', () => {
     for (const signal of ['SIGTERM', 'SIGINT']) {
       const app = new FakeApp();
       const proc = new EventEmitter();
-      const stop = vi.fn(async () => {
-        throw new Error('flush failed');
-      });
+      const stop = vi.fn(() => Promise.reject(new Error('flush failed')));
       const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
       installGracefulShutdown({ app: app as never, stop, proc: proc as never });
       proc.emit(signal);

@@ -56,7 +56,7 @@ export interface CreateWindowOptions {
   paths: DesktopPaths;
   own: OwnWindows;
   /** The page is (re)loading: its stream subscriptions are void. */
-  onPageReset(webContentsId: number): void;
+  onPageReset: (webContentsId: number) => void;
 }
 
 export function createMainWindow({ BrowserWindow, paths, own, onPageReset }: CreateWindowOptions): BrowserWindow {

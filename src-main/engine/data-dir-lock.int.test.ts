@@ -88,7 +88,7 @@ describe('lockDataDir in process', () => {
     const dataDir = await freshDir();
     const socketFile = path.join(dataDir, 'server.lock.sock');
     const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socketFile)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((resolve) => holder.stdout!.once('data', resolve));
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
     await expect(lockDataDir(dataDir, socketFile)).rejects.toThrow(/another process is using the data directory/);
     holder.kill('SIGKILL');
     await new Promise((resolve) => holder.once('exit', resolve));

@@ -12,14 +12,15 @@ export interface FakeRunner extends CommandRunner {
 /** `rules` maps a prefix of the joined argv (`file a b`) to a canned result; the longest match wins. */
 export function fakeRunner(rules: Record<string, Canned> = {}): FakeRunner {
   const calls: Command[] = [];
-  const run = (async (cmd: Command) => {
+  // Like a real runner: the call is recorded at once, and whatever goes wrong is a rejection, never a throw.
+  const run = ((cmd: Command): Promise<CommandResult> => new Promise((resolve) => {
     calls.push(cmd);
     const line = [cmd.file, ...cmd.args].join(' ');
     const key = Object.keys(rules).filter((k) => line.startsWith(k)).sort((a, b) => b.length - a.length)[0];
     const rule = key === undefined ? {} : rules[key]!;
     const out = typeof rule === 'function' ? rule(cmd) : rule;
-    return { code: out.code ?? 0, stdout: out.stdout ?? '', stderr: out.stderr ?? '' };
-  }) as FakeRunner;
+    resolve({ code: out.code ?? 0, stdout: out.stdout ?? '', stderr: out.stderr ?? '' });
+  })) as FakeRunner;
   run.calls = calls;
   run.lines = () => calls.map((c) => [c.file, ...c.args].join(' '));
   return run;

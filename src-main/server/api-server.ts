@@ -44,7 +44,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const guard: ApiGuard = { token: options.token, policy: buildHostPolicy(host, options.port ?? 0, options.allowedHosts) };
   const app = await createApiApp(options, guard);
   const engine = engineOperations(options.recorder, options.machine);
-  app.get('/api/v1/health', async () => ({ status: 'ok' }));
+  app.get('/api/v1/health', () => ({ status: 'ok' }));
   registerConfigsRoutes(app);
   registerOperationRoutes(app, engine);
   const subscribers = registerStreamRoute(app, engine, { ...DEFAULT_STREAM_BACKPRESSURE, ...options.stream });

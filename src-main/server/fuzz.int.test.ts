@@ -336,7 +336,8 @@ async function wellBehavedLoop(base: string, proxyUrl: string, stop: () => boole
       await run();
       out.ok++;
     } catch (e) {
-      out.failures.push(`${what}: ${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`);
+      const cause = (e as { cause?: unknown }).cause;
+      out.failures.push(`${what}: ${(e as Error).message} ${cause instanceof Error ? String(cause) : (JSON.stringify(cause) ?? '')}`);
     }
   };
   for (let i = 0; !stop(); i++) {

@@ -13,8 +13,9 @@ export function trackUpgrades(app: FastifyInstance): void {
     socket.once('close', () => upgraded.delete(socket));
     endWhenRefused(socket);
   });
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     for (const socket of upgraded) socket.destroy();
+    done();
   });
 }
 

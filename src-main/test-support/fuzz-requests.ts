@@ -121,7 +121,7 @@ const encodeChar = (c: string, upper: boolean) => {
 const PATH_TRANSFORMS: ReadonlyArray<(rng: Rng, path: string) => string> = [
   (rng, p) => {
     const at = int(rng, 1, Math.max(1, p.indexOf('?') > 0 ? p.indexOf('?') - 1 : p.length - 1));
-    return p[at] === '/' || p[at] === undefined ? p : p.slice(0, at) + encodeChar(p[at]!, chance(rng, 0.5)) + p.slice(at + 1);
+    return p[at] === '/' || p[at] === undefined ? p : p.slice(0, at) + encodeChar(p[at], chance(rng, 0.5)) + p.slice(at + 1);
   },
   (_rng, p) => p.replace('/api', '/%61pi'),
   (_rng, p) => p.replace('/api', '/%2561pi'),

@@ -87,9 +87,9 @@ function signingAlgorithmFor(caKey: CryptoKey): webcrypto.Algorithm | webcrypto.
   if (caKey.algorithm.name === 'ECDSA') {
     const curve = (caKey.algorithm as webcrypto.EcKeyAlgorithm).namedCurve;
     const hash = curve === 'P-384' ? 'SHA-384' : curve === 'P-521' ? 'SHA-512' : 'SHA-256';
-    return { name: 'ECDSA', hash } as webcrypto.EcdsaParams;
+    return { name: 'ECDSA', hash };
   }
-  return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as webcrypto.Algorithm;
+  return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
 }
 
 /** Issues one server certificate covering `hosts` (DNS names and/or IP literals). */

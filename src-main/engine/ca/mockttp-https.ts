@@ -88,7 +88,10 @@ function toGenerated(leaf: LeafCertificate): GeneratedCertificate {
 async function caCertOf(options: unknown): Promise<string | undefined> {
   if (typeof options !== 'object' || options === null) return undefined;
   const o = options as { cert?: unknown; certPath?: unknown };
-  if (o.cert !== undefined) return String(o.cert);
+  // mockttp takes a PEM as a string or a Buffer (or an array of them, never one of ours).
+  if (typeof o.cert === 'string') return o.cert;
+  if (Buffer.isBuffer(o.cert)) return o.cert.toString('utf8');
+  if (o.cert !== undefined) return undefined;
   if (typeof o.certPath === 'string') return fs.readFile(o.certPath, 'utf8');
   return undefined;
 }

@@ -49,7 +49,7 @@ export function tlsGet(opts: { caPem: string; host: string; port?: number; socke
       socket.on('data', (d: Buffer) => { body += d.toString('utf8'); });
       socket.on('end', () => resolve({ ...base, body }));
     });
-    socket.on('error', (e) => resolve({ authorized: false, error: (e as NodeJS.ErrnoException).code ?? e.message }));
+    socket.on('error', (e: NodeJS.ErrnoException) => resolve({ authorized: false, error: e.code ?? e.message }));
   });
 }
 

@@ -72,7 +72,7 @@ describe('an entry as text', () => {
     expect(entry.request.rawTrailerValues).toEqual({ 1: zoeB64 });
     expect(entry.response!.trailers).toEqual([['X-Who', 'Zoë']]);
     expect(entry.response!.rawTrailerValues).toEqual({ 0: zoeB64 });
-    expect(entry.response!.interim![0]).toMatchObject({ headers: [['Link', 'Zoë']], rawHeaderValues: { 0: zoeB64 } });
+    expect(entry.response!.interim[0]).toMatchObject({ headers: [['Link', 'Zoë']], rawHeaderValues: { 0: zoeB64 } });
     const ascii: Entry = { ...entry, request: { ...entry.request, headers: [['A', 'b']] }, response: undefined, upstreamRequest: undefined };
     delete ascii.request.rawHeaderValues;
     entryHeadersAsText(ascii);

@@ -42,7 +42,7 @@ describe.skipIf(!!skip)('GNOME system proxy (real gsettings/dconf)', () => {
     const base = { HOME: tmp, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_RUNTIME_DIR: runtime, GSETTINGS_BACKEND: 'dconf' };
     const out = await new Promise<string>((resolve, reject) => {
       execFile('dbus-daemon', ['--session', '--fork', '--nosyslog', '--print-address=1', '--print-pid=1'],
-        { env: { ...process.env, ...base }, encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+        { env: { ...process.env, ...base }, encoding: 'utf8' }, (err: Error | null, stdout: string) => (err ? reject(err) : resolve(stdout)));
     });
     const [address, pid] = out.trim().split('\n');
     busPid = Number(pid);

@@ -144,7 +144,7 @@ describe('KDE', () => {
   });
 
   it('detects the desktop from XDG_CURRENT_DESKTOP and the tools present', async () => {
-    const has = (tools: string[]) => async (p: string) => tools.includes(p);
+    const has = (tools: string[]) => (p: string) => Promise.resolve(tools.includes(p));
     expect(await detectLinuxDesktop({ XDG_CURRENT_DESKTOP: 'KDE' }, has(['kwriteconfig5', 'gsettings']))).toEqual({ desktop: 'kde', kdeVersion: 5 });
     expect(await detectLinuxDesktop({ XDG_CURRENT_DESKTOP: 'ubuntu:GNOME' }, has(['gsettings']))).toMatchObject({ desktop: 'gnome' });
     expect(await detectLinuxDesktop({}, has([]))).toBeNull();

@@ -69,7 +69,7 @@ export class DarwinTrustStore extends PlannedTrustStore {
     return { platform: 'darwin', installed: targets.every((t) => t.installed === true), targets };
   }
 
-  async plan(op: 'install' | 'uninstall', opts: Omit<TrustOptions, 'dryRun'> = {}): Promise<TrustPlan> {
+  plan(op: 'install' | 'uninstall', opts: Omit<TrustOptions, 'dryRun'> = {}): Promise<TrustPlan> {
     const steps: TrustStep[] = [];
     for (const scope of this.scopes(opts.scope)) {
       const cmds = op === 'install'
@@ -80,7 +80,7 @@ export class DarwinTrustStore extends PlannedTrustStore {
       if (scope === 'system' && !this.deps.isRoot) steps.push(step(target, scope, [elevate('darwin', cmds)], true));
       else steps.push(step(target, scope, cmds, false));
     }
-    return { op, steps, skipped: [] };
+    return Promise.resolve({ op, steps, skipped: [] });
   }
 
 }

@@ -14,10 +14,10 @@ function deps(runner: FakeRunner, over: Partial<TrustDeps> & { files?: Record<st
     runner,
     home: over.home ?? '/home/u',
     isRoot: over.isRoot ?? false,
-    exists: async (p) => p in files,
-    readFile: async (p) => files[p] ?? null,
-    readdir: async (p) => over.dirs?.[p] ?? [],
-    which: async (p) => tools.includes(p),
+    exists: (p) => Promise.resolve(p in files),
+    readFile: (p) => Promise.resolve(files[p] ?? null),
+    readdir: (p) => Promise.resolve(over.dirs?.[p] ?? []),
+    which: (p) => Promise.resolve(tools.includes(p)),
   };
 }
 

@@ -41,7 +41,7 @@ export class Win32TrustStore extends PlannedTrustStore {
     return { platform: 'win32', installed: targets.every((t) => t.installed === true), targets };
   }
 
-  async plan(op: 'install' | 'uninstall', opts: Omit<TrustOptions, 'dryRun'> = {}): Promise<TrustPlan> {
+  plan(op: 'install' | 'uninstall', opts: Omit<TrustOptions, 'dryRun'> = {}): Promise<TrustPlan> {
     const steps: TrustStep[] = [];
     for (const scope of this.scopes(opts.scope)) {
       const cmds = op === 'install'
@@ -51,7 +51,7 @@ export class Win32TrustStore extends PlannedTrustStore {
       if (scope === 'system') steps.push(step(`certstore:${scope}`, scope, [elevate('win32', cmds)], true));
       else steps.push(step(`certstore:${scope}`, scope, cmds, false));
     }
-    return { op, steps, skipped: [] };
+    return Promise.resolve({ op, steps, skipped: [] });
   }
 
 }
