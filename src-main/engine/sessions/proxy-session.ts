@@ -271,9 +271,8 @@ export class ProxySession {
       pipeline,
     };
     const answer = pipeline.requestHead(exchange);
-    const settle = () => (answer ? answerLocally(exchange, answer) : direct.forward(exchange));
-    if (exchange.delayMs) afterDelay(exchange, exchange.delayMs, settle);
-    else settle();
+    if (exchange.delayMs) afterDelay(exchange, exchange.delayMs, () => settle(exchange, answer, direct));
+    else settle(exchange, answer, direct);
   }
 
   /** WebSocket upgrades pass the same policy, loop and scope stages as requests; the handshake is recorded. */
@@ -349,6 +348,11 @@ export class ProxySession {
     if (tunnel.refused) socket.destroy();
     else next();
   }
+}
+
+function settle(exchange: Exchange, answer: LocalAnswer | undefined, direct: DirectForwarder): void {
+  if (answer) answerLocally(exchange, answer);
+  else direct.forward(exchange);
 }
 
 /** Wait before answering or forwarding (toxics' delay); a client that leaves meanwhile sends nothing upstream. */
