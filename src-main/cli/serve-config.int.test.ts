@@ -9,15 +9,17 @@ import { startUpstream, type Upstream } from '../test-support/upstream.js';
 const TOKEN = 'serve-config-token-0123';
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tr-serve-config-'));
 let serve: ServeProcess | undefined;
+let pooled: ServeProcess | undefined;
 let upstream: Upstream | undefined;
 afterAll(async () => {
   await serve?.stop();
+  await pooled?.stop();
   await upstream?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const call = async (method: string, route: string, body?: unknown) => {
-  const res = await fetch(`${serve!.url}/api/v1/recorder${route}`, {
+const call = async (method: string, route: string, body?: unknown, server = serve!) => {
+  const res = await fetch(`${server.url}/api/v1/recorder${route}`, {
     method,
     headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -45,5 +47,26 @@ describe('serve engine options', () => {
     const second = await call('POST', '/start', { targetUrl: upstream.url });
     expect(second.status).toBeGreaterThanOrEqual(400);
     expect(second.json.error).toBe('at most 1 sessions may run at once; stop one first');
+  });
+
+  it('hands its limits to proxy workers too: --proxy-workers 1 --body-limit 4 keeps 4 bytes of a body recorded in the worker', async () => {
+    upstream ??= await startUpstream();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tr-serve-config-pool-'));
+    try {
+      pooled = await spawnServe(['--data-dir', dir, '--token', TOKEN, '--proxy-workers', '1', '--body-limit', '4']);
+      expect(pooled.output()).toMatch(/Proxy workers: 1\n/);
+      const { json } = await call('POST', '/start', { targetUrl: upstream.url }, pooled);
+      const id = (json.session as { id: string; proxyUrl: string }).id;
+      await (await fetch(`${(json.session as { proxyUrl: string }).proxyUrl}/echo`, { method: 'POST', body: 'abcdefghij' })).text();
+      await expect
+        .poll(async () => ((await call('GET', `/${id}/entries`, undefined, pooled)).json.entries as unknown[]).length, { timeout: 10_000 })
+        .toBe(1);
+      const [entry] = (await call('GET', `/${id}/entries`, undefined, pooled)).json.entries as Array<{ request: { body: { size: number; capturedSize: number; truncated: boolean } } }>;
+      expect(entry!.request.body).toMatchObject({ size: 10, capturedSize: 4, truncated: true });
+    } finally {
+      await pooled?.stop();
+      pooled = undefined;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseEngineConfig, resolveProxyWorkers, type EngineConfig, type EngineConfigInput } from '../../src-shared/engine-config.js';
+import { parseEngineConfig, resolveProxyWorkers, type EngineConfig, type EngineConfigInput, type EngineLimits } from '../../src-shared/engine-config.js';
 import { CertificateAuthority } from './ca/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { caErrorToApi } from './ca-storage-errors.js';
@@ -69,6 +69,28 @@ export function openStore(dataDir: string, options: StoreBudgetOptions): Promise
   return SegmentStore.open({ dataDir, ...options });
 }
 
+/** The install CA, loaded (or created) on first use; a failed load is retried by the next call. */
+function caLoader(dataDir: string): () => Promise<CertificateAuthority> {
+  let ca: Promise<CertificateAuthority> | undefined;
+  return () => {
+    ca ??= CertificateAuthority.loadOrCreate(dataDir).catch((e: unknown) => {
+      ca = undefined;
+      throw caErrorToApi(dataDir, e);
+    });
+    return ca;
+  };
+}
+
+function startPool(size: number, dataDir: string, limits: EngineLimits, loopbackOnlyPolicy: boolean): Promise<ProxyPool> {
+  return ProxyPool.create(size, {
+    dataDir,
+    bodyLimit: limits.bodyLimit,
+    upstreamTimeoutMs: limits.upstreamTimeoutMs,
+    connectionLimits: connectionLimitsOf(limits),
+    loopbackOnly: loopbackOnlyPolicy,
+  });
+}
+
 export async function openEngine(options: EngineBootOptions): Promise<Engine> {
   const { dataDir: givenDir, upstreamPolicy: givenPolicy, ...input } = options;
   // Validated here, before anything is opened: a bad option is an ApiError naming it.
@@ -87,30 +109,15 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
     await unlock();
     throw e;
   }
-  let ca: Promise<CertificateAuthority> | undefined;
-  const certificateAuthority = () => {
-    ca ??= CertificateAuthority.loadOrCreate(dataDir).catch((e: unknown) => {
-      ca = undefined;
-      throw caErrorToApi(dataDir, e);
-    });
-    return ca;
-  };
+  const certificateAuthority = caLoader(dataDir);
   const upstreamPolicy = givenPolicy ?? (config.loopbackOnly ? loopbackOnly : upstreamPolicyFromEnv());
   let pool: ProxyPool | undefined;
-  if (proxyWorkers > 0) {
-    try {
-      pool = await ProxyPool.create(proxyWorkers, {
-        dataDir,
-        bodyLimit: limits.bodyLimit,
-        upstreamTimeoutMs: limits.upstreamTimeoutMs,
-        connectionLimits: connectionLimitsOf(limits),
-        loopbackOnly: upstreamPolicy === loopbackOnly,
-      });
-    } catch (e) {
-      await store.close();
-      await unlock();
-      throw e;
-    }
+  try {
+    pool = proxyWorkers > 0 ? await startPool(proxyWorkers, dataDir, limits, upstreamPolicy === loopbackOnly) : undefined;
+  } catch (e) {
+    await store.close();
+    await unlock();
+    throw e;
   }
   const recorder = new Recorder({
     store,
