@@ -154,6 +154,26 @@ describe('SegmentStore', () => {
     expect(store.usage().evicted).toBe(35);
   });
 
+  it('past a large budget evicts a thousandth more at once, so eviction does not run on every batch', async () => {
+    const notices: EvictionNotice[] = [];
+    const store = await open({ dataDir: await tempDir(), maxEntriesPerSession: 10_000, onEvicted: (n) => notices.push(n) });
+    store.upsertSession(makeSession('big'));
+    for (let i = 0; i < 10_000; i++) insert(store, 'big', `b${i}`, { size: 10 });
+    await store.flush();
+    expect(notices).toEqual([]);
+    insert(store, 'big', 'b10000', { size: 10 });
+    await expect.poll(() => notices.length, { timeout: 30_000 }).toBe(1);
+    // One over the limit: that one and 10 (a thousandth of 10,000) more went, the oldest first.
+    expect(notices[0]!.ids).toEqual(Array.from({ length: 11 }, (_, i) => `b${i}`));
+    expect(store.countEntries('big')).toBe(9_990);
+    // Room for ten more before the next pass.
+    for (let i = 10_001; i < 10_011; i++) insert(store, 'big', `b${i}`, { size: 10 });
+    await store.flush();
+    expect((await store.listEntries('big', 0, 1)).entries[0]?.id).toBe('b11');
+    expect(store.countEntries('big')).toBe(10_000);
+    expect(notices).toHaveLength(1);
+  });
+
   it('evicts whole segments to stay within the byte budget, and deletes their files', async () => {
     const dataDir = await tempDir();
     const notices: EvictionNotice[] = [];

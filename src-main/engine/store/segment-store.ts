@@ -63,6 +63,15 @@ const INDEX_BATCH = 512;
 /** Counts are checked against the index every this many ticks (~5 s). */
 const RECONCILE_TICKS = 20;
 
+/**
+ * Past a large entry budget, a thousandth of it more is evicted at once: eviction then runs every few hundred
+ * milliseconds at full speed, not on every batch (each pass is several index round trips and a transaction of its
+ * own). Small budgets are kept exactly.
+ */
+export function evictionSlack(limit: number): number {
+  return Number.isFinite(limit) && limit >= 10_000 ? Math.floor(limit / 1000) : 0;
+}
+
 interface Item {
   entry: Entry;
   bodies: EntryBodies;
@@ -686,13 +695,13 @@ export class SegmentStore implements RecorderStore {
     const perSession = this.options.maxEntriesPerSession;
     if (perSession !== undefined) {
       for (const state of [...this.states.values()]) {
-        if (state.count > perSession) await this.evictOldest(state, state.count - perSession, 'session-limit');
+        if (state.count > perSession) await this.evictOldest(state, state.count - perSession + evictionSlack(perSession), 'session-limit');
       }
     }
     for (let guard = 0; guard < 10_000 && this.totalEntries() > this.options.maxTotalEntries; guard++) {
       const victim = this.victim();
       if (!victim) break;
-      const excess = this.totalEntries() - this.options.maxTotalEntries;
+      const excess = this.totalEntries() - this.options.maxTotalEntries + evictionSlack(this.options.maxTotalEntries);
       await this.evictOldest(victim, Math.min(excess, victim.count), 'total-entries');
     }
     for (let guard = 0; guard < 10_000 && this.totalBytes() > this.options.maxStoreBytes; guard++) {
