@@ -36,7 +36,7 @@ export function addEngineFlags(cmd: Command): (opts: Record<string, unknown>) =>
     flagged.push({ entry, option });
   }
   return (opts) => {
-    const config: Record<string, Record<string, unknown> | unknown> = {};
+    const config: Record<string, unknown> = {};
     for (const { entry, option } of flagged) {
       const value = opts[option.attributeName()];
       if (value === undefined) continue;
@@ -44,6 +44,7 @@ export function addEngineFlags(cmd: Command): (opts: Record<string, unknown>) =>
       if (name === undefined) config[group] = value;
       else ((config[group] ??= {}) as Record<string, unknown>)[name] = value;
     }
-    return config as EngineConfigInput;
+    // Checked against the schema by openEngine, like any other configuration.
+    return config;
   };
 }

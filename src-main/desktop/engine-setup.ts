@@ -44,7 +44,7 @@ export function createEngineHost(options: EngineSetupOptions): EngineHostLike {
         serviceName: 'Traffic Recorder engine',
         stdio: 'inherit',
       }) as ChildLike,
-    onRestart: options.onRestart,
-    onGiveUp: options.onGiveUp,
+    onRestart: (reason) => options.onRestart(reason),
+    onGiveUp: (reason) => options.onGiveUp(reason),
   });
 }
