@@ -7,6 +7,7 @@ import { CertificateAuthority } from '../ca/index.js';
 import { curl } from '../../test-support/curl.js';
 import { startEngine, waitForEntries, type TestEngine } from '../../test-support/engine.js';
 import { startUpstream, type Upstream } from '../../test-support/upstream.js';
+import { parseOperationInput } from '../../../src-shared/contract.js';
 
 let engine: TestEngine;
 let upstream: Upstream;
@@ -111,11 +112,17 @@ describe('MITM forward sessions', () => {
     expect(hint!.error!.message).toMatch(/does not trust the Traffic Recorder CA/);
   });
 
-  it('refuses interception options that cannot work', async () => {
-    await expect(engine.recorder.startSession({ targetUrl: upstream.url, mitm: { enabled: true } })).rejects.toMatchObject({ field: 'mitm' });
-    await expect(
-      engine.recorder.startSession({ mode: 'forward', mitm: { enabled: true, includeHosts: ['a'], excludeHosts: ['b'] } }),
-    ).rejects.toMatchObject({ message: expect.stringMatching(/not both/) });
-    await expect(engine.recorder.startSession({ mode: 'forward', mitm: { enabled: 'yes' } as never })).rejects.toMatchObject({ field: 'mitm.enabled' });
+  it('refuses interception options that cannot work (at the boundary, by the operation schema)', () => {
+    const refusal = (input: unknown) => {
+      try {
+        parseOperationInput('startSession', input);
+      } catch (e) {
+        return e;
+      }
+      throw new Error(`accepted ${JSON.stringify(input)}`);
+    };
+    expect(refusal({ targetUrl: upstream.url, mitm: { enabled: true } })).toMatchObject({ code: 'bad_request', field: 'mitm' });
+    expect(refusal({ mode: 'forward', mitm: { enabled: true, includeHosts: ['a'], excludeHosts: ['b'] } })).toMatchObject({ message: expect.stringMatching(/not both/) });
+    expect(refusal({ mode: 'forward', mitm: { enabled: 'yes' } })).toMatchObject({ field: 'mitm.enabled' });
   });
 });

@@ -12,11 +12,13 @@ import { decodedBodyBytes, entryWithBodies } from '../body/body-view.js';
 import { bodyGone } from './body-gone-error.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { CapturedExchange } from '../capture/http-capture.js';
-import type { BodySide, EntryBodies, EvictionNotice, RecorderStore, SessionRecord } from '../store/store-types.js';
+import type { BodySide, EvictionNotice, RecorderStore, SessionRecord } from '../store/store-types.js';
 import { DEFAULT_LIMITS, connectionLimitsOf, type RecorderLimits } from './limits.js';
 import { PortCursor, assertListenableHost, isPortFree } from './port-pool.js';
 import { inProcessHost, type SessionHost, type SessionRunner } from './session-runner.js';
 import { StreamHub, type StreamListener, type SubscribeOptions } from './stream-hub.js';
+import { EntryQueue } from './entry-queue.js';
+import { generateSessionName } from './session-names.js';
 import { ephemeralTlsMaterial } from './tls-material.js';
 import type { CertificateAuthority } from '../ca/index.js';
 import { interceptionOptions } from './mitm.js';
@@ -40,12 +42,6 @@ export interface RecorderOptions extends Partial<Pick<EngineConfig, 'sweepInterv
 
 const DEFAULT_CONFIG = defaultEngineConfig();
 
-/** Batching of captured entries into the store: at most this many queued, or this long. */
-const MAX_PENDING = 256;
-const FLUSH_DELAY_MS = 20;
-
-const ADJECTIVES = ['amber', 'brisk', 'calm', 'deft', 'eager', 'fond', 'glad', 'keen', 'lucid', 'merry', 'nimble', 'quiet'];
-const NOUNS = ['otter', 'heron', 'lynx', 'falcon', 'badger', 'comet', 'harbor', 'meadow', 'willow', 'ember', 'delta', 'pine'];
 
 export class Recorder {
   readonly limits: RecorderLimits;
@@ -61,15 +57,14 @@ export class Recorder {
   private readonly upstreamPolicy: UpstreamPolicy | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private pending = new Map<string, Array<{ entry: Entry; bodies: EntryBodies }>>();
-  private pendingCount = 0;
-  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly queue: EntryQueue;
 
   constructor(options: RecorderOptions) {
     this.store = options.store;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.now = options.now ?? Date.now;
     this.hub = new StreamHub(options.streamIntervalMs ?? DEFAULT_CONFIG.streamIntervalMs);
+    this.queue = new EntryQueue(this.store, this.hub);
     this.cursor = new PortCursor(this.limits.portRange);
     this.tlsMaterial = options.tlsMaterial ?? ephemeralTlsMaterial;
     this.certificateAuthority = options.certificateAuthority;
@@ -119,7 +114,7 @@ export class Recorder {
     const nowMs = this.now();
     const record: SessionRecord = {
       id: randomUUID(),
-      name: input.name?.trim() || this.generateName(),
+      name: input.name?.trim() || generateSessionName(this.now()),
       mode: input.mode ?? 'reverse',
       listenPort: input.listenPort ?? input.port ?? 0,
       listenHost: input.listenHost ?? '127.0.0.1',
@@ -414,35 +409,12 @@ export class Recorder {
   /** An entry captured by a session's proxy (here or in a worker process). */
   private ingest(sessionId: string, captured: CapturedEntry): void {
     if (!this.proxies.has(sessionId)) return;
-    this.append(captured.entry, captured.bodies);
+    this.queue.append(captured.entry, captured.bodies);
   }
 
-  /**
-   * Captured entries are queued and written in batches a few milliseconds later: the store's per-call cost then
-   * stays off each exchange. Every read flushes this queue first, so nothing is ever invisible to the API.
-   */
-  private append(entry: Entry, bodies: EntryBodies): void {
-    let queue = this.pending.get(entry.sessionId);
-    if (!queue) this.pending.set(entry.sessionId, (queue = []));
-    queue.push({ entry, bodies });
-    if (++this.pendingCount >= MAX_PENDING) this.flushPending();
-    else this.flushTimer ??= setTimeout(() => this.flushPending(), FLUSH_DELAY_MS);
-  }
-
-  /** Write queued entries now. */
+  /** Write queued entries now (every read does first). */
   flushPending(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.pendingCount === 0) return;
-    const batches = this.pending;
-    this.pending = new Map();
-    this.pendingCount = 0;
-    for (const [sessionId, items] of batches) {
-      if (!this.store.getSession(sessionId)) continue; // deleted meanwhile
-      // Published before the insert: an eviction the store reports while inserting must follow its entry.
-      for (const { entry } of items) this.hub.publish(sessionId, { type: 'entry', entry });
-      this.store.insertEntries(items);
-    }
+    this.queue.flush();
   }
 
   /**
@@ -507,10 +479,6 @@ export class Recorder {
     };
   }
 
-  private generateName(): string {
-    const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)]!;
-    return `${pick(ADJECTIVES)}-${pick(NOUNS)}-${Math.floor(this.now() / 1000) % 10000}`;
-  }
 }
 
 /** Toxics with no protocol key and no field: none at all (nothing is stored). */
