@@ -71,11 +71,11 @@ beforeAll(async () => {
   clients.rest = createRestClient({ server: api.url, token: () => TOKEN });
 
   const ipcMain = new FakeIpcMain();
-  binding = bindIpcHandlers({ ipcMain: ipcMain as never, engine: operations, isTrustedSender: createSenderCheck((id) => id === OWN) });
+  binding = bindIpcHandlers({ ipcMain, engine: operations, isTrustedSender: createSenderCheck((id) => id === OWN) });
   clients.ipc = buildBridge(new FakeIpcRenderer(ipcMain, new FakeSender(OWN)) as never);
 
   channel = new MessageChannel();
-  serveEngine(portOf(channel.port2), operations, async () => undefined);
+  serveEngine(portOf(channel.port2), operations, () => Promise.resolve());
   clients.engine = new EngineClient(portOf(channel.port1));
   channel.port2.postMessage({ kind: 'ready' });
   await clients.engine.ready;
@@ -224,7 +224,8 @@ describe('the operation table', () => {
     const got: Record<Transport, StreamMessage[]> = { rest: [], ipc: [], engine: [] };
     const socket = new WebSocket(`${api.url.replace('http', 'ws')}/api/v1/recorder/${session.id}/ws?batch=1`, [WS_TOKEN_PROTOCOL_PREFIX + TOKEN]);
     socket.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as { type: string; messages?: StreamMessage[] };
+      // ws hands a text frame over as one Buffer (binaryType nodebuffer).
+      const frame = JSON.parse((data as Buffer).toString()) as { type: string; messages?: StreamMessage[] };
       got.rest.push(...(frame.type === 'batch' ? frame.messages! : [frame as StreamMessage]));
     });
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));

@@ -55,6 +55,8 @@ export function engineOperations(recorder: Recorder, machine?: MachineServices):
     deleteSession: (input) => recorder.deleteSession(input),
     getToxics: (input) => recorder.getToxics(input),
     updateToxics: (input) => recorder.updateToxics(input),
+    getModifications: (input) => recorder.getModifications(input),
+    updateModifications: (input) => recorder.updateModifications(input),
     sessionSetup: ({ id }) => m().sessionSetup(id),
     openBrowser: ({ id, ...options }) => m().openBrowser(id, options),
     listEntries: (input) => recorder.listEntries(input),
@@ -65,6 +67,7 @@ export function engineOperations(recorder: Recorder, machine?: MachineServices):
       const { bytes, contentType } = await recorder.readEntryBody(id, entryId, which, decoded);
       return contentType === undefined ? { bytes } : { bytes, contentType };
     },
-    subscribe: async ({ id, pending }, listener) => recorder.subscribe(id, listener, { pending }),
+    // A refusal (no such session) is a rejection, as from every other operation.
+    subscribe: ({ id, pending }, listener) => new Promise((resolve) => resolve(recorder.subscribe(id, listener, { pending }))),
   };
 }

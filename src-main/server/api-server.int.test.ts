@@ -141,8 +141,9 @@ describe('the WebSocket stream', () => {
     const batched = open(`/${sessionId}/ws?batch=1`, {}, [`traffic-recorder.bearer.${TEST_TOKEN}`]);
     const singleMessages: any[] = [];
     const batchMessages: any[] = [];
-    single.on('message', (d) => singleMessages.push(JSON.parse(d.toString())));
-    batched.on('message', (d) => batchMessages.push(JSON.parse(d.toString())));
+    // ws hands a text frame over as one Buffer (binaryType nodebuffer).
+    single.on('message', (d) => singleMessages.push(JSON.parse((d as Buffer).toString())));
+    batched.on('message', (d) => batchMessages.push(JSON.parse((d as Buffer).toString())));
     await Promise.all([single, batched].map((ws) => new Promise((r, j) => ws.once('open', r).once('error', j))));
     expect(batched.protocol).toBe(`traffic-recorder.bearer.${TEST_TOKEN}`);
     await curl([`${proxyUrl}/json?live=1`]);
@@ -176,7 +177,7 @@ describe('the WebSocket stream', () => {
     const unknown = open('/missing/ws', { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
     const [code, first] = await new Promise<[number, string]>((resolve) => {
       let firstMessage = '';
-      unknown.on('message', (d) => (firstMessage ||= d.toString()));
+      unknown.on('message', (d) => (firstMessage ||= (d as Buffer).toString()));
       unknown.on('close', (c) => resolve([c, firstMessage]));
     });
     expect(code).toBe(4404);

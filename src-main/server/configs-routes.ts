@@ -29,9 +29,7 @@ export function registerConfigsRoutes(app: FastifyInstance): void {
     app.route({
       method,
       url: `${API_PREFIX}${path}`,
-      handler: async () => {
-        throw configsNotSupported();
-      },
+      handler: () => Promise.reject(configsNotSupported()),
     });
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EntryError, HeaderPair, InterimResponse } from '../../../src-shared/model.js';
+import type { ModifiedExchange } from '../../../src-shared/modifications.js';
 import type { InjectedToxic } from '../../../src-shared/toxics.js';
 import type { ForwardTarget } from '../proxy/forward-target.js';
 import { BodyAccumulator, toBuffer } from './body-accumulator.js';
@@ -42,6 +43,8 @@ export interface CapturedExchange {
   remotePort?: number;
   /** What the toxics did (set by the capture stage at completion). */
   injected?: InjectedToxic;
+  /** What the modification rules did (set by the capture stage at completion). */
+  modified?: ModifiedExchange;
 }
 
 export interface CaptureOptions {
@@ -103,6 +106,7 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
   options.onStart?.(exchange);
   const observer: UpstreamObserver = options.observer ?? {};
 
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called back below with .call(this), the stream's own this
   const push = req.push;
   req.push = function capturePush(chunk: unknown, encoding?: BufferEncoding) {
     if (chunk === null) exchange.requestBody.ended = true;
@@ -113,9 +117,11 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
     return push.call(this, chunk, encoding);
   };
 
+  /* eslint-disable @typescript-eslint/unbound-method -- the originals are called back below with .apply(this), the response's own this */
   const write = res.write;
   const end = res.end;
   const writeHead = res.writeHead;
+  /* eslint-enable @typescript-eslint/unbound-method */
   let failureBody: string | undefined;
   const failureCode = () => observer.failure?.code ?? upstreamErrorCode((req as MockttpTaggedRequest).tags);
   res.writeHead = function captureWriteHead(this: ServerResponse, ...args: unknown[]) {
@@ -128,7 +134,7 @@ export function captureExchange(req: IncomingMessage, res: ServerResponse, optio
       res.setHeader('content-type', 'text/plain; charset=utf-8');
     }
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof res.writeHead;
+  };
   res.write = function captureWrite(this: ServerResponse, ...args: unknown[]) {
     const bytes = toBuffer(args[0], typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined);
     if (bytes) exchange.responseBody.add(bytes);
