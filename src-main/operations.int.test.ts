@@ -144,6 +144,8 @@ const SAMPLES: { [N in CallName]: (t: Transport) => InputOf<N> } = {
   // On the transport's own session: the shared one must read the same on every transport.
   getToxics: (t) => ({ id: own[t] }),
   updateToxics: (t) => ({ id: own[t], toxics: { http: { delayMs: 0, errorStatus: 504 } } }),
+  getModifications: (t) => ({ id: own[t] }),
+  updateModifications: (t) => ({ id: own[t], modifications: { requestHeaders: [{ action: 'add', name: 'X-Op', value: 'same' }] } }),
   openBrowser: (t) => ({ id: own[t], headless: true }),
   listEntries: () => ({ id: shared.id, limit: 10, bodies: true }),
   searchEntries: () => ({ id: shared.id, q: 'operation-table-body' }),
@@ -166,6 +168,8 @@ const EXPECT: Partial<{ [N in CallName]: (value: any, t: Transport) => void }> =
   getSession: (v) => expect(v.session).toMatchObject({ id: shared.id, entryCount: 1 }),
   updateToxics: (v) => expect(v).toEqual({ toxics: { http: { delayMs: 0, errorStatus: 504 } } }),
   getToxics: (v) => expect(v).toEqual({ toxics: { http: { delayMs: 0, errorStatus: 504 } } }),
+  updateModifications: (v) => expect(v).toEqual({ modifications: { requestHeaders: [{ action: 'add', name: 'X-Op', value: 'same' }] } }),
+  getModifications: (v) => expect(v).toEqual({ modifications: { requestHeaders: [{ action: 'add', name: 'X-Op', value: 'same' }] } }),
   openBrowser: (v) => expect(v.executable).toBe(process.env.TRAFFIC_RECORDER_BROWSER),
   listEntries: (v) => expect(v).toMatchObject({ total: 1, entries: [{ id: shared.entry.id }] }),
   searchEntries: (v) => expect(v).toEqual({ ids: [shared.entry.id] }),
@@ -258,6 +262,7 @@ describe('the operation table', () => {
       ['restartSession', { id: shared.id, keepPort: 'yes' }, 'keepPort'],
       ['updateToxics', { id: shared.id, toxics: { http: { errorRate: 2 } } }, 'toxics.http.errorRate'],
       ['startSession', { targetUrl: 'http://127.0.0.1:1', toxics: { http: { delayMs: -1 } } }, 'toxics.http.delayMs'],
+      ['updateModifications', { id: shared.id, modifications: { urlRewrites: [{ match: '(', replace: '' }] } }, 'modifications.urlRewrites.0.match'],
     ];
     for (const [name, input, field] of bad) {
       for (const transport of ['rest', 'ipc'] as const) {

@@ -38,6 +38,7 @@ import {
   systemProxyOnSchema,
   trustOperationSchema,
 } from './schemas.js';
+import { modificationsUpdateSchema, type SessionModifications } from './modifications.js';
 import { toxicsUpdateSchema, type SessionToxics } from './toxics.js';
 
 export const API_PREFIX = '/api/v1/recorder';
@@ -125,6 +126,12 @@ export const OPERATIONS = {
   updateToxics: row<{ toxics: SessionToxics }>()({ kind: 'json', method: 'PUT', path: '/:id/toxics', input: toxicsUpdateSchema.extend({ id }), what: 'toxics' }),
   /** The session's toxics as given (`{}`: none). */
   getToxics: row<{ toxics: SessionToxics }>()({ kind: 'json', method: 'GET', path: '/:id/toxics', input: sessionRef, what: 'params' }),
+  /** The reference's live update of the modification rules (`{"modifications": {...}}`; `{}` removes them all). */
+  updateModifications: row<{ modifications: SessionModifications }>()({
+    kind: 'json', method: 'PUT', path: '/:id/modifications', input: modificationsUpdateSchema.extend({ id }), what: 'modifications',
+  }),
+  /** The session's modification rules as given (`{}`: none). */
+  getModifications: row<{ modifications: SessionModifications }>()({ kind: 'json', method: 'GET', path: '/:id/modifications', input: sessionRef, what: 'params' }),
   /** Live messages of one session: entries, pending requests, evictions (REST: a WebSocket). */
   subscribe: row<StreamMessage, 'stream'>()({
     kind: 'stream', method: 'GET', path: '/:id/ws', what: 'query',

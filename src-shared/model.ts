@@ -3,6 +3,7 @@
  * (seed-traffic-recorder.txt): a session as `POST /start` answers it, an entry as the `/ws` stream shows it.
  */
 
+import type { ModifiedExchange, SessionModifications } from './modifications.js';
 import type { InjectedToxic, SessionToxics } from './toxics.js';
 
 export type SessionMode = 'reverse' | 'forward';
@@ -48,6 +49,8 @@ export interface Session {
   ignoreUpstreamCertErrors?: boolean;
   /** The session's toxics as given (src-shared/toxics.ts); replaced live by `PUT /:id/toxics`. */
   toxics?: SessionToxics;
+  /** The session's modification rules as given (src-shared/modifications.ts); replaced live by `PUT /:id/modifications`. */
+  modifications?: SessionModifications;
   /** Whether recorded data is reaching the disk (store-wide; `droppedBodies` counts this session's). */
   storage?: StorageStatus;
 }
@@ -225,6 +228,8 @@ export interface Entry {
   bodyLost?: true;
   /** What the session's toxics did to this exchange (an injected error, a reset, a delay...). */
   injected?: InjectedToxic;
+  /** What the session's modification rules did (rules applied, the response before them); see src-shared/modifications.ts. */
+  modified?: ModifiedExchange;
 }
 
 export const EVICT_ENTRY_ID = '__evict__';

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ApiError } from './errors.js';
+import { sessionModificationsSchema } from './modifications.js';
 import { sessionToxicsSchema } from './toxics.js';
 
 export const PORT_RANGE = { start: 8081, end: 8999 } as const;
@@ -29,7 +30,7 @@ export const scopeFiltersSchema = z.strictObject({
 });
 
 /** Options the reference defines that this engine does not implement yet: refused, never ignored. */
-export const NOT_YET_SUPPORTED_OPTIONS = ['modifications', 'mapLocal'] as const;
+export const NOT_YET_SUPPORTED_OPTIONS = ['mapLocal'] as const;
 
 export const mitmConfigSchema = z
   .strictObject({
@@ -73,7 +74,7 @@ export const startSessionSchema = z
         'and the port (*.example.com matches every subdomain depth), paths ignore the query string.',
     ),
     toxics: sessionToxicsSchema.optional(),
-    modifications: z.unknown().optional(),
+    modifications: sessionModificationsSchema.optional(),
     mitm: mitmConfigSchema.optional()
       .describe('Forward mode: decrypt HTTPS with the install CA. includeHosts (only these) or excludeHosts (all but these), not both.'),
     /** Accept upstream certificates that do not verify (self-signed staging servers); entries say so. */

@@ -1,4 +1,4 @@
-/** The reference's saved-config endpoints answer "not supported yet" in words, as modifications at start do, never a 404. */
+/** The reference's saved-config endpoints answer "not supported yet" in words, as mapLocal at start does, never a 404. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
@@ -23,10 +23,10 @@ describe('saved configs', () => {
     expect(res.json.error).toMatch(/^configs: saved session configs are not supported yet by this version of Traffic Recorder; .*POST \/start/);
   });
 
-  it('answers as modifications at start do', async () => {
-    const modifications = await server.call('POST', '/start', { mode: 'forward', modifications: { requestHeaders: [] } });
+  it('answers as mapLocal at start does', async () => {
+    const mapLocal = await server.call('POST', '/start', { mode: 'forward', mapLocal: { enabled: true } });
     const configs = await server.call('GET', '/configs');
-    expect([configs.status, configs.json.code]).toEqual([modifications.status, modifications.json.code]);
+    expect([configs.status, configs.json.code]).toEqual([mapLocal.status, mapLocal.json.code]);
   });
 
   it('still wants the token', async () => {

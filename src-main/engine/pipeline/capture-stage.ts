@@ -35,6 +35,7 @@ export function captureStage(options: CaptureStageOptions): Stage {
     onComplete(exchange: CompletedExchange, captured: CapturedExchange | undefined) {
       if (!captured) return;
       if ('injected' in exchange && exchange.injected) captured.injected = exchange.injected;
+      if ('modified' in exchange && exchange.modified) captured.modified = exchange.modified;
       if (exchange.record) options.onExchange(captured);
       else if (captured.id !== undefined) options.onExchangeDropped?.(captured);
     },

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
+import type { ModifiedExchange } from '../../../src-shared/modifications.js';
 import type { InjectedToxic } from '../../../src-shared/toxics.js';
 import type { CapturedExchange } from '../capture/http-capture.js';
 import type { UpstreamObserver } from '../capture/upstream-timings.js';
@@ -45,6 +46,8 @@ export interface Exchange {
   delayMs?: number;
   /** What the toxics did to this exchange; capture puts it on the entry. */
   injected?: InjectedToxic;
+  /** What the modification rules did to this exchange; capture puts it on the entry. */
+  modified?: ModifiedExchange;
   /** The pipeline this exchange started with (a configuration replaced meanwhile applies to the next one). */
   readonly pipeline: Pipeline;
 }

@@ -3,10 +3,12 @@
  * its configuration (plain data from src-shared) into these instances once, and again when it is replaced.
  */
 import type { ScopeFilters } from '../../../src-shared/model.js';
+import type { SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { captureStage, type CaptureStageOptions } from './capture-stage.js';
 import { loopCheckStage } from './loop-check-stage.js';
+import { modifyStage } from './modify-stage.js';
 import { Pipeline } from './pipeline.js';
 import { policyStage } from './policy-stage.js';
 import { scopeFilterStage } from './scope-filter-stage.js';
@@ -24,6 +26,8 @@ export interface SessionStageConfig {
   capture: CaptureStageOptions;
   /** The session's toxics (src-shared/toxics.ts); none: no stage. */
   toxics?: SessionToxics;
+  /** The session's modification rules (src-shared/modifications.ts); none: no stage. */
+  modifications?: SessionModifications;
   /** Stages run after the built-in ones (tests, and soon modifications, map local). */
   extraStages?: readonly Stage[];
 }
@@ -37,6 +41,8 @@ export function compilePipeline(config: SessionStageConfig): Pipeline {
     // After capture, whose head hook has begun the entry; its decisions are local answers, taken after the
     // refusals above, so a refused request is never delayed or counted.
     toxicsStage(config.toxics),
+    // After capture (the entry's request is what the app sent) and after toxics (an injected answer is not modified).
+    modifyStage(config.modifications, { bodyLimit: config.capture.bodyLimit }),
     ...benchNoopStages(),
     ...(config.extraStages ?? []),
   ];

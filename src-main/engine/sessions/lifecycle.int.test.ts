@@ -113,7 +113,7 @@ describe('session limits and ports', () => {
 
   it('refuses options this version does not implement, naming them', async () => {
     const { engine, upstream } = await setup();
-    for (const option of ['modifications', 'mapLocal']) {
+    for (const option of ['mapLocal']) {
       const error = await rejection(engine.recorder.startSession({ targetUrl: upstream.url, [option]: { enabled: true } }));
       expect(error.code).toBe('not_supported');
       expect(error.field).toBe(option);

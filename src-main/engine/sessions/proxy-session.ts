@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EngineLimits } from '../../../src-shared/engine-config.js';
 import type { MitmConfig, ScopeFilters } from '../../../src-shared/model.js';
+import type { SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { SessionRecord } from '../store/store-types.js';
 import type { CapturedExchange } from '../capture/http-capture.js';
@@ -76,6 +77,7 @@ export class ProxySession {
   private server: Mockttp | undefined;
   private filters: ScopeFilters;
   private toxics: SessionToxics | undefined;
+  private modifications: SessionModifications | undefined;
   /** Compiled from the configuration; replaced whole by replaceConfig, read once per exchange. */
   private pipeline: Pipeline | undefined;
   private readonly target: URL | undefined;
@@ -88,6 +90,7 @@ export class ProxySession {
   ) {
     this.filters = config.filters;
     this.toxics = config.toxics;
+    this.modifications = config.modifications;
     this.target = config.targetUrl ? new URL(config.targetUrl) : undefined;
     this.reverse = this.target ? reverseTarget(this.target) : undefined;
   }
@@ -179,14 +182,20 @@ export class ProxySession {
     this.recompile(this.filters, toxics);
   }
 
-  private recompile(filters: ScopeFilters, toxics: SessionToxics | undefined): void {
-    const pipeline = this.compile(filters, toxics);
+  /** The modification rules replaced live, the same way (the next exchange on any connection takes them). */
+  replaceModifications(modifications: SessionModifications | undefined): void {
+    this.recompile(this.filters, this.toxics, modifications);
+  }
+
+  private recompile(filters: ScopeFilters, toxics: SessionToxics | undefined, modifications = this.modifications): void {
+    const pipeline = this.compile(filters, toxics, modifications);
     this.filters = filters;
     this.toxics = toxics;
+    this.modifications = modifications;
     if (this.server) this.pipeline = pipeline;
   }
 
-  private compile(filters: ScopeFilters, toxics: SessionToxics | undefined): Pipeline {
+  private compile(filters: ScopeFilters, toxics: SessionToxics | undefined, modifications = this.modifications): Pipeline {
     const { deps } = this;
     if (!this.direct) throw new Error('internal: the pipeline is compiled once the forwarder exists');
     return compilePipeline({
@@ -194,6 +203,7 @@ export class ProxySession {
       upstreamPolicy: deps.upstreamPolicy,
       viaToken: this.direct.viaToken,
       ...(toxics ? { toxics } : {}),
+      ...(modifications ? { modifications } : {}),
       capture: {
         bodyLimit: deps.bodyLimit,
         onExchange: deps.onExchange,

@@ -7,6 +7,7 @@ import { ApiError } from '../../../src-shared/errors.js';
 import type { ParsedInputOf } from '../../../src-shared/contract.js';
 import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsStatus, type Session, type StorageReport, type StorageStatus } from '../../../src-shared/model.js';
 import { NOT_YET_SUPPORTED_OPTIONS, type StartSessionInput } from '../../../src-shared/schemas.js';
+import { isEmptyModifications, type SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import { decodedBodyBytes, entryWithBodies } from '../body/body-view.js';
 import { bodyGone } from './body-gone-error.js';
@@ -129,6 +130,7 @@ export class Recorder {
     if (input.mitm) record.mitm = input.mitm;
     if (input.ignoreUpstreamCertErrors) record.ignoreUpstreamCertErrors = true;
     if (input.toxics && !isEmptyToxics(input.toxics)) record.toxics = input.toxics;
+    if (input.modifications && !isEmptyModifications(input.modifications)) record.modifications = input.modifications;
     const started = await this.launch(record, record.listenPort, true);
     this.store.upsertSession(started);
     return { session: this.toSession(started) };
@@ -200,6 +202,26 @@ export class Recorder {
     this.store.upsertSession(saved);
     this.hub.publish(id, { type: 'session', session: this.toSession(saved) });
     return { toxics: saved.toxics ?? {} };
+  }
+
+  /** The session's modification rules as given (`{}` for none). */
+  async getModifications({ id }: { id: string }): Promise<{ modifications: SessionModifications }> {
+    return { modifications: this.record(id).modifications ?? {} };
+  }
+
+  /** Replace a session's modification rules, as updateToxics replaces toxics (live, nothing closed). `{}` removes them. */
+  async updateModifications({ id, modifications }: ParsedInputOf<'updateModifications'>): Promise<{ modifications: SessionModifications }> {
+    this.record(id);
+    const next = isEmptyModifications(modifications) ? undefined : modifications;
+    await this.proxies.get(id)?.replaceModifications(next);
+    const current = this.store.getSession(id);
+    if (!current) throw new ApiError('not_found', `session ${id} not found`);
+    const saved: SessionRecord = { ...current };
+    if (next) saved.modifications = next;
+    else delete saved.modifications;
+    this.store.upsertSession(saved);
+    this.hub.publish(id, { type: 'session', session: this.toSession(saved) });
+    return { modifications: saved.modifications ?? {} };
   }
 
   /** Who holds a port, in words: a session by its name, never by its id. */

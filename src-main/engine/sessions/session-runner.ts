@@ -7,6 +7,7 @@ import type { MockttpHttpsOptions } from 'mockttp';
 import { randomUUID } from 'node:crypto';
 import type { EngineLimits } from '../../../src-shared/engine-config.js';
 import type { MitmConfig } from '../../../src-shared/model.js';
+import type { SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { SessionRecord } from '../store/store-types.js';
 import { clientErrorEntry, httpEntry, tunnelEntry, type CapturedEntry } from '../capture/entries.js';
@@ -22,6 +23,8 @@ export interface SessionRunner {
   stop(): Promise<void>;
   /** The session's toxics replaced live (every proxy of the session, before it resolves). */
   replaceToxics(toxics: SessionToxics | undefined): void | Promise<void>;
+  /** The session's modification rules replaced live, the same way. */
+  replaceModifications(modifications: SessionModifications | undefined): void | Promise<void>;
 }
 
 /** The session proxy's part of the engine configuration, plus what is injected at run time. */

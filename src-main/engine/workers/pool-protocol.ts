@@ -1,4 +1,5 @@
 import type { EngineConfig, EngineLimits } from '../../../src-shared/engine-config.js';
+import type { SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { SessionRecord } from '../store/store-types.js';
@@ -21,7 +22,8 @@ export const WORKER_SETTINGS_ENV = 'TRAFFIC_RECORDER_WORKER_SETTINGS';
 export type ToWorker =
   | { type: 'start'; session: SessionRecord }
   | { type: 'stop'; sessionId: string }
-  | { type: 'toxics'; sessionId: string; toxics: SessionToxics | undefined };
+  | { type: 'toxics'; sessionId: string; toxics: SessionToxics | undefined }
+  | { type: 'modifications'; sessionId: string; modifications: SessionModifications | undefined };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -29,4 +31,5 @@ export type FromWorker =
   | { type: 'start-failed'; sessionId: string; code?: string; message: string }
   | { type: 'stopped'; sessionId: string }
   | { type: 'toxics-replaced'; sessionId: string }
+  | { type: 'modifications-replaced'; sessionId: string }
   | { type: 'entries'; sessionId: string; items: CapturedEntry[] };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { SessionHost, SessionRunner } from '../sessions/session-runner.js';
 import type { SessionRecord } from '../store/store-types.js';
+import type { SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import { WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSettings } from './pool-protocol.js';
 import { DEFAULT_LIMITS, connectionLimitsOf } from '../sessions/limits.js';
@@ -84,7 +85,7 @@ export class ProxyPool implements SessionHost {
     });
   }
 
-  private request(worker: Worker, message: ToWorker, sessionId: string, expect: 'started' | 'stopped' | 'toxics-replaced'): Promise<Reply> {
+  private request(worker: Worker, message: ToWorker, sessionId: string, expect: 'started' | 'stopped' | 'toxics-replaced' | 'modifications-replaced'): Promise<Reply> {
     const key = `${worker.id}:${sessionId}:${expect}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -112,7 +113,12 @@ export class ProxyPool implements SessionHost {
       this.sessions.delete(config.id);
       throw Object.assign(new Error(failure.message), { code: failure.code });
     }
-    return { config, stop: () => this.stop(config.id), replaceToxics: (toxics) => this.replaceToxics(config.id, toxics) };
+    return {
+      config,
+      stop: () => this.stop(config.id),
+      replaceToxics: (toxics) => this.replaceToxics(config.id, toxics),
+      replaceModifications: (modifications) => this.replaceModifications(config.id, modifications),
+    };
   }
 
   /**
@@ -127,6 +133,21 @@ export class ProxyPool implements SessionHost {
     else delete config.toxics;
     hosted.config = config;
     const send = () => Promise.all([...this.workers].map((w) => this.request(w, { type: 'toxics', sessionId, toxics }, sessionId, 'toxics-replaced')));
+    const done = (hosted.replacing ?? Promise.resolve()).catch(() => undefined).then(send).then(() => undefined);
+    hosted.replacing = done;
+    return done;
+  }
+
+  /** The same for the modification rules (one replacement at a time per session, toxics included). */
+  private replaceModifications(sessionId: string, modifications: SessionModifications | undefined): Promise<void> {
+    const hosted = this.sessions.get(sessionId);
+    if (!hosted) return Promise.resolve();
+    const config: SessionRecord = { ...hosted.config };
+    if (modifications) config.modifications = modifications;
+    else delete config.modifications;
+    hosted.config = config;
+    const send = () =>
+      Promise.all([...this.workers].map((w) => this.request(w, { type: 'modifications', sessionId, modifications }, sessionId, 'modifications-replaced')));
     const done = (hosted.replacing ?? Promise.resolve()).catch(() => undefined).then(send).then(() => undefined);
     hosted.replacing = done;
     return done;

@@ -126,6 +126,9 @@ process.on('message', (message: ToWorker) => {
   } else if (message.type === 'toxics') {
     proxies.get(message.sessionId)?.replaceToxics(message.toxics);
     send({ type: 'toxics-replaced', sessionId: message.sessionId });
+  } else if (message.type === 'modifications') {
+    proxies.get(message.sessionId)?.replaceModifications(message.modifications);
+    send({ type: 'modifications-replaced', sessionId: message.sessionId });
   } else if (message.type === 'stop') {
     const proxy = proxies.get(message.sessionId);
     proxies.delete(message.sessionId);

@@ -1,0 +1,113 @@
+/**
+ * Modification rules (src-shared/modifications.ts) as one stage, placed after capture so the entry's `request` is
+ * what the app sent:
+ *
+ * - `onRequestHead`: `requestHeaders` rules on `exchange.target.headers`, `urlRewrites` on `exchange.target.path`
+ *   (path and query sent upstream); capture records what went upstream as the entry's `upstreamRequest`;
+ * - `onResponseHead`: `responseHeaders` rules on the head the app gets; when `bodyReplacements` exist and the
+ *   response has a body in an encoding we decode (identity, gzip, deflate, br), Content-Encoding and
+ *   Content-Length are dropped (the app gets identity, chunked);
+ * - `responseBody`: the body through ReplacingBody (modify-body.ts), collected up to `bound` only for those.
+ *
+ * What it did goes on `exchange.modified` (the entry's `modified`). No rule: no stage.
+ */
+import { RE2JS } from 're2js';
+import { isEmptyModifications, type AppliedRule, type ModifiedExchange, type SessionModifications } from '../../../src-shared/modifications.js';
+import { applyHeaderRules, headerValue, pairs, removeHeader } from './modify-headers.js';
+import { compileReplacements, ReplacingBody, type BodyEncoding } from './modify-body.js';
+import type { Exchange, ResponseHead, Stage } from './stage.js';
+
+type RuleList = 'requestHeaders' | 'responseHeaders' | 'urlRewrites' | 'bodyReplacements';
+
+/** Bodies larger than this (decoded) pass through unchanged, and the entry says so. */
+export const BODY_REPLACEMENT_BOUND = 8 * 1024 * 1024;
+
+const DECODED: ReadonlySet<string> = new Set(['identity', 'gzip', 'x-gzip', 'deflate', 'br']);
+
+export interface ModifyStageOptions {
+  /** The capture limit: how much of the original body the entry keeps. */
+  bodyLimit: number;
+  bound?: number;
+}
+
+export function modifyStage(modifications: SessionModifications | undefined, options: ModifyStageOptions): Stage | undefined {
+  if (!modifications || isEmptyModifications(modifications)) return undefined;
+  const requestHeaders = modifications.requestHeaders ?? [];
+  const responseHeaders = modifications.responseHeaders ?? [];
+  const rewrites = (modifications.urlRewrites ?? []).map((rule, index) => ({ index, regex: RE2JS.compile(rule.match), replace: rule.replace }));
+  const replacements = compileReplacements(modifications.bodyReplacements ?? []);
+  const bound = options.bound ?? BODY_REPLACEMENT_BOUND;
+  const encodings = new WeakMap<Exchange, BodyEncoding>();
+
+  const note = (exchange: Exchange, list: RuleList, indexes: number[]): ModifiedExchange => {
+    const modified = (exchange.modified ??= { rules: [] });
+    for (const i of indexes) modified.rules.push(`${list}[${i}]` as AppliedRule);
+    return modified;
+  };
+
+  return {
+    name: 'modifications',
+    onRequestHead(exchange) {
+      if (exchange.answer) return;
+      const { target } = exchange;
+      if (requestHeaders.length > 0) {
+        const { headers, applied } = applyHeaderRules(target.headers, requestHeaders);
+        if (applied.length > 0) {
+          target.headers = headers;
+          note(exchange, 'requestHeaders', applied);
+        }
+      }
+      for (const rule of rewrites) {
+        const matcher = rule.regex.matcher(target.path);
+        if (!matcher.find()) continue;
+        const path = matcher.reset().replaceAll(rule.replace);
+        target.path = path.startsWith('/') || path === '*' ? path : `/${path}`;
+        note(exchange, 'urlRewrites', [rule.index]);
+      }
+    },
+    onResponseHead(exchange, head) {
+      const before = head.headers.slice();
+      let changed = false;
+      if (responseHeaders.length > 0) {
+        const { headers, applied } = applyHeaderRules(head.headers, responseHeaders);
+        if (applied.length > 0) {
+          head.headers = headers;
+          note(exchange, 'responseHeaders', applied);
+          changed = true;
+        }
+      }
+      const encoding = replacements.length > 0 ? bodyEncoding(exchange, head) : undefined;
+      if (encoding) {
+        encodings.set(exchange, encoding);
+        head.headers = removeHeader(removeHeader(head.headers, 'content-length'), 'content-encoding');
+        const modified = note(exchange, 'bodyReplacements', []);
+        modified.originalResponse = { headers: pairs(before), ...(encoding !== 'identity' ? { contentEncoding: encoding } : {}) };
+      } else if (changed) {
+        exchange.modified!.originalResponse = { headers: pairs(before) };
+      }
+    },
+    responseBody(exchange) {
+      const encoding = encodings.get(exchange);
+      if (!encoding) return undefined;
+      return new ReplacingBody(replacements, bound, encoding, (outcome) => {
+        const modified = (exchange.modified ??= { rules: [] });
+        for (const i of outcome.applied) modified.rules.push(`bodyReplacements[${i}]`);
+        if (outcome.tooLarge) modified.bodyTooLarge = { limit: bound };
+        else if (outcome.original && outcome.applied.length > 0) {
+          const original = (modified.originalResponse ??= {});
+          const kept = outcome.original.subarray(0, options.bodyLimit);
+          original.body = kept.toString('utf8');
+          if (kept.length < outcome.original.length) original.bodyTruncated = true;
+        }
+      });
+    },
+  };
+}
+
+/** The encoding to decode, or undefined when the body is left alone (none, or an encoding we do not decode). */
+function bodyEncoding(exchange: Exchange, head: ResponseHead): BodyEncoding | undefined {
+  if (exchange.req.method === 'HEAD' || head.statusCode === 204 || head.statusCode === 304 || head.statusCode < 200) return undefined;
+  const raw = (headerValue(head.headers, 'content-encoding') ?? 'identity').trim().toLowerCase();
+  if (!DECODED.has(raw)) return undefined;
+  return raw === 'x-gzip' ? 'gzip' : (raw as BodyEncoding);
+}
