@@ -158,7 +158,9 @@ describe('machine operations through window.trafficRecorder', () => {
     expect(first.ca.sha256).toMatch(/^[0-9A-F]{64}$/);
     expect(mutations).toBe(1);
     expect((await api.caGenerate()).created).toBe(false);
-    const pem = await api.caDownload();
+    const file = await api.caDownload();
+    expect(file).toMatchObject({ contentType: 'application/x-pem-file', fileName: 'traffic-recorder-ca.pem' });
+    const pem = new TextDecoder().decode(file.bytes);
     expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(pem).not.toMatch(/PRIVATE KEY/);
     expect(await api.caStatus()).toMatchObject({ exists: true, sha256: first.ca.sha256 });
