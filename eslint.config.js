@@ -36,10 +36,11 @@ function restrict(files, groups, ignores = []) {
 }
 
 function boundaryBlocks() {
-  const sharedOnly = 'shared code imports nothing but other src-shared files and zod (it runs in every part)';
+  const sharedOnly = 'shared code imports nothing but other src-shared files and zod (and re2js, pure-JS regexes: it runs in every part)';
   return [
-    restrict(['src-shared/**/*.ts'], [[onlyLocalAnd(['zod(/|$)']), sharedOnly]], TESTS),
-    restrict(['src-shared/**/*.test.ts'], [[onlyLocalAnd(['zod(/|$)', 'vitest$']), sharedOnly]]),
+    // re2js: pure JavaScript, linear-time regexes (modifications.ts validates user regexes with the engine that runs them).
+    restrict(['src-shared/**/*.ts'], [[onlyLocalAnd(['zod(/|$)', 're2js$']), sharedOnly]], TESTS),
+    restrict(['src-shared/**/*.test.ts'], [[onlyLocalAnd(['zod(/|$)', 're2js$', 'vitest$']), sharedOnly]]),
     // The renderer runs in a browser or a sandboxed window: packages it bundles are fine, other parts are not.
     restrict(['src-renderer/**/*.{ts,tsx}'], [
       [reaching(['src-main', 'src-preload', 'bin', 'bench', 'e2e']), 'the renderer imports only src-shared of the other parts'],

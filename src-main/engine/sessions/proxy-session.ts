@@ -112,7 +112,7 @@ export class ProxySession {
     // Compiled before the port opens, so no exchange ever finds the session without its stages.
     this.direct = direct;
     try {
-      this.pipeline = this.compile(this.filters, this.toxics);
+      this.pipeline = this.compile(this.filters, this.toxics, this.modifications);
       this.server = await this.startServer(port, host, forward, intercept, https);
     } catch (e) {
       this.pipeline = undefined;
@@ -174,12 +174,12 @@ export class ProxySession {
    * by them; exchanges under way finish with the pipeline they started with. Nothing is closed.
    */
   replaceConfig(filters: ScopeFilters): void {
-    this.recompile(filters, this.toxics);
+    this.recompile(filters, this.toxics, this.modifications);
   }
 
   /** The toxics replaced live, as replaceConfig replaces filters (failFirst counts and seeded sequences restart). */
   replaceToxics(toxics: SessionToxics | undefined): void {
-    this.recompile(this.filters, toxics);
+    this.recompile(this.filters, toxics, this.modifications);
   }
 
   /** The modification rules replaced live, the same way (the next exchange on any connection takes them). */
@@ -187,7 +187,7 @@ export class ProxySession {
     this.recompile(this.filters, this.toxics, modifications);
   }
 
-  private recompile(filters: ScopeFilters, toxics: SessionToxics | undefined, modifications = this.modifications): void {
+  private recompile(filters: ScopeFilters, toxics: SessionToxics | undefined, modifications: SessionModifications | undefined): void {
     const pipeline = this.compile(filters, toxics, modifications);
     this.filters = filters;
     this.toxics = toxics;
@@ -195,7 +195,7 @@ export class ProxySession {
     if (this.server) this.pipeline = pipeline;
   }
 
-  private compile(filters: ScopeFilters, toxics: SessionToxics | undefined, modifications = this.modifications): Pipeline {
+  private compile(filters: ScopeFilters, toxics: SessionToxics | undefined, modifications: SessionModifications | undefined): Pipeline {
     const { deps } = this;
     if (!this.direct) throw new Error('internal: the pipeline is compiled once the forwarder exists');
     return compilePipeline({
