@@ -60,6 +60,8 @@ export const STORE_VERSION_FILE = 'store-version';
  */
 const CACHE_ENTRIES = 1024;
 const INDEX_BATCH = 512;
+/** Read ahead of a page's first entry record: its bodies were appended just before it. */
+const PAGE_READ_AHEAD = 64 * 1024;
 /** Counts are checked against the index every this many ticks (~5 s). */
 const RECONCILE_TICKS = 20;
 
@@ -617,6 +619,10 @@ export class SegmentStore implements RecorderStore {
     if (!this.states.has(sessionId)) return { entries: [], total: 0 };
     this.postRows();
     const { refs, total } = await this.index.list(sessionId, safeOffset, safeLimit);
+    // A page's records, and the bodies between them that the caller reads next, in a few reads (see read-ahead.ts).
+    const missing = refs.filter((ref) => !this.cache.has(keyOf(sessionId, ref.entryId))).map((ref) => ref.loc);
+    const state = this.states.get(sessionId);
+    if (state && missing.length > 1) await state.log.prefetch?.(missing, PAGE_READ_AHEAD);
     const stored = await Promise.all(refs.map((ref) => this.stored(sessionId, ref.entryId, ref)));
     const entries: Entry[] = [];
     for (const s of stored) if (s) entries.push(overlay(s.entry, this.annotations.get(sessionId, s.entry.id)));

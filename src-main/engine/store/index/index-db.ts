@@ -384,7 +384,12 @@ export class IndexDb {
   nthSeq(sessionId: string, n: number): number | undefined {
     const session = this.sessionNum(sessionId);
     if (session === undefined || !Number.isInteger(n) || n < 1) return undefined;
-    const row = this.first('SELECT seq FROM entries WHERE session = ? ORDER BY seq LIMIT 1 OFFSET ?', [session, n - 1]);
+    const total = this.counts.get(session) ?? 0;
+    if (n > total) return undefined;
+    // OFFSET walks the index: the newest half is counted from its own end (a reopen asks for the newest).
+    const row = n * 2 <= total
+      ? this.first('SELECT seq FROM entries WHERE session = ? ORDER BY seq LIMIT 1 OFFSET ?', [session, n - 1])
+      : this.first('SELECT seq FROM entries WHERE session = ? ORDER BY seq DESC LIMIT 1 OFFSET ?', [session, total - n]);
     return row ? Number(row[0]) : undefined;
   }
 

@@ -230,3 +230,24 @@ describe('session log', () => {
     expect(() => log.append(RecordType.Entry, payloadFor(1))).toThrow(/closed/);
   });
 });
+
+describe('read-ahead', () => {
+  it('reads a page of records in one go and answers the reads after it from memory, bodies between them included', async () => {
+    const log = await open();
+    const locs = Array.from({ length: 50 }, (_, i) => {
+      log.append(RecordType.Body, encodeBodyPayload('response', `e${i}`, Buffer.from(`body of ${i}`)));
+      return log.append(RecordType.Entry, Buffer.from(`{"id":"e${i}"}`));
+    });
+    await log.flush();
+    await log.prefetch!(locs.slice(10, 40), 1024);
+    // Changed on disk behind the log's back (which never happens to written records): the reads do not see it.
+    const file = path.join(dir, fs.readdirSync(dir).find((n) => n.endsWith('.seg'))!);
+    const bytes = fs.readFileSync(file);
+    fs.writeFileSync(file, Buffer.alloc(bytes.length, 0xee));
+    expect((await log.read(locs[20]!)).payload.toString()).toBe('{"id":"e20"}');
+    const body = { segment: locs[10]!.segment, offset: locs[9]!.offset + locs[9]!.length, length: locs[10]!.offset - locs[9]!.offset - locs[9]!.length };
+    expect(decodeBodyPayload((await log.read(body)).payload).bytes.toString()).toBe('body of 10');
+    // Outside what was read ahead: from the disk, where the bytes are damaged now.
+    await expect(log.read(locs[45]!)).rejects.toMatchObject({ code: 'RECORD_CORRUPT' });
+  });
+});

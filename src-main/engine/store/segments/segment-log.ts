@@ -10,6 +10,7 @@
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { DIR_MODE, errorMessage, FILE_MODE, fsyncDir } from '../fs-util.js';
+import { ChunkCache, clusters } from './read-ahead.js';
 import { decodeRecordAt, encodeRecord, HEADER_BYTES, joinChunks, recordLengthAt } from './record-codec.js';
 import type { LogRecord, RecordLocation, RecordType, SegmentInfo, SessionLog, SessionLogOptions } from './segment-types.js';
 
@@ -77,6 +78,7 @@ class SegmentLog implements SessionLog {
   /** A cycle chained but not started yet: further flush() calls join it instead of queueing more. */
   private nextCycle: Promise<void> | undefined;
   private readonly readers = new ReadHandles(READ_HANDLES);
+  private readonly ahead = new ChunkCache();
 
   constructor(options: SessionLogOptions) {
     if (typeof options?.dir !== 'string' || options.dir === '') throw new TypeError('session log: dir is required');
@@ -198,9 +200,13 @@ class SegmentLog implements SessionLog {
       throw recordError('RECORD_MISSING', `no record at ${describe(loc)} in ${this.dir}`);
     }
     if (loc.offset >= seg.written) return this.readPending(seg, loc);
-    const buf = Buffer.allocUnsafe(loc.length);
-    const bytesRead = await this.readers.use(seg.number, seg.file, (h) => readFully(h, buf, loc.offset));
-    if (bytesRead < loc.length) throw recordError('RECORD_MISSING', `short read of ${describe(loc)} in ${this.dir}`);
+    let buf = loc.offset + loc.length <= seg.written ? this.ahead.get(loc) : undefined;
+    if (!buf) {
+      buf = Buffer.allocUnsafe(loc.length);
+      const target = buf;
+      const bytesRead = await this.readers.use(seg.number, seg.file, (h) => readFully(h, target, loc.offset));
+      if (bytesRead < loc.length) throw recordError('RECORD_MISSING', `short read of ${describe(loc)} in ${this.dir}`);
+    }
     const decoded = decodeRecordAt(buf, 0);
     if (!decoded.ok || decoded.length !== loc.length) {
       const why = decoded.ok ? `length ${decoded.length}, expected ${loc.length}` : decoded.reason === 'corrupt' ? decoded.detail : 'truncated';
@@ -215,6 +221,23 @@ class SegmentLog implements SessionLog {
       throw recordError('RECORD_MISSING', `no record at ${describe(loc)} in ${this.dir}`);
     }
     return pendingToRecord(seg, record);
+  }
+
+  /**
+   * Reads the written records at `locs` (and what lies between and up to `before` bytes ahead of them) in a few large
+   * reads, so the read() calls that follow are answered from memory (see read-ahead.ts). Best effort: a failed read
+   * ahead only means those reads go to the disk.
+   */
+  async prefetch(locs: readonly RecordLocation[], before = 0): Promise<void> {
+    if (this.closed) return;
+    const ranges = clusters(locs, (n) => this.segs.get(n)?.written ?? 0, before).filter((r) => !this.ahead.has(r));
+    await Promise.all(ranges.map(async (range) => {
+      const seg = this.segs.get(range.segment);
+      if (!seg) return;
+      const buf = Buffer.allocUnsafe(range.end - range.start);
+      const got = await this.readers.use(seg.number, seg.file, (h) => readFully(h, buf, range.start)).catch(() => 0);
+      if (got === buf.length && this.segs.has(range.segment)) this.ahead.add(range, buf);
+    }));
   }
 
   scan(from?: { segment: number; offset: number }): AsyncIterable<LogRecord> {
@@ -298,6 +321,7 @@ class SegmentLog implements SessionLog {
     await this.exclusive(async () => {
       const doomed = this.ordered().filter((s) => s.number < segment && s !== this.active);
       if (doomed.length === 0) return;
+      this.ahead.dropBefore(segment);
       for (const seg of doomed) {
         this.segs.delete(seg.number);
         this.queued -= seg.pendingBytes;

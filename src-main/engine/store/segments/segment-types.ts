@@ -70,6 +70,8 @@ export interface SessionLog {
   readonly dir: string;
   append(type: RecordType, payload: Buffer | readonly Buffer[]): RecordLocation;
   read(loc: RecordLocation): Promise<LogRecord>;
+  /** Reads these written records ahead in a few large reads, so the read() calls that follow are cheap. */
+  prefetch?(locs: readonly RecordLocation[], before?: number): Promise<void>;
   /** Every good record from `from` (default: the first record of the oldest segment) to the end, in order. */
   scan(from?: { segment: number; offset: number }): AsyncIterable<LogRecord>;
   /** The position just after the last appended record (queued or written). */
