@@ -35,6 +35,13 @@ beforeAll(async () => {
       setTimeout(() => res.end('b.internal now'), 30);
       return;
     }
+    if (url.startsWith('/sse')) {
+      // An event stream that stays open until the client leaves.
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: production-db.internal\n\n');
+      req.socket.once('close', () => res.end());
+      return;
+    }
     if (url.startsWith('/gzip')) {
       const body = zlib.gzipSync(SECRET_JSON);
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length });
@@ -145,6 +152,7 @@ describe('body replacements', () => {
     expect(JSON.parse(res.body)).toEqual({ url: '/plain-body', auth: null, debug: null });
     // Nothing matched: the body is the upstream's; the length header was dropped (chunked), never wrong.
     expect(res.headers['content-length']).toBeUndefined();
+    expect(res.headers['transfer-encoding']).toBe('chunked');
 
     const gz = await get(session.proxyUrl, '/gzip', { 'accept-encoding': 'gzip' });
     expect(gz.headers['content-encoding']).toBeUndefined();
@@ -166,6 +174,21 @@ describe('body replacements', () => {
     const [entry] = await entriesOf(server, session.id, 1);
     expect(entry!.modified!.rules).toEqual(['bodyReplacements[0]']);
     expect(entry!.modified!.originalResponse!.body).toBe('connect to production-db.internal now');
+  });
+
+  it('never holds back an event stream (SSE): it is not collected, nor changed', async () => {
+    const session = await startSession(server, { targetUrl: upstreamUrl, modifications: { bodyReplacements } });
+    const proxy = new URL(session.proxyUrl);
+    const first = await new Promise<string>((resolve, reject) => {
+      const req = http.get({ host: proxy.hostname, port: proxy.port, path: '/sse', agent: false }, (res) => {
+        res.once('data', (chunk: Buffer) => {
+          resolve(chunk.toString());
+          req.destroy();
+        });
+      });
+      req.once('error', reject);
+    });
+    expect(first).toBe('data: production-db.internal\n\n');
   });
 
   it('runs a pathological regex in linear time without stalling the server', async () => {

@@ -6,13 +6,13 @@
  *   (path and query sent upstream); capture records what went upstream as the entry's `upstreamRequest`;
  * - `onResponseHead`: `responseHeaders` rules on the head the app gets; when `bodyReplacements` exist and the
  *   response has a body in an encoding we decode (identity, gzip, deflate, br), Content-Encoding and
- *   Content-Length are dropped (the app gets identity, chunked);
+ *   Content-Length are dropped (the app gets identity, chunked: the stage adds Transfer-Encoding for HTTP/1.1);
  * - `responseBody`: the body through ReplacingBody (modify-body.ts), collected up to `bound` only for those.
  *
  * What it did goes on `exchange.modified` (the entry's `modified`). No rule: no stage.
  */
 import { RE2JS } from 're2js';
-import { isEmptyModifications, type AppliedRule, type ModifiedExchange, type SessionModifications } from '../../../src-shared/modifications.js';
+import { isEmptyModifications, type ModifiedExchange, type SessionModifications } from '../../../src-shared/modifications.js';
 import { applyHeaderRules, headerValue, pairs, removeHeader } from './modify-headers.js';
 import { compileReplacements, ReplacingBody, type BodyEncoding } from './modify-body.js';
 import type { Exchange, ResponseHead, Stage } from './stage.js';
@@ -21,6 +21,8 @@ type RuleList = 'requestHeaders' | 'responseHeaders' | 'urlRewrites' | 'bodyRepl
 
 /** Bodies larger than this (decoded) pass through unchanged, and the entry says so. */
 export const BODY_REPLACEMENT_BOUND = 8 * 1024 * 1024;
+
+const STREAMED_OR_BINARY = /^\s*(text\/event-stream|application\/grpc|application\/octet-stream|image\/|audio\/|video\/|font\/)/i;
 
 const DECODED: ReadonlySet<string> = new Set(['identity', 'gzip', 'x-gzip', 'deflate', 'br']);
 
@@ -41,7 +43,7 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
 
   const note = (exchange: Exchange, list: RuleList, indexes: number[]): ModifiedExchange => {
     const modified = (exchange.modified ??= { rules: [] });
-    for (const i of indexes) modified.rules.push(`${list}[${i}]` as AppliedRule);
+    for (const i of indexes) modified.rules.push(`${list}[${i}]`);
     return modified;
   };
 
@@ -80,6 +82,10 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
       if (encoding) {
         encodings.set(exchange, encoding);
         head.headers = removeHeader(removeHeader(head.headers, 'content-length'), 'content-encoding');
+        // The forwarder took framing out of Node's hands (it removed Node's own framing headers): a body whose
+        // length changes is chunked, said here, or an HTTP/1.0 client's connection closes after it.
+        const http10 = exchange.req.httpVersionMajor === 1 && exchange.req.httpVersionMinor === 0;
+        if (!http10 && headerValue(head.headers, 'transfer-encoding') === undefined) head.headers.push('Transfer-Encoding', 'chunked');
         const modified = note(exchange, 'bodyReplacements', []);
         modified.originalResponse = { headers: pairs(before), ...(encoding !== 'identity' ? { contentEncoding: encoding } : {}) };
       } else if (changed) {
@@ -107,6 +113,8 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
 /** The encoding to decode, or undefined when the body is left alone (none, or an encoding we do not decode). */
 function bodyEncoding(exchange: Exchange, head: ResponseHead): BodyEncoding | undefined {
   if (exchange.req.method === 'HEAD' || head.statusCode === 204 || head.statusCode === 304 || head.statusCode < 200) return undefined;
+  // Streams (SSE) must not wait for an end that may never come, and media is no text to replace in.
+  if (STREAMED_OR_BINARY.test(headerValue(head.headers, 'content-type') ?? '')) return undefined;
   const raw = (headerValue(head.headers, 'content-encoding') ?? 'identity').trim().toLowerCase();
   if (!DECODED.has(raw)) return undefined;
   return raw === 'x-gzip' ? 'gzip' : (raw as BodyEncoding);

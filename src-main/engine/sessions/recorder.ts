@@ -205,8 +205,8 @@ export class Recorder {
   }
 
   /** The session's modification rules as given (`{}` for none). */
-  async getModifications({ id }: { id: string }): Promise<{ modifications: SessionModifications }> {
-    return { modifications: this.record(id).modifications ?? {} };
+  getModifications({ id }: { id: string }): Promise<{ modifications: SessionModifications }> {
+    return Promise.resolve({ modifications: this.record(id).modifications ?? {} });
   }
 
   /** Replace a session's modification rules, as updateToxics replaces toxics (live, nothing closed). `{}` removes them. */
