@@ -88,12 +88,7 @@ function rendererTypeChecked() {
 /** Files another change is still editing: they get the type-aware rules once it lands. */
 const TYPE_AWARE_PENDING = [
   // TODO(type-aware): owned by another change in progress
-  'src-main/engine/store/**', 'src-main/engine/proxy/**', 'src-main/engine/pipeline/**', 'src-main/engine/workers/**',
-  'src-main/engine/sessions/**', 'src-main/engine/engine-boot.ts', 'src-main/server/headless.ts', 'src-main/cli/main.ts',
-  'src-main/cli/serve-command.ts', 'src-main/cli/recorder-commands.ts', 'src-main/cli/size-arg.ts',
-  'src-shared/engine-config.ts', 'src-main/desktop/engine-setup.ts', 'src-main/desktop/engine-process.ts',
-  'src-main/desktop/engine-config-file*.ts', 'bench/store-bench.ts', 'bench/lib-store-targets.ts', 'bench/proxy-bench.ts',
-  'src-main/server/loop-stats.ts', 'src-main/test-support/engine.ts',
+  'src-main/engine/store/**', 'bench/store-bench.ts', 'bench/lib-store-targets.ts', 'src-main/server/loop-stats.ts',
 ];
 
 /**
@@ -130,6 +125,9 @@ export default tseslint.config(
       },
     },
     rules: {
+      // An async function without await is how an API whose refusals must be rejections (never synchronous throws)
+      // is written here: the Recorder's and the engine's operations, test upstreams.
+      '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
@@ -143,9 +141,13 @@ export default tseslint.config(
     // The same for the type-aware no-unsafe-* family outside the renderer: tests, benchmarks and e2e specs read JSON
     // answers (res.json(), JSON.parse of a CLI's output) as any and assert on them; typing each read would be ~450
     // casts that check nothing more than the assertions do. Production code keeps the rules.
-    files: ['**/*.test.ts', '**/test-support/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts'],
+    files: ['**/*.test.ts', '**/test-support/**/*.ts', '**/*-test-support.ts', 'e2e/**/*.ts', 'bench/**/*.ts'],
     ignores: ['src-renderer/**'],
     rules: {
+      // Test upstreams are async handlers by contract whether or not they await, and expect(obj.method) passes
+      // methods around on purpose.
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',

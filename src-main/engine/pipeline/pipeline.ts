@@ -4,7 +4,7 @@
  * swaps the whole Pipeline object, and each exchange keeps the one it started with.
  */
 import type { ServerResponse } from 'node:http';
-import type { Readable, Transform, Writable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import type { CapturedExchange } from '../capture/http-capture.js';
 import type { CompletedExchange, Exchange, LocalAnswer, ResponseHead, Stage, TunnelExchange, UpgradeExchange } from './stage.js';
 
@@ -56,8 +56,8 @@ export class Pipeline {
   requestHead(exchange: Exchange): LocalAnswer | undefined {
     let stage: Stage | undefined;
     try {
-      for (let i = 0; i < this.head.length; i++) (stage = this.head[i]!).onRequestHead!(exchange);
-      for (let i = 0; i < this.local.length && !exchange.answer; i++) exchange.answer = (stage = this.local[i]!).answerLocally!(exchange);
+      for (let i = 0; i < this.head.length; i++) (stage = this.head[i]!).onRequestHead(exchange);
+      for (let i = 0; i < this.local.length && !exchange.answer; i++) exchange.answer = (stage = this.local[i]!).answerLocally(exchange);
     } catch (e) {
       exchange.answer = failedAnswer(new StageFailure(stage!.name, e));
     }
@@ -163,7 +163,7 @@ function chain<S extends Stage>(
       if (!reported) onError(new StageFailure(stage.name, e));
       reported = true;
     });
-    last = last.pipe(t as Writable & Transform);
+    last = last.pipe(t);
   }
   return last;
 }

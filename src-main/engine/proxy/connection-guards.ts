@@ -50,6 +50,7 @@ export function guardComboServer(server: net.Server, limits: ConnectionLimits, r
   const combo = server as Httpolyglot;
   applyHttpTimeouts(combo, limits);
   let open = 0;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called back below with .call(this, ...)
   const sniff = combo.connectionListener;
   combo.connectionListener = function guardedSniff(this: Httpolyglot, socket: Socket) {
     const tagged = socket as Tagged;
@@ -68,7 +69,7 @@ export function guardComboServer(server: net.Server, limits: ConnectionLimits, r
   };
   // Handed to a sub-server (HTTP, TLS, unknown protocol): its own timeouts apply from here on.
   server.on('connection', function disarm(this: unknown, socket: Socket) {
-    if (this !== server) disarmIdleTimer(socket as Tagged);
+    if (this !== server) disarmIdleTimer(socket);
   });
 }
 
@@ -188,6 +189,7 @@ export function guardMockttpWebSockets(mockttpDist: string): void {
     setSocket.apply(this, args);
     if (this._isServer !== false || this._url !== undefined) return;
     this.on('error', () => this.terminate());
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the store's type differs under the lint program)
     const client = upgradeContext.getStore() as Tagged | undefined;
     if (!client) return;
     if (client.destroyed) this.terminate();

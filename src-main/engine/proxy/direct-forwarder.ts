@@ -159,7 +159,7 @@ export class DirectForwarder {
       port: target.port,
       path: target.path,
       // A flat raw array: Node writes names and values exactly as given, in order, and adds only framing it needs.
-      headers: target.headers as unknown as http.OutgoingHttpHeaders,
+      headers: target.headers,
       setHost: false,
       setDefaultHeaders: false,
       // Lenient only towards what the upstream answers, never towards clients: it lets obs-fold heads through

@@ -189,7 +189,7 @@ function tapUpgrades(server: ListenableServer, hooks: ServerHooks): void {
       const next = () => runInUpgrade(socket, () => mockttpUpgrade(req, socket, head));
       if (hooks.onUpgrade) hooks.onUpgrade(req, socket, head, next);
       else next();
-    }) as never);
+    }));
   };
   server.on = tapped;
   server.addListener = tapped;

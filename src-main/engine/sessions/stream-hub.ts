@@ -55,7 +55,7 @@ export class StreamHub {
 
   subscribe(sessionId: string, listener: StreamListener, options: SubscribeOptions = {}): () => void {
     let set = this.listeners.get(sessionId);
-    if (!set) this.listeners.set(sessionId, (set = new Map()));
+    if (!set) this.listeners.set(sessionId, (set = new Map<StreamListener, SubscribeOptions>()));
     set.set(listener, options);
     return () => {
       set.delete(listener);

@@ -50,6 +50,7 @@ export function captureHandshake(req: IncomingMessage, socket: Socket, options: 
     else exchange.error = { code: 'ABORTED', message: 'the connection closed before the upgrade was answered (the upstream failed or the client left)' };
     options.onComplete(exchange);
   };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called back below with .apply(this, ...)
   const write = socket.write;
   socket.write = function captureHead(this: Socket, ...args: unknown[]) {
     if (!done) {
@@ -60,7 +61,7 @@ export function captureHandshake(req: IncomingMessage, socket: Socket, options: 
       else if (head.length > MAX_HEAD) finish(undefined);
     }
     return (write as (...a: unknown[]) => boolean).apply(this, args);
-  } as typeof socket.write;
+  };
   socket.once('close', () => finish(undefined));
 }
 

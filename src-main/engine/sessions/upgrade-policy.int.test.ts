@@ -22,7 +22,7 @@ beforeAll(async () => {
   const server = http.createServer();
   server.on('connection', () => upstreamConnections++);
   wsServer = new WebSocketServer({ server });
-  wsServer.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${String(data)}`)));
+  wsServer.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${(data as Buffer).toString()}`)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   wsPort = (server.address() as AddressInfo).port;
 });
@@ -102,7 +102,7 @@ describe('WebSocket upgrades and the upstream policy', () => {
       client.once('open', () => resolve());
       client.once('error', reject);
     });
-    const reply = new Promise<string>((resolve) => client.once('message', (data) => resolve(String(data))));
+    const reply = new Promise<string>((resolve) => client.once('message', (data) => resolve((data as Buffer).toString())));
     client.send('hi');
     expect(await reply).toBe('echo:hi');
     client.close();
