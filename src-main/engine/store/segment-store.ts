@@ -60,6 +60,8 @@ export const STORE_VERSION_FILE = 'store-version';
  */
 const CACHE_ENTRIES = 1024;
 const INDEX_BATCH = 512;
+/** How soon after an insert the budgets are enforced (see enforceSoon). */
+const ENFORCE_DELAY_MS = 100;
 /** Read ahead of a page's first entry record: its bodies were appended just before it. */
 const PAGE_READ_AHEAD = 64 * 1024;
 /** Counts are checked against the index every this many ticks (~5 s). */
@@ -126,6 +128,7 @@ export class SegmentStore implements RecorderStore {
   private enforcing: Promise<void> | undefined;
   private recovering: Promise<void> | undefined;
   private enforceAgain = false;
+  private enforceTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
   private lastSavedAt: string | undefined;
@@ -398,6 +401,17 @@ export class SegmentStore implements RecorderStore {
     const opening = this.opening.get(sessionId);
     if (opening) await opening;
     if (this.recovering) await this.recovering;
+    await this.settleBudgets();
+  }
+
+  /** A budget pass that waits (see enforceSoon) runs now: what a read answers is always within the budgets. */
+  private async settleBudgets(): Promise<void> {
+    if (this.enforceTimer) {
+      clearTimeout(this.enforceTimer);
+      this.enforceTimer = undefined;
+      this.scheduleEnforce();
+    }
+    await this.enforcing?.catch(() => undefined);
   }
 
   private indexError(error: Error): void {
@@ -459,7 +473,21 @@ export class SegmentStore implements RecorderStore {
     this.assertOpen();
     for (const item of items) this.insertOne(item);
     this.schedulePost();
-    this.scheduleEnforce();
+    this.enforceSoon();
+  }
+
+  /**
+   * Budgets are enforced within ENFORCE_DELAY_MS of an insert, not after every batch: an eviction pass makes the
+   * index write what it has gathered at once (its batches become small and dear again, see index-worker.ts) and is
+   * several round trips itself. A session at its limit so holds at most that much traffic over it, briefly, and
+   * never in what a read answers (ready() settles the budgets first).
+   */
+  private enforceSoon(): void {
+    if (this.enforceTimer || this.closed) return;
+    this.enforceTimer = setTimeout(() => {
+      this.enforceTimer = undefined;
+      if (!this.closed) this.scheduleEnforce();
+    }, ENFORCE_DELAY_MS);
   }
 
   private insertOne(item: Item): void {
@@ -901,7 +929,7 @@ export class SegmentStore implements RecorderStore {
     this.assertOpen();
     await Promise.all([...this.opening.values()]);
     this.postRows();
-    await this.enforcing;
+    await this.settleBudgets();
     await Promise.all([...this.states.values()].map((s) => s.log.flush()));
     await this.sessionsFile.flush();
     await this.annotations.flush();
@@ -920,6 +948,7 @@ export class SegmentStore implements RecorderStore {
     await this.enforcing?.catch(() => undefined);
     this.closed = true;
     clearInterval(this.timer);
+    clearTimeout(this.enforceTimer);
     let failure: unknown;
     const keep = (error: unknown) => {
       failure ??= error;
