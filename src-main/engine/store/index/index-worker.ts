@@ -154,7 +154,8 @@ function gather(insert: GatheredInsert): void {
   if (gatheredRows >= COALESCE_ROWS) return writeGathered();
   gatherTimer ??= setTimeout(() => {
     gatherTimer = undefined;
-    queue = queue.then(writeGathered).finally(() => host?.release());
+    // Never a rejected link in the queue: every message after it would be skipped.
+    queue = queue.then(writeGathered).catch((error: unknown) => post({ id: 0, event: 'error', error: `index: ${errorMessage(error)}` })).finally(() => host?.release());
   }, COALESCE_MS);
 }
 
