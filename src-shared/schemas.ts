@@ -191,7 +191,8 @@ function chosenBranch(issue: Issue): Issue {
   while (issue.code === 'invalid_union') {
     const typed = issue.errors.filter((branch) => !(branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0].path.length === 0));
     const inner = typed.length === 1 ? typed[0]![0] : undefined;
-    if (!inner) return issue;
+    // Only a problem inside the branch (a field of an object, an item of a list) says more than the union's own words.
+    if (!inner || inner.path.length === 0) return issue;
     issue = { ...inner, path: [...issue.path, ...inner.path] };
   }
   return issue;
