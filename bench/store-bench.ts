@@ -90,6 +90,8 @@ interface Row {
   errors: number;
   /** The machine's 1-minute load average (other processes share the 2 cores). */
   load1: number;
+  /** The server's main-thread JS heap in use at the row's last sample (MiB). */
+  heapMiB?: number;
   /** The main thread's longest GC pause in the row's windows, and the window of the longest delay. */
   gcMaxMs?: number;
   worst?: LoopSummary['worst'];
@@ -243,6 +245,7 @@ async function measure(progress: Progress): Promise<number> {
         proxyP99Ms: run.p99Ms,
         errors: wrkErrors(run),
         load1: loadavg()[0]!,
+        ...(poller.samples.length > i0 ? { heapMiB: poller.samples.at(-1)!.heapUsed / MIB } : {}),
         ...(loop.gcMaxMs !== undefined ? { gcMaxMs: loop.gcMaxMs } : {}),
         ...(loop.worst ? { worst: loop.worst } : {}),
       };
@@ -356,11 +359,11 @@ async function measure(progress: Progress): Promise<number> {
   out.push('');
   out.push(`${N} entries through one reverse session (${SMALL_BODY / 1024} KB bodies, every tenth ${LARGE_BODY / 1024} KB), wrk -t${threads} -c${connections}; app ${appRoot}`);
   out.push('');
-  out.push('| entries | RSS MiB | entries/s | loop p99 ms | loop max ms | longest GC ms | busy in worst window | load avg | proxy req/s | proxy p99 ms | errors |');
-  out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| entries | RSS MiB | heap MiB | entries/s | loop p99 ms | loop max ms | longest GC ms | busy in worst window | load avg | proxy req/s | proxy p99 ms | errors |');
+  out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const busy = r.worst ? `${(r.worst.busy * 100).toFixed(0)}%` : '';
-    out.push(`| ${r.entries} | ${r.rssMiB.toFixed(0)} | ${r.entriesPerS.toFixed(0)} | ${fmt(r.loopP99Ms)} | ${fmt(r.loopMaxMs)} | ${r.gcMaxMs !== undefined ? fmt(r.gcMaxMs) : ''} | ${busy} | ${r.load1.toFixed(1)} | ${r.proxyRps.toFixed(0)} | ${fmt(r.proxyP99Ms)} | ${r.errors} |`);
+    out.push(`| ${r.entries} | ${r.rssMiB.toFixed(0)} | ${r.heapMiB !== undefined ? r.heapMiB.toFixed(0) : ''} | ${r.entriesPerS.toFixed(0)} | ${fmt(r.loopP99Ms)} | ${fmt(r.loopMaxMs)} | ${r.gcMaxMs !== undefined ? fmt(r.gcMaxMs) : ''} | ${busy} | ${r.load1.toFixed(1)} | ${r.proxyRps.toFixed(0)} | ${fmt(r.proxyP99Ms)} | ${r.errors} |`);
   }
   out.push('');
   out.push(`Search ${search.runsMs.map(fmt).join(' / ')} ms; last page ${lastPage.runsMs.map(fmt).join(' / ')} ms; shutdown ${fmt(shutdownMs)} ms; ` +
