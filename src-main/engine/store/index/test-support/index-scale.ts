@@ -1,6 +1,6 @@
 /**
  * The index at scale (not part of npm test): inserts N rows (default 1,000,000) with realistic URLs and headers and
- * 2 KB JSON bodies given as 1 KiB prefixes, then measures memory, search, last page, snapshot and reopen.
+ * 2 KB JSON bodies given as 1 KiB prefixes, then measures memory, search, last page, a checkpoint and reopen.
  *   node --import tsx src-main/engine/store/index/test-support/index-scale.ts [rows]
  */
 import fs from 'node:fs';
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const common2 = await timed(() => client.search('scale', 'payments deluxe', 100));
   const last = await timed(() => client.list('scale', ROWS - 100, 100));
   const first = await timed(() => client.list('scale', 0, 100));
-  // The stall: how long a query sent right behind a snapshot waits (the export runs in message order; the write not).
+  // The stall: how long a query sent right behind a checkpoint (the WAL folded into index.db) waits.
   const snapshotting = client.snapshot();
   const stall = await timed(() => client.nthSeq('scale', 1));
   const snap = await timed(() => snapshotting);
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     'free pages MiB': Math.round(after.dbBytes.free / MiB), 'rss at open MiB': Math.round((base.rss - rssBefore) / MiB),
     'search unique ms': Math.round(unique.ms), 'unique hits': unique.value.length,
     'search common ms': Math.round(common.ms), 'common hits': common.value.length, 'search 2 common tokens ms': Math.round(common2.ms),
-    'last page ms': Math.round(last.ms), 'first page ms': Math.round(first.ms), 'snapshot stall ms': Math.round(stall.ms), 'snapshot write after stall ms': Math.round(snap.ms),
+    'last page ms': Math.round(last.ms), 'first page ms': Math.round(first.ms), 'checkpoint stall ms': Math.round(stall.ms), 'checkpoint after stall ms': Math.round(snap.ms),
     'index bytes/row': Math.round(after.dbBytes.used / ROWS),
     'index.db MiB': Math.round(size / MiB), 'open ms': Math.round(reopen.ms), 'rss after open MiB': Math.round((reopened.rss - rssBefore) / MiB),
     'search unique after open ms': Math.round(again.ms),
