@@ -28,12 +28,12 @@ test('the new-session dialog validates the target, checks the port live and show
   await expect(editor.locator('.view-lines')).toContainText(upstream.url);
   await editor.locator('.view-lines').click();
   await recorder.page.keyboard.press('Control+A');
-  await recorder.page.keyboard.insertText(JSON.stringify({ mode: 'reverse', targetUrl: upstream.url, toxics: { http: { delayMs: 100 } } }));
+  await recorder.page.keyboard.insertText(JSON.stringify({ mode: 'reverse', targetUrl: upstream.url, mapLocal: { enabled: true } }));
   // Monaco auto-closes brackets while text is inserted: drop whatever it added after the cursor.
   await recorder.page.keyboard.press('Control+Shift+End');
   await recorder.page.keyboard.press('Delete');
   await ui.byTestId('new-session-submit').click();
-  await expect(ui.byTestId('new-session-error')).toContainText('toxics');
+  await expect(ui.byTestId('new-session-error')).toContainText('mapLocal');
   await expect(ui.byTestId('new-session-error')).toContainText('not supported');
 
   // Back to the basics tab: the form picked up the JSON's fields.

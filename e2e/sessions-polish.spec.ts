@@ -149,13 +149,13 @@ test('the JSON tab does not advertise options the server refuses', async ({ reco
   await ui.byTestId('new-session-tab-json').click();
   const editor = ui.byTestId('new-session-json');
   await expect(editor).toHaveAttribute('data-ready', 'true');
-  await expect(ui.byTestId('new-session-dialog')).not.toContainText('toxics');
+  await expect(ui.byTestId('new-session-dialog')).not.toContainText('mapLocal');
   await editor.locator('.view-lines').click();
   await recorder.page.keyboard.press('Control+A');
-  await recorder.page.keyboard.insertText('{"mode": "forward", "toxics": {}');
+  await recorder.page.keyboard.insertText('{"mode": "forward", "mapLocal": {}');
   await recorder.page.keyboard.press('Control+Shift+End');
   await recorder.page.keyboard.press('Delete');
   await recorder.page.keyboard.insertText('}');
   // The editor flags the option, as the server would refuse it.
-  await expect(ui.byTestId('new-session-json-problems')).toContainText('toxics');
+  await expect(ui.byTestId('new-session-json-problems')).toContainText('mapLocal');
 });
