@@ -174,6 +174,25 @@ describe('SegmentStore', () => {
     expect(notices).toHaveLength(1);
   });
 
+  it('answers a read right after inserts past a limit within the limit (the pass that waits runs first)', async () => {
+    const store = await open({ dataDir: await tempDir(), maxEntriesPerSession: 50 });
+    store.upsertSession(makeSession('s'));
+    for (let i = 0; i < 80; i++) insert(store, 's', `e${i}`);
+    const page = await store.listEntries('s', 0, 100);
+    expect(page.total).toBe(50);
+    expect(page.entries.map((e) => e.id)).toEqual(Array.from({ length: 50 }, (_, i) => `e${i + 30}`));
+    // While more arrive: each answer is within the limit.
+    const pages = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 20; i++) insert(store, 's', `r${round}-${i}`);
+      pages.push(store.listEntries('s', 0, 100));
+    }
+    for (const p of await Promise.all(pages)) {
+      expect(p.total).toBe(50);
+      expect(p.entries).toHaveLength(50);
+    }
+  });
+
   it('evicts whole segments to stay within the byte budget, and deletes their files', async () => {
     const dataDir = await tempDir();
     const notices: EvictionNotice[] = [];

@@ -634,9 +634,14 @@ export class SegmentStore implements RecorderStore {
       this.remember(key, stored);
       return stored;
     } catch (error) {
-      this.warn(`history store: entry ${entryId} of session ${sessionId} cannot be read (${errorMessage(error)})`);
+      // Evicted while it was being read (its segment went): gone, not damaged.
+      if (await this.stillIndexed(sessionId, entryId)) this.warn(`history store: entry ${entryId} of session ${sessionId} cannot be read (${errorMessage(error)})`);
       return undefined;
     }
+  }
+
+  private async stillIndexed(sessionId: string, entryId: string): Promise<boolean> {
+    return (await this.index.get(sessionId, entryId).catch(() => undefined)) !== undefined;
   }
 
   async listEntries(sessionId: string, offset: number, limit: number): Promise<{ entries: Entry[]; total: number }> {
@@ -644,17 +649,34 @@ export class SegmentStore implements RecorderStore {
     const safeOffset = Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : 0;
     const safeLimit = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
     await this.ready(sessionId);
-    if (!this.states.has(sessionId)) return { entries: [], total: 0 };
-    this.postRows();
-    const { refs, total } = await this.index.list(sessionId, safeOffset, safeLimit);
-    // A page's records, and the bodies between them that the caller reads next, in a few reads (see read-ahead.ts).
-    const missing = refs.filter((ref) => !this.cache.has(keyOf(sessionId, ref.entryId))).map((ref) => ref.loc);
     const state = this.states.get(sessionId);
-    if (state && missing.length > 1) await state.log.prefetch?.(missing, PAGE_READ_AHEAD);
-    const stored = await Promise.all(refs.map((ref) => this.stored(sessionId, ref.entryId, ref)));
-    const entries: Entry[] = [];
-    for (const s of stored) if (s) entries.push(overlay(s.entry, this.annotations.get(sessionId, s.entry.id)));
-    return { entries, total };
+    if (!state) return { entries: [], total: 0 };
+    for (let attempt = 0; ; attempt++) {
+      const { refs, total } = await this.withinBudgets(() => this.index.list(sessionId, safeOffset, safeLimit));
+      // A page's records, and the bodies between them that the caller reads next, in a few reads (see read-ahead.ts).
+      const missing = refs.filter((ref) => !this.cache.has(keyOf(sessionId, ref.entryId))).map((ref) => ref.loc);
+      if (missing.length > 1) await state.log.prefetch?.(missing, PAGE_READ_AHEAD);
+      const stored = await Promise.all(refs.map((ref) => this.stored(sessionId, ref.entryId, ref)));
+      // Some were evicted while being read (the oldest page of a full session is what eviction takes): ask again.
+      if (stored.some((x) => x === undefined) && attempt < 2) continue;
+      const entries: Entry[] = [];
+      for (const x of stored) if (x) entries.push(overlay(x.entry, this.annotations.get(sessionId, x.entry.id)));
+      return { entries, total };
+    }
+  }
+
+  /**
+   * Runs `query` (an index call) once no budget is exceeded, in the same turn as the last check, so that its answer
+   * (a page's total, say) is within the budgets even while entries keep arriving.
+   */
+  private async withinBudgets<T>(query: () => Promise<T>): Promise<T> {
+    for (let round = 0; round < 3 && this.overAnyLimit(); round++) {
+      await this.settleBudgets();
+      if (this.overAnyLimit()) this.scheduleEnforce();
+      await this.enforcing?.catch(() => undefined);
+    }
+    this.postRows();
+    return query();
   }
 
   countEntries(sessionId: string): number {
@@ -687,7 +709,7 @@ export class SegmentStore implements RecorderStore {
       if (ref.external > 1 && bytes.length !== ref.external) throw new Error(`body file is short (${bytes.length} of ${ref.external} bytes)`);
       return bytes;
     } catch (error) {
-      this.markLost(sessionId, entryId, side, errorMessage(error));
+      if (await this.stillIndexed(sessionId, entryId)) this.markLost(sessionId, entryId, side, errorMessage(error));
       return undefined;
     }
   }
