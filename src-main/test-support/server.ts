@@ -52,11 +52,14 @@ export async function startTestServer(options: { limits?: Partial<RecorderLimits
  * A test server and a local upstream shared by every test of the file: started before the first, closed after the
  * last. Read them through the returned object (they exist once the hooks ran).
  */
-export function serverWithUpstream(options: Parameters<typeof startTestServer>[0] = {}): { readonly server: TestServer; readonly upstream: Upstream } {
-  const env = {} as { server: TestServer; upstream: Upstream };
+export function serverWithUpstream<U extends { close(): Promise<void> } = Upstream>(
+  options: Parameters<typeof startTestServer>[0] = {},
+  start: () => Promise<U> = startUpstream as unknown as () => Promise<U>,
+): { readonly server: TestServer; readonly upstream: U } {
+  const env = {} as { server: TestServer; upstream: U };
   beforeAll(async () => {
     env.server = await startTestServer(options);
-    env.upstream = await startUpstream();
+    env.upstream = await start();
   });
   afterAll(async () => {
     await env.server?.close();

@@ -5,40 +5,29 @@
  * fail instead of passing slowly.
  */
 import type http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test-support/server.js';
-import { entriesOf, startSession, startToxicUpstream, timedRequest, type ToxicUpstream } from './toxics-test-support.js';
+import { describe, expect, it } from 'vitest';
+import { serverWithUpstream } from '../../test-support/server.js';
+import { entriesOf, startSession, startToxicUpstream, timedRequest } from './toxics-test-support.js';
 
 const SIZE = 512 * 1024;
 /** 512 KiB at 64 KiB/s: 8 s, ± 15%. */
 const [LOW, HIGH] = [8_000 * 0.85, 8_000 * 1.15];
 
-let server: TestServer;
-let upstream: ToxicUpstream;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  upstream = await startToxicUpstream();
-});
-
-afterAll(async () => {
-  await server?.close();
-  await upstream?.close();
-});
+const env = serverWithUpstream({}, startToxicUpstream);
 
 describe('bandwidthKBps', () => {
   it('streams 512 KiB at 64 KB/s in 8 s ± 15%, the first bytes reaching the client before the upstream sent its last', { timeout: 30_000 }, async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { http: { bandwidthKBps: 64 } } });
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { http: { bandwidthKBps: 64 } } });
     let halfAt = 0;
     const res = await timedRequest(session.proxyUrl, `/gated?size=${SIZE}`, {
-      onFirstByte: () => upstream.openGate(),
+      onFirstByte: () => env.upstream.openGate(),
       onProgress: (received) => {
         if (!halfAt && received >= SIZE / 2) halfAt = performance.now();
       },
     });
     expect(res.status).toBe(200);
     expect(res.body.length).toBe(SIZE);
-    const lastWrite = upstream.lastWriteAt();
+    const lastWrite = env.upstream.lastWriteAt();
     expect(lastWrite).toBeDefined();
     expect(res.firstByteAt).toBeLessThan(lastWrite!);
     const took = res.endedAt - res.startedAt;
@@ -47,7 +36,7 @@ describe('bandwidthKBps', () => {
     // Steady, not in bursts: half the body has arrived around half-way.
     expect((halfAt - res.startedAt) / took).toBeGreaterThan(0.4);
     expect((halfAt - res.startedAt) / took).toBeLessThan(0.6);
-    const [entry] = await entriesOf(server, session.id, 1);
+    const [entry] = await entriesOf(env.server, session.id, 1);
     expect(entry!.injected).toEqual({ kind: 'bandwidth', bandwidthKBps: 64 });
     expect(entry!.response?.body).toMatchObject({ size: SIZE, capturedSize: SIZE });
     expect(entry!.durationMs).toBeGreaterThanOrEqual(LOW);
@@ -56,8 +45,8 @@ describe('bandwidthKBps', () => {
 
 describe('slowReadKBps', () => {
   it('reads a 512 KiB upload at 64 KB/s in 8 s ± 15%, the upstream getting its first bytes before the client sent the rest', { timeout: 30_000 }, async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { http: { slowReadKBps: 64 } } });
-    const firstByte = upstream.firstUploadByte();
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { http: { slowReadKBps: 64 } } });
+    const firstByte = env.upstream.firstUploadByte();
     let restSentAt = 0;
     const res = await timedRequest(session.proxyUrl, '/upload', {
       method: 'POST',
@@ -73,12 +62,12 @@ describe('slowReadKBps', () => {
     });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body.toString())).toEqual({ bytes: SIZE });
-    const upload = upstream.uploads.at(-1)!;
+    const upload = env.upstream.uploads.at(-1)!;
     expect(upload.firstByteAt).toBeLessThanOrEqual(restSentAt);
     const took = upload.lastByteAt - res.startedAt;
     expect(took).toBeGreaterThanOrEqual(LOW);
     expect(took).toBeLessThanOrEqual(HIGH);
-    const [entry] = await entriesOf(server, session.id, 1);
+    const [entry] = await entriesOf(env.server, session.id, 1);
     expect(entry!.injected).toEqual({ kind: 'slowRead', slowReadKBps: 64 });
     expect(entry!.request.body).toMatchObject({ size: SIZE });
   });

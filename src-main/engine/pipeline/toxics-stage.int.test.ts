@@ -8,27 +8,16 @@
  * Bandwidth and slow reads, which take seconds each, are in toxics-shaping.int.test.ts.
  */
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Entry } from '../../../src-shared/model.js';
 import { curl } from '../../test-support/curl.js';
-import { startTestServer, type TestServer } from '../../test-support/server.js';
+import { serverWithUpstream } from '../../test-support/server.js';
 import { startEngine } from '../../test-support/engine.js';
-import { entriesOf, entryFor, startSession, startToxicUpstream, timedRequest, type ToxicUpstream } from './toxics-test-support.js';
+import { entriesOf, entryFor, startSession, startToxicUpstream, timedRequest } from './toxics-test-support.js';
 
-let server: TestServer;
-let upstream: ToxicUpstream;
+const env = serverWithUpstream({}, startToxicUpstream);
 
-beforeAll(async () => {
-  server = await startTestServer();
-  upstream = await startToxicUpstream();
-});
-
-afterAll(async () => {
-  await server?.close();
-  await upstream?.close();
-});
-
-const arrivalsAt = (path: string) => upstream.arrivals.filter((a) => a.path === path);
+const arrivalsAt = (path: string) => env.upstream.arrivals.filter((a) => a.path === path);
 
 /** `count` requests one after another on one keep-alive connection; their statuses in order. */
 async function statusesInOrder(proxyUrl: string, prefix: string, count: number): Promise<number[]> {
@@ -44,7 +33,7 @@ async function statusesInOrder(proxyUrl: string, prefix: string, count: number):
 
 describe('delay and jitter', () => {
   it('hold each request delayMs ± delayJitter before it goes upstream, uniformly spread, and the entry says how long', async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { http: { delayMs: 150, delayJitter: 100 } } });
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { http: { delayMs: 150, delayJitter: 100 } } });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const sent: Array<{ path: string; startedAt: number; endedAt: number }> = [];
     for (let i = 0; i < 30; i++) {
@@ -54,7 +43,7 @@ describe('delay and jitter', () => {
       sent.push({ path, startedAt: res.startedAt, endedAt: res.endedAt });
     }
     agent.destroy();
-    const entries = await entriesOf(server, session.id, 30);
+    const entries = await entriesOf(env.server, session.id, 30);
     const delays: number[] = [];
     for (const { path, startedAt, endedAt } of sent) {
       const injected = entryFor(entries, path).injected;
@@ -75,19 +64,19 @@ describe('delay and jitter', () => {
   });
 
   it('read the reference\'s flat form (toxics.delayMs at the top level) as http toxics', async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { delayMs: 300 } });
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { delayMs: 300 } });
     expect(session.toxics).toEqual({ delayMs: 300 });
     const res = await timedRequest(session.proxyUrl, '/flat');
     expect(res.status).toBe(200);
     expect(arrivalsAt('/flat')[0]!.at - res.startedAt).toBeGreaterThanOrEqual(299);
-    expect(entryFor(await entriesOf(server, session.id, 1), '/flat').injected).toEqual({ kind: 'delay', delayMs: 300 });
+    expect(entryFor(await entriesOf(env.server, session.id, 1), '/flat').injected).toEqual({ kind: 'delay', delayMs: 300 });
   });
 });
 
 describe('injected errors', () => {
   it('errorRate 0.3 fails a share of 1,000 requests inside the 99.9% binomial interval, none of them reaching the upstream', async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { http: { errorRate: 0.3 } } });
-    const before = upstream.arrivals.length;
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { http: { errorRate: 0.3 } } });
+    const before = env.upstream.arrivals.length;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     const statuses: number[] = [];
     // Eight clients at once, 125 requests each.
@@ -102,8 +91,8 @@ describe('injected errors', () => {
     // n = 1000, p = 0.3: mean 300, sd 14.5; two-sided 99.9% is ±3.29 sd.
     expect(failed).toBeGreaterThanOrEqual(253);
     expect(failed).toBeLessThanOrEqual(347);
-    expect(upstream.arrivals.length - before).toBe(1000 - failed);
-    const entries = await entriesOf(server, session.id, 1000);
+    expect(env.upstream.arrivals.length - before).toBe(1000 - failed);
+    const entries = await entriesOf(env.server, session.id, 1000);
     const injected = entries.filter((e) => e.injected);
     expect(injected.length).toBe(failed);
     for (const entry of injected) {
@@ -115,9 +104,9 @@ describe('injected errors', () => {
 
   it('a seed gives exactly the same sequence again; another seed another one', async () => {
     const toxics = (seed: number) => ({ http: { errorRate: 0.3, errorStatus: 504, seed } });
-    const first = await startSession(server, { targetUrl: upstream.url, toxics: toxics(42) });
-    const again = await startSession(server, { targetUrl: upstream.url, toxics: toxics(42) });
-    const other = await startSession(server, { targetUrl: upstream.url, toxics: toxics(43) });
+    const first = await startSession(env.server, { targetUrl: env.upstream.url, toxics: toxics(42) });
+    const again = await startSession(env.server, { targetUrl: env.upstream.url, toxics: toxics(42) });
+    const other = await startSession(env.server, { targetUrl: env.upstream.url, toxics: toxics(43) });
     const a = await statusesInOrder(first.proxyUrl, '/seeded', 200);
     const b = await statusesInOrder(again.proxyUrl, '/seeded', 200);
     const c = await statusesInOrder(other.proxyUrl, '/seeded', 200);
@@ -125,17 +114,17 @@ describe('injected errors', () => {
     expect(b).toEqual(a);
     expect(c).not.toEqual(a);
     // A replacement starts the sequence afresh: the same seed through PUT gives the same statuses again.
-    expect((await server.call('PUT', `/${first.id}/toxics`, { toxics: toxics(42) })).status).toBe(200);
+    expect((await env.server.call('PUT', `/${first.id}/toxics`, { toxics: toxics(42) })).status).toBe(200);
     expect(await statusesInOrder(first.proxyUrl, '/seeded-again', 200)).toEqual(a);
   });
 
   it('failFirst fails the first N matching requests (curl -f exits 22), then lets them through', async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { http: { failFirst: 2, errorStatus: 429 } } });
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { http: { failFirst: 2, errorStatus: 429 } } });
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(await curl(['-f', `${session.proxyUrl}/retry`]));
     expect(runs.map((r) => [r.exitCode, r.status])).toEqual([[22, 429], [22, 429], [0, 200]]);
     expect(arrivalsAt('/retry')).toHaveLength(1);
-    const entries = (await entriesOf(server, session.id, 3)).map((e) => e.injected);
+    const entries = (await entriesOf(env.server, session.id, 3)).map((e) => e.injected);
     expect(entries).toEqual([
       { kind: 'error', cause: 'failFirst', status: 429 },
       { kind: 'error', cause: 'failFirst', status: 429 },
@@ -144,25 +133,25 @@ describe('injected errors', () => {
   });
 
   it('resetRate resets the connection with no answer: curl reads a reset (exit 56)', async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { http: { resetRate: 1 } } });
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { http: { resetRate: 1 } } });
     const run = await curl([`${session.proxyUrl}/reset`]);
     expect(run.exitCode, run.stderr).toBe(56);
     expect(run.stderr).toMatch(/reset/i);
     expect(arrivalsAt('/reset')).toHaveLength(0);
-    const [entry] = await entriesOf(server, session.id, 1);
+    const [entry] = await entriesOf(env.server, session.id, 1);
     expect(entry!.injected).toEqual({ kind: 'reset', cause: 'resetRate' });
     expect(entry!.response).toBeUndefined();
     expect(entry!.error).toMatchObject({ code: 'TOXIC_RESET', message: expect.stringContaining("injected by the session's toxics") });
   });
 
   it('timeoutRate holds the request unanswered until the client gives up: curl --max-time exits 28', async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { http: { timeoutRate: 1 } } });
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { http: { timeoutRate: 1 } } });
     const started = performance.now();
     const run = await curl(['--max-time', '1', '-X', 'POST', '--data', 'held body', `${session.proxyUrl}/hang`]);
     expect(run.exitCode, run.stderr).toBe(28);
     expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
     expect(arrivalsAt('/hang')).toHaveLength(0);
-    const [entry] = await entriesOf(server, session.id, 1);
+    const [entry] = await entriesOf(env.server, session.id, 1);
     expect(entry!.injected).toEqual({ kind: 'timeout', cause: 'timeoutRate' });
     expect(entry!.response).toBeUndefined();
     expect(entry!.request.body.size).toBe('held body'.length);
@@ -173,20 +162,20 @@ describe('injected errors', () => {
 
 describe('clients that leave, sessions that stop', () => {
   it('a client that leaves during the delay sends nothing upstream', async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { delayMs: 1500 } });
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { delayMs: 1500 } });
     const run = await curl(['--max-time', '0.3', `${session.proxyUrl}/left-early`]);
     expect(run.exitCode).toBe(28);
-    const [entry] = await entriesOf(server, session.id, 1);
+    const [entry] = await entriesOf(env.server, session.id, 1);
     expect(entry!.error?.code).toBe('ABORTED');
     await new Promise((r) => setTimeout(r, 1500));
     expect(arrivalsAt('/left-early')).toHaveLength(0);
   });
 
   it('stopping a session ends the requests it holds', async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { timeoutRate: 1 } });
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { timeoutRate: 1 } });
     const held = curl([`${session.proxyUrl}/held-until-stop`], { timeoutMs: 20_000 });
     await new Promise((r) => setTimeout(r, 300));
-    expect((await server.call('POST', `/${session.id}/stop`)).status).toBe(200);
+    expect((await env.server.call('POST', `/${session.id}/stop`)).status).toBe(200);
     // The connection closed with no answer ("Empty reply from server"), not curl killed at its time limit.
     const run = await held;
     expect(run.exitCode, run.stderr).toBe(52);
@@ -198,7 +187,7 @@ describe('scoping by match', () => {
   it('applies the first set whose method, path and host match, and nothing to the rest', async () => {
     const other = await startToxicUpstream('127.0.0.2');
     try {
-      const session = await startSession(server, {
+      const session = await startSession(env.server, {
         mode: 'forward',
         toxics: {
           http: [
@@ -210,23 +199,23 @@ describe('scoping by match', () => {
       });
       const via = (base: string, method: string, path: string) => timedRequest(session.proxyUrl, path, { method, absolute: `${base}${path}` });
       const results = {
-        postFlaky: (await via(upstream.url, 'POST', '/flaky/a')).status,
-        getFlaky: (await via(upstream.url, 'GET', '/flaky/a')).status,
-        postOther: (await via(upstream.url, 'POST', '/other')).status,
+        postFlaky: (await via(env.upstream.url, 'POST', '/flaky/a')).status,
+        getFlaky: (await via(env.upstream.url, 'GET', '/flaky/a')).status,
+        postOther: (await via(env.upstream.url, 'POST', '/other')).status,
         otherHost: (await via(other.url, 'GET', '/anything')).status,
         otherHostFlaky: (await via(other.url, 'POST', '/flaky/b')).status,
-        slower: (await via(upstream.url, 'GET', '/slower')).status,
+        slower: (await via(env.upstream.url, 'GET', '/slower')).status,
       };
       expect(results).toEqual({ postFlaky: 500, getFlaky: 200, postOther: 200, otherHost: 502, otherHostFlaky: 500, slower: 200 });
       expect(other.arrivals).toEqual([]);
-      const entries = await entriesOf(server, session.id, 6);
+      const entries = await entriesOf(env.server, session.id, 6);
       const byUrl = (url: string) => entries.find((e) => e.request.url === url)!.injected;
-      expect(byUrl(`${upstream.url}/flaky/a`)).toEqual({ kind: 'error', cause: 'errorRate', status: 500, set: 0 });
-      expect(entries.filter((e) => e.request.url === `${upstream.url}/flaky/a`).map((e) => e.injected?.status)).toEqual([500, undefined]);
-      expect(byUrl(`${upstream.url}/other`)).toBeUndefined();
+      expect(byUrl(`${env.upstream.url}/flaky/a`)).toEqual({ kind: 'error', cause: 'errorRate', status: 500, set: 0 });
+      expect(entries.filter((e) => e.request.url === `${env.upstream.url}/flaky/a`).map((e) => e.injected?.status)).toEqual([500, undefined]);
+      expect(byUrl(`${env.upstream.url}/other`)).toBeUndefined();
       expect(byUrl(`${other.url}/anything`)).toEqual({ kind: 'error', cause: 'errorRate', status: 502, set: 1 });
       expect(byUrl(`${other.url}/flaky/b`)).toMatchObject({ status: 500, set: 0 });
-      expect(byUrl(`${upstream.url}/slower`)).toEqual({ kind: 'delay', delayMs: 200, set: 2 });
+      expect(byUrl(`${env.upstream.url}/slower`)).toEqual({ kind: 'delay', delayMs: 200, set: 2 });
     } finally {
       await other.close();
     }
@@ -235,7 +224,7 @@ describe('scoping by match', () => {
 
 describe('live replacement', () => {
   it('replaces a running session\'s toxics under load: no failed request, no closed connection, the new ones apply', async () => {
-    const session = await startSession(server, { targetUrl: upstream.url });
+    const session = await startSession(env.server, { targetUrl: env.upstream.url });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     const sockets = new Set<unknown>();
     const failures: string[] = [];
@@ -258,7 +247,7 @@ describe('live replacement', () => {
     const changes = [{ http: { delayMs: 30 } }, { http: { bandwidthKBps: 256, delayMs: 5, delayJitter: 5 } }, {}, { delayMs: 10 }, { http: [{ match: { path: '/nowhere' }, errorRate: 1 }] }];
     for (const toxics of changes) {
       await new Promise((r) => setTimeout(r, 250));
-      const put = await server.call('PUT', `/${session.id}/toxics`, { toxics });
+      const put = await env.server.call('PUT', `/${session.id}/toxics`, { toxics });
       expect(put.status, put.text).toBe(200);
       expect(put.json).toEqual({ toxics });
     }
@@ -270,30 +259,30 @@ describe('live replacement', () => {
     expect(count).toBeGreaterThan(40);
     // Four keep-alive connections carried everything: none was closed by a replacement.
     expect(sockets.size).toBeLessThanOrEqual(4);
-    const entries = await entriesOf(server, session.id, count);
+    const entries = await entriesOf(env.server, session.id, count);
     const kinds = new Set(entries.map((e: Entry) => e.injected?.kind ?? 'none'));
     expect(kinds.has('delay') && kinds.has('none')).toBe(true);
     expect([...kinds].filter((k) => !['delay', 'bandwidth', 'none'].includes(k))).toEqual([]);
     expect(entries.some((e) => e.injected?.bandwidthKBps === 256)).toBe(true);
-    expect((await server.call('GET', `/${session.id}/toxics`)).json).toEqual({ toxics: changes.at(-1) });
-    expect((await server.call('GET', `/${session.id}`)).json.session.toxics).toEqual(changes.at(-1));
+    expect((await env.server.call('GET', `/${session.id}/toxics`)).json).toEqual({ toxics: changes.at(-1) });
+    expect((await env.server.call('GET', `/${session.id}`)).json.session.toxics).toEqual(changes.at(-1));
   });
 
   it('keeps the toxics of a stopped session for its restart, and clears them with {}', async () => {
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { http: { errorRate: 1, errorStatus: 418 } } });
-    expect((await server.call('POST', `/${session.id}/stop`)).status).toBe(200);
-    expect((await server.call('PUT', `/${session.id}/toxics`, { toxics: { http: { errorRate: 1, errorStatus: 451 } } })).status).toBe(200);
-    const restarted = (await server.call('POST', `/${session.id}/restart`)).json.session;
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { http: { errorRate: 1, errorStatus: 418 } } });
+    expect((await env.server.call('POST', `/${session.id}/stop`)).status).toBe(200);
+    expect((await env.server.call('PUT', `/${session.id}/toxics`, { toxics: { http: { errorRate: 1, errorStatus: 451 } } })).status).toBe(200);
+    const restarted = (await env.server.call('POST', `/${session.id}/restart`)).json.session;
     expect((await timedRequest(restarted.proxyUrl, '/after-restart')).status).toBe(451);
-    expect((await server.call('PUT', `/${session.id}/toxics`, { toxics: {} })).json).toEqual({ toxics: {} });
+    expect((await env.server.call('PUT', `/${session.id}/toxics`, { toxics: {} })).json).toEqual({ toxics: {} });
     expect((await timedRequest(restarted.proxyUrl, '/cleared')).status).toBe(200);
-    expect((await server.call('GET', `/${session.id}`)).json.session.toxics).toBeUndefined();
+    expect((await env.server.call('GET', `/${session.id}`)).json.session.toxics).toBeUndefined();
   });
 
   it('reaches sessions that run in proxy worker processes', async () => {
     const engine = await startEngine({ proxyWorkers: 1 });
     try {
-      const { session } = await engine.recorder.startSession({ targetUrl: upstream.url, toxics: { http: { failFirst: 1, errorStatus: 500 } } });
+      const { session } = await engine.recorder.startSession({ targetUrl: env.upstream.url, toxics: { http: { failFirst: 1, errorStatus: 500 } } });
       expect((await timedRequest(session.proxyUrl, '/worker')).status).toBe(500);
       expect((await timedRequest(session.proxyUrl, '/worker')).status).toBe(200);
       await engine.recorder.updateToxics({ id: session.id, toxics: { http: { errorRate: 1, errorStatus: 503 } } });
@@ -319,17 +308,17 @@ describe('invalid toxics', () => {
       [{ sse: { delayMs: -1 } }, 'toxics.sse.delayMs'],
       ['slow', 'toxics'],
     ];
-    const session = await startSession(server, { targetUrl: upstream.url, toxics: { delayMs: 1 } });
+    const session = await startSession(env.server, { targetUrl: env.upstream.url, toxics: { delayMs: 1 } });
     for (const [toxics, field] of bad) {
-      const start = await server.call('POST', '/start', { targetUrl: upstream.url, toxics });
+      const start = await env.server.call('POST', '/start', { targetUrl: env.upstream.url, toxics });
       expect([start.status, start.json.code, start.json.field], JSON.stringify(toxics)).toEqual([400, 'bad_request', field]);
       // An unknown field is named by its parent's message ("toxics.http: unknown field latency"), as everywhere.
       expect(start.json.error.startsWith(field.endsWith('latency') ? 'toxics.http: unknown field latency' : `${field}: `), start.json.error).toBe(true);
-      const put = await server.call('PUT', `/${session.id}/toxics`, { toxics });
+      const put = await env.server.call('PUT', `/${session.id}/toxics`, { toxics });
       expect([put.status, put.json.field], JSON.stringify(toxics)).toEqual([400, field]);
     }
-    expect((await server.call('GET', `/${session.id}/toxics`)).json).toEqual({ toxics: { delayMs: 1 } });
-    expect((await server.call('PUT', '/no-such-session/toxics', { toxics: {} })).status).toBe(404);
-    expect((await server.call('PUT', `/${session.id}/toxics`, {})).json.field).toBe('toxics');
+    expect((await env.server.call('GET', `/${session.id}/toxics`)).json).toEqual({ toxics: { delayMs: 1 } });
+    expect((await env.server.call('PUT', '/no-such-session/toxics', { toxics: {} })).status).toBe(404);
+    expect((await env.server.call('PUT', `/${session.id}/toxics`, {})).json.field).toBe('toxics');
   });
 });
