@@ -24,13 +24,11 @@ import type {
   TrustStatusResponse,
 } from './machine.js';
 import {
-  INPUT_LIMITS,
   entriesQuerySchema,
   openBrowserSchema,
   parseInput,
   patchEntrySchema,
   portCheckQuerySchema,
-  queryBoolean,
   restartSessionSchema,
   searchQuerySchema,
   startSessionSchema,
@@ -41,54 +39,14 @@ import {
 import { modificationsUpdateSchema, type SessionModifications } from './modifications.js';
 import { toxicsUpdateSchema, type SessionToxics } from './toxics.js';
 
-export const API_PREFIX = '/api/v1/recorder';
+import { entryRef, flag, id, none, row, sessionRef, type BytesResult, type HttpMethod, type OperationRow } from './operation-row.js';
+import { MOCK_OPERATIONS } from './mocks-contract.js';
+import { CONFIG_OPERATIONS } from './configs-contract.js';
 
-/** Browsers cannot set headers on a WebSocket: the stream's token travels as a subprotocol `<prefix><token>`. */
-export const WS_TOKEN_PROTOCOL_PREFIX = 'traffic-recorder.bearer.';
+export { API_PREFIX, WS_TOKEN_PROTOCOL_PREFIX, restPathOf } from './operation-row.js';
+export type { BytesResult, HttpMethod, OperationKind, OperationRow } from './operation-row.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-
-/** `json`: a JSON answer. `bytes`: a file or body ({ bytes, contentType }). `stream`: live messages of a session. */
-export type OperationKind = 'json' | 'bytes' | 'stream';
-
-/** What a `bytes` operation answers, on every transport. */
-export interface BytesResult {
-  bytes: Uint8Array;
-  contentType?: string;
-  /** Suggested file name (REST sends it in Content-Disposition). */
-  fileName?: string;
-}
-
-export interface OperationRow<S extends z.ZodType = z.ZodType, O = unknown, K extends OperationKind = OperationKind> {
-  kind: K;
-  method: HttpMethod;
-  /** Path under API_PREFIX, fastify-style parameters (`/:id/entries/:entryId`). */
-  path: string;
-  input: S;
-  /** How errors name the input as a whole ("session config", "query"). */
-  what: string;
-  /** REST status of a success (default 200). */
-  status?: number;
-  /** It may change what the desktop's tray shows (sessions, CA trust, system proxy). */
-  mutates?: boolean;
-  /** Only a type: what the operation answers. */
-  readonly output?: O;
-}
-
-/** A row whose output type is `O`: `row<O>()({ ... })` keeps the schema's own type. */
-function row<O, K extends OperationKind = 'json'>() {
-  return <S extends z.ZodType>(r: Omit<OperationRow<S, O, K>, 'output'>): OperationRow<S, O, K> => r;
-}
-
-const id = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(INPUT_LIMITS.id, 'is too long');
-/** A query-string or structured boolean, false when absent. */
-const flag = queryBoolean(false);
-
-const none = z.strictObject({});
-const sessionRef = z.strictObject({ id });
-const entryRef = z.strictObject({ id, entryId: id });
-
-export const OPERATIONS = {
+const RECORDER_OPERATIONS = {
   // Static paths come before `/:id`, so that `/sessions` or `/ports` never read as a session id.
   startSession: row<{ session: Session }>()({ kind: 'json', method: 'POST', path: '/start', input: startSessionSchema, what: 'session config', status: 201, mutates: true }),
   listSessions: row<{ sessions: Session[]; total: number }>()({ kind: 'json', method: 'GET', path: '/sessions', input: none, what: 'query' }),
@@ -156,6 +114,8 @@ export const OPERATIONS = {
     }),
   }),
 } as const;
+
+export const OPERATIONS = { ...RECORDER_OPERATIONS, ...MOCK_OPERATIONS, ...CONFIG_OPERATIONS } as const;
 
 export type Operations = typeof OPERATIONS;
 export type OperationName = keyof Operations;

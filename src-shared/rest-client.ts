@@ -3,7 +3,7 @@
  * (and any Node script). One generic request per row: the path filled from the input, the other fields in the query
  * (GET, DELETE) or the JSON body, a JSON answer or bytes. Uses the global `fetch` of browsers and Node 20.
  */
-import { API_PREFIX, CALL_NAMES, OPERATIONS, fillPath, restCarrier, type BytesResult, type CallName, type OperationClient } from './contract.js';
+import { API_PREFIX, CALL_NAMES, OPERATIONS, fillPath, restCarrier, restPathOf, type BytesResult, type CallName, type OperationClient } from './contract.js';
 import { isApiErrorBody } from './errors.js';
 
 /** Every error a client raises: the server's `{error, code, field}` plus the HTTP status (0: no answer at all). */
@@ -40,10 +40,10 @@ export function queryOf(input: Record<string, unknown>, skip: ReadonlySet<string
   return s ? `?${s}` : '';
 }
 
-/** The request REST carries for `name` with `input`: method, path under API_PREFIX (query included), JSON body. */
+/** The request REST carries for `name` with `input`: method, absolute path (query included), JSON body. */
 export function restRequestOf(name: CallName, input: Record<string, unknown> = {}): { method: string; path: string; body?: unknown } {
   const row = OPERATIONS[name];
-  const { path, used } = fillPath(row.path, input);
+  const { path, used } = fillPath(restPathOf(row), input);
   if (restCarrier(row.method) === 'query') return { method: row.method, path: path + queryOf(input, used) };
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) if (!used.has(k) && v !== undefined) body[k] = v;
@@ -67,7 +67,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await fetch(origin + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new RecorderClientError(`cannot reach ${origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 'network', 0);

@@ -9,6 +9,8 @@ import type { MachineServices } from './machine/machine-services.js';
 import type { Recorder } from './sessions/recorder.js';
 import type { StreamMessage } from '../../src-shared/model.js';
 import type { EncodedBatch } from './sessions/stream-hub.js';
+import { configOperations } from './configs/config-operations.js';
+import { mockOperations } from './mocks/mock-operations.js';
 
 /** An input every field of which is optional may be left out (internal callers such as the tray). */
 type ParsedArgs<N extends CallName> = Record<never, never> extends ParsedInputOf<N> ? [input?: ParsedInputOf<N>] : [input: ParsedInputOf<N>];
@@ -67,6 +69,8 @@ export function engineOperations(recorder: Recorder, machine?: MachineServices):
       const { bytes, contentType } = await recorder.readEntryBody(id, entryId, which, decoded);
       return contentType === undefined ? { bytes } : { bytes, contentType };
     },
+    ...mockOperations(recorder),
+    ...configOperations(recorder),
     // A refusal (no such session) is a rejection, as from every other operation.
     subscribe: ({ id, pending }, listener) => new Promise((resolve) => resolve(recorder.subscribe(id, listener, { pending }))),
   };

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../src-shared/errors.js';
 import {
-  API_PREFIX,
+  restPathOf,
   CALL_NAMES,
   OPERATIONS,
   parseOperationInput,
@@ -69,7 +69,7 @@ function route(app: FastifyInstance, engine: () => EngineOperations, name: CallN
   const row: OperationRow = OPERATIONS[name];
   app.route({
     method: row.method,
-    url: `${API_PREFIX}${row.path}`,
+    url: restPathOf(row),
     handler: async (request, reply) => {
       const input = parseOperationInput(name, restInput(name, request));
       const result = await (engine()[name] as (input: unknown) => Promise<unknown>)(input);
