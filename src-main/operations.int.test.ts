@@ -123,6 +123,9 @@ async function through(transport: Transport, name: CallName, input: unknown): Pr
 /** Per transport: its own forward session for the lifecycle, the browser and the system proxy operations. */
 const own = {} as Record<Transport, string>;
 
+/** Per transport: the saved configs its saveConfig and importConfig answered (EXPECT notes them). */
+const configIds = {} as Record<Transport, { saved: string; imported: string }>;
+
 /** A valid input for every row; the record type makes a new row without a sample a compile error. */
 const SAMPLES: { [N in CallName]: (t: Transport) => InputOf<N> } = {
   startSession: (t) => ({ name: `own-${t}`, mode: 'forward' }),
@@ -155,6 +158,13 @@ const SAMPLES: { [N in CallName]: (t: Transport) => InputOf<N> } = {
   stopSession: (t) => ({ id: own[t] }),
   restartSession: (t) => ({ id: own[t] }),
   deleteSession: (t) => ({ id: own[t] }),
+  listConfigs: () => ({}),
+  // The same name on every transport, so that each exports the same file.
+  saveConfig: () => ({ name: 'saved', mode: 'forward', filters: { includePaths: ['/v1/*'] } }),
+  importConfig: (t) => ({ name: `imported-${t}`, targetUrl: 'http://127.0.0.1:1' }),
+  getConfig: (t) => ({ configId: configIds[t].saved }),
+  deleteConfig: (t) => ({ configId: configIds[t].imported }),
+  exportConfig: (t) => ({ configId: configIds[t].saved }),
 };
 
 /** What each successful answer must hold, whichever transport carried it. */
@@ -178,10 +188,22 @@ const EXPECT: Partial<{ [N in CallName]: (value: any, t: Transport) => void }> =
   stopSession: (v) => expect(v.session.status).toBe('stopped'),
   restartSession: (v) => expect(v.session.status).toBe('running'),
   deleteSession: (v, t) => expect(v).toEqual({ deleted: true, id: own[t] }),
+  listConfigs: (v) => expect(v).toMatchObject({ max: 10, total: v.configs.length }),
+  saveConfig: (v, t) => {
+    expect(v.config).toMatchObject({ name: 'saved', config: { mode: 'forward', filters: { includePaths: ['/v1/*'] } } });
+    configIds[t] = { saved: v.config.id, imported: '' };
+  },
+  importConfig: (v, t) => {
+    expect(v.config).toMatchObject({ name: `imported-${t}`, config: { targetUrl: 'http://127.0.0.1:1' } });
+    configIds[t].imported = v.config.id;
+  },
+  getConfig: (v, t) => expect(v.config).toMatchObject({ id: configIds[t].saved, name: 'saved' }),
+  deleteConfig: (v, t) => expect(v).toEqual({ deleted: true, id: configIds[t].imported }),
+  exportConfig: (v) => expect(JSON.parse(new TextDecoder().decode(v.bytes))).toEqual({ name: 'saved', mode: 'forward', filters: { includePaths: ['/v1/*'] } }),
 };
 
 /** Answers that differ between calls by nature (timestamps, ports, pids, state the calls change), left out of the comparison; `savedAt` (now) everywhere. */
-const VOLATILE = new Set(['caStatus', 'startSession', 'stopSession', 'restartSession', 'deleteSession', 'openBrowser', 'patchEntry', 'storage', 'ports', 'listSessions', 'caGenerate', 'systemProxyOn']);
+const VOLATILE = new Set(['caStatus', 'startSession', 'stopSession', 'restartSession', 'deleteSession', 'openBrowser', 'patchEntry', 'storage', 'ports', 'listSessions', 'caGenerate', 'systemProxyOn', 'listConfigs', 'saveConfig', 'importConfig', 'getConfig', 'deleteConfig']);
 
 describe('the operation table', () => {
   it('has a sample for every row that answers once, and one stream row', () => {
@@ -265,6 +287,9 @@ describe('the operation table', () => {
       ['updateToxics', { id: shared.id, toxics: { http: { errorRate: 2 } } }, 'toxics.http.errorRate'],
       ['startSession', { targetUrl: 'http://127.0.0.1:1', toxics: { http: { delayMs: -1 } } }, 'toxics.http.delayMs'],
       ['updateModifications', { id: shared.id, modifications: { urlRewrites: [{ match: '(', replace: '' }] } }, 'modifications.urlRewrites.0.match'],
+      ['saveConfig', { mode: 'forward' }, 'name'],
+      ['importConfig', { mode: 'reverse' }, 'targetUrl'],
+      ['getConfig', { configId: '' }, 'configId'],
     ];
     for (const [name, input, field] of bad) {
       for (const transport of ['rest', 'ipc'] as const) {

@@ -223,6 +223,11 @@ const LIMITS = {
     description: 'open client connections per session; more get a 503',
     flag: { name: '--max-connections-per-session', arg: '<n>' },
   }),
+  maxSavedConfigs: int({
+    min: 1, max: 1000, default: 10,
+    description: 'session configurations that may be saved (`/configs`); one more is refused with a 409',
+    flag: { name: '--max-saved-configs', arg: '<n>' },
+  }),
 } as const;
 
 const PROXY_WORKERS_MAX = 64;

@@ -7,7 +7,6 @@ import type { Recorder } from '../engine/sessions/recorder.js';
 import { engineOperations } from '../engine/engine-operations.js';
 import type { MachineServices } from '../engine/machine/machine-services.js';
 import { createApiApp, type ApiAppOptions, type ApiGuard } from './api-app.js';
-import { registerConfigsRoutes } from './configs-routes.js';
 import { registerOperationRoutes } from './operation-routes.js';
 import { buildHostPolicy } from './request-guard.js';
 import { registerUi } from './static-ui.js';
@@ -45,7 +44,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const app = await createApiApp(options, guard);
   const engine = engineOperations(options.recorder, options.machine);
   app.get('/api/v1/health', () => ({ status: 'ok' }));
-  registerConfigsRoutes(app);
   registerOperationRoutes(app, engine);
   const subscribers = registerStreamRoute(app, engine, { ...DEFAULT_STREAM_BACKPRESSURE, ...options.stream });
   registerUi(app, options.uiDir);
