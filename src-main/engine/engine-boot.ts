@@ -121,6 +121,7 @@ export async function openEngine(options: EngineBootOptions): Promise<Engine> {
   }
   const recorder = new Recorder({
     store,
+    dataDir,
     limits,
     certificateAuthority,
     ...(pool ? { sessionHost: pool } : {}),

@@ -9,14 +9,15 @@ import { EVICT_ENTRY_ID, type Entry, type EntryPage, type PortCheck, type PortsS
 import { NOT_YET_SUPPORTED_OPTIONS, type StartSessionInput } from '../../../src-shared/schemas.js';
 import { isEmptyModifications, type SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
-import { decodedBodyBytes, entryWithBodies } from '../body/body-view.js';
-import { bodyGone } from './body-gone-error.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { CapturedExchange } from '../capture/http-capture.js';
 import type { BodySide, EvictionNotice, RecorderStore, SessionRecord } from '../store/store-types.js';
 import { DEFAULT_LIMITS, connectionLimitsOf, type RecorderLimits } from './limits.js';
-import { PortCursor, assertListenableHost, isPortFree } from './port-pool.js';
+import { assertListenableHost } from './port-pool.js';
 import { inProcessHost, type SessionHost, type SessionRunner } from './session-runner.js';
+import { EntryReads, type ListEntriesInput } from './entry-reads.js';
+import { SessionPorts } from './session-ports.js';
+import { SessionRules, isEmptyToxics } from './session-rules.js';
 import { StreamHub, type StreamListener, type SubscribeOptions } from './stream-hub.js';
 import { EntryQueue } from './entry-queue.js';
 import { generateSessionName } from './session-names.js';
@@ -39,6 +40,8 @@ export interface RecorderOptions extends Partial<Pick<EngineConfig, 'sweepInterv
   certificateAuthority?: () => Promise<CertificateAuthority>;
   /** Where session proxies run; default: in this process. */
   sessionHost?: SessionHost;
+  /** The engine's data directory, for what is kept beside the traffic (mocks, saved configs); none: in memory. */
+  dataDir?: string;
 }
 
 const DEFAULT_CONFIG = defaultEngineConfig();
@@ -50,9 +53,11 @@ export class Recorder {
   private readonly now: () => number;
   private readonly proxies = new Map<string, SessionRunner>();
   private readonly host: SessionHost;
-  private readonly starting = new Set<number>();
   private readonly hub: StreamHub;
-  private readonly cursor: PortCursor;
+  private readonly sessionPorts: SessionPorts;
+  private readonly rules: SessionRules;
+  private readonly entries: EntryReads;
+  readonly dataDir: string | undefined;
   private readonly tlsMaterial: () => Promise<{ key: string; cert: string }>;
   private readonly certificateAuthority: (() => Promise<CertificateAuthority>) | undefined;
   private readonly upstreamPolicy: UpstreamPolicy | undefined;
@@ -66,7 +71,7 @@ export class Recorder {
     this.now = options.now ?? Date.now;
     this.hub = new StreamHub(options.streamIntervalMs ?? DEFAULT_CONFIG.streamIntervalMs);
     this.queue = new EntryQueue(this.store, this.hub);
-    this.cursor = new PortCursor(this.limits.portRange);
+    this.dataDir = options.dataDir;
     this.tlsMaterial = options.tlsMaterial ?? ephemeralTlsMaterial;
     this.certificateAuthority = options.certificateAuthority;
     this.upstreamPolicy = options.upstreamPolicy;
@@ -82,6 +87,13 @@ export class Recorder {
         onExchangeStart: this.announcePending,
         onExchangeDropped: this.withdrawPending,
       });
+    this.sessionPorts = new SessionPorts(this.store, this.limits, this.host, (id, captured) => this.ingest(id, captured));
+    const record = (id: string) => this.record(id);
+    this.rules = new SessionRules({
+      store: this.store, record, runner: (id) => this.proxies.get(id),
+      published: (saved) => this.hub.publish(saved.id, { type: 'session', session: this.toSession(saved) }),
+    });
+    this.entries = new EntryReads({ store: this.store, hub: this.hub, record });
     // A session still marked running was interrupted (crash or kill): its proxy is gone.
     for (const record of this.store.listSessions()) {
       if (record.status === 'running') {
@@ -168,9 +180,9 @@ export class Recorder {
     };
     delete next.stoppedAt;
     // Same port when it is still free; otherwise any free one, unless the caller would rather hear who holds it.
-    const free = await this.portAvailable(record.listenPort, record.listenHost);
+    const free = await this.sessionPorts.available(record.listenPort, record.listenHost);
     if (!free && keepPort) {
-      throw new ApiError('conflict', `listenPort: port ${record.listenPort} is taken by ${this.portHolder(record.listenPort)}`, 'listenPort');
+      throw new ApiError('conflict', `listenPort: port ${record.listenPort} is taken by ${this.sessionPorts.holder(record.listenPort)}`, 'listenPort');
     }
     const preferred = free ? record.listenPort : 0;
     const started = await this.launch(next, preferred, false);
@@ -178,57 +190,20 @@ export class Recorder {
     return { session: this.toSession(started) };
   }
 
-  /** The session's toxics as given (`{}` for none). */
-  async getToxics({ id }: { id: string }): Promise<{ toxics: SessionToxics }> {
-    return { toxics: this.record(id).toxics ?? {} };
+  getToxics(input: { id: string }): Promise<{ toxics: SessionToxics }> {
+    return this.rules.getToxics(input);
   }
 
-  /**
-   * Replace a session's toxics. A running session's proxies take them for the next exchange on any connection, open
-   * ones included, with nothing closed; a stopped one keeps them for its restart. `{}` removes them.
-   */
-  async updateToxics({ id, toxics }: ParsedInputOf<'updateToxics'>): Promise<{ toxics: SessionToxics }> {
-    const record = this.record(id);
-    const next: SessionRecord = { ...record };
-    if (isEmptyToxics(toxics)) delete next.toxics;
-    else next.toxics = toxics;
-    await this.proxies.get(id)?.replaceToxics(next.toxics);
-    // The record may have changed meanwhile (stopped, deleted): only the toxics are ours to write.
-    const current = this.store.getSession(id);
-    if (!current) throw new ApiError('not_found', `session ${id} not found`);
-    const saved: SessionRecord = { ...current };
-    if (next.toxics) saved.toxics = next.toxics;
-    else delete saved.toxics;
-    this.store.upsertSession(saved);
-    this.hub.publish(id, { type: 'session', session: this.toSession(saved) });
-    return { toxics: saved.toxics ?? {} };
+  updateToxics(input: ParsedInputOf<'updateToxics'>): Promise<{ toxics: SessionToxics }> {
+    return this.rules.updateToxics(input);
   }
 
-  /** The session's modification rules as given (`{}` for none). */
-  getModifications({ id }: { id: string }): Promise<{ modifications: SessionModifications }> {
-    return Promise.resolve({ modifications: this.record(id).modifications ?? {} });
+  getModifications(input: { id: string }): Promise<{ modifications: SessionModifications }> {
+    return this.rules.getModifications(input);
   }
 
-  /** Replace a session's modification rules, as updateToxics replaces toxics (live, nothing closed). `{}` removes them. */
-  async updateModifications({ id, modifications }: ParsedInputOf<'updateModifications'>): Promise<{ modifications: SessionModifications }> {
-    this.record(id);
-    const next = isEmptyModifications(modifications) ? undefined : modifications;
-    await this.proxies.get(id)?.replaceModifications(next);
-    const current = this.store.getSession(id);
-    if (!current) throw new ApiError('not_found', `session ${id} not found`);
-    const saved: SessionRecord = { ...current };
-    if (next) saved.modifications = next;
-    else delete saved.modifications;
-    this.store.upsertSession(saved);
-    this.hub.publish(id, { type: 'session', session: this.toSession(saved) });
-    return { modifications: saved.modifications ?? {} };
-  }
-
-  /** Who holds a port, in words: a session by its name, never by its id. */
-  private portHolder(port: number): string {
-    const owner = this.store.listSessions().find((r) => r.status === 'running' && r.listenPort === port);
-    if (owner) return `session "${owner.name}"`;
-    return this.starting.has(port) ? 'a session that is starting' : 'another program';
+  updateModifications(input: ParsedInputOf<'updateModifications'>): Promise<{ modifications: SessionModifications }> {
+    return this.rules.updateModifications(input);
   }
 
   async deleteSession({ id }: { id: string }): Promise<{ deleted: true; id: string }> {
@@ -241,46 +216,24 @@ export class Recorder {
 
   // ---- entries --------------------------------------------------------------------------------------------
 
-  /** Defaults as the table's schema gives them (for callers inside the engine, such as tests and benchmarks). */
-  async listEntries({ id, offset = 0, limit = 100, bodies = true }: Pick<ParsedInputOf<'listEntries'>, 'id'> & Partial<ParsedInputOf<'listEntries'>>): Promise<EntryPage> {
-    this.record(id);
-    const { entries, total } = await this.store.listEntries(id, offset, limit);
-    const out = bodies ? await Promise.all(entries.map((e) => this.withBodies(e))) : entries;
-    return { entries: out, total, offset, limit };
+  listEntries(input: ListEntriesInput): Promise<EntryPage> {
+    return this.entries.list(input);
   }
 
-  async getEntry({ id, entryId }: { id: string; entryId: string }): Promise<{ entry: Entry }> {
-    return { entry: await this.withBodies(await this.entry(id, entryId)) };
+  getEntry(input: { id: string; entryId: string }): Promise<{ entry: Entry }> {
+    return this.entries.get(input);
   }
 
-  async patchEntry({ id, entryId, ...patch }: ParsedInputOf<'patchEntry'>): Promise<{ entry: Entry }> {
-    await this.entry(id, entryId);
-    const tags = patch.tags ? [...new Set(patch.tags)] : undefined;
-    const updated = await this.store.updateEntry(id, entryId, { ...(tags ? { tags } : {}), ...(patch.notes !== undefined ? { notes: patch.notes } : {}) });
-    if (!updated) throw new ApiError('not_found', `entry ${entryId} not found in session ${id}`);
-    this.hub.publish(id, { type: 'entry-updated', entry: updated });
-    return { entry: await this.withBodies(updated) };
+  patchEntry(input: ParsedInputOf<'patchEntry'>): Promise<{ entry: Entry }> {
+    return this.entries.patch(input);
   }
 
-  /** Raw captured bytes, or their decoded form. */
-  async readEntryBody(id: string, entryId: string, side: BodySide, decoded: boolean): Promise<{ bytes: Buffer; contentType?: string }> {
-    let entry = await this.entry(id, entryId);
-    const stored = await this.store.readBody(id, entryId, side);
-    // The read itself may have found the body lost: the entry then says so.
-    if (stored === undefined) entry = await this.entry(id, entryId);
-    const info = side === 'request' ? entry.request.body : entry.response?.body;
-    const gone = stored === undefined ? bodyGone(info, side, entryId) : undefined;
-    if (gone) throw gone;
-    const raw = stored ?? Buffer.alloc(0);
-    if (!decoded) return { bytes: raw, contentType: info?.contentType };
-    // Content-encodings undone, charset kept: the bytes still match the recorded Content-Type.
-    return { bytes: decodedBodyBytes(entry, side, raw), contentType: info?.contentType };
+  readEntryBody(id: string, entryId: string, side: BodySide, decoded: boolean): Promise<{ bytes: Buffer; contentType?: string }> {
+    return this.entries.body(id, entryId, side, decoded);
   }
 
-  /** Ids of the session's entries whose URL, headers or decoded bodies contain `text` (case-insensitive). */
-  async searchEntries(id: string, text: string, limit?: number): Promise<string[]> {
-    this.record(id);
-    return this.store.searchEntries(id, text, limit);
+  searchEntries(id: string, text: string, limit?: number): Promise<string[]> {
+    return this.entries.search(id, text, limit);
   }
 
   subscribe(sessionId: string, listener: StreamListener, options?: SubscribeOptions): () => void {
@@ -292,22 +245,11 @@ export class Recorder {
 
   async ports(): Promise<PortsStatus> {
     this.flushPending();
-    const details = this.store
-      .listSessions()
-      .filter((r) => r.status === 'running')
-      .map((r) => ({ port: r.listenPort, sessionId: r.id, sessionName: r.name }))
-      .sort((a, b) => a.port - b.port);
-    const { start, end } = this.limits.portRange;
-    return { used: details.length, max: Math.min(this.limits.maxSessions, end - start + 1), rangeStart: start, rangeEnd: end, details };
+    return this.sessionPorts.status();
   }
 
-  async portCheck({ port }: { port: number }): Promise<PortCheck> {
-    const owner = this.store.listSessions().find((r) => r.status === 'running' && r.listenPort === port);
-    if (owner) return { port, available: false, reason: `used by session "${owner.name}"` };
-    const { start, end } = this.limits.portRange;
-    if (port < start || port > end) return { port, available: false, reason: `outside the session port range ${start}-${end}` };
-    if (!(await isPortFree(port, '127.0.0.1'))) return { port, available: false, reason: 'in use by another program' };
-    return { port, available: true };
+  portCheck({ port }: { port: number }): Promise<PortCheck> {
+    return this.sessionPorts.check(port);
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------------------
@@ -355,61 +297,17 @@ export class Recorder {
   }
 
   private assertCapacity(): void {
-    const running = this.store.listSessions().filter((r) => r.status === 'running').length + this.starting.size;
+    const running = this.store.listSessions().filter((r) => r.status === 'running').length + this.sessionPorts.startingCount;
     if (running >= this.limits.maxSessions) {
       throw new ApiError('limit_reached', `at most ${this.limits.maxSessions} sessions may run at once; stop one first`);
     }
   }
 
-  private async portAvailable(port: number, host: string): Promise<boolean> {
-    if (this.starting.has(port)) return false;
-    if (this.store.listSessions().some((r) => r.status === 'running' && r.listenPort === port)) return false;
-    return isPortFree(port, host);
-  }
-
-  /** Start the proxy on `port` (0 = first free port of the range) and return the record with its real port. */
+  /** Start the session's proxy (see SessionPorts.launch) and keep its runner. */
   private async launch(record: SessionRecord, port: number, explicit: boolean): Promise<SessionRecord> {
-    const { start, end } = this.limits.portRange;
-    if (port !== 0) {
-      if (explicit && (port < start || port > end)) {
-        throw new ApiError('bad_request', `listenPort: ${port} is outside the session port range ${start}-${end}`, 'listenPort');
-      }
-      if (!(await this.portAvailable(port, record.listenHost))) {
-        throw new ApiError('conflict', `listenPort: port ${port} is already in use`, 'listenPort');
-      }
-      return this.bind(record, port);
-    }
-    for (const candidate of this.cursor.candidates()) {
-      if (!(await this.portAvailable(candidate, record.listenHost))) continue;
-      try {
-        const bound = await this.bind(record, candidate);
-        this.cursor.advancePast(candidate);
-        return bound;
-      } catch (e) {
-        if ((e as ApiError).code !== 'conflict') throw e;
-      }
-    }
-    throw new ApiError('limit_reached', `no free port left in the session port range ${start}-${end}`);
-  }
-
-  private async bind(record: SessionRecord, port: number): Promise<SessionRecord> {
-    const bound: SessionRecord = { ...record, listenPort: port };
-    this.starting.add(port);
-    let runner: SessionRunner;
-    try {
-      runner = await this.host.start(bound, (captured) => this.ingest(bound.id, captured));
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === 'EADDRINUSE') throw new ApiError('conflict', `listenPort: port ${port} is already in use`, 'listenPort');
-      if (err.code === 'EADDRNOTAVAIL') {
-        throw new ApiError('bad_request', `listenHost: ${bound.listenHost} is not an address of this machine`, 'listenHost');
-      }
-      throw e;
-    } finally {
-      this.starting.delete(port);
-    }
-    this.proxies.set(bound.id, runner);
-    return bound;
+    const bound = await this.sessionPorts.launch(record, port, explicit);
+    this.proxies.set(bound.record.id, bound.runner);
+    return bound.record;
   }
 
   private readonly mitmHttps = async (mitm: NonNullable<SessionRecord['mitm']>) => {
@@ -451,24 +349,12 @@ export class Recorder {
     this.hub.publish(notice.sessionId, { type: 'evicted', eviction });
   };
 
-  private async withBodies(entry: Entry): Promise<Entry> {
-    const [request, response] = await Promise.all([
-      this.store.readBody(entry.sessionId, entry.id, 'request'),
-      this.store.readBody(entry.sessionId, entry.id, 'response'),
-    ]);
-    // A read that found a body file missing marked the entry: show that, not the copy read before.
-    const missing = (request === undefined && entry.request.body.capturedSize > 0) || (response === undefined && (entry.response?.body.capturedSize ?? 0) > 0);
-    const current = missing ? ((await this.store.getEntry(entry.sessionId, entry.id)) ?? entry) : entry;
-    return entryWithBodies(current, (side) => (side === 'request' ? request : response));
-  }
-
   /** Whether captured traffic reaches the disk (the server's status). */
   storageStatus(): StorageStatus {
     return this.store.storageStatus();
   }
 
   /** The storage state with the store's usage against its budgets (`GET /storage`). */
-  /** The contract's `GET /storage`. */
   async storage(): Promise<{ storage: StorageReport }> {
     return { storage: this.storageReport() };
   }
@@ -485,13 +371,6 @@ export class Recorder {
     return record;
   }
 
-  private async entry(id: string, entryId: string): Promise<Entry> {
-    this.record(id);
-    const entry = await this.store.getEntry(id, entryId);
-    if (!entry) throw new ApiError('not_found', `entry ${entryId} not found in session ${id}`);
-    return entry;
-  }
-
   private toSession(record: SessionRecord): Session {
     const host = record.listenHost === '0.0.0.0' || record.listenHost === '::' ? '127.0.0.1' : record.listenHost;
     const hostPart = host.includes(':') ? `[${host}]` : host;
@@ -500,10 +379,4 @@ export class Recorder {
       storage: this.store.storageStatus(record.id),
     };
   }
-
-}
-
-/** Toxics with no protocol key and no field: none at all (nothing is stored). */
-function isEmptyToxics(toxics: SessionToxics): boolean {
-  return Object.values(toxics).every((value) => value === undefined);
 }
