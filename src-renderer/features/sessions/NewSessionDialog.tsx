@@ -1,10 +1,14 @@
 import { useRef } from 'react';
 import { useDialog } from '../../components/use-dialog.js';
 import { useUiStore } from '../../stores/ui-store.js';
+import { FiltersFields } from '../shaping/FiltersFields.js';
+import { ModificationsFields } from '../shaping/ModificationsFields.js';
+import { ToxicsFields } from '../shaping/ToxicsFields.js';
+import '../shaping/shaping.css';
 import { BasicsTab } from './BasicsTab.js';
 import { JsonConfigTab } from './JsonConfigTab.js';
-import type { FormError } from './use-new-session.js';
-import { useNewSession } from './use-new-session.js';
+import type { FormError, FormTab, NewSessionState } from './use-new-session.js';
+import { tabOfPath, useNewSession } from './use-new-session.js';
 import './sessions-polish.css';
 
 export function NewSessionDialog() {
@@ -32,12 +36,16 @@ export function NewSessionDialog() {
       >
         <h2>New recording session</h2>
         <div className="tabs" role="tablist">
-          <button type="button" role="tab" aria-selected={tab === 'form'} data-testid="new-session-tab-form" onClick={() => switchTab('form')}>Basics</button>
-          <button type="button" role="tab" aria-selected={tab === 'json'} data-testid="new-session-tab-json" onClick={() => switchTab('json')}>Full configuration (JSON)</button>
+          {TABS.map(([id, label]) => {
+            const flagged = id !== 'json' && Object.keys(state.problems).some((path) => tabOfPath(path) === id);
+            return (
+              <button key={id} type="button" role="tab" aria-selected={tab === id} data-testid={`new-session-tab-${id}`} data-invalid={flagged} onClick={() => switchTab(id)}>
+                {label}{flagged && <span className="tab-flag" title="Something here needs fixing"> •</span>}
+              </button>
+            );
+          })}
         </div>
-        {tab === 'form'
-          ? <BasicsTab state={state} />
-          : <JsonConfigTab json={state.json} setJson={state.setJson} problems={state.jsonProblems} setProblems={state.setJsonProblems} />}
+        <TabPanel state={state} />
         {state.error && <ErrorBox error={state.error} />}
         <div className="modal-actions">
           <button type="button" data-testid="new-session-cancel" onClick={close}>Cancel</button>
@@ -48,6 +56,25 @@ export function NewSessionDialog() {
       </form>
     </div>
   );
+}
+
+const TABS: Array<[FormTab, string]> = [
+  ['form', 'Basics'], ['scope', 'Scope'], ['toxics', 'Toxics'], ['rules', 'Modifications'], ['json', 'Full configuration (JSON)'],
+];
+
+function TabPanel({ state }: { state: NewSessionState }) {
+  const { form, update, problems } = state;
+  switch (state.tab) {
+    case 'form': return <BasicsTab state={state} />;
+    case 'scope': return <FiltersFields value={form.filters} onChange={(filters) => update({ filters })} problems={problems} />;
+    case 'toxics': return <ToxicsFields value={form.toxics} onChange={(toxics) => update({ toxics })} problems={problems} />;
+    case 'rules': return <ModificationsFields value={form.modifications} onChange={(modifications) => update({ modifications })} problems={problems} />;
+    case 'json': return <JsonConfigTab json={state.json} setJson={state.setJson} problems={state.jsonProblems} setProblems={state.setJsonProblems} />;
+    default: {
+      const unknown: never = state.tab;
+      return unknown;
+    }
+  }
 }
 
 function ErrorBox({ error }: { error: FormError }) {

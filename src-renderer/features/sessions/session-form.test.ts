@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_FORM, formOverJson, formToInput, inputToForm, parseConfigJson, parseHostList, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
 import { connectInstructions } from './connect-instructions.js';
+import { toxicsFromInput } from '../shaping/toxics-form.js';
 
 describe('session form', () => {
   it('validates the target URL by mode', () => {
@@ -21,10 +22,26 @@ describe('session form', () => {
     expect(validatePort('70000')).not.toBeNull();
   });
   it('round-trips through the JSON configuration, keeping extra options', () => {
-    const input = formToInput({ ...EMPTY_FORM, name: ' API ', targetUrl: 'http://a.test', listenPort: '8085' }, { toxics: { http: { delayMs: 5 } }, listenPort: 9000 });
-    expect(input).toEqual({ name: 'API', mode: 'reverse', targetUrl: 'http://a.test', listenPort: 8085, namespace: 'default', toxics: { http: { delayMs: 5 } } });
-    expect(inputToForm(input as Record<string, unknown>)).toEqual({ ...EMPTY_FORM, name: 'API', mode: 'reverse', targetUrl: 'http://a.test', listenPort: '8085', namespace: 'default' });
+    const toxics = toxicsFromInput({ http: { delayMs: 5 } });
+    const input = formToInput({ ...EMPTY_FORM, name: ' API ', targetUrl: 'http://a.test', listenPort: '8085', toxics }, { listenHost: '0.0.0.0', listenPort: 9000 });
+    expect(input).toEqual({ name: 'API', mode: 'reverse', targetUrl: 'http://a.test', listenPort: 8085, namespace: 'default', listenHost: '0.0.0.0', toxics: { http: { delayMs: 5 } } });
+    expect(inputToForm(input as Record<string, unknown>)).toEqual({ ...EMPTY_FORM, name: 'API', mode: 'reverse', targetUrl: 'http://a.test', listenPort: '8085', namespace: 'default', toxics });
     expect(formToInput({ ...EMPTY_FORM, mode: 'forward' })).toEqual({ mode: 'forward', namespace: 'default' });
+    // The shaping tabs decide what the session gets: emptied there, gone from the configuration.
+    expect(formToInput({ ...EMPTY_FORM, mode: 'forward' }, { toxics: { delayMs: 5 }, filters: { includeHosts: ['a'] }, modifications: { urlRewrites: [] } })).toEqual({ mode: 'forward', namespace: 'default' });
+  });
+  it('carries the shaping options through the form, those it cannot show unchanged', () => {
+    const json = {
+      mode: 'reverse', targetUrl: 'http://a.test',
+      filters: { includeHosts: ['api.test'], excludeStatus: [404] },
+      toxics: { http: [{ delayMs: 1, match: { path: '/a' } }, { errorRate: 0.5 }] },
+      modifications: { responseHeaders: [{ action: 'replace', name: 'x', value: 'y' }], bodyReplacements: [{ match: 'a', replace: 'b', isRegex: true }] },
+    };
+    const form = inputToForm(json);
+    expect(form.filters.includeHosts).toBe('api.test');
+    expect(form.toxics.kept).toBe(json.toxics);
+    expect(form.modifications.responseHeaders).toEqual([{ action: 'replace', name: 'x', value: 'y' }]);
+    expect(formToInput(form)).toEqual({ ...json, namespace: 'default' });
   });
   it('sets mitm for forward sessions only, with the host lists, and ignoreUpstreamCertErrors when checked', () => {
     const forward = { ...EMPTY_FORM, mode: 'forward' as const, mitm: true, ignoreUpstreamCertErrors: true };
@@ -58,9 +75,12 @@ describe('session form', () => {
 
   it('puts the form over the JSON tab, keeping what only the JSON holds', () => {
     const form = { ...EMPTY_FORM, targetUrl: 'http://a.test', listenPort: '8090' };
-    expect(formOverJson(form, '{"filters":{"include":[]},"port":8081,"targetUrl":"http://old.test"}')).toEqual({
-      filters: { include: [] }, mode: 'reverse', targetUrl: 'http://a.test', listenPort: 8090, namespace: 'default',
+    expect(formOverJson(form, '{"listenHost":"0.0.0.0","port":8081,"targetUrl":"http://old.test"}')).toEqual({
+      listenHost: '0.0.0.0', mode: 'reverse', targetUrl: 'http://a.test', listenPort: 8090, namespace: 'default',
     });
+    // Filters the form cannot show come into it from the JSON tab (inputToForm) and stay as they were.
+    const kept = inputToForm({ filters: { include: [] } });
+    expect(formOverJson({ ...form, filters: kept.filters }, '{}').filters).toEqual({ include: [] });
     // Nothing typed yet, or JSON that does not parse: the form alone.
     expect(formOverJson(form, '')).toEqual(formToInput(form));
     expect(formOverJson(form, '{oops')).toEqual(formToInput(form));

@@ -1,5 +1,8 @@
 /** The new-session form as plain data, and its conversion to and from the full JSON configuration. */
 import type { StartSessionInput } from '../../../src-shared/schemas.js';
+import { EMPTY_FILTERS, filtersFromInput, filtersToInput, type FiltersForm } from '../shaping/filters-form.js';
+import { EMPTY_MODIFICATIONS, modificationsFromInput, modificationsToInput, type ModificationsForm } from '../shaping/modifications-form.js';
+import { EMPTY_TOXICS, toxicsFromInput, toxicsToInput, type ToxicsForm } from '../shaping/toxics-form.js';
 
 export interface SessionForm {
   name: string;
@@ -15,6 +18,10 @@ export interface SessionForm {
   mitmExcludeHosts: string;
   /** Accept upstream certificates that do not verify (self-signed staging servers). */
   ignoreUpstreamCertErrors: boolean;
+  /** The other tabs: scope filters, toxics, modification rules (each kept as is when its form cannot show it). */
+  filters: FiltersForm;
+  toxics: ToxicsForm;
+  modifications: ModificationsForm;
 }
 
 export const EMPTY_FORM: SessionForm = {
@@ -27,6 +34,9 @@ export const EMPTY_FORM: SessionForm = {
   mitmIncludeHosts: '',
   mitmExcludeHosts: '',
   ignoreUpstreamCertErrors: false,
+  filters: EMPTY_FILTERS,
+  toxics: EMPTY_TOXICS,
+  modifications: EMPTY_MODIFICATIONS,
 };
 
 /** "a.test, *.b.test\nc.test" → ["a.test", "*.b.test", "c.test"] */
@@ -83,6 +93,10 @@ export function formToInput(form: SessionForm, extra: Record<string, unknown> = 
     delete input.mitm;
   }
   set('ignoreUpstreamCertErrors', form.ignoreUpstreamCertErrors ? true : undefined);
+  // The form's tabs hold these (the JSON tab's are read into them when it is left): they decide.
+  set('filters', filtersToInput(form.filters));
+  set('toxics', toxicsToInput(form.toxics));
+  set('modifications', modificationsToInput(form.modifications));
   return input;
 }
 
@@ -118,5 +132,8 @@ export function inputToForm(input: Record<string, unknown>): SessionForm {
     mitmIncludeHosts: hosts(mitm?.includeHosts),
     mitmExcludeHosts: hosts(mitm?.excludeHosts),
     ignoreUpstreamCertErrors: input.ignoreUpstreamCertErrors === true,
+    filters: filtersFromInput(input.filters),
+    toxics: toxicsFromInput(input.toxics),
+    modifications: modificationsFromInput(input.modifications),
   };
 }

@@ -1,5 +1,5 @@
 /** The new-session dialog's state: the form, the JSON tab, validation, and starting the session. */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useClient } from '../../api/client-context.js';
 import { describeError, RecorderClientError } from '../../api/recorder-client.js';
 import { useSessionsStore } from '../../stores/sessions-store.js';
@@ -7,8 +7,25 @@ import { useUiStore } from '../../stores/ui-store.js';
 import { EMPTY_FORM, formOverJson, inputToForm, parseConfigJson, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
 import type { SessionForm } from './session-form.js';
 import { usePortCheck } from './use-port-check.js';
+import { fieldMessage, type Problems } from '../shaping/field-problems.js';
+import { filtersProblems } from '../shaping/filters-form.js';
+import { modificationsProblems } from '../shaping/modifications-form.js';
+import { toxicsProblems } from '../shaping/toxics-form.js';
 
-export type FormTab = 'form' | 'json';
+/** The form's tabs, then the JSON one; the form tabs edit one SessionForm. */
+export type FormTab = 'form' | 'scope' | 'toxics' | 'rules' | 'json';
+
+/** Which form tab shows the fields under a path the server names. */
+export function tabOfPath(path: string): FormTab {
+  const top = path.split('.')[0];
+  return top === 'filters' ? 'scope' : top === 'toxics' ? 'toxics' : top === 'modifications' ? 'rules' : 'form';
+}
+
+/** Every problem of the shaping tabs, with the same schemas and words as the server. */
+function useShapingProblems(form: SessionForm): Problems {
+  const { filters, toxics, modifications } = form;
+  return useMemo(() => ({ ...filtersProblems(filters), ...toxicsProblems(toxics), ...modificationsProblems(modifications) }), [filters, toxics, modifications]);
+}
 
 /** What went wrong: the server's refusal (naming a field, maybe) or a local problem (the JSON does not parse). */
 export interface FormError {
@@ -50,8 +67,16 @@ export function useNewSession(close: () => void) {
   const port = usePortCheck(tab === 'form' ? form.listenPort : '');
   const errors = { url: validateTargetUrl(form.targetUrl, form.mode), port: validatePort(form.listenPort), mitm: validateMitmHosts(form) };
 
+  const local = useShapingProblems(form);
+  // The server's refusal joins them at the field it names, until the next submit.
+  const problems: Problems = error?.field && !error.local ? { ...local, [error.field]: fieldMessage(error) } : local;
+
   const switchTab = (next: FormTab) => {
     if (next === tab) return;
+    if (tab !== 'json' && next !== 'json') {
+      setTab(next);
+      return;
+    }
     if (next === 'json') {
       setJson(JSON.stringify(formOverJson(form, json), null, 2));
     } else {
@@ -73,7 +98,12 @@ export function useNewSession(close: () => void) {
       const parsed = parseConfigJson(json);
       if (typeof parsed === 'string') setError({ message: parsed, local: true });
       else await start(parsed);
-    } else if (!errors.url && !errors.port && !errors.mitm) {
+    } else if (errors.url || errors.port || errors.mitm) {
+      setTab('form');
+    } else if (Object.keys(local).length > 0) {
+      // Not sent: the server would refuse it for the same reason; show the first problem's tab.
+      setTab(tabOfPath(Object.keys(local)[0]!));
+    } else {
       await start(formOverJson(form, json));
     }
   };
@@ -81,7 +111,7 @@ export function useNewSession(close: () => void) {
   const update = (patch: Partial<SessionForm>) => setForm((f) => ({ ...f, ...patch }));
   /** The server's message when it named this field (or a key inside it: `mitm.includeHosts`). */
   const fieldError = (field: string) => (error?.field?.split('.')[0] === field ? error.message : null);
-  return { form, update, tab, switchTab, json, setJson, jsonProblems, setJsonProblems, touched, submitting, error, submit, errors, fieldError, port };
+  return { form, update, tab, switchTab, json, setJson, jsonProblems, setJsonProblems, touched, submitting, error, submit, errors, fieldError, port, problems };
 }
 
 export type NewSessionState = ReturnType<typeof useNewSession>;

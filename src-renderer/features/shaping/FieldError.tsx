@@ -1,0 +1,17 @@
+import { problemAt, type Problems } from './field-problems.js';
+
+/** The message for one field (or the first inside it), right under it, named by the path the server uses. */
+export function FieldError({ problems, path, testId }: { problems: Problems; path: string; testId: string }) {
+  const message = problemAt(problems, path);
+  return message ? <div className="field-error" data-testid={`${testId}-error`} data-path={path}>{message}</div> : null;
+}
+
+/** A configuration part the form cannot show: kept as it is, or replaced by what the form gives. */
+export function KeptNotice({ what, onReplace, testId }: { what: string; onReplace: () => void; testId: string }) {
+  return (
+    <div className="banner info shaping-kept" data-testid={`${testId}-kept`}>
+      These {what} are more than this form can show (edit them in the JSON tab); they are kept as they are.
+      {' '}<button type="button" className="link-button" onClick={onReplace}>Replace them with the form</button>
+    </div>
+  );
+}
