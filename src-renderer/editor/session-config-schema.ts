@@ -11,7 +11,8 @@ type JsonSchema = Record<string, unknown>;
 /** The schema of `POST /start` as JSON Schema, in the form a client writes it (`io: 'input'`). */
 export function generatedStartSessionJsonSchema(): JsonSchema {
   // Refinements (a URL's scheme, mode-dependent requirements) have no JSON Schema form: the server checks them.
-  return z.toJSONSchema(startSessionSchema, { unrepresentable: 'any', io: 'input' });
+  // A type that has none at all (a transform, a custom check) throws rather than becoming an "anything goes" hole.
+  return z.toJSONSchema(startSessionSchema, { unrepresentable: 'throw', io: 'input' });
 }
 
 export function sessionConfigJsonSchema(): JsonSchema {
