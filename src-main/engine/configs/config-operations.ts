@@ -17,7 +17,7 @@ const repositories = new WeakMap<Recorder, Promise<ConfigRepository>>();
 export function configRepositoryOf(recorder: Recorder): Promise<ConfigRepository> {
   let opening = repositories.get(recorder);
   if (!opening) {
-    const { dataDir } = recorder as { dataDir?: string };
+    const { dataDir } = recorder;
     opening = ConfigRepository.open({ max: recorder.limits.maxSavedConfigs, ...(dataDir === undefined ? {} : { dir: dataDir }) });
     opening.catch(() => repositories.delete(recorder));
     repositories.set(recorder, opening);
