@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { Session } from '../src-shared/model.js';
 import { StorageBanner } from './components/StorageBanner.js';
 import { DetailPane } from './features/detail/DetailPane.js';
@@ -11,6 +11,7 @@ import { ConnectPanel } from './features/sessions/ConnectPanel.js';
 import { NewSessionDialog } from './features/sessions/NewSessionDialog.js';
 import { SessionsSidebar } from './features/sessions/SessionsSidebar.js';
 import { SettingsDialog } from './features/settings/SettingsDialog.js';
+import { LiveRulesButton, LiveRulesDialog } from './features/shaping/LiveRulesDialog.js';
 import { EvictionNotice } from './features/storage/EvictionNotice.js';
 import { useStoragePoll } from './features/storage/use-storage-poll.js';
 import { useSessionsPoll } from './features/sessions/use-sessions-poll.js';
@@ -35,6 +36,7 @@ function StreamIndicator({ running }: { running: boolean }) {
 }
 
 function TopBar({ session }: { session: Session | undefined }) {
+  const [rulesOpen, setRulesOpen] = useState(false);
   return (
     <header className="topbar">
       <div className="brand"><span className="logo-dot" />Traffic Recorder</div>
@@ -43,6 +45,8 @@ function TopBar({ session }: { session: Session | undefined }) {
           <strong>{session.name}</strong>
           <span className="muted">{session.mode === 'reverse' ? `${session.proxyUrl} → ${session.targetUrl ?? ''}` : `proxy ${session.proxyUrl}`}</span>
           <StreamIndicator running={session.status === 'running'} />
+          <LiveRulesButton session={session} open={() => setRulesOpen(true)} />
+          {rulesOpen && session.status === 'running' && <LiveRulesDialog key={session.id} session={session} close={() => setRulesOpen(false)} />}
         </div>
       )}
       <button
