@@ -15,14 +15,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { ProxyAgent } from 'undici';
+import { checksTable, commonBenchOptions, exitCodeOf, machineInfo, writeResult, type Check } from './lib-report.js';
 import { cpuMs, makeTempDir, rssKiB, startChild, stopChild, which, runMain } from './lib-procs.js';
 import {
   FILES,
@@ -40,12 +41,9 @@ import {
 
 const { values: opts } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
+    ...commonBenchOptions(projectRoot, 'https-latest.json'),
     connections: { type: 'string', default: '50' },
     hosts: { type: 'string', default: '100' },
-    out: { type: 'string', default: join(projectRoot, 'bench', 'results', 'https-latest.json') },
-    'server-node-flags': { type: 'string', default: process.env.BENCH_SERVER_NODE_FLAGS ?? '' },
     sizes: { type: 'string', default: '1k,100k' },
     rounds: { type: 'string', default: '3' },
     'serve-args': { type: 'string', default: '' },
@@ -97,13 +95,6 @@ interface Row extends LoadOut {
   upstreamConnections: number;
 }
 
-interface Check {
-  name: string;
-  value: number;
-  target: string;
-  pass: boolean;
-  detail?: string;
-}
 
 function log(msg: string): void {
   process.stderr.write(`[https-bench] ${msg}\n`);
@@ -436,18 +427,12 @@ async function main(): Promise<number> {
       `server RSS ${((rssAfterLoadKiB ?? 0) / 1024).toFixed(0)} MiB after the load, ${((rssEndKiB ?? 0) / 1024).toFixed(0)} MiB at the end.`,
   );
   out.push('');
-  out.push('| check | value | target | result |');
-  out.push('|---|---:|---|---|');
-  for (const c of checks) {
-    const v = Number.isInteger(c.value) ? String(c.value) : c.value.toFixed(2);
-    out.push(`| ${c.name} | ${v}${c.detail ? ` (${c.detail})` : ''} | ${c.target} | ${c.pass ? 'PASS' : '**FAIL**'} |`);
-  }
+  out.push(...checksTable(checks));
   process.stdout.write(`${out.join('\n')}\n`);
 
-  const failedChecks = checks.filter((c) => !c.pass);
   const result = {
     date: new Date().toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadavgAtEnd: loadavg() },
+    machine: machineInfo(),
     versions,
     load: { client: 'bench/https-load.ts (undici ProxyAgent / Agent)', connections, durationS, warmupS, rounds, url: `${baseUrl}/<file>` },
     mitmdump: {
@@ -459,18 +444,11 @@ async function main(): Promise<number> {
     leafLatency: { hosts: leafHosts.length, firstHost: leafHosts[0], lastHost: leafHosts[leafHosts.length - 1], ...leafLatency },
     ourSession: { afterLoad: ourEntries, atEnd: ourEntriesEnd, rssAfterLoadKiB, rssEndKiB },
     checks,
-    pass: failedChecks.length === 0,
+    pass: checks.every((c) => c.pass),
   };
-  mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
-  log(`wrote ${relative(process.cwd(), opts.out) || opts.out}`);
+  writeResult(opts.out, result, log);
 
-  if (failedChecks.length > 0) {
-    process.stderr.write(`\nFAILED targets:\n${failedChecks.map((c) => `  - ${c.name}: ${Number.isInteger(c.value) ? c.value : c.value.toFixed(2)} (target ${c.target})`).join('\n')}\n`);
-    return 1;
-  }
-  process.stderr.write('\nAll targets met.\n');
-  return 0;
+  return exitCodeOf(checks);
 }
 
 await runMain('https-bench', main);

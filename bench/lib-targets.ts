@@ -70,10 +70,9 @@ http {
   scgi_temp_path ${t}/scgi;`;
 }
 
-export async function startNginx(): Promise<Upstream> {
-  const nginx = which('nginx');
-  if (!nginx) throw new Error('nginx is not installed');
-  const dir = makeTempDir('bench-nginx-');
+/** A temporary nginx prefix with the benchmark's files in `www/` and a `tmp/` for its temp paths. */
+function nginxWorkDir(prefix: string): string {
+  const dir = makeTempDir(prefix);
   const www = join(dir, 'www');
   mkdirSync(www);
   mkdirSync(join(dir, 'tmp'));
@@ -81,13 +80,20 @@ export async function startNginx(): Promise<Upstream> {
   writeFileSync(join(www, '100k.bin'), Buffer.alloc(FILES['100k'].bytes, 'b'));
   // Workers may drop to an unprivileged user when nginx starts as root: let them read the files.
   for (const p of [dir, www]) chmodSync(p, 0o755);
+  return dir;
+}
+
+export async function startNginx(): Promise<Upstream> {
+  const nginx = which('nginx');
+  if (!nginx) throw new Error('nginx is not installed');
+  const dir = nginxWorkDir('bench-nginx-');
   const port = await freePort();
   writeFileSync(
     join(dir, 'nginx.conf'),
     `${nginxHttpPrologue(dir)}
   server {
     listen 127.0.0.1:${port};
-    root ${www};
+    root ${join(dir, 'www')};
   }
 }
 `,
@@ -273,13 +279,7 @@ export async function startNginxTls(extraHosts: string[] = []): Promise<TlsUpstr
   for (const h of extraHosts) {
     if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) throw new Error(`refusing a non-loopback listen address: ${h}`);
   }
-  const dir = makeTempDir('bench-nginx-tls-');
-  const www = join(dir, 'www');
-  mkdirSync(www);
-  mkdirSync(join(dir, 'tmp'));
-  writeFileSync(join(www, '1k.bin'), Buffer.alloc(FILES['1k'].bytes, 'a'));
-  writeFileSync(join(www, '100k.bin'), Buffer.alloc(FILES['100k'].bytes, 'b'));
-  for (const p of [dir, www]) chmodSync(p, 0o755);
+  const dir = nginxWorkDir('bench-nginx-tls-');
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
   execFileSync(
@@ -302,7 +302,7 @@ export async function startNginxTls(extraHosts: string[] = []): Promise<TlsUpstr
 ${hosts.map((h) => `    listen ${h}:${port} ssl;`).join('\n')}
     ssl_certificate ${certFile};
     ssl_certificate_key ${keyFile};
-    root ${www};
+    root ${join(dir, 'www')};
   }
   server {
     listen 127.0.0.1:${statusPort};

@@ -15,10 +15,9 @@
  *          --help
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checksTable, commonBenchOptions, exitCodeOf, machineInfo, writeResult, type Check } from './lib-report.js';
 import { cpuMs, rssKiB, sleep, stopChild, which, runMain } from './lib-procs.js';
 import {
   BENCH_FILTERS,
@@ -42,13 +41,10 @@ import { runWrk, type WrkResult } from './lib-wrk.js';
 
 const { values: opts } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
+    ...commonBenchOptions(projectRoot, 'latest.json'),
     'mem-first': { type: 'string', default: '20000' },
     'mem-total': { type: 'string', default: '100000' },
-    'server-node-flags': { type: 'string', default: process.env.BENCH_SERVER_NODE_FLAGS ?? '' },
     'pipeline-rounds': { type: 'string', default: '3' },
-    out: { type: 'string', default: join(projectRoot, 'bench', 'results', 'latest.json') },
     help: { type: 'boolean', default: false },
   },
 });
@@ -102,13 +98,6 @@ interface Row {
   cpuPerReqUs?: number;
 }
 
-interface Check {
-  name: string;
-  value: number;
-  target: string;
-  pass: boolean;
-  detail?: string;
-}
 
 function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -365,18 +354,12 @@ async function main(): Promise<number> {
       `RSS after the wrk runs: ${((rssAfterWrkKiB ?? 0) / 1024).toFixed(1)} MiB.`,
   );
   out.push('');
-  out.push('| check | value | target | result |');
-  out.push('|---|---:|---|---|');
-  for (const c of checks) {
-    const v = Number.isInteger(c.value) ? String(c.value) : c.value.toFixed(2);
-    out.push(`| ${c.name} | ${v}${c.detail ? ` (${c.detail})` : ''} | ${c.target} | ${c.pass ? 'PASS' : '**FAIL**'} |`);
-  }
+  out.push(...checksTable(checks));
   process.stdout.write(`${out.join('\n')}\n`);
 
-  const failedChecks = checks.filter((c) => !c.pass);
   const result = {
     date: new Date().toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadavgAtEnd: loadavg() },
+    machine: machineInfo(),
     versions,
     upstream: upstream.kind,
     wrk: { threads: 2, connections: 50, durationS, warmupS },
@@ -397,11 +380,9 @@ async function main(): Promise<number> {
     },
     entries: { wrkSession: wrkEntries, pipelineSession: stagedEntries, memorySession: memEntries },
     checks,
-    pass: failedChecks.length === 0,
+    pass: checks.every((c) => c.pass),
   };
-  mkdirSync(dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
-  log(`wrote ${relative(process.cwd(), opts.out) || opts.out}`);
+  writeResult(opts.out, result, log);
 
   if (failed > 0) {
     process.stderr.write(
@@ -410,12 +391,7 @@ async function main(): Promise<number> {
         `samples ${JSON.stringify([...load1.errorSamples, ...load2.errorSamples])}) !!!\n`,
     );
   }
-  if (failedChecks.length > 0) {
-    process.stderr.write(`\nFAILED targets:\n${failedChecks.map((c) => `  - ${c.name}: ${c.value} (target ${c.target})`).join('\n')}\n`);
-    return 1;
-  }
-  process.stderr.write('\nAll targets met.\n');
-  return 0;
+  return exitCodeOf(checks);
 }
 
 await runMain('proxy-bench', main);
