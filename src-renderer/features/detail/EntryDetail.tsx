@@ -1,6 +1,8 @@
 import type { Entry, Session } from '../../../src-shared/model.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { formatDuration } from '../entries/columns.js';
+import { ShapingBadges } from '../shaping/ShapingBadges.js';
+import { ShapingDetail } from '../shaping/ShapingDetail.js';
 import { AnnotationEditor } from './AnnotationEditor.js';
 import { BodyView } from './BodyView.js';
 import { curlVariants } from './curl-command.js';
@@ -31,7 +33,8 @@ export function EntryDetail({ entry, session, onSaved, tab, setTab }: EntryDetai
           <div className="small-text">{entry.error.code}: {entry.error.message}</div>
         </div>
       )}
-      {entry.mapLocal && <div className="banner info">Answered locally by a Mockarty mock (Map Local).</div>}
+      {entry.mapLocal && <div className="banner info" data-testid="detail-mapped">Answered locally by a Mockarty mock (Map Local).</div>}
+      <ShapingDetail entry={entry} />
       <AnnotationEditor entry={entry} onSaved={onSaved} />
       <DetailTabs entry={entry} tab={tab} setTab={setTab} />
     </div>
@@ -59,6 +62,7 @@ function StatusLine({ entry, session }: { entry: Entry; session: Session | undef
           ⚠ upstream certificate not verified
         </span>
       )}
+      <ShapingBadges marks={{ injected: entry.injected, modifiedRules: entry.modified?.rules, mapLocal: entry.mapLocal }} testPrefix="detail-badge" />
       <span className="muted">{formatDuration(entry.durationMs)} · {new Date(entry.startedAt).toLocaleString()}</span>
       {curlVariants(entry, session).map((v) => (
         <CopyButton key={v.route} text={v.command} label={`Copy as cURL ${v.label}`} testId={`copy-curl-${v.route}`} />

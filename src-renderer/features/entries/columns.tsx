@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { SortColumn } from '../../stores/ui-store.js';
 import { formatBytes } from '../detail/hex-dump.js';
+import { ShapingBadges } from '../shaping/ShapingBadges.js';
 import type { EntryRow } from './entry-row.js';
 
 export interface ColumnSpec {
@@ -53,7 +54,15 @@ export const COLUMNS: ColumnSpec[] = [
   { id: 'time', header: 'Time', size: 104, cell: (r) => time(r.startedAt) },
   { id: 'method', header: 'Method', size: 64, cell: (r) => <span className={`method method-${r.method.toLowerCase()}`}>{r.method}</span> },
   { id: 'host', header: 'Host', size: 112, cell: (r) => r.host },
-  { id: 'path', header: 'Path', size: 208, cell: (r) => r.path },
+  {
+    id: 'path',
+    header: 'Path',
+    size: 208,
+    // Badges first: a shaped exchange must stand out even when its path is cut off.
+    cell: (r) => (r.injected || r.modifiedRules || r.mapLocal
+      ? <><ShapingBadges marks={r} testPrefix="row-badge" />{r.path}</>
+      : r.path),
+  },
   { id: 'status', header: 'Status', size: 60, cell: (r) => <span className={`status ${statusClass(r)}`}>{statusText(r)}</span> },
   { id: 'type', header: 'Type', size: 64, cell: (r) => r.typeLabel },
   { id: 'duration', header: 'Duration', size: 80, align: 'right', cell: (r) => (r.pending ? <Elapsed since={r.startedAt} /> : formatDuration(r.durationMs)) },

@@ -3,6 +3,8 @@
  * 100k rows stay small and the filter reads plain fields instead of walking header arrays on every keystroke.
  */
 import type { Entry, EntryType, HeaderPair, PendingEntry } from '../../../src-shared/model.js';
+import type { AppliedRule } from '../../../src-shared/modifications.js';
+import type { InjectedToxic } from '../../../src-shared/toxics.js';
 
 export interface EntryRow {
   id: string;
@@ -26,6 +28,9 @@ export interface EntryRow {
   notes: string;
   error: string;
   mapLocal: boolean;
+  /** What the toxics did (its badge), and the modification rules that changed it: shared with the entry, not copied. */
+  injected?: InjectedToxic;
+  modifiedRules?: readonly AppliedRule[];
   /** Lower-cased URL and request+response headers, for client-side free-text search. */
   haystack: string;
   /** A request still in flight: its entry will replace this row under the same id. */
@@ -93,6 +98,8 @@ export function toEntryRow(entry: Entry, seq: number): EntryRow {
     notes: entry.notes ?? '',
     error: entry.error ? `${entry.error.code}: ${entry.error.message}` : '',
     mapLocal: entry.mapLocal,
+    ...(entry.injected ? { injected: entry.injected } : {}),
+    ...(entry.modified?.rules.length ? { modifiedRules: entry.modified.rules } : {}),
     haystack: (entry.request.url + headersText(entry.request.headers) + headersText(entry.response?.headers)).toLowerCase(),
   };
 }
