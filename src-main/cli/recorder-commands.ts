@@ -7,6 +7,7 @@ import type { RestRecorderClient } from './rest-client.js';
 import { intArg, print } from './cli-support.js';
 import { entriesTable, sessionSummary, sessionsTable, warnStorage } from './format.js';
 import { resolveSessionId } from './session-ref.js';
+import { addConfigCommands, savedStartConfig } from './config-commands.js';
 
 type ClientFactory = (cmd: Command) => { api: RestRecorderClient; json: boolean | undefined };
 
@@ -15,6 +16,7 @@ export function addRecorderCommands(program: Command, withServer: (cmd: Command)
   addStartAndList(recorder, client);
   addSessionCommands(recorder, client);
   addEntriesCommand(recorder, client);
+  addConfigCommands(recorder, client);
 }
 
 function addStartAndList(recorder: Command, client: ClientFactory): void {
@@ -28,9 +30,12 @@ function addStartAndList(recorder: Command, client: ClientFactory): void {
     .option('--session-namespace <ns>', 'namespace', 'default')
     .option('--listen-host <ip>', 'address the proxy binds (default 127.0.0.1)')
     .option('--config <file>', 'full session config as JSON (filters etc.); flags override its fields')
+    .option('--config-id <config>', 'a saved config (id, unique id prefix or name; see `recorder configs`); flags override its fields')
     .action(async (opts: StartOptions, cmd: Command) => {
       const { api, json } = client(cmd);
-      const input = startInput(opts, cmd);
+      if (opts.config && opts.configId) throw new ApiError('bad_request', 'give --config or --config-id, not both');
+      const saved = opts.configId === undefined ? undefined : await savedStartConfig(api, opts.configId);
+      const input = startInput(opts, cmd, saved);
       const { session } = await api.startSession(input);
       warnStorage([session]);
       print(json, { session }, () => sessionSummary(session));
@@ -96,6 +101,7 @@ function addEntriesCommand(recorder: Command, client: ClientFactory): void {
 
 interface StartOptions {
   config?: string;
+  configId?: string;
   mode: string;
   sessionNamespace: string;
   target?: string;
@@ -104,9 +110,9 @@ interface StartOptions {
   listenHost?: string;
 }
 
-/** The session config of `recorder start`: the --config file, then the flags given on top of it. */
-function startInput(opts: StartOptions, cmd: Command): StartSessionInput {
-  let input: StartSessionInput = {};
+/** The session config of `recorder start`: the --config file or the saved config, then the flags given on top of it. */
+function startInput(opts: StartOptions, cmd: Command, saved?: StartSessionInput): StartSessionInput {
+  let input: StartSessionInput = saved ?? {};
   if (opts.config) {
     try {
       input = JSON.parse(fs.readFileSync(opts.config, 'utf8')) as StartSessionInput;
