@@ -9,6 +9,8 @@ import { CertificateAuthority } from '../engine/ca/index.js';
 import { loopbackOnly } from '../engine/proxy/upstream-policy.js';
 import { ProxyPool } from '../engine/workers/proxy-pool.js';
 import type { Entry } from '../../src-shared/model.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startUpstream, type Upstream } from './upstream.js';
 
 export async function tempDir(prefix = 'tr-test-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
@@ -66,4 +68,21 @@ export async function waitForEntries(recorder: Recorder, id: string, count: numb
     if (Date.now() > deadline) throw new Error(`expected ${count} entries in session ${id}, have ${page.total}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * A test engine and a local upstream shared by the tests of the enclosing file or describe block: started before
+ * the first, closed after the last. Read them through the returned object (they exist once the hooks ran).
+ */
+export function engineWithUpstream(): { readonly engine: TestEngine; readonly upstream: Upstream } {
+  const env = {} as { engine: TestEngine; upstream: Upstream };
+  beforeAll(async () => {
+    env.engine = await startEngine();
+    env.upstream = await startUpstream();
+  });
+  afterAll(async () => {
+    await env.engine?.close();
+    await env.upstream?.close();
+  });
+  return env;
 }

@@ -1,23 +1,13 @@
 /** Filters decide what is recorded, never what is forwarded: every request still reaches the upstream. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { curl } from '../../test-support/curl.js';
-import { startEngine, waitForEntries, type TestEngine } from '../../test-support/engine.js';
-import { startUpstream, type Upstream } from '../../test-support/upstream.js';
+import { engineWithUpstream, waitForEntries } from '../../test-support/engine.js';
 
-let engine: TestEngine;
-let upstream: Upstream;
-beforeAll(async () => {
-  engine = await startEngine();
-  upstream = await startUpstream();
-});
-afterAll(async () => {
-  await engine?.close();
-  await upstream?.close();
-});
+const env = engineWithUpstream();
 
 it('records only in-scope exchanges in reverse mode and forwards all of them', async () => {
-  const { session } = await engine.recorder.startSession({
-    targetUrl: upstream.url,
+  const { session } = await env.engine.recorder.startSession({
+    targetUrl: env.upstream.url,
     filters: { includePaths: ['/api/*', '/status/*'], excludePaths: ['/api/health'], includeMethods: ['GET', 'POST'], excludeStatus: [204] },
   });
   const calls: Array<[string[], number]> = [
@@ -30,10 +20,10 @@ it('records only in-scope exchanges in reverse mode and forwards all of them', a
     [[`${session.proxyUrl}/status/404`], 404],
   ];
   for (const [args, status] of calls) expect((await curl(args)).status).toBe(status);
-  expect(upstream.requests).toHaveLength(calls.length);
+  expect(env.upstream.requests).toHaveLength(calls.length);
   // An in-scope request after all the others: once it is recorded, every earlier one has been decided.
   expect((await curl([`${session.proxyUrl}/api/sentinel`])).status).toBe(200);
-  const entries = await waitForEntries(engine.recorder, session.id, 4);
+  const entries = await waitForEntries(env.engine.recorder, session.id, 4);
   expect(entries.map((e) => `${e.request.method} ${new URL(e.request.url).pathname}`)).toEqual([
     'GET /api/users',
     'POST /api/orders',
@@ -43,20 +33,20 @@ it('records only in-scope exchanges in reverse mode and forwards all of them', a
 });
 
 it('filters hosts in forward mode, including blind tunnels', async () => {
-  const { session } = await engine.recorder.startSession({ mode: 'forward', filters: { excludeHosts: ['127.0.0.*'] } });
-  expect((await curl(['-x', session.proxyUrl, `${upstream.url}/json`])).status).toBe(200);
-  expect((await curl(['-x', session.proxyUrl, `http://localhost:${upstream.port}/json`])).status).toBe(200);
-  expect((await curl(['-x', session.proxyUrl, `http://localhost:${upstream.port}/sentinel`])).status).toBe(200);
-  const entries = await waitForEntries(engine.recorder, session.id, 2);
-  expect(entries.map((e) => e.request.url)).toEqual([`http://localhost:${upstream.port}/json`, `http://localhost:${upstream.port}/sentinel`]);
+  const { session } = await env.engine.recorder.startSession({ mode: 'forward', filters: { excludeHosts: ['127.0.0.*'] } });
+  expect((await curl(['-x', session.proxyUrl, `${env.upstream.url}/json`])).status).toBe(200);
+  expect((await curl(['-x', session.proxyUrl, `http://localhost:${env.upstream.port}/json`])).status).toBe(200);
+  expect((await curl(['-x', session.proxyUrl, `http://localhost:${env.upstream.port}/sentinel`])).status).toBe(200);
+  const entries = await waitForEntries(env.engine.recorder, session.id, 2);
+  expect(entries.map((e) => e.request.url)).toEqual([`http://localhost:${env.upstream.port}/json`, `http://localhost:${env.upstream.port}/sentinel`]);
 });
 
 it('/v1/* records every path below /v1/, at any depth (the reference Stripe example)', async () => {
-  const { session } = await engine.recorder.startSession({ targetUrl: upstream.url, filters: { includePaths: ['/v1/*'] } });
+  const { session } = await env.engine.recorder.startSession({ targetUrl: env.upstream.url, filters: { includePaths: ['/v1/*'] } });
   for (const path of ['/v1/customers/cus_1/sources/card_2', '/v2/charges', '/v1/charges']) {
     expect((await curl([`${session.proxyUrl}${path}`])).status).toBe(200);
   }
-  const entries = await waitForEntries(engine.recorder, session.id, 2);
+  const entries = await waitForEntries(env.engine.recorder, session.id, 2);
   expect(entries.map((e) => new URL(e.request.url).pathname)).toEqual(['/v1/customers/cus_1/sources/card_2', '/v1/charges']);
 });
 
@@ -64,8 +54,8 @@ it('a pathological path glob neither freezes the server nor loses traffic; anoth
   // Before the fix, picomatch compiled this into backtracking regexes costing about path length^5: a 400-character
   // path blocked the event loop for about a minute, so the concurrent request below was not answered within the
   // test timeout. The matcher's own cost bound is asserted step by step in src-shared/glob.test.ts.
-  const { session: hostile } = await engine.recorder.startSession({ targetUrl: upstream.url, filters: { includePaths: ['/*a*a*a*a*b'] } });
-  const { session: other } = await engine.recorder.startSession({ targetUrl: upstream.url });
+  const { session: hostile } = await env.engine.recorder.startSession({ targetUrl: env.upstream.url, filters: { includePaths: ['/*a*a*a*a*b'] } });
+  const { session: other } = await env.engine.recorder.startSession({ targetUrl: env.upstream.url });
   const longPath = `/${'a'.repeat(400)}`;
   const pathological = curl([`${hostile.proxyUrl}${longPath}`]);
   const meanwhile = await curl([`${other.proxyUrl}/json`]);
@@ -75,6 +65,6 @@ it('a pathological path glob neither freezes the server nor loses traffic; anoth
   expect(forwarded.body.toString()).toBe(`hello from ${longPath}`);
   // The same pattern still records what it matches.
   expect((await curl([`${hostile.proxyUrl}${longPath}b`])).status).toBe(200);
-  const entries = await waitForEntries(engine.recorder, hostile.id, 1);
+  const entries = await waitForEntries(env.engine.recorder, hostile.id, 1);
   expect(entries.map((e) => new URL(e.request.url).pathname)).toEqual([`${longPath}b`]);
 });

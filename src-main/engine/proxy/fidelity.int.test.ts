@@ -4,11 +4,10 @@
  * (bytes seen, a socket closed), never for a time.
  */
 import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { HeaderPair } from '../../../src-shared/model.js';
 import { curl } from '../../test-support/curl.js';
-import { startEngine, waitForEntries, type TestEngine } from '../../test-support/engine.js';
-import { startUpstream, type Upstream } from '../../test-support/upstream.js';
+import { engineWithUpstream, waitForEntries, type TestEngine } from '../../test-support/engine.js';
 
 const closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -94,16 +93,7 @@ function wirePairs(raw: string): HeaderPair[] {
 }
 
 describe('direct forwarder fidelity', () => {
-  let engine: TestEngine;
-  let upstream: Upstream;
-  beforeAll(async () => {
-    engine = await startEngine();
-    upstream = await startUpstream();
-  });
-  afterAll(async () => {
-    await engine?.close();
-    await upstream?.close();
-  });
+  const env = engineWithUpstream();
 
   // ---- point 4 ----
 
@@ -116,14 +106,14 @@ describe('direct forwarder fidelity', () => {
       await headSeen;
       conn.socket.write('d\r\ndata: hello\n\n\r\n0\r\n\r\n');
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const client = await rawClient(session.listenPort);
     client.socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
     const head = await client.until(headDone, 'client waiting for the head');
     expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Content-Type: text\/event-stream\r\n[^]*\r\n\r\n$/);
     clientHasHead();
     await client.until((t) => t.endsWith('\r\n0\r\n\r\n'), 'client waiting for the body');
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     expect(entry!.response!.body.text).toBe('data: hello\n\n');
   });
 
@@ -134,14 +124,14 @@ describe('direct forwarder fidelity', () => {
       await conn.until(headDone);
       conn.socket.write('HTTP/1.1 417 Expectation Failed\r\nContent-Length: 4\r\n\r\nnope');
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const client = await rawClient(session.listenPort);
     client.socket.write('PUT /upload HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n');
     const reply = await client.until((t) => t.endsWith('nope'), 'client waiting for the 417');
     // Not a 100 Continue of our own first: the upstream decided.
     expect(reply).toMatch(/^HTTP\/1\.1 417 Expectation Failed\r\n/);
     expect(up.conns[0]!.received()).toMatch(/\r\nExpect: 100-continue\r\n/);
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     expect(entry!.response!.statusCode).toBe(417);
     expect(entry!.request.body.size).toBe(0);
     expect(entry!.error).toBeUndefined();
@@ -154,13 +144,13 @@ describe('direct forwarder fidelity', () => {
       await conn.until((t) => t.endsWith('0123456789'));
       conn.socket.write(ok('stored'));
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const client = await rawClient(session.listenPort);
     client.socket.write('PUT /upload HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n');
     expect(await client.until(headDone, 'client waiting for 100')).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
     client.socket.write('0123456789');
     expect(await client.until((t) => t.endsWith('stored'))).toMatch(/\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     expect(entry!.request.body.size).toBe(10);
     expect(entry!.response!.interim).toEqual([{ statusCode: 100, statusMessage: 'Continue', headers: [['X-Interim', 'yes']] }]);
   });
@@ -171,11 +161,11 @@ describe('direct forwarder fidelity', () => {
       conn.socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n');
       conn.socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n');
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const client = await rawClient(session.listenPort);
     client.socket.write('POST /t HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nTransfer-Encoding: chunked\r\nTrailer: X-Req-Sum\r\n\r\n2\r\nhi\r\n0\r\nX-Req-Sum: 42\r\n\r\n');
     await client.until((t) => t.endsWith('X-Checksum: abc\r\n\r\n'));
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     expect(entry!.request.trailers).toEqual([['X-Req-Sum', '42']]);
     expect(entry!.response!.interim).toEqual([{ statusCode: 103, statusMessage: 'Early Hints', headers: [['Link', '</a.css>; rel=preload']] }]);
     expect(entry!.response!.trailers).toEqual([['X-Checksum', 'abc']]);
@@ -188,14 +178,14 @@ describe('direct forwarder fidelity', () => {
       await conn.until(headDone);
       conn.socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 1\r\n\r\n');
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const client = await rawClient(session.listenPort);
     client.socket.write('GET /old HTTP/1.0\r\nHost: x\r\n\r\n');
     await client.closed;
     const reply = client.received();
     expect(headOf(reply)).not.toMatch(/transfer-encoding|trailer/i);
     expect(bodyOf(reply)).toBe('hello world');
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     expect(entry!.request.httpVersion).toBe('1.0');
     expect(entry!.response!.body.text).toBe('hello world');
   });
@@ -205,12 +195,12 @@ describe('direct forwarder fidelity', () => {
       await conn.until(headDone);
       conn.socket.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold body');
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const res = await curl(['-i', `${session.proxyUrl}/v10`]);
     // The status line names the proxy's own version (RFC 9110 2.5); the entry keeps the upstream's.
     expect(res.body.toString()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(bodyOf(res.body.toString())).toBe('old body');
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     expect(entry!.response!.httpVersion).toBe('1.0');
   });
 
@@ -221,7 +211,7 @@ describe('direct forwarder fidelity', () => {
       await conn.until(headDone);
       conn.socket.write(index === 0 ? 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello0123456789ABCDEF' : ok('next'));
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const client = await rawClient(session.listenPort);
     client.socket.write('GET /long HTTP/1.1\r\nHost: x\r\n\r\n');
     const reply = await client.until((t) => t.endsWith('hello'), 'client waiting for the declared body');
@@ -229,7 +219,7 @@ describe('direct forwarder fidelity', () => {
     // The client connection stays usable; the spoiled upstream connection is not reused.
     client.socket.write('GET /next HTTP/1.1\r\nHost: x\r\n\r\n');
     await client.until((t) => t.endsWith('next'));
-    const [entry, next] = await waitForEntries(engine.recorder, session.id, 2);
+    const [entry, next] = await waitForEntries(env.engine.recorder, session.id, 2);
     expect(entry!.response!.statusCode).toBe(200);
     expect(entry!.response!.body.text).toBe('hello');
     expect(entry!.error?.code).toBe('UPSTREAM_EXCESS_DATA');
@@ -242,10 +232,10 @@ describe('direct forwarder fidelity', () => {
       await conn.until(headDone);
       conn.socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n');
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const res = await curl([`${session.proxyUrl}/chunks`]);
     expect(res.exitCode).not.toBe(0);
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     expect(entry!.error?.code).toBe('HPE_INVALID_CHUNK_SIZE');
     expect(entry!.error?.message).toMatch(/malformed HTTP response/);
   });
@@ -257,11 +247,11 @@ describe('direct forwarder fidelity', () => {
       await conn.until(headDone);
       conn.socket.write(ok('fine'));
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: `${up.url}/api` });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: `${up.url}/api` });
     const client = await rawClient(session.listenPort);
     client.socket.write(`GET /v1 HTTP/1.1\r\nHost: 127.0.0.1:${session.listenPort}\r\nX-Mine: 1\r\n\r\n`);
     await client.until((t) => t.endsWith('fine'));
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     expect(entry!.request.headers).toEqual([['Host', `127.0.0.1:${session.listenPort}`], ['X-Mine', '1']]);
     expect(entry!.upstreamRequest!.method).toBe('GET');
     expect(entry!.upstreamRequest!.url).toBe(`${up.url}/api/v1`);
@@ -275,10 +265,10 @@ describe('direct forwarder fidelity', () => {
       await conn.until(headDone);
       conn.socket.write(ok('fwd'));
     });
-    const { session } = await engine.recorder.startSession({ mode: 'forward' });
+    const { session } = await env.engine.recorder.startSession({ mode: 'forward' });
     const res = await curl(['-x', session.proxyUrl, '--proxy-user', 'u:secret', `${up.url}/p`]);
     expect(res.status).toBe(200);
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     const names = (pairs: HeaderPair[]) => pairs.map(([n]) => n.toLowerCase());
     expect(names(entry!.request.headers)).toContain('proxy-authorization');
     expect(names(entry!.upstreamRequest!.headers)).not.toContain('proxy-authorization');
@@ -292,12 +282,12 @@ describe('direct forwarder fidelity', () => {
       await conn.until(headDone);
       conn.socket.write('HTTP/1.1 200 OK\r\nX-Folded: first\r\n  second\r\nContent-Length: 2\r\n\r\nok');
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const client = await rawClient(session.listenPort);
     client.socket.write('GET /fold HTTP/1.1\r\nHost: x\r\n\r\n');
     const reply = await client.until((t) => t.endsWith('\r\n\r\nok'));
     expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\nX-Folded: first +second\r\nContent-Length: 2\r\n\r\nok$/);
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     expect(entry!.response!.headers[0]![1]).toMatch(/^first +second$/);
     expect(entry!.error).toBeUndefined();
   });
@@ -307,7 +297,7 @@ describe('direct forwarder fidelity', () => {
       await conn.until(headDone);
       conn.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const client = await rawClient(session.listenPort);
     client.socket.write('GET /both HTTP/1.1\r\nHost: x\r\n\r\n');
     const reply = await client.until((t) => t.endsWith('\r\n0\r\n\r\n'));
@@ -322,14 +312,14 @@ describe('direct forwarder fidelity', () => {
       await conn.until(headDone);
       conn.socket.write(ok('never'));
     });
-    const { session } = await engine.recorder.startSession({ targetUrl: up.url });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: up.url });
     const client = await rawClient(session.listenPort);
     client.socket.write('GET /two HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n');
     const reply = await client.until((t) => /\r\n\r\n[^]*\n$/.test(t));
     expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(bodyOf(reply)).toMatch(/more than one Host header/);
     expect(up.conns).toHaveLength(0);
-    const [entry] = await waitForEntries(engine.recorder, session.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, session.id, 1);
     expect(entry!.response!.statusCode).toBe(400);
     expect(entry!.error?.code).toBe('DUPLICATE_HOST');
   });
@@ -337,13 +327,13 @@ describe('direct forwarder fidelity', () => {
   // ---- point 19 ----
 
   it('chains a forward session into a reverse session: both forward and both record', async () => {
-    const { session: reverse } = await engine.recorder.startSession({ targetUrl: upstream.url });
-    const { session: forward } = await engine.recorder.startSession({ mode: 'forward' });
+    const { session: reverse } = await env.engine.recorder.startSession({ targetUrl: env.upstream.url });
+    const { session: forward } = await env.engine.recorder.startSession({ mode: 'forward' });
     const res = await curl(['-x', forward.proxyUrl, `http://127.0.0.1:${reverse.listenPort}/json?chain=1`]);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body.toString())).toMatchObject({ ok: true, path: '/json' });
-    const [outer] = await waitForEntries(engine.recorder, forward.id, 1);
-    const [inner] = await waitForEntries(engine.recorder, reverse.id, 1);
+    const [outer] = await waitForEntries(env.engine.recorder, forward.id, 1);
+    const [inner] = await waitForEntries(env.engine.recorder, reverse.id, 1);
     expect([outer!.response!.statusCode, inner!.response!.statusCode]).toEqual([200, 200]);
     // The inner session saw the outer one's mark, and added its own upstream.
     expect(inner!.request.headers.filter(([n]) => n === 'Via')).toHaveLength(1);
@@ -351,24 +341,24 @@ describe('direct forwarder fidelity', () => {
   });
 
   it('chains a reverse session into another reverse session', async () => {
-    const { session: inner } = await engine.recorder.startSession({ targetUrl: upstream.url });
-    const { session: outer } = await engine.recorder.startSession({ targetUrl: inner.proxyUrl });
+    const { session: inner } = await env.engine.recorder.startSession({ targetUrl: env.upstream.url });
+    const { session: outer } = await env.engine.recorder.startSession({ targetUrl: inner.proxyUrl });
     const res = await curl([`${outer.proxyUrl}/json`]);
     expect(res.status).toBe(200);
-    await waitForEntries(engine.recorder, outer.id, 1);
-    await waitForEntries(engine.recorder, inner.id, 1);
+    await waitForEntries(env.engine.recorder, outer.id, 1);
+    await waitForEntries(env.engine.recorder, inner.id, 1);
   });
 
   it('answers 508 for a real loop through two sessions (A -> B -> A), recognised by its Via mark', async () => {
-    const ports = await twoFreeSessionPorts(engine);
-    const a = (await engine.recorder.startSession({ listenPort: ports[0], targetUrl: `http://127.0.0.1:${ports[1]}` })).session;
-    const b = (await engine.recorder.startSession({ listenPort: ports[1], targetUrl: `http://127.0.0.1:${ports[0]}` })).session;
+    const ports = await twoFreeSessionPorts(env.engine);
+    const a = (await env.engine.recorder.startSession({ listenPort: ports[0], targetUrl: `http://127.0.0.1:${ports[1]}` })).session;
+    const b = (await env.engine.recorder.startSession({ listenPort: ports[1], targetUrl: `http://127.0.0.1:${ports[0]}` })).session;
     const res = await curl([`${a.proxyUrl}/round`], { timeoutMs: 10_000 });
     expect(res.status).toBe(508);
     expect(res.body.toString()).toMatch(/already passed through this session/);
-    const [looped] = await waitForEntries(engine.recorder, a.id, 2).then((all) => all.filter((e) => e.error?.code === 'LOOP'));
+    const [looped] = await waitForEntries(env.engine.recorder, a.id, 2).then((all) => all.filter((e) => e.error?.code === 'LOOP'));
     expect(looped!.response!.statusCode).toBe(508);
-    expect((await waitForEntries(engine.recorder, b.id, 1))[0]!.response!.statusCode).toBe(508);
+    expect((await waitForEntries(env.engine.recorder, b.id, 1))[0]!.response!.statusCode).toBe(508);
   });
 });
 
