@@ -11,6 +11,22 @@ import { TrayController, trayMenuTemplate, trayStateFrom } from './tray.js';
 const session = (id: string, status: Session['status'], createdAt: string): Session =>
   ({ id, name: `s-${id}`, status, createdAt }) as Session;
 
+/** A tray controller over a fake tray; `menu()` is the last menu it built. */
+function trayWith(engine: () => EngineOperations, images: Record<'idle' | 'recording', unknown> = { idle: 'idle', recording: 'rec' }) {
+  const tray = { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() };
+  let lastMenu: any[] = [];
+  const controller = new TrayController({
+    tray,
+    images: images as never,
+    buildMenu: (template) => ((lastMenu = template), template) as never,
+    engine,
+    show: vi.fn(),
+    quit: vi.fn(),
+    pollMs: 0,
+  });
+  return { tray, controller, menu: () => lastMenu };
+}
+
 describe('tray', () => {
   const actions = { stopSession: vi.fn(), restartSession: vi.fn(), setSystemProxy: vi.fn(), show: vi.fn(), quit: vi.fn() };
 
@@ -72,24 +88,15 @@ describe('tray', () => {
       systemProxyOn: vi.fn(() => ((ours = true), Promise.resolve({ dryRun: false }))),
       systemProxyOff: vi.fn(() => ((ours = false), Promise.resolve({ restored: true }))),
     } as unknown as EngineOperations;
-    let lastMenu: any[] = [];
-    const controller = new TrayController({
-      tray: { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() },
-      images: { idle: 'idle', recording: 'rec' } as never,
-      buildMenu: (template) => ((lastMenu = template), template) as never,
-      engine: () => engine,
-      show: vi.fn(),
-      quit: vi.fn(),
-      pollMs: 0,
-    });
+    const { controller, menu } = trayWith(() => engine);
     await controller.refresh();
     expect(controller.state.machine?.ca).toBe('trusted');
-    lastMenu.find((i) => i.id === 'system-proxy').click();
+    menu().find((i) => i.id === 'system-proxy').click();
     expect(engine.systemProxyOn).toHaveBeenCalledWith({ sessionId: 'f' });
-    await expect.poll(() => lastMenu.find((i) => i.id === 'system-proxy')?.checked).toBe(true);
-    lastMenu.find((i) => i.id === 'system-proxy').click();
+    await expect.poll(() => menu().find((i) => i.id === 'system-proxy')?.checked).toBe(true);
+    menu().find((i) => i.id === 'system-proxy').click();
     expect(engine.systemProxyOff).toHaveBeenCalledWith({});
-    await expect.poll(() => lastMenu.find((i) => i.id === 'system-proxy')?.checked).toBe(false);
+    await expect.poll(() => menu().find((i) => i.id === 'system-proxy')?.checked).toBe(false);
     controller.dispose();
   });
 
@@ -103,21 +110,11 @@ describe('tray', () => {
         return Promise.resolve({ session: sessions[0]! });
       }),
     } as unknown as EngineOperations;
-    const tray = { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() };
-    let lastMenu: any[] = [];
-    const controller = new TrayController({
-      tray: tray,
-      images: images as never,
-      buildMenu: (template) => ((lastMenu = template), template) as never,
-      engine: () => engine,
-      show: vi.fn(),
-      quit: vi.fn(),
-      pollMs: 0,
-    });
+    const { tray, controller, menu } = trayWith(() => engine, images);
     await controller.refresh();
     expect(tray.setImage).toHaveBeenLastCalledWith(images.recording);
     expect(tray.setToolTip).toHaveBeenLastCalledWith('Traffic Recorder: recording (1 session)');
-    lastMenu.find((i) => i.id === 'stop-last').click();
+    menu().find((i) => i.id === 'stop-last').click();
     await expect.poll(() => tray.setImage.mock.calls.at(-1)?.[0]).toBe(images.idle);
     expect(engine.stopSession).toHaveBeenCalledWith({ id: 'a' });
     controller.dispose();
@@ -125,17 +122,8 @@ describe('tray', () => {
   });
 
   it('shows an engine failure instead of a stale state', async () => {
-    const tray = { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn(), destroy: vi.fn() };
-    const controller = new TrayController({
-      tray: tray,
-      images: { idle: 'idle', recording: 'rec' } as never,
-      buildMenu: (t) => t as never,
-      engine: () => {
-        throw new Error('the engine is not running');
-      },
-      show: vi.fn(),
-      quit: vi.fn(),
-      pollMs: 0,
+    const { tray, controller } = trayWith(() => {
+      throw new Error('the engine is not running');
     });
     await controller.refresh();
     expect(tray.setToolTip).toHaveBeenLastCalledWith('Traffic Recorder: the engine is not running');
