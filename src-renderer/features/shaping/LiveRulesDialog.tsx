@@ -21,12 +21,14 @@ export function LiveRulesDialog({ session, close }: { session: Session; close: (
         <h2>Rules of “{session.name}”, live</h2>
         <p>Saved rules apply from the next request, on open connections too; nothing restarts.</p>
         <div className="tabs" role="tablist">
-          {TABS.map(([id, label]) => (
-            <button key={id} type="button" role="tab" aria-selected={tab === id} data-testid={`live-rules-tab-${id}`} onClick={() => state.setTab(id)}
-              data-invalid={Object.keys(problems).some((p) => p.startsWith(id === 'rules' ? 'modifications' : 'toxics'))}>
-              {label}
-            </button>
-          ))}
+          {TABS.map(([id, label]) => {
+            const flagged = Object.keys(problems).some((p) => p.startsWith(id === 'rules' ? 'modifications' : 'toxics'));
+            return (
+              <button key={id} type="button" role="tab" aria-selected={tab === id} data-testid={`live-rules-tab-${id}`} data-invalid={flagged} onClick={() => state.setTab(id)}>
+                {label}{flagged && <span className="tab-flag" title="Something here needs fixing"> •</span>}
+              </button>
+            );
+          })}
         </div>
         <div className="tab-panel">
           {state.loadError && <div className="form-error" role="alert">Could not load the rules: {state.loadError}</div>}
@@ -35,7 +37,9 @@ export function LiveRulesDialog({ session, close }: { session: Session; close: (
           {state.loaded && tab === 'rules' && <ModificationsFields value={state.modifications} onChange={(modifications) => state.edit({ modifications })} problems={problems} />}
         </div>
         {state.refusal && (
-          <div className="form-error" role="alert" data-testid="live-rules-error"><strong>The server refused these rules. </strong>{state.refusal.message}</div>
+          <div className="form-error" role="alert" data-testid="live-rules-error">
+            {state.refusal.server && <strong>The server refused these rules. </strong>}{state.refusal.message}
+          </div>
         )}
         <div className="modal-actions">
           <button type="button" data-testid="live-rules-cancel" onClick={close}>Cancel</button>

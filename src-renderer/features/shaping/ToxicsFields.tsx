@@ -2,17 +2,17 @@ import { FieldError, KeptNotice } from './FieldError.js';
 import type { Problems } from './field-problems.js';
 import { EMPTY_TOXICS, MATCH_FIELDS, TOXIC_FIELDS, type MatchField, type ToxicField, type ToxicsForm } from './toxics-form.js';
 
-const LABELS: Record<ToxicField, { label: string; hint: string }> = {
-  delayMs: { label: 'Delay', hint: 'ms before going upstream' },
-  delayJitter: { label: 'Jitter', hint: '± ms on top of the delay' },
-  errorRate: { label: 'Error rate', hint: '0 to 1, answered by the proxy' },
-  errorStatus: { label: 'Error status', hint: '400-599, default 503' },
-  bandwidthKBps: { label: 'Bandwidth', hint: 'KB/s of response body' },
-  slowReadKBps: { label: 'Slow read', hint: 'KB/s of request body' },
-  failFirst: { label: 'Fail first', hint: 'N requests get the error' },
-  resetRate: { label: 'Reset rate', hint: '0 to 1, connection reset' },
-  timeoutRate: { label: 'Timeout rate', hint: '0 to 1, never answered' },
-  seed: { label: 'Seed', hint: 'same seed, same draws' },
+const LABELS: Record<ToxicField, { label: string; hint: string; placeholder?: string }> = {
+  delayMs: { label: 'Delay (ms)', hint: 'Fixed latency before the request goes upstream' },
+  delayJitter: { label: 'Jitter (± ms)', hint: 'Uniform random jitter on top of the delay' },
+  errorRate: { label: 'Error rate (0–1)', hint: 'Share of requests answered with the error status by the proxy' },
+  errorStatus: { label: 'Error status', hint: 'Status of injected errors, 400-599', placeholder: '503' },
+  bandwidthKBps: { label: 'Bandwidth (KB/s)', hint: 'Response body throughput, streamed' },
+  slowReadKBps: { label: 'Slow read (KB/s)', hint: 'Request body read speed, streamed' },
+  failFirst: { label: 'Fail first (N)', hint: 'The first N matching requests get the error status' },
+  resetRate: { label: 'Reset rate (0–1)', hint: 'Share of requests whose connection is reset, unanswered' },
+  timeoutRate: { label: 'Timeout rate (0–1)', hint: 'Share of requests held until the client gives up' },
+  seed: { label: 'Seed', hint: 'The same seed gives the same random draws' },
 };
 
 const MATCH_LABELS: Record<MatchField, { label: string; placeholder: string }> = {
@@ -36,7 +36,7 @@ export function ToxicsFields({ value, onChange, problems }: ToxicsFieldsProps) {
     <div className="toxics-form" data-testid="toxics-form">
       <div className="toxics-grid">
         {TOXIC_FIELDS.map((field) => (
-          <TextField key={field} id={`toxics-${field}`} label={LABELS[field].label} hint={LABELS[field].hint} value={value.values[field]}
+          <TextField key={field} id={`toxics-${field}`} label={LABELS[field].label} hint={LABELS[field].hint} placeholder={LABELS[field].placeholder ?? ''} value={value.values[field]}
             onChange={(text) => setValue(field, text)} problems={problems} path={`toxics.http.${field}`} numeric />
         ))}
       </div>

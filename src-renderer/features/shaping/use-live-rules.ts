@@ -20,6 +20,8 @@ interface Loaded {
 interface Refusal {
   message: string;
   field?: string | undefined;
+  /** The server said it (else: nothing was sent). */
+  server: boolean;
 }
 
 /** Loading once per session: the forms as the server holds them (`{}` is none). */
@@ -59,10 +61,20 @@ export function useLiveRules(sessionId: string, sessionName: string, close: () =
 
   const edit = (patch: Partial<Loaded>) => setLoaded((current) => (current ? { ...current, ...patch } : current));
 
-  /** Both PUTs, the toxics first; the server is the judge (it names the field it refuses, shown where it is). */
+  /**
+   * Both PUTs, the toxics first. Nothing is sent while a field has a problem: the server would refuse it with the
+   * same words, and the toxics could be replaced before the rules were refused (half a change, live). The server's
+   * own refusal (a session gone, a server that checks more) shows at the field it names.
+   */
   const save = async () => {
-    setSaving(true);
     setRefusal(null);
+    const first = Object.keys(local)[0];
+    if (first) {
+      setTab(first.startsWith('modifications') ? 'rules' : 'toxics');
+      setRefusal({ message: 'Nothing was saved: fix the marked fields first.', server: false });
+      return;
+    }
+    setSaving(true);
     try {
       await client.updateToxics({ id: sessionId, toxics: toxicsToInput(toxics) ?? {} });
       await client.updateModifications({ id: sessionId, modifications: modificationsToInput(modifications) ?? {} });
@@ -70,7 +82,7 @@ export function useLiveRules(sessionId: string, sessionName: string, close: () =
       close();
     } catch (e) {
       const field = e instanceof RecorderClientError ? e.field : undefined;
-      setRefusal({ message: describeError(e), field });
+      setRefusal({ message: describeError(e), field, server: true });
       if (field) setTab(field.startsWith('modifications') ? 'rules' : 'toxics');
     } finally {
       setSaving(false);

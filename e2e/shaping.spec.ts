@@ -1,0 +1,115 @@
+/**
+ * Issue 11 in the UI: a session with a delay toxic and a response-header rule made in the new-session dialog's
+ * forms, its traffic seen with the injected and modified badges, then its rules edited live from the session
+ * header and the next request changed by them, with no restart.
+ */
+import { RecorderPage } from './fixtures/recorder-page.js';
+import { expect, test } from './fixtures/test.js';
+
+const DELAY_MS = 400;
+
+/** A request through the session's port, as an app would make it: its time and the header the rule sets. */
+async function through(proxyUrl: string, path: string): Promise<{ ms: number; shaped: string | null; status: number }> {
+  const started = performance.now();
+  const response = await fetch(`${proxyUrl}${path}`);
+  await response.arrayBuffer();
+  return { ms: performance.now() - started, shaped: response.headers.get('x-shaped'), status: response.status };
+}
+
+test('toxics and header rules from the forms, badges on the traffic, rules edited live', async ({ recorder, upstream }) => {
+  await recorder.open();
+  const ui = new RecorderPage(recorder.page);
+  await ui.byTestId('new-session-button').click();
+  await ui.byTestId('new-session-name').fill('Shaped');
+  await ui.byTestId('new-session-target').fill(upstream.url);
+
+  // Toxics: a wrong value is named at once, in the server's words, and flags its tab.
+  await ui.byTestId('new-session-tab-toxics').click();
+  await ui.byTestId('toxics-delayMs').fill('soon');
+  await expect(ui.byTestId('toxics-delayMs-error')).toHaveText('expected a number, got a string');
+  await expect(ui.byTestId('toxics-delayMs-error')).toHaveAttribute('data-path', 'toxics.http.delayMs');
+  await expect(ui.byTestId('new-session-tab-toxics')).toHaveAttribute('data-invalid', 'true');
+  await ui.byTestId('new-session-submit').click();
+  await expect(ui.byTestId('new-session-dialog')).toBeVisible();
+  await ui.byTestId('toxics-delayMs').fill(String(DELAY_MS));
+  await expect(ui.byTestId('toxics-delayMs-error')).toHaveCount(0);
+  await ui.byTestId('toxics-match-path').fill('/json*');
+
+  // Modification rules: one response header, added as a row.
+  await ui.byTestId('new-session-tab-rules').click();
+  await ui.byTestId('rules-responseHeaders-add').click();
+  await ui.byTestId('rules-responseHeaders-0-name').fill('X Shaped');
+  await expect(ui.byTestId('rules-responseHeaders-0-name-error')).toHaveText('is not a valid header name');
+  await ui.byTestId('rules-responseHeaders-0-name').fill('x-shaped');
+  await ui.byTestId('rules-responseHeaders-0-value').fill('one');
+
+  // The JSON tab holds what the forms made, and the forms read it back.
+  await ui.byTestId('new-session-tab-json').click();
+  const editor = ui.byTestId('new-session-json');
+  await expect(editor).toHaveAttribute('data-ready', 'true');
+  await expect(editor.locator('.view-lines')).toContainText('"delayMs": 400');
+  await expect(editor.locator('.view-lines')).toContainText('"x-shaped"');
+  await ui.byTestId('new-session-tab-rules').click();
+  await expect(ui.byTestId('rules-responseHeaders-0-value')).toHaveValue('one');
+  await ui.byTestId('new-session-submit').click();
+  await expect(ui.byTestId('new-session-dialog')).toBeHidden();
+  const proxyUrl = (await ui.byTestId('connect-setup').textContent()) ?? '';
+  expect(proxyUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+  // Traffic through the session's port: delayed (the delay is the feature being measured) and modified.
+  const first = await through(proxyUrl, '/json?n=1');
+  expect(first).toMatchObject({ status: 200, shaped: 'one' });
+  expect(first.ms).toBeGreaterThanOrEqual(DELAY_MS);
+  const row = ui.row('/json?n=1');
+  await expect(row.getByTestId('row-badge-injected')).toHaveAttribute('data-kind', 'delay');
+  await expect(row.getByTestId('row-badge-modified')).toHaveAttribute('data-rules', 'responseHeaders[0]');
+  // Outside the toxic's match: modified, not delayed.
+  await through(proxyUrl, '/html');
+  await expect(ui.row('/html').getByTestId('row-badge-modified')).toBeVisible();
+  await expect(ui.row('/html').getByTestId('row-badge-injected')).toHaveCount(0);
+  await ui.openRow('/json?n=1');
+  await expect(ui.byTestId('detail-badge-injected')).toHaveText('delay');
+  await expect(ui.byTestId('detail-injected')).toContainText(/delayed \d+ ms/);
+  await expect(ui.byTestId('detail-modified')).toContainText('responseHeaders[0]');
+
+  // Live, from the header: the forms hold what the server has.
+  await ui.byTestId('session-rules-open').click();
+  const live = ui.byTestId('live-rules-dialog');
+  await expect(live.getByTestId('toxics-delayMs')).toHaveValue(String(DELAY_MS));
+  await expect(live.getByTestId('toxics-match-path')).toHaveValue('/json*');
+  await live.getByTestId('live-rules-tab-rules').click();
+  await expect(live.getByTestId('rules-responseHeaders-0-value')).toHaveValue('one');
+
+  // A rule with a problem is named where it is, and nothing is sent.
+  await live.getByTestId('rules-urlRewrites-add').click();
+  await live.getByTestId('rules-urlRewrites-0-match').fill('/json(');
+  await expect(live.getByTestId('rules-urlRewrites-0-match-error')).toContainText('is not a valid regex');
+  await live.getByTestId('live-rules-save').click();
+  await expect(live.getByTestId('live-rules-error')).toContainText('Nothing was saved');
+  expect((await through(proxyUrl, '/json?n=2')).shaped).toBe('one');
+  await live.getByTestId('rules-urlRewrites-0-remove').click();
+
+  // The header gets a new value, a second rule is added and moved first, and the delay goes.
+  await live.getByTestId('rules-responseHeaders-0-value').fill('two');
+  await live.getByTestId('rules-responseHeaders-add').click();
+  await live.getByTestId('rules-responseHeaders-1-name').fill('x-live');
+  await live.getByTestId('rules-responseHeaders-1-value').fill('yes');
+  await live.getByTestId('rules-responseHeaders-1-up').click();
+  await expect(live.getByTestId('rules-responseHeaders-0-name')).toHaveValue('x-live');
+  await live.getByTestId('live-rules-tab-toxics').click();
+  await live.getByTestId('toxics-delayMs').fill('');
+  await live.getByTestId('toxics-match-path').fill('');
+  await live.getByTestId('live-rules-save').click();
+  await expect(live).toBeHidden();
+  await expect(ui.byTestId('toast-info').filter({ hasText: 'Rules of "Shaped" updated' })).toBeVisible();
+
+  // The next request: the new rules, no toxic, same session and port (nothing restarted).
+  const next = await fetch(`${proxyUrl}/json?n=3`);
+  expect(next.headers.get('x-shaped')).toBe('two');
+  expect(next.headers.get('x-live')).toBe('yes');
+  const after = ui.row('/json?n=3');
+  await expect(after.getByTestId('row-badge-modified')).toHaveAttribute('data-rules', 'responseHeaders[0] responseHeaders[1]');
+  await expect(after.getByTestId('row-badge-injected')).toHaveCount(0);
+  await expect(ui.byTestId('session-item')).toHaveCount(1);
+  await expect(ui.byTestId('connect-setup')).toHaveText(proxyUrl);
+});
