@@ -165,6 +165,14 @@ const SAMPLES: { [N in CallName]: (t: Transport) => InputOf<N> } = {
   getConfig: (t) => ({ configId: configIds[t].saved }),
   deleteConfig: (t) => ({ configId: configIds[t].imported }),
   exportConfig: (t) => ({ configId: configIds[t].saved }),
+  // The same mocks on every transport (each run deletes its single mock again); the list reads a namespace of its own.
+  saveMock: () => ({ id: 'op-mock', namespace: 'op-single', http: { route: '/op/:id', httpMethod: 'GET' }, response: { statusCode: 200, payload: { op: true } } }),
+  saveMocks: () => ({ mocks: ['a', 'b'].map((n) => ({ id: `op-batch-${n}`, namespace: 'op-batch', tags: ['op'], http: { route: `/op/${n}` }, response: { payload: n } })) }),
+  listMocks: () => ({ namespace: 'op-batch', tags: 'op', limit: 10 }),
+  getMock: () => ({ id: 'op-mock' }),
+  patchMock: () => ({ id: 'op-mock', priority: 3, tags: ['patched'] }),
+  deleteMock: () => ({ id: 'op-mock' }),
+  listNamespaces: () => ({}),
 };
 
 /** What each successful answer must hold, whichever transport carried it. */

@@ -222,3 +222,28 @@ export interface LocalMock {
   mock: Mock;
   expiresAt?: number;
 }
+
+type PatchShape = { [K in Exclude<keyof typeof mockShape, 'id'>]: z.ZodNullable<(typeof mockShape)[K]> };
+
+/**
+ * `PATCH /api/v1/mocks/:id`: the given top-level fields replace the mock's, `null` removes one (`{"oneOf": {...},
+ * "response": null}`). Each field is checked here; the merged mock is then checked whole, as a new one would be.
+ */
+export const mockPatchSchema = z.strictObject(
+  Object.fromEntries(Object.entries(mockShape).filter(([key]) => key !== 'id').map(([key, schema]) => [key, schema.nullable()])) as PatchShape,
+);
+
+export type MockPatch = z.infer<typeof mockPatchSchema>;
+
+/** A mock file or a store that could not be read as it was: moved aside (never emptied), and where to. */
+export interface MocksSetAside {
+  file: string;
+  problem: string;
+}
+
+export interface MockList {
+  items: Mock[];
+  total: number;
+  /** Set when the mocks file found at open was unreadable and was kept aside. */
+  setAside?: MocksSetAside;
+}

@@ -3,6 +3,7 @@
  * (seed-traffic-recorder.txt): a session as `POST /start` answers it, an entry as the `/ws` stream shows it.
  */
 
+import type { MapLocalConfig } from './mocks.js';
 import type { ModifiedExchange, SessionModifications } from './modifications.js';
 import type { InjectedToxic, SessionToxics } from './toxics.js';
 
@@ -51,6 +52,8 @@ export interface Session {
   toxics?: SessionToxics;
   /** The session's modification rules as given (src-shared/modifications.ts); replaced live by `PUT /:id/modifications`. */
   modifications?: SessionModifications;
+  /** Map local as given: requests matching a mock of the namespace are answered from it (src-shared/mocks.ts). */
+  mapLocal?: MapLocalConfig;
   /** Whether recorded data is reaching the disk (store-wide; `droppedBodies` counts this session's). */
   storage?: StorageStatus;
 }
@@ -219,7 +222,10 @@ export interface Entry {
   timings: Timings;
   tags: string[];
   notes: string;
+  /** Answered by map local from a mock of the local store, never by the upstream (`mapLocalMockId` says which). */
   mapLocal: boolean;
+  /** The id of the mock that answered, when `mapLocal`. */
+  mapLocalMockId?: string;
   error?: EntryError;
   tunnel?: TunnelInfo;
   /** Set when the session accepted an upstream certificate that does not verify. */

@@ -35,6 +35,13 @@ export interface OperationRow<S extends z.ZodType = z.ZodType, O = unknown, K ex
   what: string;
   /** REST status of a success (default 200). */
   status?: number;
+  /**
+   * REST carries the whole JSON body as this one field of the input (a JSON array, as `POST /api/v1/mocks/batch`
+   * takes it), instead of the body's fields side by side.
+   */
+  bodyField?: string;
+  /** The largest JSON body REST accepts for this row, in bytes (default: the server's own limit). */
+  bodyLimit?: number;
   /** It may change what the desktop's tray shows (sessions, CA trust, system proxy). */
   mutates?: boolean;
   /** Only a type: what the operation answers. */

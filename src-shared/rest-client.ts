@@ -1,9 +1,10 @@
 /**
  * The operation table over REST, for every caller that is not the server: the renderer in a browser and the CLI
  * (and any Node script). One generic request per row: the path filled from the input, the other fields in the query
- * (GET, DELETE) or the JSON body, a JSON answer or bytes. Uses the global `fetch` of browsers and Node 20.
+ * (GET, DELETE) or the JSON body (or, for a row with `bodyField`, that field as the whole body), a JSON answer or
+ * bytes. Uses the global `fetch` of browsers and Node 20.
  */
-import { API_PREFIX, CALL_NAMES, OPERATIONS, fillPath, restCarrier, restPathOf, type BytesResult, type CallName, type OperationClient } from './contract.js';
+import { API_PREFIX, CALL_NAMES, OPERATIONS, fillPath, restCarrier, restPathOf, type BytesResult, type CallName, type OperationClient, type OperationRow } from './contract.js';
 import { isApiErrorBody } from './errors.js';
 
 /** Every error a client raises: the server's `{error, code, field}` plus the HTTP status (0: no answer at all). */
@@ -42,9 +43,10 @@ export function queryOf(input: Record<string, unknown>, skip: ReadonlySet<string
 
 /** The request REST carries for `name` with `input`: method, absolute path (query included), JSON body. */
 export function restRequestOf(name: CallName, input: Record<string, unknown> = {}): { method: string; path: string; body?: unknown } {
-  const row = OPERATIONS[name];
+  const row: OperationRow = OPERATIONS[name];
   const { path, used } = fillPath(restPathOf(row), input);
   if (restCarrier(row.method) === 'query') return { method: row.method, path: path + queryOf(input, used) };
+  if (row.bodyField !== undefined) return { method: row.method, path, body: input[row.bodyField] };
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) if (!used.has(k) && v !== undefined) body[k] = v;
   return { method: row.method, path, body };

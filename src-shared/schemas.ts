@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ApiError } from './errors.js';
+import { mapLocalConfigSchema } from './mocks.js';
 import { sessionModificationsSchema } from './modifications.js';
 import { sessionToxicsSchema } from './toxics.js';
 
@@ -29,8 +30,8 @@ export const scopeFiltersSchema = z.strictObject({
   excludeStatus: z.array(z.number().int().min(100).max(999)).max(900).optional(),
 });
 
-/** Options the reference defines that this engine does not implement yet: refused, never ignored. */
-export const NOT_YET_SUPPORTED_OPTIONS = ['mapLocal'] as const;
+/** Options the reference defines that this engine does not implement yet: refused, never ignored. None today. */
+export const NOT_YET_SUPPORTED_OPTIONS: ReadonlyArray<keyof StartSessionInput> = [];
 
 export const mitmConfigSchema = z
   .strictObject({
@@ -80,7 +81,7 @@ export const startSessionSchema = z
     /** Accept upstream certificates that do not verify (self-signed staging servers); entries say so. */
     ignoreUpstreamCertErrors: z.boolean().optional()
       .describe('Accept upstream certificates that do not verify (self-signed staging servers); each entry says so.'),
-    mapLocal: z.unknown().optional(),
+    mapLocal: mapLocalConfigSchema.optional(),
   })
   .superRefine((value, ctx) => {
     const mode = value.mode ?? 'reverse';
@@ -113,7 +114,7 @@ export const patchEntrySchema = z
 
 export type PatchEntryInput = z.infer<typeof patchEntrySchema>;
 
-const intFromQuery = (name: string, min: number, max: number, fallback: number) =>
+export const intFromQuery = (name: string, min: number, max: number, fallback: number) =>
   z
     .union([z.string(), z.number()])
     .optional()

@@ -69,7 +69,7 @@ export function engineOperations(recorder: Recorder, machine?: MachineServices):
       const { bytes, contentType } = await recorder.readEntryBody(id, entryId, which, decoded);
       return contentType === undefined ? { bytes } : { bytes, contentType };
     },
-    ...mockOperations(recorder),
+    ...mockOperations(recorder.mocks),
     ...configOperations(recorder),
     // A refusal (no such session) is a rejection, as from every other operation.
     subscribe: ({ id, pending }, listener) => new Promise((resolve) => resolve(recorder.subscribe(id, listener, { pending }))),

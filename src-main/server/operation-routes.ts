@@ -1,8 +1,9 @@
 /**
  * The REST adapter over the operation table: one fastify route per row, all alike. The input is the row's one
- * object: path parameters, then the query (GET, DELETE) or the JSON body (the rest), validated once with the row's
- * schema; the engine method answers; JSON goes back as JSON, bytes with the headers that keep recorded bytes from
- * ever running as one of our pages. The stream row is the WebSocket route (api-server.ts).
+ * object: path parameters, then the query (GET, DELETE) or the JSON body (the rest: its fields, or the whole body as
+ * one field for a row with `bodyField`), validated once with the row's schema; the engine method answers; JSON goes
+ * back as JSON, bytes with the headers that keep recorded bytes from ever running as one of our pages. The stream
+ * row is the WebSocket route (api-server.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../src-shared/errors.js';
@@ -43,6 +44,8 @@ export function restInput(name: OperationName, request: FastifyRequest): Fields 
   if (restCarrier(row.method) === 'query') {
     const known = knownFields(row);
     for (const [k, v] of Object.entries(request.query as Fields)) if (known.has(k)) input[k] = v;
+  } else if (row.bodyField !== undefined) {
+    if (request.body !== undefined) input[row.bodyField] = request.body;
   } else if (request.body !== undefined) {
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -70,6 +73,7 @@ function route(app: FastifyInstance, engine: () => EngineOperations, name: CallN
   app.route({
     method: row.method,
     url: restPathOf(row),
+    ...(row.bodyLimit ? { bodyLimit: row.bodyLimit } : {}),
     handler: async (request, reply) => {
       const input = parseOperationInput(name, restInput(name, request));
       const result = await (engine()[name] as (input: unknown) => Promise<unknown>)(input);

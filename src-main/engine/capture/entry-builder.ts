@@ -58,6 +58,10 @@ export function buildHttpEntry(sessionId: string, exchange: CapturedExchange): {
   if (exchange.error) entry.error = exchange.error;
   if (exchange.injected) entry.injected = exchange.injected;
   if (exchange.modified) entry.modified = exchange.modified;
+  if (exchange.mapLocalMockId !== undefined) {
+    entry.mapLocal = true;
+    entry.mapLocalMockId = exchange.mapLocalMockId;
+  }
   addWireExtras(entry, exchange);
   const bodies: EntryBodies = {};
   if (exchange.requestBody.keptSize) bodies.request = exchange.requestBody.payload();

@@ -45,6 +45,8 @@ export interface CapturedExchange {
   injected?: InjectedToxic;
   /** What the modification rules did (set by the capture stage at completion). */
   modified?: ModifiedExchange;
+  /** The mock that answered it (map local; set by the capture stage at completion). */
+  mapLocalMockId?: string;
 }
 
 export interface CaptureOptions {

@@ -36,6 +36,7 @@ export function captureStage(options: CaptureStageOptions): Stage {
       if (!captured) return;
       if ('injected' in exchange && exchange.injected) captured.injected = exchange.injected;
       if ('modified' in exchange && exchange.modified) captured.modified = exchange.modified;
+      if ('mapLocalMockId' in exchange && exchange.mapLocalMockId !== undefined) captured.mapLocalMockId = exchange.mapLocalMockId;
       if (exchange.record) options.onExchange(captured);
       else if (captured.id !== undefined) options.onExchangeDropped?.(captured);
     },

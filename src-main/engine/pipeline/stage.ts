@@ -19,6 +19,12 @@ export interface LocalAnswer {
   message: string;
   /** The body (text/plain). Left out when `failure` is set: capture then writes the words for it. */
   text?: string;
+  /**
+   * An answer of its own making (map local): these headers, flat (name, value, name, value...), instead of the
+   * text/plain Content-Type, and `body` instead of `text`. The proxy frames it (Content-Length) itself.
+   */
+  headers?: readonly string[];
+  body?: Uint8Array;
   /** Recorded as the entry's error (the 508 of a loop, the 400 of two Host headers). */
   failure?: { code: string; detail: string };
   /**
@@ -48,6 +54,8 @@ export interface Exchange {
   injected?: InjectedToxic;
   /** What the modification rules did to this exchange; capture puts it on the entry. */
   modified?: ModifiedExchange;
+  /** The mock map local answered this exchange with; capture marks the entry `mapLocal`. */
+  mapLocalMockId?: string;
   /** The pipeline this exchange started with (a configuration replaced meanwhile applies to the next one). */
   readonly pipeline: Pipeline;
 }

@@ -2,12 +2,14 @@
  * The one place where the exchange pipeline's stages are registered, in the order they run. Each session compiles
  * its configuration (plain data from src-shared) into these instances once, and again when it is replaced.
  */
+import type { LocalMock } from '../../../src-shared/mocks.js';
 import type { ScopeFilters } from '../../../src-shared/model.js';
 import type { SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { UpstreamPolicy } from '../proxy/upstream-policy.js';
 import { captureStage, type CaptureStageOptions } from './capture-stage.js';
 import { loopCheckStage } from './loop-check-stage.js';
+import { mapLocalStage } from './map-local-stage.js';
 import { modifyStage } from './modify-stage.js';
 import { Pipeline } from './pipeline.js';
 import { policyStage } from './policy-stage.js';
@@ -28,7 +30,9 @@ export interface SessionStageConfig {
   toxics?: SessionToxics;
   /** The session's modification rules (src-shared/modifications.ts); none: no stage. */
   modifications?: SessionModifications;
-  /** Stages run after the built-in ones (tests, and soon modifications, map local). */
+  /** Map local: the mocks of the session's namespace, in the order they are tried; none (or map local off): no stage. */
+  mapLocal?: readonly LocalMock[];
+  /** Stages run after the built-in ones (tests). */
   extraStages?: readonly Stage[];
 }
 
@@ -38,6 +42,12 @@ export function compilePipeline(config: SessionStageConfig): Pipeline {
     loopCheckStage(config.viaToken),
     scopeFilterStage(config.filters),
     captureStage(config.capture),
+    // After capture, whose head hook has begun the entry (a mocked answer is recorded), and after the refusals
+    // above (policy, loop check: a refused request is never served a mock). Before toxics: a mock stands in for the
+    // upstream, and the toxics shape what goes to the upstream, so a mocked request is neither failed nor delayed
+    // by them (the mock's own delay is its latency); and before modifications, which change what goes upstream
+    // and what comes back from it: the mock's answer is sent as written.
+    mapLocalStage(config.mapLocal),
     // After capture, whose head hook has begun the entry; its decisions are local answers, taken after the
     // refusals above, so a refused request is never delayed or counted.
     toxicsStage(config.toxics),

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EngineLimits } from '../../../src-shared/engine-config.js';
 import type { MitmConfig, ScopeFilters } from '../../../src-shared/model.js';
+import type { LocalMock } from '../../../src-shared/mocks.js';
 import type { SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { SessionRecord } from '../store/store-types.js';
@@ -73,24 +74,36 @@ export interface ProxySessionDeps extends Pick<EngineLimits, 'bodyLimit' | 'upst
   extraStages?: readonly Stage[];
 }
 
+/** What a session's pipeline is compiled from, each part replaceable live. */
+interface PipelineRules {
+  filters: ScopeFilters;
+  toxics: SessionToxics | undefined;
+  modifications: SessionModifications | undefined;
+  /** Map local's mocks (the namespace's, in the order tried); undefined when map local is off. */
+  mocks: readonly LocalMock[] | undefined;
+}
+
 export class ProxySession {
   private server: Mockttp | undefined;
-  private filters: ScopeFilters;
-  private toxics: SessionToxics | undefined;
-  private modifications: SessionModifications | undefined;
+  private rules: PipelineRules;
   /** Compiled from the configuration; replaced whole by replaceConfig, read once per exchange. */
   private pipeline: Pipeline | undefined;
   private readonly target: URL | undefined;
   private readonly reverse: ReverseTarget | undefined;
   private direct: DirectForwarder | undefined;
 
+  /** `mocks`: map local's, when the session has it on (they live in the mock store, not in the record). */
   constructor(
     readonly config: SessionRecord,
     private readonly deps: ProxySessionDeps,
+    mocks?: readonly LocalMock[],
   ) {
-    this.filters = config.filters;
-    this.toxics = config.toxics;
-    this.modifications = config.modifications;
+    this.rules = {
+      filters: config.filters,
+      toxics: config.toxics,
+      modifications: config.modifications,
+      mocks: config.mapLocal?.enabled ? (mocks ?? []) : undefined,
+    };
     this.target = config.targetUrl ? new URL(config.targetUrl) : undefined;
     this.reverse = this.target ? reverseTarget(this.target) : undefined;
   }
@@ -112,7 +125,7 @@ export class ProxySession {
     // Compiled before the port opens, so no exchange ever finds the session without its stages.
     this.direct = direct;
     try {
-      this.pipeline = this.compile(this.filters, this.toxics, this.modifications);
+      this.pipeline = this.compile(this.rules);
       this.server = await this.startServer(port, host, forward, intercept, https);
     } catch (e) {
       this.pipeline = undefined;
@@ -174,28 +187,32 @@ export class ProxySession {
    * by them; exchanges under way finish with the pipeline they started with. Nothing is closed.
    */
   replaceConfig(filters: ScopeFilters): void {
-    this.recompile(filters, this.toxics, this.modifications);
+    this.recompile({ filters });
   }
 
   /** The toxics replaced live, as replaceConfig replaces filters (failFirst counts and seeded sequences restart). */
   replaceToxics(toxics: SessionToxics | undefined): void {
-    this.recompile(this.filters, toxics, this.modifications);
+    this.recompile({ toxics });
   }
 
   /** The modification rules replaced live, the same way (the next exchange on any connection takes them). */
   replaceModifications(modifications: SessionModifications | undefined): void {
-    this.recompile(this.filters, this.toxics, modifications);
+    this.recompile({ modifications });
   }
 
-  private recompile(filters: ScopeFilters, toxics: SessionToxics | undefined, modifications: SessionModifications | undefined): void {
-    const pipeline = this.compile(filters, toxics, modifications);
-    this.filters = filters;
-    this.toxics = toxics;
-    this.modifications = modifications;
+  /** Map local's mocks replaced live (a mock saved, edited or deleted); ignored when the session has map local off. */
+  replaceMocks(mocks: readonly LocalMock[]): void {
+    if (this.rules.mocks !== undefined) this.recompile({ mocks });
+  }
+
+  private recompile(change: Partial<PipelineRules>): void {
+    const rules = { ...this.rules, ...change };
+    const pipeline = this.compile(rules);
+    this.rules = rules;
     if (this.server) this.pipeline = pipeline;
   }
 
-  private compile(filters: ScopeFilters, toxics: SessionToxics | undefined, modifications: SessionModifications | undefined): Pipeline {
+  private compile({ filters, toxics, modifications, mocks }: PipelineRules): Pipeline {
     const { deps } = this;
     if (!this.direct) throw new Error('internal: the pipeline is compiled once the forwarder exists');
     return compilePipeline({
@@ -204,6 +221,7 @@ export class ProxySession {
       viaToken: this.direct.viaToken,
       ...(toxics ? { toxics } : {}),
       ...(modifications ? { modifications } : {}),
+      ...(mocks ? { mapLocal: mocks } : {}),
       capture: {
         bodyLimit: deps.bodyLimit,
         onExchange: deps.onExchange,
@@ -381,6 +399,12 @@ function answerLocally(exchange: Exchange, answer: LocalAnswer): void {
   if (answer.failure) exchange.observer.failure = answer.failure;
   if (answer.withhold) {
     withhold(exchange, answer.withhold);
+    return;
+  }
+  if (answer.headers || answer.body) {
+    // An answer of the stage's own making (map local): its headers as they are, its bytes as the body.
+    exchange.res.writeHead(answer.status, answer.message, [...(answer.headers ?? [])]);
+    exchange.res.end(answer.body);
     return;
   }
   exchange.res.writeHead(answer.status, answer.message, { 'content-type': 'text/plain; charset=utf-8' });

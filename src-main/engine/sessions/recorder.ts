@@ -18,6 +18,8 @@ import { inProcessHost, type SessionHost, type SessionRunner } from './session-r
 import { EntryReads, type ListEntriesInput } from './entry-reads.js';
 import { SessionPorts } from './session-ports.js';
 import { SessionRules, isEmptyToxics } from './session-rules.js';
+import { SessionMocks } from './session-mocks.js';
+import { MockStore } from '../mocks/mock-store.js';
 import { StreamHub, type StreamListener, type SubscribeOptions } from './stream-hub.js';
 import { EntryQueue } from './entry-queue.js';
 import { generateSessionName } from './session-names.js';
@@ -58,6 +60,9 @@ export class Recorder {
   private readonly rules: SessionRules;
   private readonly entries: EntryReads;
   readonly dataDir: string | undefined;
+  /** The local mock store (`/api/v1/mocks`), which map local serves from. */
+  readonly mocks: MockStore;
+  private readonly sessionMocks: SessionMocks;
   private readonly tlsMaterial: () => Promise<{ key: string; cert: string }>;
   private readonly certificateAuthority: (() => Promise<CertificateAuthority>) | undefined;
   private readonly upstreamPolicy: UpstreamPolicy | undefined;
@@ -87,7 +92,9 @@ export class Recorder {
         onExchangeStart: this.announcePending,
         onExchangeDropped: this.withdrawPending,
       });
-    this.sessionPorts = new SessionPorts(this.store, this.limits, this.host, (id, captured) => this.ingest(id, captured));
+    this.mocks = new MockStore({ dir: this.dataDir, now: this.now });
+    this.sessionMocks = new SessionMocks(this.mocks, () => this.proxies.values());
+    this.sessionPorts = new SessionPorts(this.store, this.limits, this.host, (id, captured) => this.ingest(id, captured), (r) => this.sessionMocks.snapshotFor(r));
     const record = (id: string) => this.record(id);
     this.rules = new SessionRules({
       store: this.store, record, runner: (id) => this.proxies.get(id),
@@ -143,6 +150,7 @@ export class Recorder {
     if (input.ignoreUpstreamCertErrors) record.ignoreUpstreamCertErrors = true;
     if (input.toxics && !isEmptyToxics(input.toxics)) record.toxics = input.toxics;
     if (input.modifications && !isEmptyModifications(input.modifications)) record.modifications = input.modifications;
+    if (input.mapLocal) record.mapLocal = input.mapLocal;
     const started = await this.launch(record, record.listenPort, true);
     this.store.upsertSession(started);
     return { session: this.toSession(started) };
@@ -279,6 +287,7 @@ export class Recorder {
     for (const record of this.store.listSessions()) if (record.status === 'running') await this.halt(record);
     this.hub.close();
     await this.host.close();
+    await this.mocks.flush();
     await this.store.flush();
   }
 
@@ -305,8 +314,10 @@ export class Recorder {
 
   /** Start the session's proxy (see SessionPorts.launch) and keep its runner. */
   private async launch(record: SessionRecord, port: number, explicit: boolean): Promise<SessionRecord> {
+    const mocksVersion = this.mocks.version;
     const bound = await this.sessionPorts.launch(record, port, explicit);
     this.proxies.set(bound.record.id, bound.runner);
+    await this.sessionMocks.catchUp(bound.runner, mocksVersion);
     return bound.record;
   }
 

@@ -3,6 +3,7 @@
  * (an explicit port, or the first free one of the range). The Recorder owns the runners this returns.
  */
 import { ApiError } from '../../../src-shared/errors.js';
+import type { LocalMock } from '../../../src-shared/mocks.js';
 import type { PortCheck, PortsStatus } from '../../../src-shared/model.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { RecorderStore, SessionRecord } from '../store/store-types.js';
@@ -25,6 +26,8 @@ export class SessionPorts {
     private readonly limits: RecorderLimits,
     private readonly host: SessionHost,
     private readonly onEntry: (sessionId: string, captured: CapturedEntry) => void,
+    /** Map local's mocks for a session that has it on, handed to its proxy before the port opens. */
+    private readonly mocksFor: (record: SessionRecord) => readonly LocalMock[] | undefined = () => undefined,
   ) {
     this.cursor = new PortCursor(limits.portRange);
   }
@@ -99,7 +102,7 @@ export class SessionPorts {
     const bound: SessionRecord = { ...record, listenPort: port };
     this.starting.add(port);
     try {
-      const runner = await this.host.start(bound, (captured) => this.onEntry(bound.id, captured));
+      const runner = await this.host.start(bound, (captured) => this.onEntry(bound.id, captured), this.mocksFor(bound));
       return { record: bound, runner };
     } catch (e) {
       const err = e as NodeJS.ErrnoException;

@@ -7,6 +7,7 @@ import type { MockttpHttpsOptions } from 'mockttp';
 import { randomUUID } from 'node:crypto';
 import type { EngineLimits } from '../../../src-shared/engine-config.js';
 import type { MitmConfig } from '../../../src-shared/model.js';
+import type { LocalMock } from '../../../src-shared/mocks.js';
 import type { SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { SessionRecord } from '../store/store-types.js';
@@ -25,6 +26,8 @@ export interface SessionRunner {
   replaceToxics(toxics: SessionToxics | undefined): void | Promise<void>;
   /** The session's modification rules replaced live, the same way. */
   replaceModifications(modifications: SessionModifications | undefined): void | Promise<void>;
+  /** Map local's mocks replaced live, the same way (a session with map local off ignores them). */
+  replaceMocks(mocks: readonly LocalMock[]): void | Promise<void>;
 }
 
 /** The session proxy's part of the engine configuration, plus what is injected at run time. */
@@ -42,7 +45,8 @@ export interface RunnerOptions extends Pick<EngineLimits, 'bodyLimit' | 'upstrea
 }
 
 export interface SessionHost {
-  start(config: SessionRecord, onEntry: (captured: CapturedEntry) => void): Promise<SessionRunner>;
+  /** `mocks`: map local's, for a session with it on, compiled before the port opens. */
+  start(config: SessionRecord, onEntry: (captured: CapturedEntry) => void, mocks?: readonly LocalMock[]): Promise<SessionRunner>;
   close(): Promise<void>;
 }
 
@@ -51,6 +55,7 @@ export async function startCapturingProxy(
   config: SessionRecord,
   options: RunnerOptions,
   onEntry: (captured: CapturedEntry) => void,
+  mocks?: readonly LocalMock[],
 ): Promise<ProxySession> {
   const proxy = new ProxySession(config, {
     bodyLimit: options.bodyLimit,
@@ -68,7 +73,7 @@ export async function startCapturingProxy(
     ...(options.upstreamPolicy ? { upstreamPolicy: options.upstreamPolicy } : {}),
     ...(options.connectionLimits ? { connectionLimits: options.connectionLimits } : {}),
     ...(options.extraStages ? { extraStages: options.extraStages } : {}),
-  });
+  }, mocks);
   await proxy.start(config.listenPort, config.listenHost);
   return proxy;
 }
@@ -83,7 +88,7 @@ function pendingHooks(sessionId: string, options: RunnerOptions): Pick<ProxySess
 
 export function inProcessHost(options: RunnerOptions): SessionHost {
   return {
-    start: (config, onEntry) => startCapturingProxy(config, options, onEntry),
+    start: (config, onEntry, mocks) => startCapturingProxy(config, options, onEntry, mocks),
     close: async () => undefined,
   };
 }

@@ -1,4 +1,5 @@
 import type { EngineConfig, EngineLimits } from '../../../src-shared/engine-config.js';
+import type { LocalMock } from '../../../src-shared/mocks.js';
 import type { SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { CapturedEntry } from '../capture/entries.js';
@@ -20,10 +21,11 @@ export interface WorkerSettings extends Pick<EngineLimits, 'bodyLimit' | 'upstre
 export const WORKER_SETTINGS_ENV = 'TRAFFIC_RECORDER_WORKER_SETTINGS';
 
 export type ToWorker =
-  | { type: 'start'; session: SessionRecord }
+  | { type: 'start'; session: SessionRecord; mocks?: readonly LocalMock[] }
   | { type: 'stop'; sessionId: string }
   | { type: 'toxics'; sessionId: string; toxics: SessionToxics | undefined }
-  | { type: 'modifications'; sessionId: string; modifications: SessionModifications | undefined };
+  | { type: 'modifications'; sessionId: string; modifications: SessionModifications | undefined }
+  | { type: 'mocks'; sessionId: string; mocks: readonly LocalMock[] };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -32,4 +34,5 @@ export type FromWorker =
   | { type: 'stopped'; sessionId: string }
   | { type: 'toxics-replaced'; sessionId: string }
   | { type: 'modifications-replaced'; sessionId: string }
+  | { type: 'mocks-replaced'; sessionId: string }
   | { type: 'entries'; sessionId: string; items: CapturedEntry[] };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { SessionHost, SessionRunner } from '../sessions/session-runner.js';
 import type { SessionRecord } from '../store/store-types.js';
+import type { LocalMock } from '../../../src-shared/mocks.js';
 import type { SessionModifications } from '../../../src-shared/modifications.js';
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import { WORKER_SETTINGS_ENV, type FromWorker, type ToWorker, type WorkerSettings } from './pool-protocol.js';
@@ -22,7 +23,9 @@ const REPLY_TIMEOUT_MS = 30_000;
 interface Hosted {
   config: SessionRecord;
   onEntry: (captured: CapturedEntry) => void;
-  /** The last toxics replacement sent to the workers. */
+  /** Map local's mocks as last sent (a replacement worker gets them with the session). */
+  mocks: readonly LocalMock[] | undefined;
+  /** The last replacement (toxics, modifications, mocks) sent to the workers. */
   replacing?: Promise<void>;
 }
 
@@ -85,7 +88,7 @@ export class ProxyPool implements SessionHost {
     });
   }
 
-  private request(worker: Worker, message: ToWorker, sessionId: string, expect: 'started' | 'stopped' | 'toxics-replaced' | 'modifications-replaced'): Promise<Reply> {
+  private request(worker: Worker, message: ToWorker, sessionId: string, expect: Exclude<Reply['type'], 'start-failed' | 'entries'>): Promise<Reply> {
     const key = `${worker.id}:${sessionId}:${expect}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -101,10 +104,10 @@ export class ProxyPool implements SessionHost {
     });
   }
 
-  async start(config: SessionRecord, onEntry: (captured: CapturedEntry) => void): Promise<SessionRunner> {
-    this.sessions.set(config.id, { config, onEntry });
+  async start(config: SessionRecord, onEntry: (captured: CapturedEntry) => void, mocks?: readonly LocalMock[]): Promise<SessionRunner> {
+    this.sessions.set(config.id, { config, onEntry, mocks });
     const workers = [...this.workers];
-    const replies = await Promise.allSettled(workers.map((w) => this.request(w, { type: 'start', session: config }, config.id, 'started')));
+    const replies = await Promise.allSettled(workers.map((w) => this.request(w, startMessage(config, mocks), config.id, 'started')));
     const failure = replies
       .map((r) => (r.status === 'rejected' ? { type: 'start-failed' as const, message: String(r.reason), code: undefined } : r.value))
       .find((r) => r.type === 'start-failed');
@@ -118,6 +121,7 @@ export class ProxyPool implements SessionHost {
       stop: () => this.stop(config.id),
       replaceToxics: (toxics) => this.replaceToxics(config.id, toxics),
       replaceModifications: (modifications) => this.replaceModifications(config.id, modifications),
+      replaceMocks: (next) => this.replaceMocks(config.id, next),
     };
   }
 
@@ -153,6 +157,17 @@ export class ProxyPool implements SessionHost {
     return done;
   }
 
+  /** Map local's mocks, the same way (one replacement at a time per session, toxics and modifications included). */
+  private replaceMocks(sessionId: string, mocks: readonly LocalMock[]): Promise<void> {
+    const hosted = this.sessions.get(sessionId);
+    if (!hosted) return Promise.resolve();
+    hosted.mocks = mocks;
+    const send = () => Promise.all([...this.workers].map((w) => this.request(w, { type: 'mocks', sessionId, mocks }, sessionId, 'mocks-replaced')));
+    const done = (hosted.replacing ?? Promise.resolve()).catch(() => undefined).then(send).then(() => undefined);
+    hosted.replacing = done;
+    return done;
+  }
+
   private async stopEverywhere(sessionId: string): Promise<void> {
     await Promise.all([...this.workers].map((w) => this.request(w, { type: 'stop', sessionId }, sessionId, 'stopped')));
   }
@@ -172,8 +187,8 @@ export class ProxyPool implements SessionHost {
     console.warn(`Traffic Recorder: proxy worker ${worker.process.pid} exited; starting a replacement`);
     void this.spawn().then(
       async (replacement) => {
-        for (const { config } of this.sessions.values()) {
-          const reply = await this.request(replacement, { type: 'start', session: config }, config.id, 'started').catch((e: unknown) => e);
+        for (const { config, mocks } of this.sessions.values()) {
+          const reply = await this.request(replacement, startMessage(config, mocks), config.id, 'started').catch((e: unknown) => e);
           if (reply instanceof Error || (reply as Reply).type === 'start-failed') {
             console.warn(`Traffic Recorder: session ${config.id} could not be restarted in the new worker`);
           }
@@ -201,4 +216,8 @@ export class ProxyPool implements SessionHost {
     );
     this.workers.clear();
   }
+}
+
+function startMessage(session: SessionRecord, mocks: readonly LocalMock[] | undefined): ToWorker {
+  return mocks ? { type: 'start', session, mocks } : { type: 'start', session };
 }

@@ -116,7 +116,7 @@ function enqueue(sessionId: string, captured: CapturedEntry): void {
 process.on('message', (message: ToWorker) => {
   if (message.type === 'start') {
     const { session } = message;
-    startCapturingProxy(session, options, (captured) => capture(session.id, captured)).then(
+    startCapturingProxy(session, options, (captured) => capture(session.id, captured), message.mocks).then(
       (proxy) => {
         proxies.set(session.id, proxy);
         send({ type: 'started', sessionId: session.id });
@@ -129,6 +129,9 @@ process.on('message', (message: ToWorker) => {
   } else if (message.type === 'modifications') {
     proxies.get(message.sessionId)?.replaceModifications(message.modifications);
     send({ type: 'modifications-replaced', sessionId: message.sessionId });
+  } else if (message.type === 'mocks') {
+    proxies.get(message.sessionId)?.replaceMocks(message.mocks);
+    send({ type: 'mocks-replaced', sessionId: message.sessionId });
   } else if (message.type === 'stop') {
     const proxy = proxies.get(message.sessionId);
     proxies.delete(message.sessionId);
