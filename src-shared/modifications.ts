@@ -143,4 +143,9 @@ export interface ModifiedExchange {
   };
   /** The body was larger than the replacement bound and passed through unchanged. */
   bodyTooLarge?: { limit: number };
+  /**
+   * The body replacements ran past their time budget and the body passed through unchanged (no body rule applied):
+   * `rule` is the one that was running (absent: the body was still waiting for a replacement worker).
+   */
+  bodyReplacementTimedOut?: { budgetMs: number; rule?: `bodyReplacements[${number}]` };
 }

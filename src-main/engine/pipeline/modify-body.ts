@@ -2,35 +2,25 @@
  * Body replacements on a response body: the body is decoded (gzip, deflate, br), collected up to a bound, the
  * rules applied in order to the whole text (so a match split across chunks is found), and sent as identity (the
  * stage dropped Content-Encoding and Content-Length from the head: Node frames it as chunked). A body past the
- * bound, or one that is not UTF-8 text, is sent on decoded and unchanged.
+ * bound, or one that is not UTF-8 text, is sent on decoded and unchanged. A body past INLINE_LIMIT is replaced in
+ * a worker thread (modify-pool.ts), within a time budget past which it is sent unchanged.
  */
+import { isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
-import { RE2JS } from 're2js';
-import type { BodyReplacement } from '../../../src-shared/modifications.js';
+import { applyReplacements, type CompiledReplacement } from './modify-rules.js';
+import { DEFAULT_REPLACE_BUDGET_MS, INLINE_LIMIT, replacePool, type ReplacePool, type ReplaceResult } from './modify-pool.js';
+
+export { compileReplacements, type CompiledReplacement } from './modify-rules.js';
 
 export type BodyEncoding = 'identity' | 'gzip' | 'deflate' | 'br';
 
-export interface CompiledReplacement {
-  index: number;
-  apply(text: string): string | undefined;
-}
-
-export function compileReplacements(rules: readonly BodyReplacement[]): CompiledReplacement[] {
-  return rules.map((rule, index) => {
-    if (!rule.isRegex) {
-      return { index, apply: (text) => (text.includes(rule.match) ? text.split(rule.match).join(rule.replace) : undefined) };
-    }
-    const regex = RE2JS.compile(rule.match);
-    return {
-      index,
-      apply(text) {
-        const matcher = regex.matcher(text);
-        if (!matcher.find()) return undefined;
-        return matcher.reset().replaceAll(rule.replace);
-      },
-    };
-  });
+export interface ReplaceOptions {
+  /** Time the rules may take on one body (default DEFAULT_REPLACE_BUDGET_MS). */
+  budgetMs?: number;
+  /** Bodies up to this many bytes are replaced on this thread (default INLINE_LIMIT). */
+  inlineLimit?: number;
+  pool?: ReplacePool;
 }
 
 export interface BodyOutcome {
@@ -38,6 +28,8 @@ export interface BodyOutcome {
   /** The body before the rules (decoded), when it was collected whole. */
   original?: Buffer;
   tooLarge: boolean;
+  /** The rules ran out of time (`rule`: the one running; absent: still waiting for a worker): sent unchanged. */
+  timedOut?: { rule?: number; budgetMs: number };
 }
 
 function decoderFor(encoding: BodyEncoding): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
@@ -58,6 +50,7 @@ export class ReplacingBody extends Transform {
     private readonly bound: number,
     encoding: BodyEncoding,
     private readonly onDone: (outcome: BodyOutcome) => void,
+    private readonly options: ReplaceOptions = {},
   ) {
     super();
     this.decoder = decoderFor(encoding);
@@ -74,15 +67,9 @@ export class ReplacingBody extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (!this.decoder) {
-      this.finish();
-      done();
-      return;
-    }
-    this.decoder.once('end', () => {
-      this.finish();
-      done();
-    });
+    const finish = (): void => void this.finish().then(() => done(), (e: unknown) => done(e as Error));
+    if (!this.decoder) return finish();
+    this.decoder.once('end', finish);
     this.decoder.end();
   }
 
@@ -100,27 +87,35 @@ export class ReplacingBody extends Transform {
     }
   }
 
-  private finish(): void {
+  private async finish(): Promise<void> {
     if (this.passing) {
       this.onDone({ applied: [], tooLarge: true });
       return;
     }
     const body = Buffer.concat(this.collected);
     this.collected = [];
-    const text = body.toString('utf8');
-    const applied: number[] = [];
-    let out = text;
     // Not UTF-8 (binary): left as it is.
-    if (Buffer.byteLength(text) === body.length && Buffer.from(text, 'utf8').equals(body)) {
-      for (const rule of this.rules) {
-        const next = rule.apply(out);
-        if (next !== undefined) {
-          out = next;
-          applied.push(rule.index);
-        }
-      }
+    const result = isUtf8(body) ? await this.replace(body) : { kind: 'done' as const, applied: [] };
+    if (this.destroyed) return;
+    if (result.kind === 'timeout') {
+      this.push(body);
+      const timedOut = result.rule === undefined ? { budgetMs: this.budgetMs } : { rule: result.rule, budgetMs: this.budgetMs };
+      this.onDone({ applied: [], original: body, tooLarge: false, timedOut });
+      return;
     }
-    this.push(applied.length > 0 ? Buffer.from(out, 'utf8') : body);
-    this.onDone({ applied, original: body, tooLarge: false });
+    this.push(result.applied.length > 0 && result.body ? result.body : body);
+    this.onDone({ applied: result.applied, original: body, tooLarge: false });
+  }
+
+  private get budgetMs(): number {
+    return this.options.budgetMs ?? DEFAULT_REPLACE_BUDGET_MS;
+  }
+
+  private async replace(body: Buffer): Promise<ReplaceResult> {
+    if (body.length > (this.options.inlineLimit ?? INLINE_LIMIT)) {
+      return (this.options.pool ?? replacePool()).run(this.rules.map((r) => r.rule), body, this.budgetMs);
+    }
+    const { text, applied } = applyReplacements(this.rules, body.toString('utf8'));
+    return applied.length > 0 ? { kind: 'done', applied, body: Buffer.from(text, 'utf8') } : { kind: 'done', applied };
   }
 }

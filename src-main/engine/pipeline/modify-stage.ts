@@ -14,7 +14,7 @@
 import { RE2JS } from 're2js';
 import { isEmptyModifications, type ModifiedExchange, type SessionModifications } from '../../../src-shared/modifications.js';
 import { applyHeaderRules, headerValue, pairs, removeHeader } from './modify-headers.js';
-import { compileReplacements, ReplacingBody, type BodyEncoding } from './modify-body.js';
+import { compileReplacements, ReplacingBody, type BodyEncoding, type ReplaceOptions } from './modify-body.js';
 import type { Exchange, ResponseHead, Stage } from './stage.js';
 
 type RuleList = 'requestHeaders' | 'responseHeaders' | 'urlRewrites' | 'bodyReplacements';
@@ -30,6 +30,8 @@ export interface ModifyStageOptions {
   /** The capture limit: how much of the original body the entry keeps. */
   bodyLimit: number;
   bound?: number;
+  /** How long the body rules may take on one body, and which bodies they run on in place (modify-pool.ts). */
+  replace?: ReplaceOptions;
 }
 
 export function modifyStage(modifications: SessionModifications | undefined, options: ModifyStageOptions): Stage | undefined {
@@ -99,13 +101,16 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
         const modified = (exchange.modified ??= { rules: [] });
         for (const i of outcome.applied) modified.rules.push(`bodyReplacements[${i}]`);
         if (outcome.tooLarge) modified.bodyTooLarge = { limit: bound };
-        else if (outcome.original && outcome.applied.length > 0) {
+        else if (outcome.timedOut) {
+          const { rule, budgetMs } = outcome.timedOut;
+          modified.bodyReplacementTimedOut = rule === undefined ? { budgetMs } : { budgetMs, rule: `bodyReplacements[${rule}]` };
+        } else if (outcome.original && outcome.applied.length > 0) {
           const original = (modified.originalResponse ??= {});
           const kept = outcome.original.subarray(0, options.bodyLimit);
           original.body = kept.toString('utf8');
           if (kept.length < outcome.original.length) original.bodyTruncated = true;
         }
-      });
+      }, options.replace);
     },
   };
 }
