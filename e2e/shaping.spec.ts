@@ -113,3 +113,55 @@ test('toxics and header rules from the forms, badges on the traffic, rules edite
   await expect(ui.byTestId('session-item')).toHaveCount(1);
   await expect(ui.byTestId('connect-setup')).toHaveText(proxyUrl);
 });
+
+test('the dialog\'s configuration saved under its name, and a session started from it', async ({ recorder, upstream }) => {
+  await recorder.open();
+  const ui = new RecorderPage(recorder.page);
+  await ui.byTestId('new-session-button').click();
+  await expect(ui.byTestId('saved-configs-select')).toContainText('No saved configuration');
+  await ui.byTestId('new-session-target').fill(upstream.url);
+  // A config is saved under a name: the server says so, next to the name.
+  await ui.byTestId('saved-configs-save').click();
+  await expect(ui.byTestId('new-session-name-error')).toContainText('name');
+  await ui.byTestId('new-session-name').fill('Slow API');
+  await ui.byTestId('new-session-tab-toxics').click();
+  await ui.byTestId('toxics-delayMs').fill('300');
+  await ui.byTestId('new-session-tab-rules').click();
+  await ui.byTestId('rules-requestHeaders-add').click();
+  await ui.byTestId('rules-requestHeaders-0-action').selectOption('replace');
+  await ui.byTestId('rules-requestHeaders-0-name').fill('content-type');
+  await ui.byTestId('rules-requestHeaders-0-value').fill('text/x-saved');
+  await ui.byTestId('saved-configs-save').click();
+  await expect(ui.byTestId('toast-info').filter({ hasText: 'Configuration "Slow API" saved' })).toBeVisible();
+  await expect(ui.byTestId('saved-configs-count')).toHaveText('1/10');
+  await ui.byTestId('new-session-cancel').click();
+
+  // Later: a fresh dialog, the saved config loaded into it, and started.
+  await ui.byTestId('new-session-button').click();
+  await expect(ui.byTestId('new-session-target')).toHaveValue('');
+  await ui.byTestId('saved-configs-select').selectOption({ label: 'Slow API' });
+  await ui.byTestId('saved-configs-load').click();
+  await expect(ui.byTestId('new-session-target')).toHaveValue(upstream.url);
+  await expect(ui.byTestId('new-session-name')).toHaveValue('Slow API');
+  await ui.byTestId('new-session-tab-toxics').click();
+  await expect(ui.byTestId('toxics-delayMs')).toHaveValue('300');
+  await ui.byTestId('new-session-submit').click();
+  await expect(ui.byTestId('new-session-dialog')).toBeHidden();
+  await expect(ui.byTestId('session-item').filter({ hasText: 'Slow API' })).toHaveAttribute('data-status', 'running');
+  const proxyUrl = (await ui.byTestId('connect-setup').textContent()) ?? '';
+
+  // The session has the saved toxic and rule: the echo sends back what the rule made of the request.
+  const started = performance.now();
+  const echoed = await fetch(`${proxyUrl}/echo`, { method: 'POST', body: 'hi', headers: { 'content-type': 'text/plain' } });
+  expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+  expect(echoed.headers.get('content-type')).toBe('text/x-saved');
+  await expect(ui.row('/echo').getByTestId('row-badge-injected')).toHaveAttribute('data-kind', 'delay');
+  await expect(ui.row('/echo').getByTestId('row-badge-modified')).toHaveAttribute('data-rules', 'requestHeaders[0]');
+
+  // Deleting it empties the picker.
+  await ui.byTestId('new-session-button').click();
+  await ui.byTestId('saved-configs-select').selectOption({ label: 'Slow API' });
+  await ui.byTestId('saved-configs-delete').click();
+  await expect(ui.byTestId('saved-configs-select')).toContainText('No saved configuration');
+  await ui.byTestId('new-session-cancel').click();
+});

@@ -11,7 +11,10 @@ export function BasicsTab({ state }: { state: NewSessionState }) {
   return (
     <div className="form-grid">
       <label htmlFor="ns-name">Name</label>
-      <input id="ns-name" data-testid="new-session-name" placeholder="auto-generated if empty" value={form.name} onChange={(e) => update({ name: e.target.value })} autoFocus />
+      <div>
+        <input id="ns-name" data-testid="new-session-name" placeholder="auto-generated if empty" value={form.name} onChange={(e) => update({ name: e.target.value })} autoFocus />
+        {fieldError('name') && <div className="field-error" data-testid="new-session-name-error">{fieldError('name')}</div>}
+      </div>
 
       <span className="label">Mode</span>
       <ModeField mode={form.mode} update={update} />

@@ -7,6 +7,7 @@ import { ToxicsFields } from '../shaping/ToxicsFields.js';
 import '../shaping/shaping.css';
 import { BasicsTab } from './BasicsTab.js';
 import { JsonConfigTab } from './JsonConfigTab.js';
+import { SavedConfigsBar } from './SavedConfigsBar.js';
 import type { FormError, FormTab, NewSessionState } from './use-new-session.js';
 import { tabOfPath, useNewSession } from './use-new-session.js';
 import './sessions-polish.css';
@@ -35,6 +36,7 @@ export function NewSessionDialog() {
         }}
       >
         <h2>New recording session</h2>
+        <SavedConfigsBar state={state} />
         <div className="tabs" role="tablist">
           {TABS.map(([id, label]) => {
             const flagged = id !== 'json' && Object.keys(state.problems).some((path) => tabOfPath(path) === id);

@@ -108,10 +108,24 @@ export function useNewSession(close: () => void) {
     }
   };
 
+  /** The configuration as it would be started: the JSON tab's text, or the form over it (a problem in words). */
+  const currentInput = (): Record<string, unknown> | string => (tab === 'json' ? parseConfigJson(json) : formOverJson(form, json));
+
+  /** A saved configuration into the dialog: the form and the JSON tab both hold it. */
+  const loadConfig = (input: Record<string, unknown>) => {
+    setForm(inputToForm(input));
+    setJson(JSON.stringify(input, null, 2));
+    setError(null);
+    if (tab === 'json') setJsonProblems([]);
+  };
+
   const update = (patch: Partial<SessionForm>) => setForm((f) => ({ ...f, ...patch }));
   /** The server's message when it named this field (or a key inside it: `mitm.includeHosts`). */
   const fieldError = (field: string) => (error?.field?.split('.')[0] === field ? error.message : null);
-  return { form, update, tab, switchTab, json, setJson, jsonProblems, setJsonProblems, touched, submitting, error, submit, errors, fieldError, port, problems };
+  return {
+    form, update, tab, switchTab, json, setJson, jsonProblems, setJsonProblems, touched, submitting, error, setError, submit, errors, fieldError, port, problems,
+    currentInput, loadConfig,
+  };
 }
 
 export type NewSessionState = ReturnType<typeof useNewSession>;
