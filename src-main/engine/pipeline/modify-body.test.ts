@@ -122,9 +122,9 @@ describe('ReplacingBody off the event loop', () => {
 
   it('counts the wait for a busy worker in the budget', async () => {
     const [first, second] = await Promise.all([timed(body, [pathological, pathological], { pool, budgetMs: 300 }), timed(body, [pathological], { pool, budgetMs: 300 })]);
-    expect(first!.outcome.timedOut).toEqual({ rule: expect.any(Number), budgetMs: 300 });
-    expect(second!.outcome.timedOut).toEqual({ budgetMs: 300 });
-    expect(second!.body.equals(body)).toBe(true);
+    expect(first.outcome.timedOut).toEqual({ rule: expect.any(Number), budgetMs: 300 });
+    expect(second.outcome.timedOut).toEqual({ budgetMs: 300 });
+    expect(second.body.equals(body)).toBe(true);
   });
 
   it('fails the body when its worker fails (a result too long for a string), leaving the pool working', async () => {

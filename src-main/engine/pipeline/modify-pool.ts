@@ -90,7 +90,7 @@ export class ReplacePool {
 
   /** Stops the workers (bodies under way reject); tests only, the process's pool lives as long as it. */
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((slot) => slot.worker?.terminate()));
+    await Promise.all(this.slots.flatMap((slot) => (slot.worker ? [slot.worker.terminate()] : [])));
   }
 
   private pump(): void {
