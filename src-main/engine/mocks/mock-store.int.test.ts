@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRestClient } from '../../../src-shared/rest-client.js';
 import { curl } from '../../test-support/curl.js';
 import { tempDir } from '../../test-support/engine.js';
 import { TEST_TOKEN, startTestServer, type TestServer } from '../../test-support/server.js';
@@ -103,6 +104,18 @@ describe('the mock store over REST', () => {
     expect(await ids('?tags=listed&offset=1&limit=2')).toMatchObject({ total: 5, items: [{ id: 'list-1' }, { id: 'list-2' }] });
     expect(await ids('?namespace=nowhere')).toEqual({ items: [], total: 0 });
     expect((await call(server, 'GET', '/api/v1/namespaces')).json).toEqual({ namespaces: ['alpha', 'beta', 'default'] });
+  });
+
+  it('carries a batch as the whole JSON body from the shared REST client too, past the API\'s usual 1 MiB', async () => {
+    const client = createRestClient({ server: server.base, token: () => TEST_TOKEN });
+    // 3 MiB of payloads in one batch: the batch route takes up to 64 MiB, other routes keep the 1 MiB limit.
+    const mocks = Array.from({ length: 3 }, (_, i) => ({ id: `big-${i}`, namespace: 'big', http: { route: `/big/${i}` }, response: { payload: 'b'.repeat(1024 * 1024) } }));
+    const saved = await client.saveMocks({ mocks });
+    expect(saved.total).toBe(3);
+    expect(await client.listMocks({ namespace: 'big', limit: 1 })).toMatchObject({ total: 3, items: [{ id: 'big-0' }] });
+    const tooBigForOthers = await call(server, 'POST', '/api/v1/recorder/start', { targetUrl: 'http://127.0.0.1:1', name: 'n'.repeat(2 * 1024 * 1024) });
+    expect(tooBigForOthers).toMatchObject({ status: 400, json: { field: 'body' } });
+    for (const { id } of mocks) await client.deleteMock({ id });
   });
 
   it('refuses bad inputs with a 400 naming the field', async () => {
