@@ -135,3 +135,23 @@ describe('ReplacingBody off the event loop', () => {
     expect(next.outcome.applied).toEqual([0]);
   });
 });
+
+describe('where a body is replaced', () => {
+  it('in place only while its length times the number of rules stays within the inline limit', async () => {
+    const pool = new ReplacePool(1);
+    const runs: number[] = [];
+    const counting = { run: (...args: Parameters<ReplacePool['run']>) => (runs.push(args[1].length), pool.run(...args)) } as unknown as ReplacePool;
+    const rules: BodyReplacement[] = [{ match: 'cat', replace: 'dog' }, { match: 'dog', replace: 'cow' }];
+    try {
+      for (const size of [100, 1000]) {
+        const body = Buffer.from('cat '.repeat(size / 4));
+        const { body: out } = await timed(body, rules, { pool: counting, inlineLimit: 1000 });
+        expect(out.toString()).toBe('cow '.repeat(size / 4));
+      }
+      // 100 × 2 rules stays in place; 1000 × 2 goes to the worker.
+      expect(runs).toEqual([1000]);
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -18,7 +18,7 @@ export type BodyEncoding = 'identity' | 'gzip' | 'deflate' | 'br';
 export interface ReplaceOptions {
   /** Time the rules may take on one body (default DEFAULT_REPLACE_BUDGET_MS). */
   budgetMs?: number;
-  /** Bodies up to this many bytes are replaced on this thread (default INLINE_LIMIT). */
+  /** Bodies whose length times the number of rules is at most this are replaced on this thread (default INLINE_LIMIT). */
   inlineLimit?: number;
   pool?: ReplacePool;
 }
@@ -112,7 +112,8 @@ export class ReplacingBody extends Transform {
   }
 
   private async replace(body: Buffer): Promise<ReplaceResult> {
-    if (body.length > (this.options.inlineLimit ?? INLINE_LIMIT)) {
+    // Each rule is a pass over the text: what stays here is bounded by the passes' total length.
+    if (body.length * Math.max(1, this.rules.length) > (this.options.inlineLimit ?? INLINE_LIMIT)) {
       return (this.options.pool ?? replacePool()).run(this.rules.map((r) => r.rule), body, this.budgetMs);
     }
     const { text, applied } = applyReplacements(this.rules, body.toString('utf8'));
