@@ -215,6 +215,31 @@ describe('persistence', () => {
     }
   });
 
+  it('answers 507 naming the file when it cannot be read or written, and changes nothing it could not write', async () => {
+    const dir = await tempDir('tr-configs-unwritable-');
+    const file = path.join(dir, CONFIGS_FILE);
+    try {
+      await fs.mkdir(file);
+      const s = await startTestServer({ dataDir: dir });
+      const unreadable = await s.call('GET', '/configs');
+      expect([unreadable.status, unreadable.json.code]).toEqual([507, 'storage_failed']);
+      expect(unreadable.json.error).toBe(`cannot read the saved configs (${file}): a directory is in the way (EISDIR)`);
+      // Opened again on the next call: now it can be.
+      await fs.rmdir(file);
+      expect((await s.call('POST', '/configs', STRIPE)).status).toBe(201);
+      await fs.rm(file);
+      await fs.mkdir(path.join(file, 'in-the-way'), { recursive: true });
+      const unwritable = await s.call('POST', '/configs', RICH);
+      expect([unwritable.status, unwritable.json.code]).toEqual([507, 'storage_failed']);
+      expect(unwritable.json.error).toMatch(/^cannot write the saved configs /);
+      expect((await s.call('GET', '/configs')).json.configs.map((c: { name: string }) => c.name)).toEqual(['Stripe Dev']);
+      expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      await s.close();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the configs that still validate from a file holding one that does not', async () => {
     const dir = await tempDir('tr-configs-partial-');
     try {
