@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRoute, compileRoute, mockOrder } from './mock-routes.js';
+import { checkRoute, compileRoute, mockOrder, regexLiteralPrefix } from './mock-routes.js';
 
 const matches = (route: string, path: string, method = 'GET', ...httpMethod: [string | undefined] | []) =>
   compileRoute({ route, httpMethod: httpMethod.length ? httpMethod[0] : 'GET' })(method, path);
@@ -82,5 +82,24 @@ describe('mockOrder', () => {
     ];
     expect(mockOrder(items, (i) => i.p, (i) => i.at).map((i) => i.id)).toEqual(['d', 'b', 'e', 'a', 'c']);
     expect(items[0]!.id).toBe('a');
+  });
+});
+
+describe('regexLiteralPrefix', () => {
+  it('is the literal start every whole-path match shares, or empty when unsure', () => {
+    expect(regexLiteralPrefix('^/api/v[0-9]+/items')).toBe('/api/v');
+    expect(regexLiteralPrefix('/files/.*\\.png')).toBe('/files/');
+    expect(regexLiteralPrefix('^/ab?c')).toBe('/a');
+    expect(regexLiteralPrefix('^/ab*c')).toBe('/a');
+    expect(regexLiteralPrefix('^/ab{0,2}')).toBe('/a');
+    expect(regexLiteralPrefix('^/ab+c')).toBe('/ab');
+    expect(regexLiteralPrefix('^/a|^/b')).toBe('');
+    expect(regexLiteralPrefix('(?i)^/api')).toBe('');
+    expect(regexLiteralPrefix('^\\/api')).toBe('');
+  });
+
+  it('never turns away a path the regex matches', () => {
+    const cases: Array<[string, string]> = [['^/ab?c', '/ac'], ['^/ab*c', '/ac'], ['^/ab{0,2}c', '/ac'], ['^/x(y)?', '/x'], ['/files/.*\\.png', '/files/a.png']];
+    for (const [route, path] of cases) expect(matches(route.startsWith('^') ? route : '^' + route, path, 'GET'), route).toBe(true);
   });
 });

@@ -40,34 +40,84 @@ export interface RouteSpec {
   httpMethod?: string | undefined;
 }
 
-/** A compiled matcher: true when `method` and `path` (no query) match. Throws on a route checkRoute refuses. */
-export function compileRoute(spec: RouteSpec): (method: string, path: string) => boolean {
-  const method = spec.httpMethod && spec.httpMethod !== '*' ? spec.httpMethod.toUpperCase() : undefined;
-  const path = pathMatcher(spec);
-  if (!method) return (_m, p) => path(p);
-  return (m, p) => m.toUpperCase() === method && path(p);
+/**
+ * A request path, split and decoded once for all the routes it is tried against (map local may hold thousands).
+ * `raw` is the path as sent (no query); `parts` its segments, one trailing "/" dropped; `decoded` the segments
+ * percent-decoded and joined again, which a Mockarty route's literal start must begin.
+ */
+export class RoutePath {
+  readonly parts: readonly string[];
+  private decodedParts: string[] | undefined;
+  private joined: string | undefined;
+
+  constructor(readonly raw: string) {
+    this.parts = splitPath(raw);
+  }
+
+  segment(i: number): string {
+    this.decodedParts ??= this.parts.map(decodeSegment);
+    return this.decodedParts[i]!;
+  }
+
+  get decoded(): string {
+    this.joined ??= `/${this.parts.map((_, i) => this.segment(i)).join('/')}`;
+    return this.joined;
+  }
 }
 
-function pathMatcher(spec: RouteSpec): (path: string) => boolean {
+type PathMatcher = (path: RoutePath) => boolean;
+
+/** A compiled matcher: true when `method` and `path` (no query) match. Throws on a route checkRoute refuses. */
+export function compileRoute(spec: RouteSpec): (method: string, path: string | RoutePath) => boolean {
+  const method = spec.httpMethod && spec.httpMethod !== '*' ? spec.httpMethod.toUpperCase() : undefined;
+  const matcher = pathMatcher(spec);
+  const of = (p: string | RoutePath) => (typeof p === 'string' ? new RoutePath(p) : p);
+  if (!method) return (_m, p) => matcher(of(p));
+  // Node hands methods over in upper case already: compare first, convert only when that fails.
+  return (m, p) => (m === method || m.toUpperCase() === method) && matcher(of(p));
+}
+
+function pathMatcher(spec: RouteSpec): PathMatcher {
   const pattern = spec.routePattern ?? (spec.route.startsWith('^') ? spec.route : undefined);
   if (pattern !== undefined) {
     const problem = checkRoute(pattern, true);
     if (problem) throw new Error(`route ${JSON.stringify(pattern)} ${problem}`);
     const regex = RE2JS.compile(pattern);
-    return (path) => regex.matches(path);
+    // A literal start is checked first: a plain string comparison costs far less than running RE2.
+    const prefix = regexLiteralPrefix(pattern);
+    return (path) => path.raw.startsWith(prefix) && regex.matches(path.raw);
   }
   const problem = checkRoute(spec.route, false);
   if (problem) throw new Error(`route ${JSON.stringify(spec.route)} ${problem}`);
   const segments = splitPath(spec.route).map((s) => (PARAM.test(s) ? undefined : decodeSegment(s)));
+  const literal = segments.indexOf(undefined);
+  const prefix = `/${(literal < 0 ? segments : segments.slice(0, literal)).join('/')}`;
   return (path) => {
-    const parts = splitPath(path);
-    if (parts.length !== segments.length) return false;
-    for (let i = 0; i < parts.length; i++) {
+    if (path.parts.length !== segments.length || !path.decoded.startsWith(prefix)) return false;
+    for (let i = 0; i < segments.length; i++) {
       const want = segments[i];
-      if (want === undefined ? parts[i] === '' : decodeSegment(parts[i]!) !== want) return false;
+      if (want === undefined ? path.parts[i] === '' : path.segment(i) !== want) return false;
     }
     return true;
   };
+}
+
+/**
+ * The text every whole-path match of `pattern` starts with: from its start (after a "^") up to the first character
+ * RE2 gives a meaning to, less the last literal when a quantifier may leave it out. Empty when unsure (an
+ * alternation, a flag group, an escape).
+ */
+export function regexLiteralPrefix(pattern: string): string {
+  if (pattern.includes('|')) return '';
+  let prefix = '';
+  for (let i = pattern.startsWith('^') ? 1 : 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    // "a?", "a*", "a{0,2}" may leave the "a" out; "a+" may not.
+    if ('?*{'.includes(c)) return prefix.slice(0, -1);
+    if ('\\.^$+()[]}'.includes(c)) return prefix;
+    prefix += c;
+  }
+  return prefix;
 }
 
 /** Segments after the leading "/", one trailing "/" dropped ("/" itself is one empty segment). */

@@ -14,7 +14,7 @@
  * worker keeps its own). A mock past its ttl is skipped.
  */
 import { STATUS_CODES } from 'node:http';
-import { compileRoute } from '../../../src-shared/mock-routes.js';
+import { RoutePath, compileRoute } from '../../../src-shared/mock-routes.js';
 import type { ContentResponse, LocalMock } from '../../../src-shared/mocks.js';
 import type { Exchange, LocalAnswer, Stage } from './stage.js';
 
@@ -26,7 +26,7 @@ interface CompiledResponse {
 interface CompiledMock {
   id: string;
   expiresAt: number | undefined;
-  matches: (method: string, path: string) => boolean;
+  matches: (method: string, path: RoutePath) => boolean;
   next: () => CompiledResponse;
 }
 
@@ -38,7 +38,7 @@ export function mapLocalStage(mocks: readonly LocalMock[] | undefined): Stage | 
     name: 'map-local',
     answerLocally(exchange: Exchange) {
       const method = exchange.req.method ?? 'GET';
-      const path = exchange.url.pathname || '/';
+      const path = new RoutePath(exchange.url.pathname || '/');
       const now = Date.now();
       for (const mock of compiled) {
         if (mock.expiresAt !== undefined && mock.expiresAt <= now) continue;
