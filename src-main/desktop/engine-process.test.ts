@@ -44,8 +44,8 @@ describe('EngineClient ↔ engine runtime', () => {
     expect(missing).toBeInstanceOf(ApiError);
     expect(missing).toMatchObject({ code: 'not_found' });
     // Inputs were validated at the IPC boundary; what the engine itself refuses keeps its code and field.
-    const refused = await client.startSession({ targetUrl: upstream.url, mapLocal: [] }).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'not_supported', field: 'mapLocal' });
+    const refused = await client.startSession({ targetUrl: upstream.url, listenPort: 1 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'bad_request', field: 'listenPort' });
 
     const batches: StreamMessage[][] = [];
     const unsubscribe = await client.subscribe({ id: session.id, batch: true, pending: false }, (m) => batches.push(m));
