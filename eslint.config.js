@@ -85,19 +85,13 @@ function rendererTypeChecked() {
   ];
 }
 
-/** Files another change is still editing: they get the type-aware rules once it lands. */
-const TYPE_AWARE_PENDING = [
-  // TODO(type-aware): owned by another change in progress
-  'src-main/engine/store/**', 'bench/store-bench.ts', 'bench/lib-store-targets.ts', 'src-main/server/loop-stats.ts',
-];
-
 /**
  * Type-aware rules for every other TypeScript file (main process, shared, preload, e2e, bench, root configs), against
  * tsconfig.node.json. src-shared is linted here only, not again under the renderer's program.
  */
 function nodeTypeChecked() {
   const files = ['**/*.ts'];
-  const ignores = ['src-renderer/**', ...TYPE_AWARE_PENDING];
+  const ignores = ['src-renderer/**'];
   return [
     ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files, ignores })),
     {

@@ -121,7 +121,7 @@ export class Annotations {
     }
     if (!line.e || !line.p) throw new Error('not an annotation line');
     let map = this.bySession.get(line.s);
-    if (!map) this.bySession.set(line.s, (map = new Map()));
+    if (!map) this.bySession.set(line.s, (map = new Map<string, EntryPatch>()));
     const merged = mergePatch(map.get(line.e), line.p);
     map.set(line.e, merged);
     return merged;

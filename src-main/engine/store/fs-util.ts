@@ -42,7 +42,12 @@ export function writeFileUnsynced(file: string, data: Uint8Array | readonly Uint
   return new Promise((resolve, reject) => {
     fs.open(file, 'w', FILE_MODE, (openError, fd) => {
       if (openError) return reject(openError);
-      const done = (error?: Error | null) => fs.close(fd, (closeError) => ((error ?? closeError) ? reject(error ?? closeError) : resolve()));
+      const done = (error?: Error | null) =>
+        fs.close(fd, (closeError) => {
+          const failure = error ?? closeError;
+          if (failure) reject(failure);
+          else resolve();
+        });
       let pending = (data instanceof Uint8Array ? [data] : data).filter((c) => c.length > 0);
       const next = (): void => {
         if (pending.length === 0) return done();
@@ -68,7 +73,7 @@ export function unlinkIfPresent(file: string): Promise<void> {
 async function writeAll(handle: fsp.FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
   let pending = chunks.filter((c) => c.length > 0);
   while (pending.length > 0) {
-    const { bytesWritten } = await handle.writev(pending as Uint8Array[]);
+    const { bytesWritten } = await handle.writev(pending);
     pending = unwritten(pending, bytesWritten);
   }
 }

@@ -84,7 +84,7 @@ describe.skipIf('problem' in mounted)('storage on a full or read-only disk', () 
     store = await SegmentStore.open({ dataDir: path.join(mountDir, 'data'), maxPendingBytes: MAX_PENDING, onWarning: () => undefined });
     recorder = new Recorder({ store, sweepIntervalMs: 0, upstreamPolicy: loopbackOnly });
     api = await startApiServer({ recorder, token: TOKEN });
-    const started = await recorder.startSession({ targetUrl: upstream.url } as never);
+    const started = await recorder.startSession({ targetUrl: upstream.url });
     sessionId = started.session.id;
     proxyUrl = started.session.proxyUrl;
   });

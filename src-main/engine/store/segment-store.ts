@@ -980,7 +980,7 @@ export class SegmentStore implements RecorderStore {
     await this.annotations.flush().catch(keep);
     await this.index.close().catch(keep);
     await fsyncDir(this.dataDir).catch(() => undefined);
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error('the store did not close cleanly', { cause: failure });
   }
 
   private assertOpen(): void {

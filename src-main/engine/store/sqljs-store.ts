@@ -328,7 +328,7 @@ export class SqlJsStore implements LegacySyncStore {
     }
     await this.enqueue(() => this.journal.closeHandle()).catch(() => undefined);
     this.db.close();
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error('the store did not close cleanly', { cause: failure });
   }
 
   /** Applies one mutation to the database and the body-file queues. Shared by live writes and journal replay. */

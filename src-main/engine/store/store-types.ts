@@ -38,7 +38,7 @@ export function bodyLength(bytes: BodyBytes): number {
 export function joinBody(bytes: BodyBytes): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes;
   const chunks = bytes as readonly Buffer[];
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks as Buffer[]);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /** Why entries were evicted: the session's own limit, or a store-wide budget. */

@@ -64,7 +64,7 @@ function prefixOf(chunks: readonly Buffer[], max: number): Uint8Array {
 }
 
 function searchBody(body: Buffer | readonly Buffer[] | undefined, headers: readonly HeaderPair[], info: BodyInfo | undefined): RawBodyForSearch | undefined {
-  const chunks = body === undefined ? [] : Buffer.isBuffer(body) ? [body] : (body as readonly Buffer[]);
+  const chunks = body === undefined ? [] : Buffer.isBuffer(body) ? [body] : (body);
   const length = chunks.reduce((n, c) => n + c.length, 0);
   if (length === 0 || !info) return undefined;
   const contentEncoding = contentEncodingOf(headers) ?? info.contentEncoding;

@@ -79,19 +79,19 @@ function bridge(env: Record<string, Fn>, host: HostFiles): void {
     env[key] = ((fd: number, ...rest: never[]) => {
       const file = host.file(fd);
       return file ? ours(file, ...rest) : original[key]!(fd, ...rest);
-    }) as Fn;
+    });
   };
   const byPath = (key: string, at: number, ours: (p: string, ...args: number[]) => number) => {
     env[key] = ((...args: number[]) => {
       const p = host.cstring(args[at]!);
       return HostFiles.ours(p) ? ours(p, ...args) : original[key]!(...args);
-    }) as Fn;
+    });
   };
-  byPath(S.openat, 1, (_p, _dirfd, pathPtr, flags, varargs) => host.open(pathPtr!, flags!, varargs!));
+  byPath(S.openat, 1, (_p, _dirfd, pathPtr, flags, varargs) => host.open(pathPtr, flags, varargs));
   env[S.close] = ((fd: number) => {
     const file = host.file(fd);
     return file ? host.close(file, fd) : original[S.close]!(fd);
-  }) as Fn;
+  });
   byFd(S.read, (file, iov: number, count: number, result: number) => host.read(file, iov, count, result));
   byFd(S.write, (file, iov: number, count: number, result: number) => host.write(file, iov, count, result));
   byFd(S.seek, (file, offset: bigint, whence: number, result: number) => host.seek(file, offset, whence, result));
@@ -102,12 +102,12 @@ function bridge(env: Record<string, Fn>, host: HostFiles): void {
   byFd(S.fcntl, (file, cmd: number, varargs: number) => host.fcntl(file, cmd, varargs));
   byFd(S.fchmod, () => 0);
   byFd(S.fchown, () => 0);
-  byPath(S.stat, 0, (p, _ptr, buf) => host.statPath(p, buf!, true));
-  byPath(S.lstat, 0, (p, _ptr, buf) => host.statPath(p, buf!, false));
-  byPath(S.fstatat, 1, (p, _dirfd, _ptr, buf, flags) => host.statPath(p, buf!, !(flags! & 0x100)));
-  byPath(S.access, 1, (p, _dirfd, _ptr, mode) => host.access(p, mode!));
-  byPath(S.unlinkat, 1, (p, _dirfd, _ptr, flags) => host.unlink(p, flags!));
-  byPath(S.readlinkat, 1, (p, _dirfd, _ptr, buf, size) => host.readlink(p, buf!, size!));
+  byPath(S.stat, 0, (p, _ptr, buf) => host.statPath(p, buf, true));
+  byPath(S.lstat, 0, (p, _ptr, buf) => host.statPath(p, buf, false));
+  byPath(S.fstatat, 1, (p, _dirfd, _ptr, buf, flags) => host.statPath(p, buf, !(flags & 0x100)));
+  byPath(S.access, 1, (p, _dirfd, _ptr, mode) => host.access(p, mode));
+  byPath(S.unlinkat, 1, (p, _dirfd, _ptr, flags) => host.unlink(p, flags));
+  byPath(S.readlinkat, 1, (p, _dirfd, _ptr, buf, size) => host.readlink(p, buf, size));
   // SQLite's unix VFS does not call these on a database in WAL mode; refuse rather than pretend.
   byPath(S.chmod, 0, () => -E_NOSYS);
   byPath(S.mkdirat, 1, () => -E_NOSYS);

@@ -16,7 +16,7 @@ export interface OpenIndexOptions {
   /** Where index.db lives. */
   dir: string;
   /** Failures of fire-and-forget calls and of the worker's own work (scheduled snapshots), and a worker crash. */
-  onError?(error: Error): void;
+  onError?: (error: Error) => void;
   /** Rows in flight past which backlog().over is set. Default 50,000. */
   backlogLimit?: number;
 }
@@ -109,7 +109,7 @@ export class IndexWorkerClient implements IndexClient {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve, reject });
       this.worker.ref();
       this.worker.postMessage({ id, op, args } satisfies IndexRequest, transfer);
     });

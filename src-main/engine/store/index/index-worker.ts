@@ -141,7 +141,7 @@ interface GatheredInsert {
   rows: IndexRow[];
   through: Watermarks;
   reply(result: unknown): void;
-  fail(error: unknown): void;
+  fail: (error: unknown) => void;
 }
 
 let gathered: GatheredInsert[] = [];

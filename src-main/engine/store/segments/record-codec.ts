@@ -80,7 +80,7 @@ export function decodeRecordAt(buf: Buffer, offset: number): DecodeResult {
 /** Joins chunks into one Buffer, without a copy when there is only one. */
 export function joinChunks(chunks: readonly Buffer[]): Buffer {
   if (chunks.length === 1) return chunks[0]!;
-  return Buffer.concat(chunks as Buffer[]);
+  return Buffer.concat(chunks);
 }
 
 const SIDES: readonly BodySide[] = ['request', 'response'];
