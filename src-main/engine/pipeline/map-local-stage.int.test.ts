@@ -211,6 +211,17 @@ describe.each([
     expect((await request(`${restarted.proxyUrl}/who`)).body.toString()).toBe('staging');
   });
 
+  it('maps requests a forward proxy carries, whatever their host', async () => {
+    await save({ id: 'fwd', namespace: 'forward', http: { route: '/via/proxy', httpMethod: 'GET' }, response: { payload: 'forwarded' } });
+    const { session: s } = await engine.recorder.startSession({ mode: 'forward', namespace: 'forward', mapLocal: { enabled: true } });
+    const viaProxy = await curl(['-x', s.proxyUrl, `${target}/via/proxy`]);
+    expect(viaProxy).toMatchObject({ status: 200, exitCode: 0 });
+    expect(viaProxy.body.toString()).toBe('forwarded');
+    expect((await curl(['-x', s.proxyUrl, `${target}/not/mocked`])).status).toBe(502);
+    const entries = await waitForEntries(engine.recorder, s.id, 2);
+    expect(entries.find((e) => e.mapLocal)).toMatchObject({ mapLocalMockId: 'fwd', request: { url: `${target}/via/proxy` } });
+  });
+
   it('answers a mocked request before the toxics: an injected error never replaces a mock', async () => {
     await save({ id: 'calm', namespace: 'chaos', http: { route: '/calm' }, response: { payload: 'calm' } });
     const s = await session({ namespace: 'chaos', toxics: { http: { errorRate: 1, errorStatus: 500 } } });
