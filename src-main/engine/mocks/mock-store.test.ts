@@ -90,3 +90,16 @@ describe('MockStore', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 });
+
+describe('MockStore at open', () => {
+  it('says on its warning channel which file it set aside and why', async () => {
+    const dir = await tempDir('tr-mockstore-open-');
+    await fs.writeFile(path.join(dir, MOCKS_FILE), JSON.stringify({ version: 2, mocks: [] }));
+    const warnings: string[] = [];
+    const store = new MockStore({ dir, warn: (m) => warnings.push(m) });
+    expect(store.setAside?.problem).toMatch(/^version: /);
+    expect(warnings).toEqual([expect.stringContaining(store.setAside!.file)]);
+    expect(await fs.readFile(store.setAside!.file, 'utf8')).toBe('{"version":2,"mocks":[]}');
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+});

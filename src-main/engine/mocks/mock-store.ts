@@ -33,6 +33,8 @@ export interface MockStoreOptions {
   dir?: string | undefined;
   now?: () => number;
   limits?: { mocks: number; bytes: number };
+  /** Hears a mocks file set aside at open (default: stderr). */
+  warn?: (message: string) => void;
 }
 
 /** Hears which namespaces changed (a mock saved, moved, deleted or expired in them); a change waits for it. */
@@ -60,6 +62,9 @@ export class MockStore {
     const loaded = this.dir ? readMockFile(this.dir, this.now) : { records: [] };
     for (const record of loaded.records) this.hold(record);
     this.setAside = loaded.setAside;
+    if (loaded.setAside) {
+      (options.warn ?? console.warn)(`Traffic Recorder: the mocks file could not be read (${loaded.setAside.problem}); it was kept as ${loaded.setAside.file} and the store starts empty`);
+    }
   }
 
   /** Counts changes: a reader can tell whether the store changed since it last looked. */
