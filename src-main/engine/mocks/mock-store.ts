@@ -153,15 +153,16 @@ export class MockStore {
     this.held.delete(id);
   }
 
+  /** What the store would hold after the batch (a later mock of the batch with the same id replaces the earlier). */
   private assertRoom(mocks: readonly Mock[]): void {
-    const ids = new Set<string>();
+    const sizes = new Map<string, number>();
+    for (const mock of mocks) sizes.set(mock.id, jsonBytes(mock));
     let count = this.held.size;
     let bytes = this.bytes;
-    for (const mock of mocks) {
-      const old = ids.has(mock.id) ? undefined : this.held.get(mock.id);
-      if (!ids.has(mock.id) && !old) count++;
-      bytes += jsonBytes(mock) - (old?.bytes ?? 0);
-      ids.add(mock.id);
+    for (const [id, size] of sizes) {
+      const old = this.held.get(id);
+      if (!old) count++;
+      bytes += size - (old?.bytes ?? 0);
     }
     if (count > this.limits.mocks) {
       throw new ApiError('limit_reached', `the mock store holds at most ${this.limits.mocks} mocks (it has ${this.held.size}); delete some first`);
