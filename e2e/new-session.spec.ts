@@ -20,21 +20,21 @@ test('the new-session dialog validates the target, checks the port live and show
   await ui.byTestId('new-session-port').fill('');
   await expect(ui.byTestId('new-session-port-status')).toHaveAttribute('data-state', 'idle');
 
-  // The full configuration editor starts from the form and reaches every option; the server refuses
-  // the ones it does not implement yet, and the dialog says so.
+  // The full configuration editor starts from the form and reaches every option; what the server
+  // refuses in it, the dialog says plainly, naming the field.
   await ui.byTestId('new-session-tab-json').click();
   const editor = ui.byTestId('new-session-json');
   await expect(editor).toHaveAttribute('data-ready', 'true');
   await expect(editor.locator('.view-lines')).toContainText(upstream.url);
   await editor.locator('.view-lines').click();
   await recorder.page.keyboard.press('Control+A');
-  await recorder.page.keyboard.insertText(JSON.stringify({ mode: 'reverse', targetUrl: upstream.url, mapLocal: { enabled: true } }));
+  await recorder.page.keyboard.insertText(JSON.stringify({ mode: 'reverse', targetUrl: upstream.url, mapLocal: { enabled: 'yes' } }));
   // Monaco auto-closes brackets while text is inserted: drop whatever it added after the cursor.
   await recorder.page.keyboard.press('Control+Shift+End');
   await recorder.page.keyboard.press('Delete');
   await ui.byTestId('new-session-submit').click();
-  await expect(ui.byTestId('new-session-error')).toContainText('mapLocal');
-  await expect(ui.byTestId('new-session-error')).toContainText('not supported');
+  await expect(ui.byTestId('new-session-error')).toContainText('The server refused this session');
+  await expect(ui.byTestId('new-session-error')).toContainText('mapLocal.enabled: expected a boolean, got a string');
 
   // Back to the basics tab: the form picked up the JSON's fields.
   await ui.byTestId('new-session-tab-form').click();

@@ -141,7 +141,7 @@ test('forward mode disables the target URL; the HTTPS checkboxes sit beside thei
   expect(ring).toEqual({ visible: true, outline: 'solid' });
 });
 
-test('the JSON tab does not advertise options the server refuses', async ({ recorder }) => {
+test('the JSON tab flags what the server would refuse, as the server would', async ({ recorder }) => {
   await recorder.open();
   const ui = new RecorderPage(recorder.page);
   await ui.byTestId('new-session-button').click();
@@ -152,10 +152,12 @@ test('the JSON tab does not advertise options the server refuses', async ({ reco
   await expect(ui.byTestId('new-session-dialog')).not.toContainText('mapLocal');
   await editor.locator('.view-lines').click();
   await recorder.page.keyboard.press('Control+A');
-  await recorder.page.keyboard.insertText('{"mode": "forward", "mapLocal": {}');
+  await recorder.page.keyboard.insertText('{"mode": "forward", "mapLocal": {}, "replay": true');
   await recorder.page.keyboard.press('Control+Shift+End');
   await recorder.page.keyboard.press('Delete');
   await recorder.page.keyboard.insertText('}');
-  // The editor flags the option, as the server would refuse it.
-  await expect(ui.byTestId('new-session-json-problems')).toContainText('mapLocal');
+  // mapLocal is accepted now, but not without "enabled"; an option the server does not know is flagged too.
+  const problems = ui.byTestId('new-session-json-problems');
+  await expect(problems).toContainText('"enabled"');
+  await expect(problems).toContainText('replay');
 });

@@ -33,7 +33,11 @@ export function EntryDetail({ entry, session, onSaved, tab, setTab }: EntryDetai
           <div className="small-text">{entry.error.code}: {entry.error.message}</div>
         </div>
       )}
-      {entry.mapLocal && <div className="banner info" data-testid="detail-mapped">Answered locally by a Mockarty mock (Map Local).</div>}
+      {entry.mapLocal && (
+        <div className="banner info" data-testid="detail-mapped">
+          Answered locally by a mock (Map Local){entry.mapLocalMockId ? <>: <code data-testid="detail-mock-id">{entry.mapLocalMockId}</code></> : ''}; the upstream was not contacted.
+        </div>
+      )}
       <ShapingDetail entry={entry} />
       <AnnotationEditor entry={entry} onSaved={onSaved} />
       <DetailTabs entry={entry} tab={tab} setTab={setTab} />
@@ -62,7 +66,7 @@ function StatusLine({ entry, session }: { entry: Entry; session: Session | undef
           ⚠ upstream certificate not verified
         </span>
       )}
-      <ShapingBadges marks={{ injected: entry.injected, modifiedRules: entry.modified?.rules, mapLocal: entry.mapLocal }} testPrefix="detail-badge" />
+      <ShapingBadges marks={{ injected: entry.injected, modifiedRules: entry.modified?.rules, mapLocal: entry.mapLocal, mockId: entry.mapLocalMockId }} testPrefix="detail-badge" />
       <span className="muted">{formatDuration(entry.durationMs)} · {new Date(entry.startedAt).toLocaleString()}</span>
       {curlVariants(entry, session).map((v) => (
         <CopyButton key={v.route} text={v.command} label={`Copy as cURL ${v.label}`} testId={`copy-curl-${v.route}`} />

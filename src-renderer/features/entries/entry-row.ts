@@ -31,6 +31,8 @@ export interface EntryRow {
   /** What the toxics did (its badge), and the modification rules that changed it: shared with the entry, not copied. */
   injected?: InjectedToxic;
   modifiedRules?: readonly AppliedRule[];
+  /** The mock that answered, when map local did. */
+  mockId?: string;
   /** Lower-cased URL and request+response headers, for client-side free-text search. */
   haystack: string;
   /** A request still in flight: its entry will replace this row under the same id. */
@@ -100,6 +102,7 @@ export function toEntryRow(entry: Entry, seq: number): EntryRow {
     mapLocal: entry.mapLocal,
     ...(entry.injected ? { injected: entry.injected } : {}),
     ...(entry.modified?.rules.length ? { modifiedRules: entry.modified.rules } : {}),
+    ...(entry.mapLocalMockId ? { mockId: entry.mapLocalMockId } : {}),
     haystack: (entry.request.url + headersText(entry.request.headers) + headersText(entry.response?.headers)).toLowerCase(),
   };
 }

@@ -1,5 +1,6 @@
 import type { PortState } from './port-conflict.js';
 import type { SessionForm } from './session-form.js';
+import { MapLocalFields } from '../shaping/MapLocalFields.js';
 import { HttpsOptions } from './HttpsOptions.js';
 import type { NewSessionState } from './use-new-session.js';
 
@@ -30,6 +31,9 @@ export function BasicsTab({ state }: { state: NewSessionState }) {
 
       <span className="label">HTTPS</span>
       <HttpsOptions form={form} update={update} mitmError={errors.mitm} serverMitmError={fieldError('mitm')} />
+
+      <span className="label">Map local</span>
+      <MapLocalFields value={form.mapLocal} onChange={(mapLocal) => update({ mapLocal })} problems={state.problems} sessionNamespace={form.namespace} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 /** The new-session form as plain data, and its conversion to and from the full JSON configuration. */
 import type { StartSessionInput } from '../../../src-shared/schemas.js';
+import { EMPTY_MAP_LOCAL, mapLocalFromInput, mapLocalToInput, type MapLocalForm } from '../shaping/map-local-form.js';
 import { EMPTY_FILTERS, filtersFromInput, filtersToInput, type FiltersForm } from '../shaping/filters-form.js';
 import { EMPTY_MODIFICATIONS, modificationsFromInput, modificationsToInput, type ModificationsForm } from '../shaping/modifications-form.js';
 import { EMPTY_TOXICS, toxicsFromInput, toxicsToInput, type ToxicsForm } from '../shaping/toxics-form.js';
@@ -22,6 +23,7 @@ export interface SessionForm {
   filters: FiltersForm;
   toxics: ToxicsForm;
   modifications: ModificationsForm;
+  mapLocal: MapLocalForm;
 }
 
 export const EMPTY_FORM: SessionForm = {
@@ -37,6 +39,7 @@ export const EMPTY_FORM: SessionForm = {
   filters: EMPTY_FILTERS,
   toxics: EMPTY_TOXICS,
   modifications: EMPTY_MODIFICATIONS,
+  mapLocal: EMPTY_MAP_LOCAL,
 };
 
 /** "a.test, *.b.test\nc.test" → ["a.test", "*.b.test", "c.test"] */
@@ -97,6 +100,7 @@ export function formToInput(form: SessionForm, extra: Record<string, unknown> = 
   set('filters', filtersToInput(form.filters));
   set('toxics', toxicsToInput(form.toxics));
   set('modifications', modificationsToInput(form.modifications));
+  set('mapLocal', mapLocalToInput(form.mapLocal));
   return input;
 }
 
@@ -135,5 +139,6 @@ export function inputToForm(input: Record<string, unknown>): SessionForm {
     filters: filtersFromInput(input.filters),
     toxics: toxicsFromInput(input.toxics),
     modifications: modificationsFromInput(input.modifications),
+    mapLocal: mapLocalFromInput(input.mapLocal),
   };
 }

@@ -9,6 +9,7 @@ import type { SessionForm } from './session-form.js';
 import { usePortCheck } from './use-port-check.js';
 import { fieldMessage, type Problems } from '../shaping/field-problems.js';
 import { filtersProblems } from '../shaping/filters-form.js';
+import { mapLocalProblems } from '../shaping/map-local-form.js';
 import { modificationsProblems } from '../shaping/modifications-form.js';
 import { toxicsProblems } from '../shaping/toxics-form.js';
 
@@ -23,8 +24,11 @@ export function tabOfPath(path: string): FormTab {
 
 /** Every problem of the shaping tabs, with the same schemas and words as the server. */
 function useShapingProblems(form: SessionForm): Problems {
-  const { filters, toxics, modifications } = form;
-  return useMemo(() => ({ ...filtersProblems(filters), ...toxicsProblems(toxics), ...modificationsProblems(modifications) }), [filters, toxics, modifications]);
+  const { filters, toxics, modifications, mapLocal } = form;
+  return useMemo(
+    () => ({ ...mapLocalProblems(mapLocal), ...filtersProblems(filters), ...toxicsProblems(toxics), ...modificationsProblems(modifications) }),
+    [filters, toxics, modifications, mapLocal],
+  );
 }
 
 /** What went wrong: the server's refusal (naming a field, maybe) or a local problem (the JSON does not parse). */

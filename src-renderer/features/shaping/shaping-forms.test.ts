@@ -4,6 +4,7 @@ import { ApiError } from '../../../src-shared/errors.js';
 import { problemAt } from './field-problems.js';
 import { EMPTY_FILTERS, filtersFromInput, filtersProblems, filtersToInput } from './filters-form.js';
 import { EMPTY_MODIFICATIONS, modificationsFromInput, modificationsProblems, modificationsToInput, moveItem } from './modifications-form.js';
+import { mapLocalFromInput, mapLocalProblems, mapLocalToInput } from './map-local-form.js';
 import { EMPTY_TOXICS, toxicsFromInput, toxicsProblems, toxicsToInput } from './toxics-form.js';
 
 /** What the server says about a whole start request: its field and message. */
@@ -94,5 +95,16 @@ describe('modifications form', () => {
   it('reorders rows', () => {
     expect(moveItem(['a', 'b', 'c'], 2, 0)).toEqual(['c', 'a', 'b']);
     expect(moveItem(['a', 'b'], 0, -1)).toEqual(['a', 'b']);
+  });
+});
+
+describe('map local form', () => {
+  it('sends mapLocal only when on, the namespace only when given, and names a bad namespace', () => {
+    expect(mapLocalToInput({ enabled: false, namespace: 'x' })).toBeUndefined();
+    expect(mapLocalToInput({ enabled: true, namespace: ' ' })).toEqual({ enabled: true });
+    expect(mapLocalFromInput({ enabled: true, namespace: 'qa' })).toEqual({ enabled: true, namespace: 'qa' });
+    const problems = mapLocalProblems({ enabled: true, namespace: 'no spaces' });
+    expect(Object.keys(problems)).toEqual(['mapLocal.namespace']);
+    expect(serverSays({ mapLocal: { enabled: true, namespace: 'no spaces' } })?.field).toBe('mapLocal.namespace');
   });
 });
