@@ -190,11 +190,12 @@ export async function api<T>(server: OurServer, method: string, path: string, bo
   return JSON.parse(text) as T;
 }
 
-export async function startReverseSession(server: OurServer, upstreamPort: number, filters?: Record<string, string[]>): Promise<OurSession> {
+/** A reverse session to the upstream; `config` adds start-config fields (filters, modifications...). */
+export async function startReverseSession(server: OurServer, upstreamPort: number, config: Record<string, unknown> = {}): Promise<OurSession> {
   const r = await api<{ session: { id: string; proxyUrl: string; listenPort: number } }>(server, 'POST', '/api/v1/recorder/start', {
     mode: 'reverse',
     targetUrl: `http://127.0.0.1:${upstreamPort}`,
-    ...(filters ? { filters } : {}),
+    ...config,
   });
   const session = r.session;
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(session.proxyUrl)) throw new Error(`unexpected proxyUrl ${session.proxyUrl}`);
@@ -209,6 +210,17 @@ export async function startReverseSession(server: OurServer, upstreamPort: numbe
 export const BENCH_FILTERS: Record<string, string[]> = {
   excludePaths: Array.from({ length: 10 }, (_, i) => `/never-${i}/*`),
   excludeHosts: Array.from({ length: 10 }, (_, i) => `never-${i}.*.invalid`),
+};
+
+/**
+ * 20 modification rules that run on every bench exchange: 7 request header rules, 7 response header rules and 6
+ * URL rewrites whose regexes are searched in every path (and never match, so the bench files are still found).
+ * Body replacements are left out: they apply to text bodies only, and the bench files are application/octet-stream.
+ */
+export const BENCH_MODIFICATIONS = {
+  requestHeaders: Array.from({ length: 7 }, (_, i) => (i % 2 === 0 ? { action: 'add', name: `x-bench-req-${i}`, value: `v${i}` } : { action: 'remove', name: `x-absent-${i}` })),
+  responseHeaders: Array.from({ length: 7 }, (_, i) => (i % 2 === 0 ? { action: 'replace', name: `x-bench-res-${i}`, value: `v${i}` } : { action: 'remove', name: `x-absent-${i}` })),
+  urlRewrites: Array.from({ length: 6 }, (_, i) => ({ match: `^/never-${i}/(.*)$`, replace: '/elsewhere/$1' })),
 };
 
 export interface EntryStats {

@@ -9,6 +9,8 @@
  * The pipeline row: the same server with 20 no-op stages registered (TRAFFIC_RECORDER_BENCH_NOOP_STAGES, read by
  * the engine's stage list only for this) and a session with 20 scope-filter patterns that every request passes;
  * measured right after the plain row, it must keep 95% of its throughput.
+ * The shaping row (issue 11): a second session on the plain row's server with the same filters and 20 modification
+ * rules (bench/lib-targets.ts BENCH_MODIFICATIONS); it must keep 90% of the plain session's throughput.
  *
  * Options: --duration S (10), --warmup S (3), --mem-first N (20000), --mem-total N (100000),
  *          --server-node-flags "--flag ..." (also BENCH_SERVER_NODE_FLAGS), --out FILE (bench/results/latest.json),
@@ -21,6 +23,7 @@ import { checksTable, commonBenchOptions, exitCodeOf, machineInfo, writeResult, 
 import { cpuMs, rssKiB, sleep, stopChild, which, runMain } from './lib-procs.js';
 import {
   BENCH_FILTERS,
+  BENCH_MODIFICATIONS,
   FILES,
   INSTALL_HINT,
   boundedLoad,
@@ -69,6 +72,7 @@ for (const [name, v] of [['duration', durationS], ['warmup', warmupS], ['mem-fir
 if (memTotal <= memFirst) throw new Error('--mem-total must be larger than --mem-first');
 
 const PIPELINE: TargetName = 'traffic-recorder, 20 filters + 20 no-op stages';
+const SHAPED: TargetName = 'traffic-recorder, 20 filters + 20 modification rules';
 /** Stages with no hook registered in the pipeline row's server (pipeline/stages.ts reads the variable). */
 const NOOP_STAGES = { TRAFFIC_RECORDER_BENCH_NOOP_STAGES: '20' };
 type TargetName =
@@ -76,6 +80,7 @@ type TargetName =
   | 'node pipe proxy'
   | 'traffic-recorder'
   | 'traffic-recorder, 20 filters + 20 no-op stages'
+  | 'traffic-recorder, 20 filters + 20 modification rules'
   | 'mitmdump'
   | 'mitmdump -q';
 const SIZES: SizeKey[] = ['1k', '100k'];
@@ -192,37 +197,48 @@ async function main(): Promise<number> {
   const wrkSession = await startReverseSession(ours, upstream.port);
   log(`recording session ${wrkSession.id} on ${wrkSession.proxyUrl}`);
   const staged = await startOurServer(serverNodeFlags, [], NOOP_STAGES);
-  const stagedSession = await startReverseSession(staged, upstream.port, BENCH_FILTERS);
+  const stagedSession = await startReverseSession(staged, upstream.port, { filters: BENCH_FILTERS });
   log(`pipeline row: ${NOOP_STAGES.TRAFFIC_RECORDER_BENCH_NOOP_STAGES} no-op stages, filters ${JSON.stringify(BENCH_FILTERS)} on ${stagedSession.proxyUrl}`);
+  // Issue 11's check: the same server, a second session with 20 filters and 20 modification rules.
+  const shapedSession = await startReverseSession(ours, upstream.port, { filters: BENCH_FILTERS, modifications: BENCH_MODIFICATIONS });
+  log(`shaping row: filters and ${Object.values(BENCH_MODIFICATIONS).flat().length} modification rules on ${shapedSession.proxyUrl}`);
   const mitm = await startMitmdump(upstream.port, 'default');
   const mitmQuiet = await startMitmdump(upstream.port, 'quiet');
   log(`mitmdump on ${mitm.baseUrl} (pid ${mitm.child.pid}), mitmdump -q on ${mitmQuiet.baseUrl} (pid ${mitmQuiet.child.pid})`);
   for (const size of SIZES) {
     await measure('traffic-recorder', wrkSession.proxyUrl, rows, ours.child.pid, [size]);
     await measure(PIPELINE, stagedSession.proxyUrl, rows, staged.child.pid, [size]);
+    await measure(SHAPED, shapedSession.proxyUrl, rows, ours.child.pid, [size]);
     await measure('mitmdump', mitm.baseUrl, rows, mitm.child.pid, [size]);
     await measure('mitmdump -q', mitmQuiet.baseUrl, rows, mitmQuiet.child.pid, [size]);
   }
-  // More plain/pipeline pairs, who goes first alternating, so that the check compares means over rounds.
-  const pairRounds: Array<{ size: SizeKey; plain: number; staged: number }> = [];
+  // More plain/variant pairs, who goes first alternating, so that the checks compare means over rounds.
+  const variants = [
+    { target: PIPELINE, url: stagedSession.proxyUrl, pid: staged.child.pid },
+    { target: SHAPED, url: shapedSession.proxyUrl, pid: ours.child.pid },
+  ];
+  const pairRounds: Array<{ size: SizeKey; variant: TargetName; plain: number; staged: number }> = [];
   for (const size of SIZES) {
     const rps = (t: TargetName) => rows.find((r) => r.target === t && r.size === size)!.rps;
-    pairRounds.push({ size, plain: rps('traffic-recorder'), staged: rps(PIPELINE) });
+    for (const v of variants) pairRounds.push({ size, variant: v.target, plain: rps('traffic-recorder'), staged: rps(v.target) });
   }
   for (let round = 1; round < pipelineRounds; round++) {
     for (const size of SIZES) {
-      const extra: Row[] = [];
-      const plainRun = () => measure('traffic-recorder', wrkSession.proxyUrl, extra, ours.child.pid, [size]);
-      const stagedRun = () => measure(PIPELINE, stagedSession.proxyUrl, extra, staged.child.pid, [size]);
-      log(`pipeline pair, round ${round + 1} of ${pipelineRounds}, ${SIZE_LABEL[size]}`);
-      if (round % 2 === 1) await stagedRun().then(plainRun);
-      else await plainRun().then(stagedRun);
-      const rps = (t: TargetName) => extra.find((r) => r.target === t)!.rps;
-      pairRounds.push({ size, plain: rps('traffic-recorder'), staged: rps(PIPELINE) });
+      for (const v of variants) {
+        const extra: Row[] = [];
+        const plainRun = () => measure('traffic-recorder', wrkSession.proxyUrl, extra, ours.child.pid, [size]);
+        const variantRun = () => measure(v.target, v.url, extra, v.pid, [size]);
+        log(`${v.target} pair, round ${round + 1} of ${pipelineRounds}, ${SIZE_LABEL[size]}`);
+        if (round % 2 === 1) await variantRun().then(plainRun);
+        else await plainRun().then(variantRun);
+        const rps = (t: TargetName) => extra.find((r) => r.target === t)!.rps;
+        pairRounds.push({ size, variant: v.target, plain: rps('traffic-recorder'), staged: rps(v.target) });
+      }
     }
   }
   const wrkEntries = await entryStats(ours, wrkSession.id);
   const stagedEntries = await entryStats(staged, stagedSession.id);
+  const shapedEntries = await entryStats(ours, shapedSession.id);
   const rssAfterWrkKiB = rssKiB(ours.child.pid);
   await stopChild(mitm.child);
   await stopChild(mitmQuiet.child);
@@ -250,7 +266,7 @@ async function main(): Promise<number> {
   await stopChild(memServer.child, 10_000);
   await stopChild(upstream.child);
 
-  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', PIPELINE, 'mitmdump', 'mitmdump -q'];
+  const order: TargetName[] = ['nginx direct', 'node pipe proxy', 'traffic-recorder', PIPELINE, SHAPED, 'mitmdump', 'mitmdump -q'];
   rows.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target) || SIZES.indexOf(a.size) - SIZES.indexOf(b.size));
 
   // Checks.
@@ -264,17 +280,23 @@ async function main(): Promise<number> {
     const ratio = row('traffic-recorder', size).rps / row('mitmdump', size).rps;
     checks.push({ name: `ours/mitmdump throughput, ${SIZE_LABEL[size]}`, value: ratio, target: '>= 2.0', pass: ratio >= 2.0 });
   }
-  for (const size of SIZES) {
-    const pairs = pairRounds.filter((p) => p.size === size);
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const ratio = mean(pairs.map((p) => p.staged)) / mean(pairs.map((p) => p.plain));
-    checks.push({
-      name: `20 filters + 20 no-op stages / plain throughput, ${SIZE_LABEL[size]} (mean of ${pairs.length} alternating pairs)`,
-      value: ratio,
-      target: '>= 0.95',
-      pass: ratio >= 0.95,
-      detail: `rounds: ${pairs.map((p) => (p.staged / p.plain).toFixed(2)).join(', ')}`,
-    });
+  const variantChecks = [
+    { variant: PIPELINE, label: '20 filters + 20 no-op stages', floor: 0.95 },
+    { variant: SHAPED, label: '20 filters + 20 modification rules', floor: 0.9 },
+  ];
+  for (const { variant, label, floor } of variantChecks) {
+    for (const size of SIZES) {
+      const pairs = pairRounds.filter((p) => p.size === size && p.variant === variant);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const ratio = mean(pairs.map((p) => p.staged)) / mean(pairs.map((p) => p.plain));
+      checks.push({
+        name: `${label} / plain throughput, ${SIZE_LABEL[size]} (mean of ${pairs.length} alternating pairs)`,
+        value: ratio,
+        target: `>= ${floor.toFixed(2)}`,
+        pass: ratio >= floor,
+        detail: `rounds: ${pairs.map((p) => (p.staged / p.plain).toFixed(2)).join(', ')}`,
+      });
+    }
   }
   const informational: string[] = [];
   for (const size of SIZES) {
@@ -297,7 +319,7 @@ async function main(): Promise<number> {
     pass: rssRatio <= 1.2,
     detail: `${((rssFirstKiB ?? 0) / 1024).toFixed(1)} MiB -> ${((rssTotalKiB ?? 0) / 1024).toFixed(1)} MiB`,
   });
-  const oursRows = rows.filter((r) => r.target === 'traffic-recorder' || r.target === PIPELINE);
+  const oursRows = rows.filter((r) => r.target === 'traffic-recorder' || r.target === PIPELINE || r.target === SHAPED);
   const wrkFailed = oursRows.reduce((n, r) => n + r.errors + r.warmupErrors, 0);
   const loadFailed = load1.non2xx + load1.socketErrors + load2.non2xx + load2.socketErrors;
   const failed = wrkFailed + loadFailed;
@@ -310,7 +332,7 @@ async function main(): Promise<number> {
     detail: `wrk (incl. warm-ups): ${wrkFailed}; bounded loads: ${loadFailed}; 500s among recorded entries: ${recorded500}`,
   });
   // The pipeline session's filters pass every bench request: it must hold as many entries as the plain one.
-  for (const [label, stats] of [['wrk session', wrkEntries], ['pipeline session', stagedEntries], ['memory session', memEntries]] as const) {
+  for (const [label, stats] of [['wrk session', wrkEntries], ['pipeline session', stagedEntries], ['shaping session', shapedEntries], ['memory session', memEntries]] as const) {
     checks.push({
       name: `entries recorded (${label})`,
       value: stats.total,
@@ -378,7 +400,7 @@ async function main(): Promise<number> {
       rssAfterWrkKiB,
       loads: [load1, load2],
     },
-    entries: { wrkSession: wrkEntries, pipelineSession: stagedEntries, memorySession: memEntries },
+    entries: { wrkSession: wrkEntries, pipelineSession: stagedEntries, shapingSession: shapedEntries, memorySession: memEntries },
     checks,
     pass: checks.every((c) => c.pass),
   };
