@@ -5,8 +5,9 @@
  * `bodyReplacements` on response bodies (plain text, or a regex with `isRegex: true`). Each list applies in order.
  *
  * Every regex runs on RE2 (the `re2js` package: pure JavaScript, linear time, no backtracking), and is validated
- * here with that same engine, so a pattern that passes validation is the one that runs, and none can stall the
- * server (`(a+)+$` on a long input takes linear time). RE2 has no lookaround and no backreferences in `match`.
+ * here with that same engine, so a pattern that passes validation is the one that runs. Linear is not free on a big
+ * body (`(a+)+$` on 8 MiB is seconds of RE2JS), so large body replacements run in a worker pool with a time budget
+ * (pipeline/modify-pool.ts). RE2 has no lookaround and no backreferences in `match`.
  * Plain data: the engine compiles it (pipeline/modify-*.ts).
  */
 import { RE2JS } from 're2js';
