@@ -36,6 +36,15 @@ function knownFields(row: OperationRow): ReadonlySet<string> {
   return new Set(Object.keys(shape ?? {}));
 }
 
+/**
+ * The body's fields as fields of `input`. Not Object.assign: JSON.parse keeps a `"__proto__"` key as a plain field,
+ * and assigning it would make the object it holds `input`'s prototype, whose fields the schema then reads as if
+ * they had been given, past its check for unknown fields. Defined, it is one more unknown field, refused as such.
+ */
+function copyOwnFields(input: Fields, body: Fields): void {
+  for (const key of Object.keys(body)) Object.defineProperty(input, key, { value: body[key], enumerable: true, writable: true, configurable: true });
+}
+
 /** One row's input as REST carries it: path parameters win, and the body may not repeat them. */
 export function restInput(name: OperationName, request: FastifyRequest): Fields {
   const row: OperationRow = OPERATIONS[name];
@@ -52,9 +61,9 @@ export function restInput(name: OperationName, request: FastifyRequest): Fields 
       throw new ApiError('bad_request', `body: expected a JSON object (${row.what}), got ${kindOf(body)}`, 'body');
     }
     for (const key of pathParams(row.path)) {
-      if (key in body) throw new ApiError('bad_request', `${key}: given in the path; the body must not repeat it`, key);
+      if (Object.hasOwn(body, key)) throw new ApiError('bad_request', `${key}: given in the path; the body must not repeat it`, key);
     }
-    Object.assign(input, body);
+    copyOwnFields(input, body as Fields);
   }
   for (const key of pathParams(row.path)) input[key] = params[key];
   return input;
