@@ -114,7 +114,7 @@ describe('SegmentStore', () => {
     for (let i = 0; i < 30; i++) insert(store, 's1', `e${i}`, i === 3 ? { marker: 'before-the-crash' } : {});
     expect(await store.searchEntries('s1', 'before-the-crash')).toEqual(['e3']);
     // What an out-of-memory abort or a bug in the worker would do.
-    await (store as unknown as { index: { terminate(): Promise<void> } }).index.terminate();
+    await (store as unknown as { ctx: { index: { terminate(): Promise<void> } } }).ctx.index.terminate();
     for (let i = 30; i < 40; i++) insert(store, 's1', `e${i}`, i === 35 ? { marker: 'after-the-crash' } : {});
     await expect.poll(() => warnings.some((w) => /restarted/.test(w)), { timeout: 20_000 }).toBe(true);
     expect(warnings.join('\n')).toMatch(/exited unexpectedly.*restarting/);

@@ -100,6 +100,25 @@ export interface RowPlacement {
   externalBodies: boolean;
 }
 
+/** Where an entry's records are in its log, and what they weigh (its own record plus its bodies). */
+export function placementOf(stored: StoredEntry, loc: RecordLocation): RowPlacement {
+  let bytes = loc.length;
+  let minSegment = loc.segment;
+  let externalBodies = false;
+  for (const ref of [stored.bodies?.request, stored.bodies?.response]) {
+    if (!ref) continue;
+    if ('loc' in ref) {
+      bytes += ref.loc.length;
+      minSegment = Math.min(minSegment, ref.loc.segment);
+    } else {
+      bytes += ref.external;
+      externalBodies = true;
+    }
+  }
+  // Bodies are appended just before their entry record: the entry's segment is the highest, a body's may be lower.
+  return { loc, maxSegment: loc.segment, minSegment, bytes, externalBodies };
+}
+
 /** The index row of an entry, with the raw body bytes (bounded) the worker decodes for search. */
 export function indexRowOf(stored: StoredEntry, place: RowPlacement, bodies: { request?: Buffer | readonly Buffer[]; response?: Buffer | readonly Buffer[] }): IndexRow {
   const { entry } = stored;
