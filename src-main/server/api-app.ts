@@ -97,12 +97,12 @@ function installGuard(app: FastifyInstance, guard: ApiGuard): void {
 }
 
 function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) return sendError(reply, error);
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
     if (fastifyError.statusCode && fastifyError.statusCode < 500) {
       if (fastifyError.statusCode === 413) {
-        return sendError(reply, new ApiError('bad_request', `body: larger than this API accepts (${app.initialConfig.bodyLimit} bytes of JSON at most)`, 'body'));
+        return sendError(reply, new ApiError('bad_request', `body: larger than this API accepts (${request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes of JSON at most)`, 'body'));
       }
       return sendError(reply, new ApiError('bad_request', fastifyError.message));
     }

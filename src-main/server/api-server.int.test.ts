@@ -67,7 +67,7 @@ describe('bad input gets a 400 naming the field and loses nothing', () => {
     ['unknown field', { targetUrl: 'http://127.0.0.1:1', colour: 'red' }, 400, /unknown field colour/, 'colour'],
     ['bad status filter', { targetUrl: 'http://127.0.0.1:1', filters: { excludeStatus: ['404'] } }, 400, /^filters\.excludeStatus\.0:/, 'filters.excludeStatus.0'],
     ['array body', [1, 2], 400, /session config/, undefined],
-    ['mapLocal', { targetUrl: 'http://127.0.0.1:1', mapLocal: { enabled: true } }, 400, /^mapLocal: not supported yet/, 'mapLocal'],
+    ['bad mapLocal', { targetUrl: 'http://127.0.0.1:1', mapLocal: { enabled: 'yes' } }, 400, /^mapLocal\.enabled: /, 'mapLocal.enabled'],
     ['bad modification', { targetUrl: 'http://127.0.0.1:1', modifications: { urlRewrites: [{ match: '(', replace: '' }] } }, 400, /^modifications\.urlRewrites\.0\.match: is not a valid regex/, 'modifications.urlRewrites.0.match'],
     ['bad toxics', { targetUrl: 'http://127.0.0.1:1', toxics: { http: { errorRate: 2 } } }, 400, /^toxics\.http\.errorRate: must be at most 1/, 'toxics.http.errorRate'],
   ];

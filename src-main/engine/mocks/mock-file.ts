@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MOCK_NAMESPACE, mockSchema, type Mock, type MocksSetAside } from '../../../src-shared/mocks.js';
-import { FILE_MODE, errorMessage, fsyncDir } from '../store/fs-util.js';
+import { errorMessage } from '../store/fs-util.js';
+import { writeFileAtomic } from '../atomic-file.js';
 
 export const MOCKS_FILE = 'mocks.json';
 const VERSION = 1;
@@ -71,20 +72,7 @@ function parseFile(text: string): { records: MockRecord[] } | { problem: string 
   return { records };
 }
 
-/** tmp + write + fsync + rename + directory fsync: a crash leaves the old file or the new one, never half of one. */
-export async function writeMockFile(dir: string, records: readonly MockRecord[]): Promise<void> {
-  const file = path.join(dir, MOCKS_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const handle = await fs.promises.open(tmp, 'w', FILE_MODE);
-  try {
-    await handle.writeFile(JSON.stringify({ version: VERSION, mocks: records }));
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await fs.promises.rm(tmp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await fs.promises.rename(tmp, file);
-  await fsyncDir(dir);
+/** The whole list, replaced atomically (a crash leaves the old file or the new one, never half of one). */
+export function writeMockFile(dir: string, records: readonly MockRecord[]): Promise<void> {
+  return writeFileAtomic(path.join(dir, MOCKS_FILE), JSON.stringify({ version: VERSION, mocks: records }));
 }

@@ -1,15 +1,17 @@
 /**
  * Whole-file replacement that a crash cannot leave half-written: the new bytes go to a temporary file beside the
- * target, are synced, and renamed over it; the directory is synced so that the rename itself survives power loss.
+ * target (0600), are synced, and renamed over it; the directory is synced so that the rename itself survives power
+ * loss. For the small files kept beside the traffic: saved configs, mocks.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { FILE_MODE, fsyncDir } from './store/fs-util.js';
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'w', 0o600);
+  const handle = await fs.open(tmp, 'w', FILE_MODE);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -25,16 +27,5 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await fs.rm(tmp, { force: true });
     throw e;
   }
-  await syncDir(dir);
-}
-
-/** Windows cannot open a directory for syncing; elsewhere a failure here is real. */
-async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await fsyncDir(dir);
 }
