@@ -165,3 +165,75 @@ test('the dialog\'s configuration saved under its name, and a session started fr
   await expect(ui.byTestId('saved-configs-select')).toContainText('No saved configuration');
   await ui.byTestId('new-session-cancel').click();
 });
+
+test('a recorded response mocked, edited in the mocks view, and answered by map local without the upstream', async ({ recorder, upstream }) => {
+  await recorder.open();
+  const ui = new RecorderPage(recorder.page);
+  const firstProxy = await ui.startReverseSession('Recording', upstream.url);
+  expect((await fetch(`${firstProxy}/json?from=recording`)).status).toBe(200);
+  await ui.openRow('/json?from=recording');
+
+  // "Mock this response": a mock of GET /json with the recorded status, headers and JSON body, open for editing.
+  await ui.byTestId('mock-this-response').click();
+  const view = ui.byTestId('mocks-dialog');
+  await expect(view).toBeVisible();
+  const item = view.getByTestId('mock-item');
+  await expect(item).toHaveCount(1);
+  await expect(item).toContainText('GET /json');
+  await expect(item).toHaveAttribute('aria-current', 'true');
+  const mockId = (await item.getAttribute('data-mock-id')) ?? '';
+  const editor = view.getByTestId('mock-json');
+  await expect(editor).toHaveAttribute('data-ready', 'true');
+  await expect(editor.locator('.view-lines')).toContainText('needle-in-the-body');
+
+  // The editor checks against the store's schema; the store's own refusal names its field.
+  const replaceText = async (text: string) => {
+    // In the gutter: over the text, Monaco's hover on a flagged value would take the click.
+    await recorder.page.mouse.move(0, 0);
+    await editor.locator('.margin').click({ position: { x: 10, y: 10 } });
+    await recorder.page.keyboard.press('Control+A');
+    await recorder.page.keyboard.insertText(text);
+    await recorder.page.keyboard.press('Control+Shift+End');
+    await recorder.page.keyboard.press('Delete');
+  };
+  const edited = { id: mockId, namespace: 'default', http: { route: '/json', httpMethod: 'GET' }, response: { statusCode: 299, headers: { 'X-Mocked': ['yes'] }, payload: { mocked: true } } };
+  await replaceText(JSON.stringify({ ...edited, response: { ...edited.response, statusCode: 700 } }));
+  await expect(view.getByTestId('mock-json-problems')).toContainText('599');
+  await view.getByTestId('mock-save').click();
+  await expect(view.getByTestId('mock-error')).toHaveAttribute('data-field', 'response.statusCode');
+  await replaceText(JSON.stringify(edited));
+  await expect(view.getByTestId('mock-json-problems')).toHaveCount(0);
+  await view.getByTestId('mock-save').click();
+  await expect(ui.byTestId('toast-info').filter({ hasText: `Mock ${mockId} saved` })).toBeVisible();
+  await expect(item).toContainText('299');
+  await view.getByTestId('mocks-close').click();
+
+  // A second session with map local on (from the form): the mock answers, the upstream is never asked.
+  await ui.byTestId('new-session-button').click();
+  await ui.byTestId('new-session-name').fill('Mapped');
+  await ui.byTestId('new-session-target').fill(upstream.url);
+  await ui.byTestId('map-local-enabled').check();
+  await ui.byTestId('map-local-namespace').fill('not a namespace');
+  await expect(ui.byTestId('map-local-error')).toContainText('letters, digits');
+  await ui.byTestId('map-local-namespace').fill('');
+  await ui.byTestId('new-session-submit').click();
+  await expect(ui.byTestId('new-session-dialog')).toBeHidden();
+  await expect(ui.byTestId('session-item').filter({ hasText: 'Mapped' })).toHaveAttribute('aria-current', 'true');
+  const mappedProxy = (await ui.byTestId('connect-setup').textContent()) ?? '';
+  await upstream.close();
+  const answer = await fetch(`${mappedProxy}/json?from=mock`);
+  expect(answer.status).toBe(299);
+  expect(answer.headers.get('x-mocked')).toBe('yes');
+  expect(await answer.json()).toEqual({ mocked: true });
+  await expect(ui.row('/json?from=mock').getByTestId('row-badge-mapped')).toBeVisible();
+  await ui.openRow('/json?from=mock');
+  await expect(ui.byTestId('detail-mock-id')).toHaveText(mockId);
+
+  // Deleted from the view: the next request is no longer mapped (the upstream is down: the proxy says 502).
+  await ui.byTestId('mocks-open').click();
+  await view.getByTestId('mock-item').click();
+  await view.getByTestId('mock-delete').click();
+  await expect(view.getByTestId('mock-item')).toHaveCount(0);
+  await view.getByTestId('mocks-close').click();
+  expect((await fetch(`${mappedProxy}/json?after=delete`)).status).toBe(502);
+});

@@ -12,6 +12,8 @@ import { NewSessionDialog } from './features/sessions/NewSessionDialog.js';
 import { SessionsSidebar } from './features/sessions/SessionsSidebar.js';
 import { SettingsDialog } from './features/settings/SettingsDialog.js';
 import { LiveRulesButton, LiveRulesDialog } from './features/shaping/LiveRulesDialog.js';
+import { MocksDialog } from './features/mocks/MocksDialog.js';
+import { useMocksViewStore } from './stores/mocks-view-store.js';
 import { EvictionNotice } from './features/storage/EvictionNotice.js';
 import { useStoragePoll } from './features/storage/use-storage-poll.js';
 import { useSessionsPoll } from './features/sessions/use-sessions-poll.js';
@@ -49,6 +51,9 @@ function TopBar({ session }: { session: Session | undefined }) {
           {rulesOpen && session.status === 'running' && <LiveRulesDialog key={session.id} session={session} close={() => setRulesOpen(false)} />}
         </div>
       )}
+      <button type="button" className="small mocks-open" data-testid="mocks-open" title="Local mocks (map local)" onClick={() => useMocksViewStore.getState().show()}>
+        Mocks
+      </button>
       <button
         type="button"
         className="icon-button settings-open"
@@ -103,6 +108,7 @@ export function MainView() {
   const session = useSessionsStore((s) => s.sessions.find((x) => x.id === s.selectedId));
   const newSessionOpen = useUiStore((s) => s.newSessionOpen);
   const settingsOpen = useUiStore((s) => s.settingsOpen);
+  const mocksOpen = useMocksViewStore((s) => s.open);
   useTrafficStream(selectedId);
   const visible = useVisibleRows();
 
@@ -124,6 +130,7 @@ export function MainView() {
       </div>
       {newSessionOpen && <NewSessionDialog />}
       {settingsOpen && <SettingsDialog />}
+      {mocksOpen && <MocksDialog />}
     </div>
   );
 }

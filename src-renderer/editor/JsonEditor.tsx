@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { loadMonaco, setSessionConfigSchema } from './monaco-loader.js';
+import { loadMonaco, setJsonSchemas, type JsonDocumentKind } from './monaco-loader.js';
+import { mockJsonSchema } from './mock-schema.js';
 import { sessionConfigJsonSchema } from './session-config-schema.js';
 
 interface JsonEditorProps {
@@ -8,12 +9,14 @@ interface JsonEditorProps {
   /** Monaco markers (schema problems), for the dialog to show and block on. */
   onProblems?: (problems: string[]) => void;
   testId?: string;
+  /** Which document it is, and so which schema checks it. */
+  kind?: JsonDocumentKind;
 }
 
-const MODEL_URI = 'inmemory://traffic-recorder/session-config.json';
+let schemasSet: Promise<void> | null = null;
 
-/** Editable JSON with schema completion and validation for the full session configuration. */
-export function JsonEditor({ value, onChange, onProblems, testId }: JsonEditorProps) {
+/** Editable JSON with schema completion and validation: the full session configuration, or a mock. */
+export function JsonEditor({ value, onChange, onProblems, testId, kind = 'session-config' }: JsonEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const [ready, setReady] = useState(false);
   const onChangeRef = useRef(onChange);
@@ -30,9 +33,10 @@ export function JsonEditor({ value, onChange, onProblems, testId }: JsonEditorPr
     let cleanup: (() => void) | undefined;
     void (async () => {
       const monaco = await loadMonaco();
-      await setSessionConfigSchema(sessionConfigJsonSchema());
+      schemasSet ??= setJsonSchemas({ 'session-config': sessionConfigJsonSchema(), mock: mockJsonSchema() });
+      await schemasSet;
       if (disposed || !host.current) return;
-      const uri = monaco.Uri.parse(MODEL_URI);
+      const uri = monaco.Uri.parse(`inmemory://traffic-recorder/editor/${kind}.json`);
       monaco.editor.getModel(uri)?.dispose();
       const model = monaco.editor.createModel(initial.current, 'json', uri);
       const editor = monaco.editor.create(host.current, {
@@ -63,7 +67,7 @@ export function JsonEditor({ value, onChange, onProblems, testId }: JsonEditorPr
       disposed = true;
       cleanup?.();
     };
-  }, []);
+  }, [kind]);
 
   return (
     <div className="json-editor" data-testid={testId} data-ready={ready}>

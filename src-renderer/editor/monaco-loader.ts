@@ -37,13 +37,24 @@ export function loadMonaco(): Promise<Monaco> {
   return loading;
 }
 
-export async function setSessionConfigSchema(schema: Record<string, unknown>): Promise<void> {
+/** The JSON documents the editors know: each model's URI ends with its file name, which picks its schema. */
+export type JsonDocumentKind = 'session-config' | 'mock';
+
+/**
+ * Every editor's schema at once: Monaco keeps one list for all JSON models, so setting one kind alone would drop
+ * the other's (both dialogs may be open, the mocks view over the new-session dialog).
+ */
+export async function setJsonSchemas(schemas: Record<JsonDocumentKind, Record<string, unknown>>): Promise<void> {
   await loadMonaco();
   const { jsonDefaults } = await import('monaco-editor/languages/features/json/register');
   jsonDefaults.setDiagnosticsOptions({
     validate: true,
     allowComments: false,
     enableSchemaRequest: false,
-    schemas: [{ uri: 'inmemory://traffic-recorder/session-config.json', fileMatch: ['session-config.json'], schema }],
+    schemas: (Object.keys(schemas) as JsonDocumentKind[]).map((kind) => ({
+      uri: `inmemory://traffic-recorder/${kind}.json`,
+      fileMatch: [`${kind}.json`, `*.${kind}.json`],
+      schema: schemas[kind],
+    })),
   });
 }

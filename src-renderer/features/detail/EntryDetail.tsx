@@ -1,6 +1,7 @@
 import type { Entry, Session } from '../../../src-shared/model.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { formatDuration } from '../entries/columns.js';
+import { MockThisButton } from '../mocks/MockThisButton.js';
 import { ShapingBadges } from '../shaping/ShapingBadges.js';
 import { ShapingDetail } from '../shaping/ShapingDetail.js';
 import { AnnotationEditor } from './AnnotationEditor.js';
@@ -68,6 +69,7 @@ function StatusLine({ entry, session }: { entry: Entry; session: Session | undef
       )}
       <ShapingBadges marks={{ injected: entry.injected, modifiedRules: entry.modified?.rules, mapLocal: entry.mapLocal, mockId: entry.mapLocalMockId }} testPrefix="detail-badge" />
       <span className="muted">{formatDuration(entry.durationMs)} · {new Date(entry.startedAt).toLocaleString()}</span>
+      <MockThisButton entry={entry} session={session} />
       {curlVariants(entry, session).map((v) => (
         <CopyButton key={v.route} text={v.command} label={`Copy as cURL ${v.label}`} testId={`copy-curl-${v.route}`} />
       ))}
