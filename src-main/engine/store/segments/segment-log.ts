@@ -6,52 +6,27 @@
  * write descriptor is opened per cycle and closed after the sync, so a read-only remount or space freed on a full
  * disk is never blocked by us. A failed or short write is cut back to the last good length before the next try,
  * so a retry neither leaves a gap nor duplicates a record.
+ *
+ * Its parts: segment-file.ts (a segment as kept in memory), segment-io.ts (the writes, reads and read descriptors),
+ * segment-decode.ts (framing checks, damaged records, torn tails), segment-scan.ts (reading the log in order).
  */
 import fs, { promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { DIR_MODE, errorMessage, FILE_MODE, fsyncDir } from '../fs-util.js';
+import { DIR_MODE, errorMessage, fsyncDir } from '../fs-util.js';
 import { ChunkCache, clusters } from './read-ahead.js';
-import { decodeRecordAt, encodeRecord, HEADER_BYTES, joinChunks, recordLengthAt } from './record-codec.js';
+import { decodeRecordAt, encodeRecord, HEADER_BYTES } from './record-codec.js';
+import { damagedMessage, validPrefixSync } from './segment-decode.js';
+import { describeLocation as describe, findPending, newSegment, pendingToRecord, recordError, segmentFileName, type Segment } from './segment-file.js';
+import { readFully, ReadHandles, writeQueuedRecords } from './segment-io.js';
+import { scanLog, type ScanView } from './segment-scan.js';
 import type { LogRecord, RecordLocation, RecordType, SegmentInfo, SessionLog, SessionLogOptions } from './segment-types.js';
+
+export { recordError, segmentFileName } from './segment-file.js';
 
 const DEFAULT_SEGMENT_BYTES = 32 * 1024 * 1024;
 const DEFAULT_FLUSH_MS = 250;
 const MAX_FLUSH_MS = 1000;
-/** Scans and open() read this much at a time; a bigger record is read whole. */
-const CHUNK_BYTES = 4 * 1024 * 1024;
-/** Buffers per writev call: IOV_MAX on Linux. */
-const MAX_IOV = 1024;
 const READ_HANDLES = 8;
 const SEGMENT_FILE = /^(\d{10})\.seg$/;
-
-interface PendingRecord {
-  offset: number;
-  length: number;
-  type: RecordType;
-  chunks: Buffer[];
-}
-
-interface Segment {
-  number: number;
-  file: string;
-  /** Bytes on disk and fsync'd: everything before this offset is trusted for length. */
-  written: number;
-  /** Records appended but not yet written, in offset order, starting at `written`. */
-  pending: PendingRecord[];
-  pendingBytes: number;
-  /** The file (or its directory entry) has not been made durable yet. */
-  needsDirSync: boolean;
-  /** A write failed after it may have reached the file: cut it back to `written` before writing again. */
-  needsTruncate: boolean;
-}
-
-export function segmentFileName(segment: number): string {
-  return `${String(segment).padStart(10, '0')}.seg`;
-}
-
-export function recordError(code: 'RECORD_CORRUPT' | 'RECORD_MISSING', message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
 
 export async function openSessionLog(options: SessionLogOptions): Promise<SessionLog> {
   const log = new SegmentLog(options);
@@ -79,6 +54,7 @@ class SegmentLog implements SessionLog {
   private nextCycle: Promise<void> | undefined;
   private readonly readers = new ReadHandles(READ_HANDLES);
   private readonly ahead = new ChunkCache();
+  private readonly view: ScanView;
 
   constructor(options: SessionLogOptions) {
     if (typeof options?.dir !== 'string' || options.dir === '') throw new TypeError('session log: dir is required');
@@ -87,6 +63,7 @@ class SegmentLog implements SessionLog {
     this.flushMs = Math.min(positive('flushMs', options.flushMs ?? DEFAULT_FLUSH_MS), MAX_FLUSH_MS);
     this.warn = options.onWarning ?? ((message) => console.warn(message));
     this.onWriteState = options.onWriteState ?? (() => undefined);
+    this.view = { dir: this.dir, segs: this.segs, readers: this.readers, isClosed: () => this.closed, warn: this.warn };
   }
 
   /** Before the log is in use, so synchronous calls are fine here. */
@@ -110,15 +87,7 @@ class SegmentLog implements SessionLog {
   }
 
   private addSegment(number: number, isNew: boolean): Segment {
-    const seg: Segment = {
-      number,
-      file: path.join(this.dir, segmentFileName(number)),
-      written: 0,
-      pending: [],
-      pendingBytes: 0,
-      needsDirSync: isNew,
-      needsTruncate: false,
-    };
+    const seg = newSegment(this.dir, number, isNew);
     this.segs.set(number, seg);
     return seg;
   }
@@ -241,79 +210,7 @@ class SegmentLog implements SessionLog {
   }
 
   scan(from?: { segment: number; offset: number }): AsyncIterable<LogRecord> {
-    return { [Symbol.asyncIterator]: () => this.scanRecords(from) };
-  }
-
-  private async *scanRecords(from?: { segment: number; offset: number }): AsyncGenerator<LogRecord> {
-    const first = from?.segment ?? -1;
-    // Looked up afresh after each segment: appends may rotate to a new one while the scan runs.
-    for (let number = this.nextSegmentFrom(first); number !== undefined; number = this.nextSegmentFrom(number + 1)) {
-      yield* this.scanSegment(number, number === first ? (from?.offset ?? 0) : 0);
-    }
-  }
-
-  private nextSegmentFrom(number: number): number | undefined {
-    let best: number | undefined;
-    for (const n of this.segs.keys()) if (n >= number && (best === undefined || n < best)) best = n;
-    return best;
-  }
-
-  /**
-   * Reads the written part in big chunks, then serves what is still queued. Payloads read from the file are views
-   * into a shared chunk: a consumer that keeps one for long should copy it. Flushes may move records from the
-   * queue to the file meanwhile, so where the next record lives is decided again before each one.
-   */
-  private async *scanSegment(number: number, start: number): AsyncGenerator<LogRecord> {
-    let pos = start;
-    let sinceBreak = 0;
-    for (;;) {
-      const seg = this.segs.get(number);
-      if (!seg || this.closed) return;
-      if (pos < seg.written) {
-        const batch = await this.readBatch(seg, pos).catch((error: unknown) => {
-          // A segment deleted under the scan simply ends it; a vanished file ends it with a warning (a rebuild
-          // should still get the other segments).
-          if (!this.segs.has(number)) return undefined;
-          if ((error as { code?: string })?.code !== 'RECORD_MISSING') throw error;
-          this.warn(`session log ${this.dir}: ${errorMessage(error)}; the rest of ${segmentFileName(number)} is skipped`);
-          return undefined;
-        });
-        if (!batch) return;
-        for (const d of batch.damaged) this.warn(`session log ${this.dir}: ${damagedMessage(number, d)}`);
-        for (const record of batch.records) yield record;
-        pos = batch.next;
-        if (batch.bad !== undefined) {
-          this.warn(`session log ${this.dir}: ${segmentFileName(number)} has a bad record at offset ${pos} (${batch.bad}); the rest of that segment is skipped`);
-          return;
-        }
-        continue;
-      }
-      const record = findPending(seg, pos);
-      if (!record) return;
-      yield pendingToRecord(seg, record);
-      pos += record.length;
-      // Yields of queued records are microtasks only: give timers and I/O a turn now and then.
-      sinceBreak += record.length;
-      if (sinceBreak >= CHUNK_BYTES) {
-        sinceBreak = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-  }
-
-  /** The good records of one chunk of the file from `pos`; `bad` says why the segment cannot be read further. */
-  private async readBatch(seg: Segment, pos: number): Promise<Batch> {
-    const limit = seg.written;
-    let want = Math.min(CHUNK_BYTES, limit - pos);
-    for (;;) {
-      const buf = Buffer.allocUnsafe(want);
-      const got = await this.readers.use(seg.number, seg.file, (h) => readFully(h, buf, pos));
-      if (got < want) return { records: [], damaged: [], next: pos, bad: 'the file is shorter than expected' };
-      const batch = decodeBatch(seg.number, buf, pos, limit);
-      if (needsMore(batch, pos, want)) want = batch.need!;
-      else if (batch.next === pos && batch.bad === undefined) return { ...batch, bad: 'a record cannot be read whole' };
-      else return batch;
-    }
+    return { [Symbol.asyncIterator]: () => scanLog(this.view, from) };
   }
 
   async deleteSegmentsBefore(segment: number): Promise<void> {
@@ -407,44 +304,9 @@ class SegmentLog implements SessionLog {
 
   /** Writes what is queued for `seg` now (appends during the write wait for the next cycle). */
   private async writeSegment(seg: Segment): Promise<void> {
-    const count = seg.pending.length;
-    const records = seg.pending.slice(0, count);
-    const bytes = records.reduce((sum, r) => sum + r.length, 0);
-    const handle = await fsp.open(seg.file, fs.constants.O_WRONLY | fs.constants.O_CREAT, FILE_MODE);
-    try {
-      if (seg.needsTruncate) {
-        await handle.truncate(seg.written);
-        seg.needsTruncate = false;
-      }
-      seg.needsTruncate = true;
-      await writeAllAt(handle, records, seg.written);
-      await handle.datasync();
-      seg.needsTruncate = false;
-    } finally {
-      await this.closeAfterWrite(handle, seg);
-    }
-    if (seg.needsDirSync) {
-      await fsyncDir(this.dir);
-      seg.needsDirSync = false;
-    }
     // A deletion cannot run meanwhile (same chain), so `seg` is still this log's.
-    seg.pending.splice(0, count);
-    seg.pendingBytes -= bytes;
-    seg.written += bytes;
+    const bytes = await writeQueuedRecords(seg, this.dir, seg.pending.length);
     this.queued -= bytes;
-  }
-
-  /** After a failed write, cut the file back to its last good length while the descriptor is still open. */
-  private async closeAfterWrite(handle: fsp.FileHandle, seg: Segment): Promise<void> {
-    if (seg.needsTruncate) {
-      try {
-        await handle.truncate(seg.written);
-        seg.needsTruncate = false;
-      } catch {
-        // Retried before the next write (e.g. the disk is read-only for now).
-      }
-    }
-    await handle.close().catch(() => undefined);
   }
 }
 
@@ -453,221 +315,6 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-function describe(loc: RecordLocation | undefined): string {
-  return loc ? `segment ${loc.segment} offset ${loc.offset} (length ${loc.length})` : 'an undefined location';
-}
-
 function ignoreMissing(error: unknown): void {
   if ((error as NodeJS.ErrnoException)?.code !== 'ENOENT') throw error;
-}
-
-function findPending(seg: Segment, offset: number): PendingRecord | undefined {
-  const list = seg.pending;
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const at = list[mid]!.offset;
-    if (at === offset) return list[mid];
-    if (at < offset) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
-}
-
-function pendingToRecord(seg: Segment, record: PendingRecord): LogRecord {
-  return {
-    type: record.type,
-    payload: record.chunks.length === 1 ? Buffer.alloc(0) : joinChunks(record.chunks.slice(1)),
-    loc: { segment: seg.number, offset: record.offset, length: record.length },
-  };
-}
-
-/** A record that failed its check but whose framing holds: the record after it is good (or it ends the file). */
-interface DamagedRecord {
-  offset: number;
-  length: number;
-  detail: string;
-}
-
-interface Batch {
-  records: LogRecord[];
-  /** Skipped, in offset order; `records` holds every good record around them. */
-  damaged: DamagedRecord[];
-  next: number;
-  /** Why nothing from `next` on can be trusted. */
-  bad?: string;
-  /** Bytes from `next` that must be read at once to get on (a big record, or a damaged one and the one after it). */
-  need?: number;
-}
-
-function damagedMessage(segment: number, d: DamagedRecord): string {
-  return `${segmentFileName(segment)} has a damaged record at offset ${d.offset} (${d.detail}, ${d.length} bytes); it is skipped, the records after it are kept`;
-}
-
-/** A chunk that held nothing whole, while more of the segment would: read again with `need` bytes. */
-function needsMore(batch: Batch, pos: number, have: number): boolean {
-  return batch.next === pos && batch.bad === undefined && batch.need !== undefined && batch.need > have;
-}
-
-/** Decodes every good record in `buf` (file bytes from `pos`); stops at a record the chunk does not hold whole. */
-function decodeBatch(segment: number, buf: Buffer, pos: number, limit: number): Batch {
-  const records: LogRecord[] = [];
-  const damaged: DamagedRecord[] = [];
-  let at = 0;
-  while (at < buf.length) {
-    const decoded = decodeRecordAt(buf, at);
-    if (decoded.ok) {
-      records.push({ type: decoded.type, payload: decoded.payload, loc: { segment, offset: pos + at, length: decoded.length } });
-      at += decoded.length;
-      continue;
-    }
-    if (decoded.reason === 'corrupt') {
-      // Only a bad record costs this check: healthy logs never get here.
-      const framing = framingAfter(buf, at, pos, limit);
-      if (framing === 'lost') return { records, damaged, next: pos + at, bad: decoded.detail };
-      if (framing !== 'held') return { records, damaged, next: pos + at, need: framing.need };
-      const length = recordLengthAt(buf, at)!;
-      damaged.push({ offset: pos + at, length, detail: decoded.detail });
-      at += length;
-      continue;
-    }
-    // Short: the next chunk starts here, unless the record would run past the segment's end.
-    const size = decoded.length ?? HEADER_BYTES;
-    if (pos + at + size > limit) return { records, damaged, next: pos + at, bad: 'a record runs past the end of the segment' };
-    return { records, damaged, next: pos + at, need: size };
-  }
-  return { records, damaged, next: pos + at };
-}
-
-/**
- * Whether a corrupt record at `at` (held whole by `buf`, so its length fits the segment) still frames the log:
- * the record its length points to is good, or it ends the segment exactly. `need` asks for more bytes to tell.
- */
-function framingAfter(buf: Buffer, at: number, pos: number, limit: number): 'held' | 'lost' | { need: number } {
-  const length = recordLengthAt(buf, at)!;
-  const nextAt = at + length;
-  if (pos + nextAt === limit) return 'held';
-  const next = decodeRecordAt(buf, nextAt);
-  if (next.ok) return 'held';
-  if (next.reason === 'corrupt') return 'lost';
-  const size = next.length ?? HEADER_BYTES;
-  if (pos + nextAt + size > limit) return 'lost';
-  return { need: length + size };
-}
-
-/** How much of a segment file is good or damaged records, and why the rest is not (synchronous: only used by open). */
-function validPrefixSync(file: string, size: number): { length: number; reason: string; damaged: DamagedRecord[] } {
-  const fd = fs.openSync(file, 'r');
-  const damaged: DamagedRecord[] = [];
-  try {
-    let pos = 0;
-    let want = Math.min(CHUNK_BYTES, size);
-    while (pos < size) {
-      const buf = Buffer.allocUnsafe(want);
-      const got = fs.readSync(fd, buf, 0, want, pos);
-      const batch = decodeBatch(0, buf.subarray(0, got), pos, size);
-      damaged.push(...batch.damaged);
-      if (batch.bad !== undefined) return { length: batch.next, reason: batch.bad, damaged };
-      if (got === want && needsMore(batch, pos, got)) {
-        want = batch.need!;
-        continue;
-      }
-      if (batch.next === pos) return { length: pos, reason: 'a torn record', damaged };
-      pos = batch.next;
-      want = Math.min(CHUNK_BYTES, size - pos);
-    }
-    return { length: pos, reason: 'nothing cut', damaged };
-  } catch (error) {
-    throw new Error(`session log: cannot read ${file}: ${errorMessage(error)}`, { cause: error });
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-async function readFully(handle: fsp.FileHandle, buf: Buffer, position: number): Promise<number> {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesRead } = await handle.read(buf, done, buf.length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-}
-
-/** Gathered writes at `position`, continuing after short writes. */
-async function writeAllAt(handle: fsp.FileHandle, records: readonly PendingRecord[], position: number): Promise<void> {
-  let buffers: Buffer[] = [];
-  for (const record of records) for (const chunk of record.chunks) buffers.push(chunk);
-  while (buffers.length > 0) {
-    const batch = buffers.slice(0, MAX_IOV);
-    const { bytesWritten } = await handle.writev(batch, position);
-    if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
-    position += bytesWritten;
-    buffers = dropWritten(buffers, bytesWritten);
-  }
-}
-
-function dropWritten(buffers: Buffer[], written: number): Buffer[] {
-  let i = 0;
-  while (i < buffers.length && written >= buffers[i]!.length) written -= buffers[i++]!.length;
-  const rest = buffers.slice(i);
-  if (written > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(written);
-  return rest;
-}
-
-/**
- * Read descriptors, one per segment, the least recently used closed past `max`. A handle in use is closed when
- * its last reader is done.
- */
-class ReadHandles {
-  private readonly open = new Map<number, { handle: Promise<fsp.FileHandle>; users: number; doomed: boolean }>();
-
-  constructor(private readonly max: number) {}
-
-  async use<T>(segment: number, file: string, task: (handle: fsp.FileHandle) => Promise<T>): Promise<T> {
-    let slot = this.open.get(segment);
-    if (slot) this.open.delete(segment);
-    else slot = { handle: fsp.open(file, 'r'), users: 0, doomed: false };
-    this.open.set(segment, slot);
-    // Counted as in use before evicting, so the slot just taken is never the one closed.
-    slot.users++;
-    this.evict();
-    try {
-      const handle = await slot.handle.catch((error: unknown) => {
-        if (this.open.get(segment) === slot) this.open.delete(segment);
-        if ((error as NodeJS.ErrnoException)?.code !== 'ENOENT') throw error;
-        throw recordError('RECORD_MISSING', `cannot open ${file}: ${errorMessage(error)}`);
-      });
-      return await task(handle);
-    } finally {
-      slot.users--;
-      if (slot.doomed && slot.users === 0) await closeSlot(slot.handle);
-    }
-  }
-
-  private evict(): void {
-    for (const [segment, slot] of this.open) {
-      if (this.open.size <= this.max) return;
-      if (slot.users > 0) continue;
-      this.open.delete(segment);
-      void closeSlot(slot.handle);
-    }
-  }
-
-  async close(segment: number): Promise<void> {
-    const slot = this.open.get(segment);
-    if (!slot) return;
-    this.open.delete(segment);
-    if (slot.users > 0) slot.doomed = true;
-    else await closeSlot(slot.handle);
-  }
-
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.open.keys()].map((segment) => this.close(segment)));
-  }
-}
-
-async function closeSlot(handle: Promise<fsp.FileHandle>): Promise<void> {
-  await handle.then((h) => h.close()).catch(() => undefined);
 }
