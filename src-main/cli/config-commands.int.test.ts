@@ -46,7 +46,8 @@ describe('traffic-recorder recorder configs', () => {
     const renamed = JSON.parse((await cli(['start', '--config-id', 'Local', '--name', 'other', '--json'])).stdout).session;
     expect(renamed.name).toBe('other');
     for (const s of [session, renamed]) await cli(['stop', s.id]);
-  });
+    // Eleven CLI processes in a row: each starts Node and tsx, seconds apiece on a loaded machine.
+  }, 120_000);
 
   it('fails with one line naming the file, the field or the config', async () => {
     await fs.writeFile(file('nameless.json'), JSON.stringify({ mode: 'forward' }));
