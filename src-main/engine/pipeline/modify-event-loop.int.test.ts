@@ -83,7 +83,8 @@ describe('body replacements and the event loop', () => {
 
     const entries = await entriesOf(server, session.id, 20 + during.length + 1);
     const entry = entryFor(entries, '/big');
-    expect(entry.modified).toMatchObject({ rules: [], bodyReplacementTimedOut: { budgetMs: DEFAULT_REPLACE_BUDGET_MS, rule: 'bodyReplacements[0]' } });
+    // Which of the three rules the budget stops depends on the machine's speed: any of them, named.
+    expect(entry.modified).toMatchObject({ rules: [], bodyReplacementTimedOut: { budgetMs: DEFAULT_REPLACE_BUDGET_MS, rule: expect.stringMatching(/^bodyReplacements\[[0-2]\]$/) } });
     expect(entryFor(entries, '/small').modified?.bodyReplacementTimedOut).toBeUndefined();
     agent.destroy();
   }, 60_000);
