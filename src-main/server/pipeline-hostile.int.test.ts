@@ -1,0 +1,229 @@
+/**
+ * Hostile probes of issue 11's body and connection shaping through real session proxies (in this process, so that
+ * an unhandled error fails the run): a gzip body whose Content-Length lies under a body rule, clients that hang up
+ * while their body is in the replacement worker pool, more big bodies than the pool has workers, a request body
+ * that never comes under `slowReadKBps`, and `timeoutRate` holding connections against the connection limit.
+ *
+ * A probe marked `it.fails` has found a bug in a file this helper does not own: its comment says where and why.
+ */
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Entry, Session } from '../../src-shared/model.js';
+import { replacePool } from '../engine/pipeline/modify-pool.js';
+import { curl } from '../test-support/curl.js';
+import { startEngine, waitForEntries, type TestEngine } from '../test-support/engine.js';
+import { rawExchange } from './hostile-test-support.js';
+
+const servers: net.Server[] = [];
+let engine: TestEngine;
+/** Text upstream: `/text?size=N` answers N "a"s as text/plain; counts request bodies begun and given up. */
+let textUpstream: string;
+const bodies = { begun: 0, aborted: 0, open: 0 };
+
+async function listen(server: net.Server): Promise<number> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+beforeAll(async () => {
+  engine = await startEngine({ limits: { requestTimeoutMs: 1500 } });
+  const port = await listen(
+    http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/text') {
+        const size = Number(url.searchParams.get('size'));
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': size });
+        res.end(Buffer.alloc(size, 'a'));
+        return;
+      }
+      bodies.begun++;
+      bodies.open++;
+      req.on('close', () => {
+        bodies.open--;
+        if (!req.complete) bodies.aborted++;
+      });
+      req.resume();
+      req.on('end', () => res.end('got it'));
+    }),
+  );
+  textUpstream = `http://127.0.0.1:${port}`;
+}, 60_000);
+afterAll(async () => {
+  await engine?.close();
+  for (const s of servers) s.close();
+});
+
+async function session(config: Record<string, unknown>): Promise<Session> {
+  return (await engine.recorder.startSession(config)).session;
+}
+
+async function entryFor(sessionId: string, pathPart: string, count: number): Promise<Entry> {
+  const entries = await waitForEntries(engine.recorder, sessionId, count, 30_000);
+  return entries.find((e) => e.request.url.includes(pathPart))!;
+}
+
+describe('a gzip body whose Content-Length lies, under a body rule', () => {
+  /** An upstream that sends a gzip body with a Content-Length of `declared(real length)`, then closes. */
+  async function lyingUpstream(declared: (length: number) => number): Promise<string> {
+    const gz = zlib.gzipSync(Buffer.from('hello world '.repeat(5000)));
+    const port = await listen(
+      net.createServer((socket) => {
+        socket.once('data', () => {
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: ${declared(gz.length)}\r\n\r\n`);
+          socket.end(gz);
+        });
+        socket.on('error', () => undefined);
+      }),
+    );
+    return `http://127.0.0.1:${port}`;
+  }
+
+  for (const [what, declared] of [
+    ['shorter than the gzip', (n: number) => Math.floor(n / 2)],
+    ['longer than the gzip', (n: number) => n + 1000],
+  ] as const) {
+    it(`${what}: the client never gets a whole-looking 200, and the entry says what failed`, async () => {
+      const s = await session({ targetUrl: await lyingUpstream(declared), modifications: { bodyReplacements: [{ match: 'hello', replace: 'HELLO' }] } });
+      const res = await curl(['--compressed', `${s.proxyUrl}/gz`]);
+      // A complete answer would be curl exit 0 with a whole body; a cut one is 18 (partial) or 56 (reset).
+      expect(res.exitCode, `${res.status} ${res.body.length} bytes ${res.stderr}`).not.toBe(0);
+      const entry = await entryFor(s.id, '/gz', 1);
+      expect(entry.error, JSON.stringify(entry)).toBeDefined();
+      await engine.recorder.stopSession({ id: s.id });
+    });
+  }
+});
+
+describe('the body replacement pool under hostile clients', () => {
+  // (a+)+$ -> $1 keeps the text as it is and costs ~1.5 µs a character on RE2JS: work that takes long but
+  // whose result is easy to check.
+  const slowRule = { match: '(a+)+$', replace: '$1', isRegex: true };
+  const MiB = 1024 * 1024;
+
+  /** A GET whose client hangs up `afterMs` after sending it. */
+  function abandon(url: string, afterMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const req = http.get(url, { agent: false });
+      req.on('error', () => resolve());
+      req.on('response', (res) => res.resume());
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, afterMs);
+    });
+  }
+
+  function fetchText(url: string): Promise<{ status: number; length: number; ms: number }> {
+    const started = performance.now();
+    return fetch(url).then(async (r) => ({ status: r.status, length: (await r.arrayBuffer()).byteLength, ms: performance.now() - started }));
+  }
+
+  // BUG: a body whose client hung up keeps its worker until it is done or its budget runs out: the pool has no way
+  // to cancel a job (src-main/engine/pipeline/modify-pool.ts:98, run() takes no signal) and ReplacingBody
+  // (modify-body.ts:102, finish) awaits it whatever happens to the exchange. Two abandoned 4 MiB bodies hold both
+  // workers for the whole 5 s budget, and a third client's 1 MiB body, handed over just after them, runs out of its
+  // own budget while waiting and is sent unchanged (modified.bodyReplacementTimedOut, no rule). Fix: ReplacingBody's
+  // _destroy aborts an AbortController whose signal run() takes; on abort a queued job leaves the queue and a
+  // running one's worker is terminated and replaced, as on expiry.
+  it.fails('bodies whose clients hung up give their workers back: the next client\'s body is replaced within its budget', async () => {
+    const heavy = await session({ targetUrl: textUpstream, modifications: { bodyReplacements: [slowRule, slowRule, slowRule] } });
+    const light = await session({ targetUrl: textUpstream, modifications: { bodyReplacements: [slowRule] } });
+    await Promise.all([abandon(`${heavy.proxyUrl}/text?size=${4 * MiB}&n=1`, 400), abandon(`${heavy.proxyUrl}/text?size=${4 * MiB}&n=2`, 400)]);
+    const res = await fetchText(`${light.proxyUrl}/text?size=${MiB}`);
+    expect(res).toMatchObject({ status: 200, length: MiB });
+    const entry = await entryFor(light.id, '/text', 1);
+    expect(entry.modified?.bodyReplacementTimedOut, JSON.stringify(entry.modified)).toBeUndefined();
+    expect(entry.modified?.rules).toContain('bodyReplacements[0]');
+    expect(replacePool().workers()).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it('more big bodies than workers: every one is answered whole within the budget, the late ones unchanged and said so; the pool stays two workers', async () => {
+    const s = await session({ targetUrl: textUpstream, modifications: { bodyReplacements: [slowRule] } });
+    let peak = 0;
+    const base = process.memoryUsage().arrayBuffers;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers - base)), 20);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => fetchText(`${s.proxyUrl}/text?size=${MiB}&i=${i}`)));
+    clearInterval(sampler);
+    for (const r of results) expect(r).toMatchObject({ status: 200, length: MiB });
+    const entries = await waitForEntries(engine.recorder, s.id, 10, 30_000);
+    const timedOut = entries.filter((e) => e.modified?.bodyReplacementTimedOut);
+    const replaced = entries.filter((e) => !e.modified?.bodyReplacementTimedOut && e.modified?.rules.includes('bodyReplacements[0]'));
+    expect(timedOut.length + replaced.length).toBe(10);
+    // 10 × ~1.5 s of work on two workers does not fit in one 5 s budget: some waited it out.
+    expect(timedOut.length).toBeGreaterThan(0);
+    // The budget (5 s from hand-over) is the feature: nobody waits for the whole queue (~8 s).
+    const slowest = Math.max(...results.map((r) => r.ms));
+    expect(slowest).toBeLessThan(5000 + 2500);
+    expect(replacePool().workers()).toBeLessThanOrEqual(2);
+    console.log(`10 × 1 MiB under (a+)+$: ${replaced.length} replaced, ${timedOut.length} timed out, slowest ${slowest.toFixed(0)} ms, peak ArrayBuffer growth ${(peak / MiB).toFixed(1)} MiB`);
+  }, 60_000);
+});
+
+describe('toxics against the connection limits', () => {
+  let limited: TestEngine;
+  beforeAll(async () => {
+    limited = await startEngine({ limits: { maxConnectionsPerSession: 3, requestTimeoutMs: 1500 } });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+  const limitedSession = async (config: Record<string, unknown>) => (await limited.recorder.startSession(config)).session;
+
+  // BUG: a session proxy never applies requestTimeoutMs to a request whose body stops coming, with or without
+  // toxics: with a limit of 1.5 s, nothing arrives and the connection stays open for the whole 10 s the probe
+  // waits (mockttp's clientError handler would answer 400 and destroy the socket, so Node's request-timeout
+  // check never fires for these connections). Not pinned further: src-main/engine/proxy/connection-guards.ts:77
+  // (applyHttpTimeouts) sets requestTimeout on the sub-server and emits 'listening' for its checker, but the
+  // connections mockttp hands that server may not be in the list Node checks (server[kConnections], filled in
+  // connectionListenerInternal). No test covers requestTimeoutMs on a body. Fix: arm our own timer per request in
+  // the guards (from the head until req 'end', destroy the socket, record the entry's error), as armIdleTimer
+  // does for the first byte. Until then slowReadKBps plus a silent client holds a connection and an upstream
+  // request open for as long as the client likes.
+  it.fails('control: a request body that never comes, no toxics: the request timeout closes it', async () => {
+    const s = await limitedSession({ targetUrl: textUpstream });
+    const started = performance.now();
+    const reply = await rawExchange(s.listenPort, `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n0123456789`, 10_000);
+    const ms = performance.now() - started;
+    expect(reply.text === '' || /^HTTP\/1\.1 (408|400) /.test(reply.text), reply.text).toBe(true);
+    expect(ms).toBeLessThan(1500 + 5000);
+  }, 30_000);
+
+  // BUG: the same (see the control above).
+  it.fails('slowReadKBps with a request body that never comes: the proxy gives up at the request timeout and so does the upstream leg', async () => {
+    const s = await limitedSession({ targetUrl: textUpstream, toxics: { slowReadKBps: 1 } });
+    const begunBefore = bodies.begun;
+    const abortedBefore = bodies.aborted;
+    const started = performance.now();
+    const reply = await rawExchange(s.listenPort, `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n0123456789`, 10_000);
+    const ms = performance.now() - started;
+    // requestTimeoutMs is 1500 here: the connection is closed (a 408, or no answer at all), long before the body.
+    expect(ms).toBeLessThan(1500 + 5000);
+    expect(reply.text === '' || /^HTTP\/1\.1 (408|502|500) /.test(reply.text), reply.text).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bodies.begun - begunBefore).toBeLessThanOrEqual(1);
+    expect(bodies.aborted - abortedBefore).toBe(bodies.begun - begunBefore);
+    expect(bodies.open).toBe(0);
+    await limited.recorder.stopSession({ id: s.id });
+  }, 30_000);
+
+  it('timeoutRate holds requests only up to the connection limit: one more is a 503, and slots come back when clients give up', async () => {
+    const s = await limitedSession({ targetUrl: textUpstream, toxics: { timeoutRate: 1 } });
+    const held = Array.from({ length: 3 }, () => net.connect(s.listenPort, '127.0.0.1'));
+    for (const socket of held) {
+      socket.on('error', () => undefined);
+      socket.write('GET /held HTTP/1.1\r\nHost: x\r\n\r\n');
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const over = await rawExchange(s.listenPort, 'GET /over HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3000);
+    expect(over.text).toMatch(/^HTTP\/1\.1 503 /);
+    for (const socket of held) socket.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    // A slot again: this one is held too (no answer within the wait), not refused.
+    const again = await rawExchange(s.listenPort, 'GET /again HTTP/1.1\r\nHost: x\r\n\r\n', 800);
+    expect(again.text).toBe('');
+    await limited.recorder.stopSession({ id: s.id });
+  }, 30_000);
+});
