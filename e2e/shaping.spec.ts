@@ -237,3 +237,49 @@ test('a recorded response mocked, edited in the mocks view, and answered by map 
   await view.getByTestId('mocks-close').click();
   expect((await fetch(`${mappedProxy}/json?after=delete`)).status).toBe(502);
 });
+
+test('the JSON tab and the forms carry each other\'s shaping, keeping what the forms cannot show', async ({ recorder, upstream }) => {
+  await recorder.open();
+  const ui = new RecorderPage(recorder.page);
+  await ui.byTestId('new-session-button').click();
+  await ui.byTestId('new-session-tab-json').click();
+  const editor = ui.byTestId('new-session-json');
+  await expect(editor).toHaveAttribute('data-ready', 'true');
+  await editor.locator('.view-lines').click();
+  await recorder.page.keyboard.press('Control+A');
+  await recorder.page.keyboard.insertText(JSON.stringify({
+    targetUrl: upstream.url,
+    filters: { excludePaths: ['/health'], excludeStatus: [304] },
+    toxics: { http: [{ delayMs: 10, match: { path: '/a/*' } }, { errorRate: 0.5, seed: 7 }] },
+    modifications: { urlRewrites: [{ match: '^/v1/(.*)', replace: '/v2/$1' }], bodyReplacements: [{ match: 'a+', replace: 'b', isRegex: true }] },
+  }));
+  await recorder.page.keyboard.press('Control+Shift+End');
+  await recorder.page.keyboard.press('Delete');
+
+  await ui.byTestId('new-session-tab-scope').click();
+  await expect(ui.byTestId('filters-excludePaths')).toHaveValue('/health');
+  await expect(ui.byTestId('filters-excludeStatus')).toHaveValue('304');
+  await ui.byTestId('new-session-tab-rules').click();
+  await expect(ui.byTestId('rules-urlRewrites-0-replace')).toHaveValue('/v2/$1');
+  await expect(ui.byTestId('rules-bodyReplacements-0-isRegex')).toBeChecked();
+  // Two toxic sets are more than the form holds: it says so and keeps them.
+  await ui.byTestId('new-session-tab-toxics').click();
+  await expect(ui.byTestId('toxics-kept')).toBeVisible();
+  await ui.byTestId('new-session-tab-rules').click();
+  await ui.byTestId('rules-urlRewrites-0-replace').fill('/v3/$1');
+  await ui.byTestId('new-session-tab-json').click();
+  await expect(editor.locator('.view-lines')).toContainText('"excludePaths"');
+  await ui.byTestId('new-session-submit').click();
+  await expect(ui.byTestId('new-session-dialog')).toBeHidden();
+  await expect(ui.byTestId('session-item')).toHaveAttribute('data-status', 'running');
+
+  // What the server got, read back live: the edited rewrite, and both toxic sets kept.
+  await ui.byTestId('session-rules-open').click();
+  const live = ui.byTestId('live-rules-dialog');
+  await expect(live.getByTestId('toxics-kept')).toBeVisible();
+  await live.getByTestId('live-rules-tab-rules').click();
+  await expect(live.getByTestId('rules-urlRewrites-0-replace')).toHaveValue('/v3/$1');
+  await expect(live.getByTestId('rules-bodyReplacements-0-match')).toHaveValue('a+');
+  await live.getByTestId('live-rules-cancel').click();
+  await expect(live).toBeHidden();
+});

@@ -59,7 +59,7 @@ function MockList({ mocks }: { mocks: ReturnType<typeof useMocks> }) {
         </select>
         <input aria-label="Search mocks" placeholder="search" data-testid="mocks-search" value={mocks.search} onChange={(e) => mocks.setSearch(e.target.value)} />
       </div>
-      <button type="button" className="small" data-testid="mocks-new" onClick={mocks.startNew}>+ New mock</button>
+      <button type="button" className="small" data-testid="mocks-new" onClick={() => mocks.open(null)}>+ New mock</button>
       <ul className="mock-items" data-testid="mock-items" data-total={mocks.total}>
         {mocks.items.map((mock) => (
           <li key={mock.id}>

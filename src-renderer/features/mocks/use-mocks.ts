@@ -25,18 +25,13 @@ export function mockText(mock: Mock): string {
   return JSON.stringify(mock, null, 2);
 }
 
-export function useMocks(focusId: string | null) {
+/** The list as the server has it, for a namespace ('' = all) and a search; `reload` after a change. */
+function useMockList(namespace: string, search: string) {
   const client = useClient();
-  const [namespace, setNamespace] = useState('');
-  const [namespaces, setNamespaces] = useState<string[]>([]);
-  const [search, setSearch] = useState('');
   const [items, setItems] = useState<Mock[]>([]);
   const [total, setTotal] = useState(0);
-  const [selected, setSelected] = useState<string | null>(focusId);
-  /** The editor's text; `key` changes when another mock is opened, so the editor starts over with it. */
-  const [draft, setDraft] = useState<{ key: string; text: string } | null>(null);
-  const [refusal, setRefusal] = useState<MockRefusal | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [namespaces, setNamespaces] = useState<string[]>([]);
+  const [loadError, setLoadError] = useState<string | null>(null);
 
   const fetchList = useCallback(async () => {
     const [list, spaces] = await Promise.all([
@@ -50,44 +45,50 @@ export function useMocks(focusId: string | null) {
     setItems(result.list.items);
     setTotal(result.list.total);
     setNamespaces(result.spaces);
+    setLoadError(null);
   }, []);
 
   useEffect(() => {
     let live = true;
-    fetchList().then((r) => live && apply(r)).catch((e: unknown) => live && setRefusal({ message: describeError(e) }));
+    fetchList().then((r) => live && apply(r)).catch((e: unknown) => live && setLoadError(describeError(e)));
     return () => {
       live = false;
     };
   }, [fetchList, apply]);
 
+  const reload = async () => apply(await fetchList());
+  return { items, total, namespaces, loadError, reload };
+}
+
+export function useMocks(focusId: string | null) {
+  const client = useClient();
+  const [namespace, setNamespace] = useState('');
+  const [search, setSearch] = useState('');
+  const { items, total, namespaces, loadError, reload } = useMockList(namespace, search);
+  const [selected, setSelected] = useState<string | null>(focusId);
+  /** The editor's text; `key` changes when another mock is opened, so the editor starts over with it. */
+  const [draft, setDraft] = useState<{ key: string; text: string } | null>(null);
+  const [refusal, setRefusal] = useState<MockRefusal | null>(null);
+  const [busy, setBusy] = useState(false);
+
   const selectedMock = items.find((m) => m.id === selected);
   // The editor follows the selection once the list has the mock; a draft of the same mock is kept.
   const shown = draft ?? (selectedMock ? { key: selectedMock.id, text: mockText(selectedMock) } : null);
 
-  const open = (mock: Mock) => {
-    setSelected(mock.id);
-    setDraft({ key: mock.id, text: mockText(mock) });
-    setRefusal(null);
-  };
-  const startNew = () => {
-    setSelected(null);
-    setDraft({ key: `new-${Date.now()}`, text: newMockText(namespace) });
+  const open = (mock: Mock | null) => {
+    setSelected(mock?.id ?? null);
+    setDraft(mock ? { key: mock.id, text: mockText(mock) } : { key: `new-${Date.now()}`, text: newMockText(namespace) });
     setRefusal(null);
   };
   const edit = (text: string) => setDraft((d) => ({ key: d?.key ?? shown?.key ?? 'new', text }));
 
-  const save = async () => {
-    if (!shown) return;
-    const parsed = parseConfigJson(shown.text);
-    if (typeof parsed === 'string') return setRefusal({ message: parsed.replace('configuration', 'mock') });
+  /** Saving and deleting: the list is read again after either, and a refusal names its field. */
+  const act = async (action: () => Promise<void>) => {
     setBusy(true);
     try {
-      const { mock, overwritten } = await client.saveMock(parsed);
-      apply(await fetchList());
-      setSelected(mock.id);
-      setDraft({ key: shown.key, text: mockText(mock) });
+      await action();
+      await reload();
       setRefusal(null);
-      useUiStore.getState().toast('info', `Mock ${mock.id} ${overwritten ? 'saved' : 'created'}`);
     } catch (e) {
       setRefusal({ message: describeError(e), field: e instanceof RecorderClientError ? e.field : undefined });
     } finally {
@@ -95,20 +96,22 @@ export function useMocks(focusId: string | null) {
     }
   };
 
-  const remove = async () => {
-    if (!selected) return;
-    setBusy(true);
-    try {
-      await client.deleteMock({ id: selected });
-      setSelected(null);
-      setDraft(null);
-      apply(await fetchList());
-    } catch (e) {
-      setRefusal({ message: describeError(e) });
-    } finally {
-      setBusy(false);
-    }
-  };
+  const save = () => act(async () => {
+    if (!shown) return;
+    const parsed = parseConfigJson(shown.text);
+    if (typeof parsed === 'string') throw new Error(parsed.replace('configuration', 'mock'));
+    const { mock, overwritten } = await client.saveMock(parsed);
+    setSelected(mock.id);
+    setDraft({ key: shown.key, text: mockText(mock) });
+    useUiStore.getState().toast('info', `Mock ${mock.id} ${overwritten ? 'saved' : 'created'}`);
+  });
 
-  return { namespace, setNamespace, namespaces, search, setSearch, items, total, selected, shown, open, startNew, edit, save, remove, refusal, busy };
+  const remove = () => act(async () => {
+    if (!selected) return;
+    await client.deleteMock({ id: selected });
+    setSelected(null);
+    setDraft(null);
+  });
+
+  return { namespace, setNamespace, namespaces, search, setSearch, items, total, selected, shown, open, edit, save, remove, refusal: refusal ?? (loadError ? { message: loadError } : null), busy };
 }

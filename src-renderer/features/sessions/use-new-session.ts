@@ -61,21 +61,19 @@ function useStartSession(close: () => void) {
   return { submitting, error, setError, start };
 }
 
-export function useNewSession(close: () => void) {
-  const [form, setForm] = useState<SessionForm>(EMPTY_FORM);
-  const [tab, setTab] = useState<FormTab>('form');
-  const [json, setJson] = useState('');
-  const [jsonProblems, setJsonProblems] = useState<string[]>([]);
-  const [touched, setTouched] = useState(false);
-  const { submitting, error, setError, start } = useStartSession(close);
-  const port = usePortCheck(tab === 'form' ? form.listenPort : '');
-  const errors = { url: validateTargetUrl(form.targetUrl, form.mode), port: validatePort(form.listenPort), mitm: validateMitmHosts(form) };
+interface TabSwitchState {
+  tab: FormTab;
+  setTab: (tab: FormTab) => void;
+  form: SessionForm;
+  setForm: (form: SessionForm) => void;
+  json: string;
+  setJson: (json: string) => void;
+  setError: (error: FormError | null) => void;
+}
 
-  const local = useShapingProblems(form);
-  // The server's refusal joins them at the field it names, until the next submit.
-  const problems: Problems = error?.field && !error.local ? { ...local, [error.field]: fieldMessage(error) } : local;
-
-  const switchTab = (next: FormTab) => {
+/** Between form tabs nothing changes hands; into the JSON tab the form is written over it, out of it read back. */
+function useTabSwitch({ tab, setTab, form, setForm, json, setJson, setError }: TabSwitchState) {
+  return (next: FormTab) => {
     if (next === tab) return;
     if (tab !== 'json' && next !== 'json') {
       setTab(next);
@@ -94,6 +92,23 @@ export function useNewSession(close: () => void) {
     setError(null);
     setTab(next);
   };
+}
+
+export function useNewSession(close: () => void) {
+  const [form, setForm] = useState<SessionForm>(EMPTY_FORM);
+  const [tab, setTab] = useState<FormTab>('form');
+  const [json, setJson] = useState('');
+  const [jsonProblems, setJsonProblems] = useState<string[]>([]);
+  const [touched, setTouched] = useState(false);
+  const { submitting, error, setError, start } = useStartSession(close);
+  const port = usePortCheck(tab === 'form' ? form.listenPort : '');
+  const errors = { url: validateTargetUrl(form.targetUrl, form.mode), port: validatePort(form.listenPort), mitm: validateMitmHosts(form) };
+
+  const local = useShapingProblems(form);
+  // The server's refusal joins them at the field it names, until the next submit.
+  const problems: Problems = error?.field && !error.local ? { ...local, [error.field]: fieldMessage(error) } : local;
+
+  const switchTab = useTabSwitch({ tab, setTab, form, setForm, json, setJson, setError });
 
   const submit = async () => {
     setTouched(true);

@@ -13,7 +13,7 @@ const LABELS: Record<FilterList, { label: string; placeholder: string }> = {
 
 /** The scope filters: which requests are recorded (everything is still forwarded). */
 export function FiltersFields({ value, onChange, problems }: { value: FiltersForm; onChange: (next: FiltersForm) => void; problems: Problems }) {
-  if (value.kept !== undefined) return <KeptNotice what="filters" testId="filters" onReplace={() => onChange(EMPTY_FILTERS)} />;
+  if (value.kept !== undefined) return <KeptNotice what="filters" testId="filters" problems={problems} path="filters" onReplace={() => onChange(EMPTY_FILTERS)} />;
   return (
     <div className="form-grid" data-testid="filters-form">
       <p className="field-hint span-2">Which requests are recorded; everything is still forwarded. Items are separated by commas or spaces; * matches any run of characters.</p>

@@ -18,7 +18,7 @@ interface ModificationsFieldsProps {
 
 /** The modification rules, list by list, in the order they apply: the new-session dialog and live editing. */
 export function ModificationsFields({ value, onChange, problems }: ModificationsFieldsProps) {
-  if (value.kept !== undefined) return <KeptNotice what="modification rules" testId="rules" onReplace={() => onChange(EMPTY_MODIFICATIONS)} />;
+  if (value.kept !== undefined) return <KeptNotice what="modification rules" testId="rules" problems={problems} path="modifications" onReplace={() => onChange(EMPTY_MODIFICATIONS)} />;
   const rowsOf = <L extends RuleList>(list: L) => ({
     rows: value[list],
     setRows: (rows: ModificationsForm[L]) => onChange({ ...value, [list]: rows }),

@@ -29,7 +29,7 @@ interface ToxicsFieldsProps {
 
 /** The http toxics of a session (one set, optionally scoped by match): the new-session dialog and live editing. */
 export function ToxicsFields({ value, onChange, problems }: ToxicsFieldsProps) {
-  if (value.kept !== undefined) return <KeptNotice what="toxics" testId="toxics" onReplace={() => onChange(EMPTY_TOXICS)} />;
+  if (value.kept !== undefined) return <KeptNotice what="toxics" testId="toxics" problems={problems} path="toxics" onReplace={() => onChange(EMPTY_TOXICS)} />;
   const setValue = (field: ToxicField, text: string) => onChange({ ...value, values: { ...value.values, [field]: text } });
   const setMatch = (field: MatchField, text: string) => onChange({ ...value, match: { ...value.match, [field]: text } });
   return (
