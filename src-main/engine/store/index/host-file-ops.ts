@@ -1,58 +1,15 @@
 /**
  * The file side of the host file bridge (host-files.ts): the descriptors SQLite opened on real files, answered by
  * node:fs straight between the file and the WASM heap, and the writes a failing disk refused, held in order until
- * it takes them again. The rules these keep (what is held, why a sync with writes held answers success) are at the
- * top of host-files.ts.
+ * it takes them again (held-writes.ts). The rules these keep (what is held, why a sync with writes held answers
+ * success) are at the top of host-files.ts; the libc numbers and struct layouts are in host-abi.ts, the calls by path in host-path-ops.ts.
  */
 import fs from 'node:fs';
-import path from 'node:path';
+import { E_INVAL, errnoOf, isHoldable, isHostPath, nativeFlags, O, realPath, WasmHeap, type WasmMemory } from './host-abi.js';
+import { HeldWrites } from './held-writes.js';
+import { accessPath, fcntl, readlinkPath, statPath, unlinkPath } from './host-path-ops.js';
 
-/** The virtual directory under which a path means the real file system path after it. */
-export const HOST_ROOT = '/host';
-
-/** Emscripten's errno numbers (WASI's), for the Node error codes a file call can produce. */
-const ERRNO: Record<string, number> = {
-  EACCES: 2, EAGAIN: 6, EBADF: 8, EBUSY: 10, EDQUOT: 19, EEXIST: 20, EFBIG: 22, EINTR: 27, EINVAL: 28, EIO: 29,
-  EISDIR: 31, ELOOP: 32, EMFILE: 33, ENAMETOOLONG: 37, ENFILE: 41, ENOENT: 44, ENOMEM: 48, ENOSPC: 51, ENOSYS: 52,
-  ENOTDIR: 54, ENOTEMPTY: 55, EPERM: 63, EROFS: 69, ESPIPE: 70, ENXIO: 60, EXDEV: 75,
-};
-const E_INVAL = 28;
-const E_IO = 29;
-const E_NOSPC = 51;
-
-/** Write failures that mean "not now" (the disk may come back), not "never". */
-const HOLDABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EFBIG', 'EAGAIN', 'EINTR']);
-
-function errnoOf(error: unknown): number {
-  return ERRNO[(error as NodeJS.ErrnoException)?.code ?? ''] ?? E_IO;
-}
-
-/** open(2) flags as Emscripten's libc (musl, generic Linux numbering) passes them. */
-const O = { ACCMODE: 3, CREAT: 0o100, EXCL: 0o200, TRUNC: 0o1000, APPEND: 0o2000, DIRECTORY: 0o200000, NOFOLLOW: 0o400000 };
-
-function nativeFlags(flags: number): number {
-  const c = fs.constants;
-  const access = flags & O.ACCMODE;
-  let out = access === 2 ? c.O_RDWR : access === 1 ? c.O_WRONLY : c.O_RDONLY;
-  if (flags & O.CREAT) out |= c.O_CREAT;
-  if (flags & O.EXCL) out |= c.O_EXCL;
-  if (flags & O.TRUNC) out |= c.O_TRUNC;
-  if (flags & O.APPEND) out |= c.O_APPEND;
-  if (flags & O.DIRECTORY && c.O_DIRECTORY !== undefined) out |= c.O_DIRECTORY;
-  if (flags & O.NOFOLLOW && c.O_NOFOLLOW !== undefined) out |= c.O_NOFOLLOW;
-  return out;
-}
-
-type HeldOp = { offset: number; bytes: Uint8Array } | { truncate: number };
-
-/** One real file's writes that the disk has not taken yet, oldest first. */
-class HeldWrites {
-  readonly ops: HeldOp[] = [];
-  bytes = 0;
-  /** The file's size as SQLite sees it (on disk + held). */
-  size = 0;
-  error: string | undefined;
-}
+export { HOST_ROOT, toHostPath, type WasmMemory } from './host-abi.js';
 
 /**
  * A file SQLite opened. Reads go through a read-only descriptor kept open; writes through one opened when needed and
@@ -79,58 +36,28 @@ export interface HostFileStats {
 
 const FD_BASE = 1 << 20;
 
-/** The WASM memory, as far as the file calls need it. */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-
 export class HostFiles {
-  private memory: WasmMemory | undefined;
-  private bytes = new Uint8Array(0);
-  private view = new DataView(new ArrayBuffer(0));
+  private readonly heap = new WasmHeap();
   private readonly files = new Map<number, OpenFile>();
   private readonly held = new Map<string, HeldWrites>();
   private nextFd = FD_BASE;
-  private readonly decoder = new TextDecoder();
 
   constructor(private readonly maxHeldBytes: number) {}
 
   attach(memory: WasmMemory): void {
-    this.memory = memory;
+    this.heap.attach(memory);
   }
 
   get attached(): boolean {
-    return this.memory !== undefined;
-  }
-
-  private u8(): Uint8Array {
-    if (this.bytes.buffer !== this.memory!.buffer) {
-      this.bytes = new Uint8Array(this.memory!.buffer);
-      this.view = new DataView(this.memory!.buffer);
-    }
-    return this.bytes;
-  }
-
-  private dv(): DataView {
-    this.u8();
-    return this.view;
+    return this.heap.attached;
   }
 
   cstring(ptr: number): string {
-    const heap = this.u8();
-    let end = ptr;
-    while (heap[end] !== 0) end++;
-    return this.decoder.decode(heap.subarray(ptr, end));
+    return this.heap.cstring(ptr);
   }
 
   static ours(p: string): boolean {
-    return p === HOST_ROOT || p.startsWith(`${HOST_ROOT}/`);
-  }
-
-  static real(p: string): string {
-    const rest = p.slice(HOST_ROOT.length) || '/';
-    // Windows: /C:/dir → C:/dir
-    return /^\/[A-Za-z]:\//.test(rest) ? rest.slice(1) : rest;
+    return isHostPath(p);
   }
 
   file(fd: number): OpenFile | undefined {
@@ -142,7 +69,7 @@ export class HostFiles {
     let error: string | undefined;
     for (const h of this.held.values()) {
       heldBytes += h.bytes;
-      error ??= h.ops.length > 0 ? h.error : undefined;
+      error ??= h.holding ? h.error : undefined;
     }
     return { heldBytes, ...(error ? { error } : {}), open: this.files.size };
   }
@@ -150,10 +77,10 @@ export class HostFiles {
   // ---- syscalls (negative errno for __syscall_*, positive for the WASI fd_* ones) ----
 
   open(pathPtr: number, flags: number, varargs: number): number {
-    const p = this.cstring(pathPtr);
+    const p = this.heap.cstring(pathPtr);
     try {
-      const mode = varargs ? this.dv().getInt32(varargs, true) : 0;
-      const real = HostFiles.real(p);
+      const mode = varargs ? this.heap.dv().getInt32(varargs, true) : 0;
+      const real = realPath(p);
       // Files are the owner's only, whatever SQLite asks (0644 by default): they hold traffic.
       let wfd: number | undefined;
       if ((flags & O.ACCMODE) !== 0) wfd = fs.openSync(real, nativeFlags(flags), mode ? 0o600 : undefined);
@@ -175,7 +102,7 @@ export class HostFiles {
   close(file: OpenFile, id: number): number {
     this.files.delete(id);
     const held = this.held.get(file.key);
-    if (held && held.ops.length > 0) this.drainFile(file, held);
+    if (held?.holding) this.drainFile(file, held);
     if (![...this.files.values()].some((f) => f.key === file.key)) this.held.delete(file.key);
     try {
       this.releaseFile(file);
@@ -210,7 +137,15 @@ export class HostFiles {
 
   private heldFor(file: OpenFile): HeldWrites | undefined {
     const held = this.held.get(file.key);
-    return held && held.ops.length > 0 ? held : undefined;
+    return held?.holding ? held : undefined;
+  }
+
+  /** What is held for `file` after trying to write it first (undefined once the disk took it all). */
+  private drainedFor(file: OpenFile): HeldWrites | undefined {
+    const held = this.heldFor(file);
+    if (!held) return undefined;
+    this.drainFile(file, held);
+    return this.heldFor(file);
   }
 
   /** The file's size as SQLite sees it. */
@@ -222,14 +157,14 @@ export class HostFiles {
     try {
       let total = 0;
       for (let i = 0; i < count; i++) {
-        const base = this.dv().getUint32(iov + i * 8, true);
-        const length = this.dv().getUint32(iov + i * 8 + 4, true);
+        const base = this.heap.dv().getUint32(iov + i * 8, true);
+        const length = this.heap.dv().getUint32(iov + i * 8 + 4, true);
         const got = this.readAt(file, base, length, file.position);
         file.position += got;
         total += got;
         if (got < length) break;
       }
-      this.dv().setUint32(resultPtr, total, true);
+      this.heap.dv().setUint32(resultPtr, total, true);
       return 0;
     } catch (error) {
       return errnoOf(error);
@@ -238,32 +173,22 @@ export class HostFiles {
 
   private readAt(file: OpenFile, base: number, length: number, position: number): number {
     const held = this.heldFor(file);
-    if (!held) return readFully(file.fd, this.u8(), base, length, position);
+    if (!held) return readFully(file.fd, this.heap.u8(), base, length, position);
     // The disk's bytes, then every held write over them in order: what SQLite wrote, as it would read it back.
-    const window = this.u8().subarray(base, base + length);
+    const window = this.heap.u8().subarray(base, base + length);
     window.fill(0);
-    readFully(file.fd, this.u8(), base, length, position);
-    const end = position + length;
-    for (const op of held.ops) {
-      if ('truncate' in op) {
-        if (op.truncate < end) window.fill(0, Math.max(0, op.truncate - position));
-        continue;
-      }
-      const from = Math.max(position, op.offset);
-      const to = Math.min(end, op.offset + op.bytes.length);
-      if (from < to) window.set(op.bytes.subarray(from - op.offset, to - op.offset), from - position);
-    }
-    return Math.max(0, Math.min(length, held.size - position));
+    readFully(file.fd, this.heap.u8(), base, length, position);
+    return held.overlay(window, position, length);
   }
 
   write(file: OpenFile, iov: number, count: number, resultPtr: number): number {
     try {
       let total = 0;
       for (let i = 0; i < count; i++) {
-        const base = this.dv().getUint32(iov + i * 8, true);
-        const length = this.dv().getUint32(iov + i * 8 + 4, true);
+        const base = this.heap.dv().getUint32(iov + i * 8, true);
+        const length = this.heap.dv().getUint32(iov + i * 8 + 4, true);
         const position = file.flags & O.APPEND ? this.size(file) : file.position;
-        const errno = this.writeAt(file, this.u8().subarray(base, base + length), position);
+        const errno = this.writeAt(file, this.heap.u8().subarray(base, base + length), position);
         if (errno !== 0) {
           if (total > 0) break;
           return errno;
@@ -271,7 +196,7 @@ export class HostFiles {
         file.position = position + length;
         total += length;
       }
-      this.dv().setUint32(resultPtr, total, true);
+      this.heap.dv().setUint32(resultPtr, total, true);
       return 0;
     } catch (error) {
       return errnoOf(error);
@@ -279,11 +204,7 @@ export class HostFiles {
   }
 
   private writeAt(file: OpenFile, src: Uint8Array, position: number): number {
-    let held = this.heldFor(file);
-    if (held) {
-      this.drainFile(file, held);
-      held = this.heldFor(file);
-    }
+    let held = this.drainedFor(file);
     let done = 0;
     if (!held) {
       try {
@@ -291,16 +212,11 @@ export class HostFiles {
         while (done < src.length) done += fs.writeSync(wfd, src, done, src.length - done, position + done);
         return 0;
       } catch (error) {
-        if (!HOLDABLE.has((error as NodeJS.ErrnoException).code ?? '')) return errnoOf(error);
+        if (!isHoldable(error)) return errnoOf(error);
         held = this.startHolding(file, error);
       }
     }
-    const rest = src.length - done;
-    if (held.bytes + rest > this.maxHeldBytes) return E_NOSPC;
-    held.ops.push({ offset: position + done, bytes: src.slice(done) });
-    held.bytes += rest;
-    held.size = Math.max(held.size, position + src.length);
-    return 0;
+    return held.holdWrite(src, done, position, this.maxHeldBytes);
   }
 
   private startHolding(file: OpenFile, error: unknown): HeldWrites {
@@ -315,32 +231,23 @@ export class HostFiles {
   }
 
   truncate(file: OpenFile, size: number): number {
-    let held = this.heldFor(file);
-    if (held) {
-      this.drainFile(file, held);
-      held = this.heldFor(file);
-    }
+    let held = this.drainedFor(file);
     if (!held) {
       try {
         fs.ftruncateSync(this.writer(file), size);
         return 0;
       } catch (error) {
-        if (!HOLDABLE.has((error as NodeJS.ErrnoException).code ?? '')) return -errnoOf(error);
+        if (!isHoldable(error)) return -errnoOf(error);
         held = this.startHolding(file, error);
       }
     }
-    held.ops.push({ truncate: size });
-    held.size = size;
+    held.holdTruncate(size);
     return 0;
   }
 
   sync(file: OpenFile): number {
-    const held = this.heldFor(file);
-    if (held) {
-      this.drainFile(file, held);
-      // Still held: the disk holds a prefix of SQLite's writes, which is a state it recovers from (see the top).
-      if (this.heldFor(file)) return 0;
-    }
+    // Still held after trying: the disk holds a prefix of SQLite's writes, which is a state it recovers from (see the top).
+    if (this.drainedFor(file)) return 0;
     try {
       // The read descriptor for a directory; a file's written pages through a write descriptor (Windows insists).
       fs.fdatasyncSync(file.flags & O.DIRECTORY || (file.flags & O.ACCMODE) === 0 ? file.fd : this.writer(file));
@@ -352,30 +259,8 @@ export class HostFiles {
     }
   }
 
-  /** Writes held ops to the disk in order, as far as it takes them. */
   private drainFile(file: OpenFile, held: HeldWrites): void {
-    while (held.ops.length > 0) {
-      const op = held.ops[0]!;
-      try {
-        const fd = this.writer(file);
-        if ('truncate' in op) {
-          fs.ftruncateSync(fd, op.truncate);
-        } else {
-          while (op.bytes.length > 0) {
-            const n = fs.writeSync(fd, op.bytes, 0, op.bytes.length, op.offset);
-            op.bytes = op.bytes.subarray(n);
-            op.offset += n;
-            held.bytes -= n;
-          }
-        }
-        held.ops.shift();
-      } catch (error) {
-        held.error = (error as Error).message;
-        return;
-      }
-    }
-    held.bytes = 0;
-    held.error = undefined;
+    held.drain(() => this.writer(file));
   }
 
   drain(): void {
@@ -391,117 +276,47 @@ export class HostFiles {
       const position = base + Number(offset);
       if (position < 0 || !Number.isSafeInteger(position)) return E_INVAL;
       file.position = position;
-      this.dv().setBigInt64(resultPtr, BigInt(position), true);
+      this.heap.dv().setBigInt64(resultPtr, BigInt(position), true);
       return 0;
     } catch (error) {
       return errnoOf(error);
     }
   }
 
-  /** struct stat as Emscripten's libc lays it out (wasm32). */
-  writeStat(buf: number, st: fs.BigIntStats, size?: number): number {
-    const d = this.dv();
-    const u32 = (at: number, v: bigint) => d.setUint32(buf + at, Number(v & 0xffff_ffffn), true);
-    u32(0, st.dev);
-    u32(4, st.mode);
-    u32(8, st.nlink);
-    u32(12, st.uid);
-    u32(16, st.gid);
-    u32(20, st.rdev);
-    d.setBigInt64(buf + 24, size !== undefined ? BigInt(size) : st.size, true);
-    d.setInt32(buf + 32, 4096, true);
-    d.setInt32(buf + 36, Number(st.blocks & 0x7fff_ffffn), true);
-    const time = (at: number, ns: bigint) => {
-      d.setBigInt64(buf + at, ns / 1_000_000_000n, true);
-      d.setUint32(buf + at + 8, Number(ns % 1_000_000_000n), true);
-    };
-    time(40, st.atimeNs);
-    time(56, st.mtimeNs);
-    time(72, st.ctimeNs);
-    d.setBigInt64(buf + 88, st.ino, true);
-    return 0;
-  }
-
   fstat(file: OpenFile, buf: number): number {
     try {
       const held = this.heldFor(file);
-      return this.writeStat(buf, fs.fstatSync(file.fd, { bigint: true }), held?.size);
+      return this.heap.writeStat(buf, fs.fstatSync(file.fd, { bigint: true }), held?.size);
     } catch (error) {
       return -errnoOf(error);
     }
   }
 
   statPath(p: string, buf: number, follow: boolean): number {
-    try {
-      const real = HostFiles.real(p);
-      const st = follow ? fs.statSync(real, { bigint: true }) : fs.lstatSync(real, { bigint: true });
+    return statPath(this.heap, p, buf, follow, (real) => {
       const held = this.held.get(real);
-      return this.writeStat(buf, st, held && held.ops.length > 0 ? held.size : undefined);
-    } catch (error) {
-      return -errnoOf(error);
-    }
+      return held?.holding ? held.size : undefined;
+    });
   }
 
   fdstat(buf: number): number {
-    const d = this.dv();
-    d.setUint8(buf, 4); // a regular file
-    d.setUint16(buf + 2, 0, true);
-    d.setBigUint64(buf + 8, 0n, true);
-    d.setBigUint64(buf + 16, 0n, true);
-    return 0;
+    return this.heap.writeFdstat(buf);
   }
 
   fcntl(file: OpenFile, cmd: number, varargs: number): number {
-    switch (cmd) {
-      case 1: // F_GETFD
-      case 2: // F_SETFD
-      case 4: // F_SETFL
-      case 13: // F_SETLK: one process per data dir (its lock), one connection per index: nothing to arbitrate
-      case 14: // F_SETLKW
-        return 0;
-      case 3: // F_GETFL
-        return file.flags;
-      case 12: { // F_GETLK: nobody else holds a lock
-        const flock = this.dv().getInt32(varargs, true);
-        this.dv().setInt16(flock, 2, true); // F_UNLCK
-        return 0;
-      }
-      default:
-        return -E_INVAL;
-    }
+    return fcntl(this.heap, file.flags, cmd, varargs);
   }
 
   access(p: string, mode: number): number {
-    try {
-      fs.accessSync(HostFiles.real(p), mode);
-      return 0;
-    } catch (error) {
-      return -errnoOf(error);
-    }
+    return accessPath(p, mode);
   }
 
   unlink(p: string, flags: number): number {
-    try {
-      const real = HostFiles.real(p);
-      if (flags & 0x200) fs.rmdirSync(real);
-      else fs.unlinkSync(real);
-      return 0;
-    } catch (error) {
-      return -errnoOf(error);
-    }
+    return unlinkPath(p, flags);
   }
 
   readlink(p: string, buf: number, size: number): number {
-    try {
-      let target = fs.readlinkSync(HostFiles.real(p));
-      if (path.isAbsolute(target)) target = toHostPath(target);
-      const bytes = Buffer.from(target, 'utf8');
-      const n = Math.min(size, bytes.length);
-      this.u8().set(bytes.subarray(0, n), buf);
-      return n;
-    } catch (error) {
-      return -errnoOf(error);
-    }
+    return readlinkPath(this.heap, p, buf, size);
   }
 }
 
@@ -513,9 +328,4 @@ function readFully(fd: number, heap: Uint8Array, base: number, length: number, p
     done += n;
   }
   return done;
-}
-
-export function toHostPath(real: string): string {
-  const posix = real.split(path.sep).join('/');
-  return `${HOST_ROOT}${posix.startsWith('/') ? '' : '/'}${posix}`;
 }
