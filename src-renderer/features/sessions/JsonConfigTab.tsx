@@ -14,7 +14,7 @@ interface JsonConfigTabProps {
 export function JsonConfigTab({ json, setJson, problems, setProblems }: JsonConfigTabProps) {
   return (
     <div className="json-config">
-      <p className="field-hint">Every option this server accepts (filters, mitm, listenHost…); Ctrl+Space completes keys from its schema.</p>
+      <p className="field-hint">Every option this server accepts (filters, toxics, modifications, mapLocal, mitm, listenHost…); Ctrl+Space completes keys from its schema.</p>
       <Suspense fallback={<div className="editor-loading">Loading editor…</div>}>
         <JsonEditor value={json} onChange={setJson} onProblems={setProblems} testId="new-session-json" />
       </Suspense>

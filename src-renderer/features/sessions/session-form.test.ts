@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_FORM, formOverJson, formToInput, inputToForm, parseConfigJson, parseHostList, validateMitmHosts, validatePort, validateTargetUrl } from './session-form.js';
 import { connectInstructions } from './connect-instructions.js';
 import { toxicsFromInput } from '../shaping/toxics-form.js';
+import { tabOfPath } from './use-new-session.js';
 
 describe('session form', () => {
   it('validates the target URL by mode', () => {
@@ -90,5 +91,9 @@ describe('session form', () => {
     const base = { proxyUrl: 'http://127.0.0.1:8085' };
     expect(connectInstructions({ ...base, mode: 'reverse' }).setup).toBe('http://127.0.0.1:8085');
     expect(connectInstructions({ ...base, mode: 'forward' }).setup).toBe('HTTP_PROXY=http://127.0.0.1:8085\nHTTPS_PROXY=http://127.0.0.1:8085');
+  });
+  it('finds the tab of a field the server names', () => {
+    expect(['filters.excludeStatus.1', 'toxics.http.delayMs', 'modifications.urlRewrites.0.match', 'mapLocal.namespace', 'targetUrl'].map(tabOfPath))
+      .toEqual(['scope', 'toxics', 'rules', 'form', 'form']);
   });
 });
