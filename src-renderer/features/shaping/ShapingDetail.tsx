@@ -17,6 +17,12 @@ export function ShapingDetail({ entry }: { entry: Entry }) {
         <div data-testid="detail-modified">
           <strong>Modified by</strong> {modified.rules.join(', ') || 'no rule'}
           {modified.bodyTooLarge && <span className="muted"> (the body was over {modified.bodyTooLarge.limit} bytes and passed unchanged)</span>}
+          {modified.bodyReplacementTimedOut && (
+            <div className="warn" data-testid="detail-body-rules-timed-out">
+              The body replacements ran past {modified.bodyReplacementTimedOut.budgetMs} ms
+              {modified.bodyReplacementTimedOut.rule ? ` (in ${modified.bodyReplacementTimedOut.rule})` : ' (waiting for a worker)'}: the body passed unchanged.
+            </div>
+          )}
           {upstreamRequest && (
             <details>
               <summary>Sent upstream: {upstreamRequest.method} {upstreamRequest.url}</summary>
