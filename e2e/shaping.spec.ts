@@ -3,6 +3,7 @@
  * forms, its traffic seen with the injected and modified badges, then its rules edited live from the session
  * header and the next request changed by them, with no restart.
  */
+import fs from 'node:fs';
 import { RecorderPage } from './fixtures/recorder-page.js';
 import { expect, test } from './fixtures/test.js';
 
@@ -158,11 +159,27 @@ test('the dialog\'s configuration saved under its name, and a session started fr
   await expect(ui.row('/echo').getByTestId('row-badge-injected')).toHaveAttribute('data-kind', 'delay');
   await expect(ui.row('/echo').getByTestId('row-badge-modified')).toHaveAttribute('data-rules', 'requestHeaders[0]');
 
-  // Deleting it empties the picker.
+  // Exported as a file, deleted, and imported back from that file.
   await ui.byTestId('new-session-button').click();
   await ui.byTestId('saved-configs-select').selectOption({ label: 'Slow API' });
+  const [download] = await Promise.all([recorder.page.waitForEvent('download'), ui.byTestId('saved-configs-export').click()]);
+  expect(download.suggestedFilename()).toMatch(/\.json$/);
+  const file = test.info().outputPath(download.suggestedFilename());
+  await download.saveAs(file);
+  expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ name: 'Slow API', targetUrl: upstream.url, toxics: { http: { delayMs: 300 } } });
   await ui.byTestId('saved-configs-delete').click();
   await expect(ui.byTestId('saved-configs-select')).toContainText('No saved configuration');
+  await ui.byTestId('saved-configs-file').setInputFiles(file);
+  await expect(ui.byTestId('toast-info').filter({ hasText: 'Configuration "Slow API" imported' })).toBeVisible();
+  await expect(ui.byTestId('saved-configs-select').locator('option:checked')).toHaveText('Slow API');
+  await ui.byTestId('saved-configs-load').click();
+  await ui.byTestId('new-session-tab-rules').click();
+  await expect(ui.byTestId('rules-requestHeaders-0-value')).toHaveValue('text/x-saved');
+  // A file that is not a start config is refused by the server, naming the field.
+  const bad = test.info().outputPath('bad.json');
+  fs.writeFileSync(bad, JSON.stringify({ mode: 'sideways' }));
+  await ui.byTestId('saved-configs-file').setInputFiles(bad);
+  await expect(ui.byTestId('new-session-error')).toContainText('mode');
   await ui.byTestId('new-session-cancel').click();
 });
 

@@ -2,7 +2,8 @@
 import { useEffect, useState } from 'react';
 import type { SavedConfig } from '../../../src-shared/configs-contract.js';
 import { useClient } from '../../api/client-context.js';
-import { describeError, RecorderClientError } from '../../api/recorder-client.js';
+import { blobOf, describeError, RecorderClientError } from '../../api/recorder-client.js';
+import { saveBlob } from '../../components/save-file.js';
 import { useUiStore } from '../../stores/ui-store.js';
 import type { NewSessionState } from './use-new-session.js';
 
@@ -75,5 +76,39 @@ export function useSavedConfigs(dialog: Pick<NewSessionState, 'currentInput' | '
     }
   };
 
-  return { configs, max, chosen, setChosen, busy, save, load, remove };
+  /** The chosen one as the server exports it: a file that import, POST /start and the CLI take unchanged. */
+  const exportChosen = async () => {
+    if (!chosen) return;
+    try {
+      const file = await client.exportConfig({ configId: chosen });
+      saveBlob(file.fileName ?? `${chosen}.traffic-recorder.json`, blobOf(file));
+    } catch (e) {
+      setError({ message: describeError(e) });
+    }
+  };
+
+  /** A file exported here (or any start config), checked by the server as a start; it is then chosen. */
+  const importFile = async (file: File) => {
+    setBusy(true);
+    try {
+      const text = await file.text();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new Error(`${file.name} is not JSON: ${(e as Error).message}`);
+      }
+      const { config } = await client.importConfig(parsed as Record<string, unknown>);
+      await refresh();
+      setChosen(config.id);
+      setError(null);
+      useUiStore.getState().toast('info', `Configuration "${config.name}" imported from ${file.name}`);
+    } catch (e) {
+      setError({ message: describeError(e), field: e instanceof RecorderClientError ? e.field : undefined });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return { configs, max, chosen, setChosen, busy, save, load, remove, exportChosen, importFile };
 }
