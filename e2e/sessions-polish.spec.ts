@@ -149,7 +149,8 @@ test('the JSON tab flags what the server would refuse, as the server would', asy
   await ui.byTestId('new-session-tab-json').click();
   const editor = ui.byTestId('new-session-json');
   await expect(editor).toHaveAttribute('data-ready', 'true');
-  await expect(ui.byTestId('new-session-dialog')).not.toContainText('mapLocal');
+  // The form's forward session has no map local: the configuration does not say so either.
+  await expect(editor.locator('.view-lines')).not.toContainText('mapLocal');
   await editor.locator('.view-lines').click();
   await recorder.page.keyboard.press('Control+A');
   await recorder.page.keyboard.insertText('{"mode": "forward", "mapLocal": {}, "replay": true');
