@@ -28,6 +28,10 @@ export const MOCK_LIMITS = {
   payloadBytes: 4 * MiB,
   /** One whole mock as JSON text. */
   mockBytes: 8 * MiB,
+  /** Arrays and objects nested in a payload (JSON.stringify recurses: a deeper one would overflow its stack). */
+  payloadDepth: 64,
+  /** The same for a whole mock: its payloads' depth plus the mock's own levels. */
+  mockDepth: 72,
   /** Mocks in one `POST /api/v1/mocks/batch`. */
   batch: 1000,
   /** The store: at most this many mocks and this many bytes of JSON. */
@@ -86,9 +90,21 @@ export const httpBlockSchema = z
 
 export type MockHttp = z.infer<typeof httpBlockSchema>;
 
-const headerValue = z.string().max(MOCK_LIMITS.headerValue).regex(NO_CONTROL, 'must not hold control characters (CR, LF...)');
+// An HTTP/1.1 head carries bytes: a character past U+00FF cannot be written (Node refuses it), so it is refused here.
+const headerValue = z
+  .string()
+  .max(MOCK_LIMITS.headerValue)
+  .regex(NO_CONTROL, 'must not hold control characters (CR, LF...)')
+  .regex(/^[^\u0100-\uffff]*$/, 'must be Latin-1 text (characters up to U+00FF): a header carries bytes');
+// zod's record skips a "__proto__" key (it would set the output's prototype): a header of that name would vanish
+// without a word, so it is refused by name before the record is read.
 const headersSchema = z
-  .record(z.string().max(256).regex(TOKEN, 'is not a valid header name'), z.array(headerValue).max(MOCK_LIMITS.headerValues))
+  .preprocess((headers, ctx) => {
+    if (typeof headers === 'object' && headers !== null && Object.hasOwn(headers, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'is not a header name a mock can keep', input: headers });
+    }
+    return headers;
+  }, z.record(z.string().max(256).regex(TOKEN, 'is not a valid header name'), z.array(headerValue).max(MOCK_LIMITS.headerValues)))
   .refine((h) => Object.keys(h).length <= MOCK_LIMITS.headers, `at most ${MOCK_LIMITS.headers} headers`)
   .describe('Header name → list of values: {"Content-Type": ["application/json"]}.');
 
@@ -124,7 +140,22 @@ function payloadProblem(payload: unknown, decode: 'base64' | undefined): string 
     return (payload.length / 4) * 3 > MOCK_LIMITS.payloadBytes + 2 ? `must decode to at most ${MOCK_LIMITS.payloadBytes} bytes` : undefined;
   }
   if (payload === undefined) return undefined;
+  if (nestingDepth(payload, MOCK_LIMITS.payloadDepth) > MOCK_LIMITS.payloadDepth) return `must be nested at most ${MOCK_LIMITS.payloadDepth} levels deep`;
   return jsonBytes(payload) > MOCK_LIMITS.payloadBytes ? `must be at most ${MOCK_LIMITS.payloadBytes} bytes of JSON` : undefined;
+}
+
+/** How deep arrays and objects nest in `value`, counted without recursion and up to just past `limit`. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** UTF-8 length of a value's JSON, without Node's Buffer (this module runs in browsers too). */
@@ -192,6 +223,10 @@ function checkWhole(mock: z.infer<typeof mockFieldsSchema>, ctx: z.RefinementCtx
   const answers = ANSWERS.filter((a) => mock[a] !== undefined);
   if (answers.length === 0) ctx.addIssue({ code: 'custom', path: ['response'], message: 'is required (or oneOf, or proxy)' });
   if (answers.length > 1) ctx.addIssue({ code: 'custom', path: [answers[1]!], message: `give one of response, oneOf and proxy, not ${answers.join(' and ')}` });
+  if (nestingDepth(mock, MOCK_LIMITS.mockDepth) > MOCK_LIMITS.mockDepth) {
+    ctx.addIssue({ code: 'custom', path: [], message: `a mock must nest at most ${MOCK_LIMITS.mockDepth} levels of arrays and objects` });
+    return;
+  }
   if (jsonBytes(mock) > MOCK_LIMITS.mockBytes) ctx.addIssue({ code: 'custom', path: [], message: `a mock must be at most ${MOCK_LIMITS.mockBytes} bytes of JSON` });
 }
 

@@ -3,6 +3,7 @@
  * canonical path, Host, Origin, the token), errors as `{ error, code, field }`, and the WebSocket plugin that takes
  * the token as a subprotocol.
  */
+import { isUtf8 } from 'node:buffer';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
 import { ApiError } from '../../src-shared/errors.js';
@@ -67,13 +68,15 @@ function installJsonParser(app: FastifyInstance): void {
   // Empty bodies are fine for action routes (`curl -X POST .../stop -H 'Content-Type: application/json'`), and
   // `curl -d` without -H sends JSON labelled as a form: parse any body as JSON and say so when it is not.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    // JSON is UTF-8 (RFC 8259): bytes that are not would be saved with U+FFFD in their place, silently changed.
+    if (Buffer.isBuffer(body) && !isUtf8(body)) return done(new ApiError('bad_request', 'request body is not valid UTF-8 (JSON must be UTF-8)', 'body'), undefined);
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(text));
     } catch (e) {
-      done(new ApiError('bad_request', `request body is not valid JSON: ${(e as Error).message}`), undefined);
+      done(new ApiError('bad_request', `request body is not valid JSON: ${(e as Error).message}`, 'body'), undefined);
     }
   });
 }

@@ -15,7 +15,7 @@ import { ApiError } from '../../../src-shared/errors.js';
 import { parseInput } from '../../../src-shared/schemas.js';
 import { saveConfigSchema, type ConfigsSetAside, type SavedConfig, type SavedConfigList, type SavedSessionConfig } from '../../../src-shared/configs-contract.js';
 import { describeErrno } from '../ca-storage-errors.js';
-import { writeFileAtomic } from '../atomic-file.js';
+import { removeStaleTemps, writeFileAtomic } from '../atomic-file.js';
 
 export const CONFIGS_FILE = 'saved-configs.json';
 
@@ -53,6 +53,7 @@ export class ConfigRepository {
 
   static async open(options: ConfigRepositoryOptions): Promise<ConfigRepository> {
     const repository = new ConfigRepository(options);
+    if (repository.file) removeStaleTemps(repository.file);
     await repository.load();
     return repository;
   }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MOCK_NAMESPACE, mockSchema, type Mock, type MocksSetAside } from '../../../src-shared/mocks.js';
 import { errorMessage } from '../store/fs-util.js';
-import { writeFileAtomic } from '../atomic-file.js';
+import { removeStaleTemps, writeFileAtomic } from '../atomic-file.js';
 
 export const MOCKS_FILE = 'mocks.json';
 const VERSION = 1;
@@ -33,6 +33,7 @@ export interface LoadedMocks {
 /** Synchronous: the store is opened with the engine, before any session or request. */
 export function readMockFile(dir: string, now: () => number): LoadedMocks {
   const file = path.join(dir, MOCKS_FILE);
+  removeStaleTemps(file);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -389,7 +389,13 @@ function afterDelay(exchange: Exchange, ms: number, then: () => void): void {
   const cancel = () => clearTimeout(timer);
   const timer = setTimeout(() => {
     res.off('close', cancel);
-    then();
+    // Thrown from a timer, an error would end the process: it ends only this exchange.
+    try {
+      then();
+    } catch (e) {
+      exchange.observer.failure ??= { code: 'INTERNAL', detail: (e as Error).message };
+      res.destroy();
+    }
   }, ms);
   res.once('close', cancel);
 }
@@ -402,8 +408,17 @@ function answerLocally(exchange: Exchange, answer: LocalAnswer): void {
     return;
   }
   if (answer.headers || answer.body) {
-    // An answer of the stage's own making (map local): its headers as they are, its bytes as the body.
-    exchange.res.writeHead(answer.status, answer.message, [...(answer.headers ?? [])]);
+    // An answer of the stage's own making (map local): its headers as they are, its bytes as the body. Node
+    // refuses a head it cannot write (a character past Latin-1) before writing anything: a 502 in its place.
+    try {
+      exchange.res.writeHead(answer.status, answer.message, [...(answer.headers ?? [])]);
+    } catch (e) {
+      const detail = `the local answer's head cannot be sent: ${(e as Error).message}`;
+      exchange.observer.failure = { code: 'LOCAL_ANSWER_INVALID', detail };
+      exchange.res.writeHead(502, 'Bad Gateway', { 'content-type': 'text/plain; charset=utf-8' });
+      exchange.res.end(`Traffic Recorder: ${detail}\n`);
+      return;
+    }
     exchange.res.end(answer.body);
     return;
   }
