@@ -81,11 +81,26 @@ function applyHttpTimeouts(combo: Httpolyglot, limits: ConnectionLimits): void {
   if (limits.timeoutCheckIntervalMs) (http as HttpServer & { connectionsCheckingInterval: number }).connectionsCheckingInterval = limits.timeoutCheckIntervalMs;
   // Node starts its header/request timeout checker on 'listening', which a sub-server never emits by itself.
   http.emit('listening');
+  // Node's checker does not end a request whose body stops coming once it is being handled (the clientError it
+  // raises goes to mockttp's handler, which leaves the socket open): a timer of our own ends it.
+  if (limits.requestTimeoutMs > 0) http.prependListener('request', (req: IncomingMessage) => armRequestTimer(req, limits.requestTimeoutMs));
   combo.once('close', () => {
     for (const symbol of Object.getOwnPropertySymbols(http)) {
       if (symbol.description === 'http.server.connectionsCheckingInterval') clearInterval((http as unknown as Record<symbol, NodeJS.Timeout>)[symbol]);
     }
   });
+}
+
+/** A request not received whole within `ms` of its head: its connection is closed (capture records the abort). */
+function armRequestTimer(req: IncomingMessage, ms: number): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => {
+    if (!req.complete) req.socket.destroy();
+  }, ms);
+  timer.unref();
+  const done = () => clearTimeout(timer);
+  req.once('end', done);
+  req.once('close', done);
 }
 
 function armIdleTimer(socket: Tagged, ms: number): void {
