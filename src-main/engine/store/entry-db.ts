@@ -1,4 +1,5 @@
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import { allRows, firstRow } from './index/sql-statements.js';
 import { exportMemoryDb, openMemoryDb } from './memory-db.js';
 import type { BodySide } from './store-types.js';
 
@@ -118,25 +119,11 @@ export class EntryDb {
 
   /** Runs a prepared statement to completion and returns its first row, if any. */
   private first(name: StatementName, params: SqlValue[]): SqlValue[] | undefined {
-    const stmt = this.stmt(name);
-    try {
-      stmt.bind(params);
-      return stmt.step() ? stmt.get() : undefined;
-    } finally {
-      stmt.reset();
-    }
+    return firstRow(this.stmt(name), params);
   }
 
   private all(name: StatementName, params: SqlValue[]): SqlValue[][] {
-    const stmt = this.stmt(name);
-    const rows: SqlValue[][] = [];
-    try {
-      stmt.bind(params);
-      while (stmt.step()) rows.push(stmt.get());
-    } finally {
-      stmt.reset();
-    }
-    return rows;
+    return allRows(this.stmt(name), params);
   }
 
   allocSeq(): number {

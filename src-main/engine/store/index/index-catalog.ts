@@ -47,12 +47,7 @@ export class IndexCatalog {
   }
 
   ensureSession(sessionId: string): number {
-    let num = this.sessionNums.get(sessionId);
-    if (num === undefined) {
-      num = Number(this.sql.first('INSERT INTO sessions (id) VALUES (?) RETURNING num', [sessionId])![0]);
-      this.sessionNums.set(sessionId, num);
-    }
-    return num;
+    return this.numberOf(this.sessionNums, 'INSERT INTO sessions (id) VALUES (?) RETURNING num', sessionId);
   }
 
   /** The mirrors of a session whose rows and tables were deleted. */
@@ -65,10 +60,15 @@ export class IndexCatalog {
 
   /** Hosts are never deleted: few, and a number must not come to mean another host in rows a replay may bring back. */
   ensureHost(host: string): number {
-    let num = this.hostNums.get(host);
+    return this.numberOf(this.hostNums, 'INSERT INTO hosts (name) VALUES (?) RETURNING num', host);
+  }
+
+  /** The number of `name` in `nums`, inserted (by `insertSql`, which returns it) when it has none yet. */
+  private numberOf(nums: Map<string, number>, insertSql: string, name: string): number {
+    let num = nums.get(name);
     if (num === undefined) {
-      num = Number(this.sql.first('INSERT INTO hosts (name) VALUES (?) RETURNING num', [host])![0]);
-      this.hostNums.set(host, num);
+      num = Number(this.sql.first(insertSql, [name])![0]);
+      nums.set(name, num);
     }
     return num;
   }

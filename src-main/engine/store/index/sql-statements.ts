@@ -19,25 +19,11 @@ export class SqlStatements {
   }
 
   all(sql: string, params: SqlValue[]): SqlValue[][] {
-    const statement = this.statement(sql);
-    try {
-      statement.bind(params);
-      const rows: SqlValue[][] = [];
-      while (statement.step()) rows.push(statement.get());
-      return rows;
-    } finally {
-      statement.reset();
-    }
+    return allRows(this.statement(sql), params);
   }
 
   first(sql: string, params: SqlValue[]): SqlValue[] | undefined {
-    const statement = this.statement(sql);
-    try {
-      statement.bind(params);
-      return statement.step() ? statement.get() : undefined;
-    } finally {
-      statement.reset();
-    }
+    return firstRow(this.statement(sql), params);
   }
 
   /** Returns the rows it changed. */
@@ -59,5 +45,27 @@ export class SqlStatements {
   freeAll(): void {
     for (const statement of this.statements.values()) statement.free();
     this.statements.clear();
+  }
+}
+
+/** Runs a prepared statement to completion and returns its rows; it is reset for the next use. */
+export function allRows(statement: Statement, params: SqlValue[]): SqlValue[][] {
+  try {
+    statement.bind(params);
+    const rows: SqlValue[][] = [];
+    while (statement.step()) rows.push(statement.get());
+    return rows;
+  } finally {
+    statement.reset();
+  }
+}
+
+/** Runs a prepared statement to its first row, if any; it is reset for the next use. */
+export function firstRow(statement: Statement, params: SqlValue[]): SqlValue[] | undefined {
+  try {
+    statement.bind(params);
+    return statement.step() ? statement.get() : undefined;
+  } finally {
+    statement.reset();
   }
 }
