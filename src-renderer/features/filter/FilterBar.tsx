@@ -9,7 +9,7 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'CO
 const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'none'];
 const TYPES = ['json', 'html', 'xml', 'image', 'text', 'js', 'css', 'tunnel'];
 
-const HELP = 'Free text matches URL, headers and bodies. Clauses: method:POST status>=400 status:4xx host:*.example.com path:/api/* type:json tag:bug duration>500 size>1000 is:error. In host: and path:, * matches any run (/ included) and ? one character. Comma = or, leading - = not. / focuses, Esc clears.';
+const HELP = 'Free text matches URL, headers and bodies. Clauses: method:POST status>=400 status:4xx host:*.example.com path:/api/* type:json tag:bug duration>500 size>1000 is:error (also is:injected, is:modified, is:mapped, is:tagged, is:noted, is:pending). In host: and path:, * matches any run (/ included) and ? one character. Comma = or, leading - = not. / focuses, Esc clears.';
 
 function FieldSelect({ field, label, options }: { field: FilterField; label: string; options: string[] }) {
   const text = useUiStore((s) => s.filterText);

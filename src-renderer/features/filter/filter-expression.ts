@@ -32,7 +32,7 @@ const FIELD_ALIASES: Record<string, FilterField> = {
 };
 
 const NUMERIC_FIELDS: ReadonlySet<FilterField> = new Set(['status', 'duration', 'size']);
-const IS_VALUES = new Set(['error', 'tagged', 'noted', 'maplocal', 'pending']);
+const IS_VALUES = new Set(['error', 'tagged', 'noted', 'maplocal', 'mapped', 'injected', 'modified', 'pending']);
 
 interface TokenSpan {
   text: string;

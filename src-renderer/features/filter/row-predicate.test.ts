@@ -87,6 +87,11 @@ describe('compileFilter', () => {
     expect(matches('is:error', row({ error: 'ECONNREFUSED: refused', status: 0 }))).toBe(true);
     expect(matches('is:tagged', row({}))).toBe(false);
     expect(matches('is:noted', row({ notes: 'look' }))).toBe(true);
+    expect(matches('is:injected', row({ injected: { kind: 'error', status: 503 } }))).toBe(true);
+    expect(matches('is:injected', row({}))).toBe(false);
+    expect(matches('is:modified', row({ modifiedRules: ['requestHeaders[0]'] }))).toBe(true);
+    expect(matches('is:modified', row({}))).toBe(false);
+    expect(matches('is:mapped', row({ mapLocal: true }))).toBe(true);
   });
 
   it('matches tunnel hosts with or without the port', () => {

@@ -63,7 +63,12 @@ function isMatcher(value: string): RowPredicate {
     case 'noted':
       return (row) => row.notes !== '';
     case 'maplocal':
+    case 'mapped':
       return (row) => row.mapLocal;
+    case 'injected':
+      return (row) => row.injected !== undefined;
+    case 'modified':
+      return (row) => (row.modifiedRules?.length ?? 0) > 0;
     case 'pending':
       return (row) => row.status === 0 && row.error === '' && row.entryType === 'http';
     default:
