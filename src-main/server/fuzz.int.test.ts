@@ -9,6 +9,7 @@
  * FUZZ_SEED (default: random, printed), FUZZ_COUNT (default 5000), FUZZ_TIME_MS (generation stops after it, default
  * 75 s), FUZZ_ONLY=<index> (replay one case and print what came back).
  */
+import { closedPort } from '../test-support/upstream.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -268,14 +269,6 @@ function viaForwardProxy(proxyPort: number, url: string): Promise<number> {
 function foreignHost(): string {
   const own = Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
   return own?.address ?? '127.0.0.1';
-}
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 interface Recorded {

@@ -4,21 +4,13 @@
  * mocks then travel to each worker at start and on every change).
  */
 import http from 'node:http';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../../src-shared/model.js';
 import type { MockInput } from '../../../src-shared/mocks.js';
+import { closedPort } from '../../test-support/upstream.js';
 import { curl } from '../../test-support/curl.js';
 import { startEngine, waitForEntries, type TestEngine } from '../../test-support/engine.js';
 import { engineOperations, type EngineOperations } from '../engine-operations.js';
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A GET (or another method) through node:http, on `agent` when given (keep-alive tests). */
 function request(url: string, options: { method?: string; agent?: http.Agent } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; rawHeaders: string[]; body: Buffer; reused: boolean }> {

@@ -6,34 +6,32 @@
  * its entry says which rule ran out of time.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test-support/server.js';
+import { startHandlerUpstream } from '../../test-support/upstream.js';
 import { entriesOf, entryFor, startSession, timedRequest } from './toxics-test-support.js';
 import { DEFAULT_REPLACE_BUDGET_MS } from './modify-pool.js';
 
 const BIG = 8 * 1024 * 1024;
 let server: TestServer;
-let upstream: http.Server;
+let upstream: Awaited<ReturnType<typeof startHandlerUpstream>>;
 let upstreamUrl: string;
 
 beforeAll(async () => {
   server = await startTestServer();
   const big = Buffer.from(`${'a'.repeat(BIG - 1)}b`);
-  upstream = http.createServer((req, res) => {
+  upstream = await startHandlerUpstream((req, res) => {
     req.resume();
     const body = req.url === '/big' ? big : Buffer.from(JSON.stringify({ small: true, url: req.url }));
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
     res.end(body);
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  upstreamUrl = upstream.url;
 });
 
 afterAll(async () => {
   await server?.close();
-  upstream?.closeAllConnections();
-  await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+  await upstream?.close();
 });
 
 const ms = (t: { startedAt: number; endedAt: number }) => t.endedAt - t.startedAt;

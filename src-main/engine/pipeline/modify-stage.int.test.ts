@@ -6,16 +6,16 @@
  * pathological regex that runs in linear time.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../../../src-shared/model.js';
 import { startTestServer, type TestServer } from '../../test-support/server.js';
+import { startHandlerUpstream } from '../../test-support/upstream.js';
 import { startEngine } from '../../test-support/engine.js';
 import { entriesOf, entryFor, startSession, timedRequest } from './toxics-test-support.js';
 
 let server: TestServer;
-let upstream: http.Server;
+let upstream: Awaited<ReturnType<typeof startHandlerUpstream>>;
 let upstreamUrl: string;
 /** What reached the upstream, per path as it arrived (after the rules). */
 const seen: Array<{ url: string; headers: Record<string, string | string[] | undefined> }> = [];
@@ -24,7 +24,7 @@ const SECRET_JSON = JSON.stringify({ user: 'ann', apiKey: 'sk-live-123456', db: 
 
 beforeAll(async () => {
   server = await startTestServer();
-  upstream = http.createServer((req, res) => {
+  upstream = await startHandlerUpstream((req, res) => {
     req.resume();
     const url = req.url ?? '/';
     seen.push({ url, headers: req.headers });
@@ -58,14 +58,12 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-upstream': 'up', 'x-drop': 'yes' });
     res.end(body);
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  upstreamUrl = upstream.url;
 });
 
 afterAll(async () => {
   await server?.close();
-  upstream?.closeAllConnections();
-  await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+  await upstream?.close();
 });
 
 /** A GET with the given headers; status, headers and body as the client got them. */
