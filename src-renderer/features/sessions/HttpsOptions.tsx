@@ -33,23 +33,17 @@ export function HttpsOptions({ form, update, mitmError, serverMitmError }: Https
   );
 }
 
+const HOST_LISTS = [
+  { key: 'mitmIncludeHosts', testId: 'new-session-mitm-include', label: 'Decrypt only these hosts', placeholder: 'decrypt only these hosts (optional), e.g. api.example.com, *.test' },
+  { key: 'mitmExcludeHosts', testId: 'new-session-mitm-exclude', label: 'Pass these hosts through undecrypted', placeholder: '…or pass these hosts through undecrypted (optional)' },
+] as const;
+
 function MitmHosts({ form, update, mitmError, serverMitmError }: HttpsOptionsProps) {
   return (
     <div className="mitm-hosts">
-      <input
-        data-testid="new-session-mitm-include"
-        aria-label="Decrypt only these hosts"
-        placeholder="decrypt only these hosts (optional), e.g. api.example.com, *.test"
-        value={form.mitmIncludeHosts}
-        onChange={(e) => update({ mitmIncludeHosts: e.target.value })}
-      />
-      <input
-        data-testid="new-session-mitm-exclude"
-        aria-label="Pass these hosts through undecrypted"
-        placeholder="…or pass these hosts through undecrypted (optional)"
-        value={form.mitmExcludeHosts}
-        onChange={(e) => update({ mitmExcludeHosts: e.target.value })}
-      />
+      {HOST_LISTS.map(({ key, testId, label, placeholder }) => (
+        <input key={key} data-testid={testId} aria-label={label} placeholder={placeholder} value={form[key]} onChange={(e) => update({ [key]: e.target.value })} />
+      ))}
       {mitmError && <div className="field-error" data-testid="new-session-mitm-error">{mitmError}</div>}
       {serverMitmError && <div className="field-error">{serverMitmError}</div>}
       <div className="field-hint">Clients must trust the Traffic Recorder CA (Settings ⚙) or get its file (the connect panel shows how).</div>
