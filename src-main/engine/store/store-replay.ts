@@ -44,14 +44,16 @@ export async function openLogs(
       ctx.sessions.set(id, header.record);
       sessionsFile.markDirty();
     }
-    await replay(ctx, state, opened.rebuild ? undefined : opened.watermarks[id]);
+    await replay(ctx, state, opened.rebuild ? undefined : await dropPastLog(ctx, state, opened.watermarks[id]));
     const { total } = await ctx.index.list(id, 0, 0);
     state.count = total;
     state.seq = Math.max(state.seq, (total > 0 ? await ctx.index.nthSeq(id, total) : 0) ?? 0, state.evictedThrough);
     await loadExternal(ctx, state);
   }
   // A session whose log is gone has no entries, but the session itself is kept.
-  for (const id of ctx.sessions.keys()) if (!ctx.states.has(id)) await openState(id);
+  for (const id of ctx.sessions.keys()) {
+    if (!ctx.states.has(id)) await dropPastLog(ctx, await openState(id), undefined);
+  }
   await sessionsFile.flush();
 }
 
@@ -65,6 +67,20 @@ export async function restartIndex(ctx: StoreContext, onError: (error: Error) =>
   for (const state of [...ctx.states.values()]) await replay(ctx, state, opened.rebuilt ? undefined : opened.watermarks[state.id]);
   postRows();
   for (const state of ctx.states.values()) state.count = (await ctx.index.list(state.id, 0, 0)).total + state.rows.length;
+}
+
+/**
+ * The index commits rows before the log has written and fsync'd their records, so a kill -9 can leave rows (and a
+ * watermark) past the log's end once its torn tail is cut (index/index-past-log.ts): they go before anything is
+ * appended at the cut, and the replay starts at the watermark as brought back to that end.
+ */
+async function dropPastLog(ctx: StoreContext, state: SessionState, watermark: LogPosition | undefined): Promise<LogPosition | undefined> {
+  const { ids, watermark: moved } = await ctx.index.dropPastLog(state.id, { segments: state.log.segments(), end: state.log.end() });
+  if (ids.length > 0) {
+    ctx.warn(`history store: ${ids.length} index row${ids.length === 1 ? '' : 's'} of session ${state.id} named records its log lost in a crash; removed`);
+    ctx.annotations.forgetEntries(state.id, ids);
+  }
+  return moved ?? watermark;
 }
 
 /** The newest segment's header (and the highest seq in that segment), for numbering and recovery. */

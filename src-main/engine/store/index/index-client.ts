@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { IndexBacklog, IndexClient, IndexedRef, IndexOpenResult, IndexRow } from './index-types.js';
+import type { IndexBacklog, IndexClient, IndexedRef, IndexOpenResult, IndexRow, LogExtent } from './index-types.js';
 import type { IndexOp, IndexReply, IndexRequest, IndexStats, OpenArgs } from './index-protocol.js';
 
 export interface OpenIndexOptions {
@@ -162,6 +162,10 @@ export class IndexWorkerClient implements IndexClient {
 
   maxSeqThroughSegment(sessionId: string, segment: number): Promise<number | undefined> {
     return this.call('maxSeqThroughSegment', [sessionId, segment]);
+  }
+
+  dropPastLog(sessionId: string, extent: LogExtent): Promise<{ ids: string[]; watermark?: LogExtent['end'] }> {
+    return this.call('dropPastLog', [sessionId, extent]);
   }
 
   get(sessionId: string, entryId: string): Promise<IndexedRef | undefined> {

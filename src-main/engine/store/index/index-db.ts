@@ -6,10 +6,11 @@
  */
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { IndexCatalog } from './index-catalog.js';
+import { clampWatermark, rowsPastLog } from './index-past-log.js';
 import { IndexQueries } from './index-queries.js';
 import { REF_COLUMNS, idKey, idString, pathOnly, toRef } from './index-refs.js';
 import { BUCKET_ROWS, CONNECTION_PRAGMAS, FILE_PRAGMAS, PAGE_SIZE, SCHEMA, SCHEMA_NAME, SCHEMA_VERSION, bucketOf } from './index-schema.js';
-import type { IndexedRef, IndexOpenResult, IndexRow, Watermarks } from './index-types.js';
+import type { IndexedRef, IndexOpenResult, IndexRow, LogExtent, Watermarks } from './index-types.js';
 import { indexText } from './search-text.js';
 import { SqlStatements } from './sql-statements.js';
 
@@ -232,6 +233,25 @@ export class IndexDb {
         if ((bucket + 1) * BUCKET_ROWS <= throughSeq) this.catalog.dropBucket(session, bucket);
       }
       return { ids: rows.map((r) => idString(r[0])), bytes: rows.reduce((sum, r) => sum + Number(r[1]), 0) };
+    });
+  }
+
+  /**
+   * At open, once the session's log has cut its torn tail: deletes the rows of records the log does not hold and
+   * brings the watermark back to the log's end (see index-past-log.ts). Answers the ids deleted, and the watermark
+   * when it was moved.
+   */
+  dropPastLog(sessionId: string, extent: LogExtent): { ids: string[]; watermark?: LogExtent['end'] } {
+    const session = this.catalog.sessionNum(sessionId);
+    return this.transaction(() => {
+      const watermark = clampWatermark(this.sql, sessionId, extent.end);
+      const past = session === undefined ? [] : rowsPastLog(this.sql, session, extent);
+      for (const [id, , tags, notes] of past) {
+        this.unindexNotes(Number(id), tags, notes);
+        this.sql.run('DELETE FROM entries WHERE id = ?', [Number(id)]);
+      }
+      if (session !== undefined && past.length > 0) this.catalog.changeCount(session, -past.length);
+      return { ids: past.map((row) => idString(row[1])), ...(watermark ? { watermark } : {}) };
     });
   }
 

@@ -8,7 +8,7 @@ export interface OpenArgs {
 
 export type IndexOp =
   | 'open' | 'insert' | 'patch' | 'deleteEntries' | 'deleteSession' | 'evictThrough' | 'nthSeq' | 'lowestLiveSegment'
-  | 'maxSeqThroughSegment' | 'get' | 'list' | 'listAfter' | 'search' | 'snapshot' | 'close' | 'stats';
+  | 'maxSeqThroughSegment' | 'dropPastLog' | 'get' | 'list' | 'listAfter' | 'search' | 'snapshot' | 'close' | 'stats';
 
 export interface IndexRequest {
   id: number;

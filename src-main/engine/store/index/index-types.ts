@@ -3,7 +3,7 @@
  * runs on the event loop that serves the proxies and the API. See index-worker.ts / index-client.ts.
  * The index can always be rebuilt from the session logs: losing it never loses data.
  */
-import type { RecordLocation } from '../segments/segment-types.js';
+import type { RecordLocation, SegmentInfo } from '../segments/segment-types.js';
 
 /** What the index keeps of one entry, plus the text it tokenizes for search (the text itself is not stored). */
 export interface IndexRow {
@@ -71,6 +71,12 @@ export interface IndexedRef {
 /** Log positions up to which the index holds every record: the replay starting point after a reopen. */
 export type Watermarks = Record<string, { segment: number; offset: number }>;
 
+/** What a session log holds as it was opened (its torn tail cut): each segment's bytes, and its end. */
+export interface LogExtent {
+  segments: SegmentInfo[];
+  end: { segment: number; offset: number };
+}
+
 export interface IndexOpenResult {
   watermarks: Watermarks;
   /** Entry count per session, as indexed. */
@@ -103,6 +109,12 @@ export interface IndexClient {
   lowestLiveSegment(sessionId: string): Promise<number | undefined>;
   /** The highest seq whose entry lives entirely in segments <= `segment` (for evicting a whole segment). */
   maxSeqThroughSegment(sessionId: string, segment: number): Promise<number | undefined>;
+  /**
+   * At open, after the session's log cut its torn tail: deletes the rows of records past what the log holds (a kill
+   * between the index's commit and the log's fsync left them) and moves a watermark past the log's end back to it.
+   * Answers the ids deleted, and the watermark when it was moved.
+   */
+  dropPastLog(sessionId: string, extent: LogExtent): Promise<{ ids: string[]; watermark?: LogExtent['end'] }>;
   get(sessionId: string, entryId: string): Promise<IndexedRef | undefined>;
   /** Chronological by startedAt then seq, oldest first; `total` is the session's count. */
   list(sessionId: string, offset: number, limit: number): Promise<{ refs: IndexedRef[]; total: number }>;

@@ -11,7 +11,7 @@ import { errorMessage, fsyncDir, isCode } from '../fs-util.js';
 import { looksLikeSqlite } from '../snapshot.js';
 import { loadHostSqlJs, type HostSqlJs } from './host-files.js';
 import { IndexDb, isCorruption } from './index-db.js';
-import type { IndexOpenResult, IndexRow, Watermarks } from './index-types.js';
+import type { IndexOpenResult, IndexRow, LogExtent, Watermarks } from './index-types.js';
 import type { IndexReply, IndexRequest, IndexStats, OpenArgs } from './index-protocol.js';
 
 export const INDEX_FILE = 'index.db';
@@ -202,6 +202,7 @@ const handlers: Record<IndexRequest['op'], Handler> = {
   nthSeq: (sessionId: string, n: number) => ready().nthSeq(sessionId, n),
   lowestLiveSegment: (sessionId: string) => ready().lowestLiveSegment(sessionId),
   maxSeqThroughSegment: (sessionId: string, segment: number) => ready().maxSeqThroughSegment(sessionId, segment),
+  dropPastLog: (sessionId: string, extent: LogExtent) => ready().dropPastLog(sessionId, extent),
   get: (sessionId: string, entryId: string) => ready().get(sessionId, entryId),
   list: (sessionId: string, offset: number, limit: number) => ready().list(sessionId, offset, limit),
   listAfter: (sessionId: string, after: { startedAt: number; seq: number } | undefined, limit: number) => ready().listAfter(sessionId, after, limit),
