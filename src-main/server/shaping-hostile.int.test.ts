@@ -4,7 +4,7 @@
  * spelling of the mock routes without the token, prototype keys, deeply nested and non-UTF-8 bodies, header
  * values that cannot go on the wire, framing headers and HEAD on a kept-alive connection.
  *
- * A probe marked `it.fails` has found a bug in a file this helper does not own: its comment says where and why.
+ * A probe whose comment says "Found ..." found a bug; the comment says what it was and the commit that fixed it.
  */
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,11 +118,8 @@ describe('prototype keys', () => {
     alive();
   });
 
-  // BUG: a mock header named "__proto__" (a valid token) is accepted and silently dropped. zod's z.record assigns
-  // each key of its output with `out[key] = value`, so "__proto__" sets the record's prototype instead of a key
-  // (src-shared/mocks.ts:107, headersSchema). Fix: refuse the name there (a refine: `!('__proto__' in own keys)`,
-  // "is not a header name we can keep"), or build the record with Object.defineProperty in a transform.
-  it.fails('a mock header named "__proto__" is kept or refused, never silently dropped', async () => {
+  // Found dropping the header silently (zod's z.record assigns "__proto__" as the prototype); a 400 since 6ba7e48.
+  it('a mock header named "__proto__" is kept or refused, never silently dropped', async () => {
     const saved = await call('POST', '/api/v1/mocks', `{"id":"proto-header","http":{"route":"/ph"},"response":{"headers":{"__proto__":["x"],"X-Ok":["y"]}}}`);
     if (saved.status === 400) return;
     expect(saved.status).toBe(200);
@@ -131,13 +128,8 @@ describe('prototype keys', () => {
 });
 
 describe('bodies that break parsers', () => {
-  // BUG: a deeply nested JSON payload (1 MiB of "[" is ~500k levels; V8's JSON.parse takes it) makes the mock's
-  // size check throw: jsonBytes() (src-shared/mocks.ts:127) calls JSON.stringify, which overflows the stack, and
-  // zod rethrows the RangeError out of superRefine, so the API answers 500 "internal error: Maximum call stack
-  // size exceeded" (and logs it as an internal error). Fix: bound the depth of z.unknown() payloads before
-  // stringifying (an iterative depth walk, e.g. at most 256 levels, as a 400 naming response.payload), and catch
-  // a RangeError in jsonBytes as "too deeply nested".
-  it.fails('a mock payload nested 200k levels deep is a 400 naming the payload, not a 500', async () => {
+  // Found answering 500 "Maximum call stack size exceeded" (JSON.stringify in jsonBytes); a 400 since 6ba7e48.
+  it('a mock payload nested 200k levels deep is a 400 naming the payload, not a 500', async () => {
     const res = await call('POST', '/api/v1/mocks', `{"http":{"route":"/deep"},"response":{"payload":${deepJson(200_000)}}}`);
     alive();
     expect(res.status, res.text).toBe(400);
@@ -158,21 +150,15 @@ describe('bodies that break parsers', () => {
     expect((await call('GET', '/api/v1/mocks/secret-mock')).status).toBe(200);
   });
 
-  // BUG: invalid UTF-8 in a JSON body is not refused: the API's parser decodes the body with toString('utf8')
-  // (src-main/server/api-app.ts:75), which turns every bad byte into U+FFFD, so the mock is saved with bytes the
-  // client never sent. Fix: decode with `new TextDecoder('utf-8', { fatal: true })` and answer 400 "body: not
-  // valid UTF-8 (RFC 8259 8.1)".
-  it.fails('a body with invalid UTF-8 is a 400, not saved with replacement characters', async () => {
+  // Found saving U+FFFD for the bad bytes (the parser decoded with toString('utf8')); a 400 since 6ba7e48.
+  it('a body with invalid UTF-8 is a 400, not saved with replacement characters', async () => {
     const body = Buffer.concat([Buffer.from('{"id":"bad-utf8","http":{"route":"/u"},"response":{"payload":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]);
     const res = await call('POST', '/api/v1/mocks', new Uint8Array(body));
     expect(res.status, res.text).toBe(400);
   });
 
-  // BUG: a body past a route's own limit is refused with the limit of other routes in its words: the 413 handler
-  // (src-main/server/api-app.ts:103) says app.initialConfig.bodyLimit (1048576) for every route, while
-  // POST /api/v1/mocks takes MOCK_LIMITS.mockBytes + 1 MiB (9437184). Fix: name
-  // `request.routeOptions.bodyLimit` there.
-  it.fails('a body past POST /api/v1/mocks\'s limit is refused naming that limit', async () => {
+  // Found naming the 1 MiB default of other routes (api-app.ts's 413 handler); the route's own limit since 6ba7e48.
+  it('a body past POST /api/v1/mocks\'s limit is refused naming that limit', async () => {
     const res = await call('POST', '/api/v1/mocks', `{"http":{"route":"/big"},"response":{"payload":"${'x'.repeat(10 * 1024 * 1024)}"}}`);
     expect(res.status).toBe(400);
     expect(res.text).toContain(String(9 * 1024 * 1024));
@@ -226,14 +212,10 @@ describe('mock answers that cannot go on the wire', () => {
 });
 
 describe('a mock header value Node cannot write', () => {
-  // BUG: a header value with a character above U+00FF ("€", or a lone surrogate from "\ud800") passes the mock
-  // schema (NO_CONTROL in src-shared/mocks.ts:45 only refuses control characters) but Node's writeHead throws
-  // ERR_INVALID_CHAR on it. In map local's answer (src-main/engine/sessions/proxy-session.ts:406, answerLocally)
-  // that throw is either a 500 from the pipeline or, when the mock has a delay (the answer is written from a
-  // setTimeout), an uncaught exception that ends the whole process. Fix: refuse such values in the schema
-  // (/^[\t\x20-\x7e\x80-\xff]*$/, as Node and RFC 9110 5.5 allow) with a 400 naming the header; and make
-  // answerLocally catch a writeHead failure (500 naming the stage, as docs/pipeline.md promises for stage errors).
-  it.fails('a header value Node cannot write is refused at save, or served without it; the process survives', async () => {
+  // Found ending the process: "€" passed the schema, and Node's writeHead threw ERR_INVALID_CHAR from the
+  // delay's timer in answerLocally (proxy-session.ts). Since 6ba7e48 such a value is a 400 at save, and a head
+  // Node cannot write is a 502 (LOCAL_ANSWER_INVALID).
+  it('a header value Node cannot write is refused at save, or served without it; the process survives', async () => {
     // A process of its own: this probe used to end it.
     const ownDir = await tempDir('tr-hostile-euro-');
     const own = await spawnServe(['--token', TOKEN, '--data-dir', ownDir, '--proxy-workers', '0'], { TRAFFIC_RECORDER_LOOPBACK_ONLY: '1' });
@@ -248,8 +230,12 @@ describe('a mock header value Node cannot write', () => {
       const { text } = await rawExchange(proxyPort, `GET /euro HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       await new Promise((r) => setTimeout(r, 300));
       expect(own.child.exitCode, own.output()).toBeNull();
-      if (saved.status === 400) return;
-      expect(text).toMatch(/^HTTP\/1\.1 200 /);
+      expect(saved.status).toBe(400);
+      expect(saved.json.error).toContain('X-Price');
+      // No mock was saved: the request is not answered from one (the upstream is closed: a 502).
+      expect(text).toMatch(/^HTTP\/1\.1 502 /);
+      const surrogate = await ownCall('POST', '/api/v1/mocks', { http: { route: '/s' }, response: { headers: { 'X-S': ['\ud800'] } } });
+      expect(surrogate.status).toBe(400);
     } finally {
       if (own.child.exitCode === null) await own.stop();
       await fs.rm(ownDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  * `serve` process killed with SIGKILL in the middle of writes. Whatever happens, each file stays whole (old or new),
  * nothing outside the data directory is written, and the API says what failed.
  *
- * A probe marked `it.fails` has found a bug in a file this helper does not own: its comment says where and why.
+ * A probe whose comment says "Found ..." found a bug; the comment says what it was and how it was fixed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -241,12 +241,8 @@ describe('temporary files a kill left behind', () => {
     return name;
   };
 
-  // BUG: nothing removes a stale temporary file of saved-configs.json either: ConfigRepository.load
-  // (src-main/engine/configs/config-repository.ts:122) reads the file and never looks for them. Fix: a
-  // removeStaleTemporaries(file) beside writeFileAtomic (src-main/engine/atomic-file.ts: readdir, remove
-  // `.<base>.<pid>.<hex>.tmp` whose pid is not process.pid; the data dir is locked to one process, so such a file
-  // is a dead process's), called there before reading.
-  it.fails('a stale saved-configs temporary file is removed when the configs are next opened', async () => {
+  // Found never removed (ConfigRepository.load did not look for them); removed at open since 6ba7e48.
+  it('a stale saved-configs temporary file is removed when the configs are next opened', async () => {
     const dataDir = await freshDir('tr-hostile-stale-c-');
     const name = plant(dataDir, CONFIGS);
     const server = await startTestServer({ dataDir });
@@ -258,9 +254,8 @@ describe('temporary files a kill left behind', () => {
     }
   });
 
-  // BUG: nor of mocks.json: readMockFile (src-main/engine/mocks/mock-file.ts, at open) never looks for them.
-  // Fix: the same removeStaleTemporaries(path.join(dir, MOCKS_FILE)) there, before reading.
-  it.fails('a stale mocks temporary file is removed when the mock store is next opened', async () => {
+  // Found never removed (readMockFile did not look for them); removed at open since 6ba7e48.
+  it('a stale mocks temporary file is removed when the mock store is next opened', async () => {
     const dataDir = await freshDir('tr-hostile-stale-m-');
     const name = plant(dataDir, MOCKS);
     const server = await startTestServer({ dataDir });
