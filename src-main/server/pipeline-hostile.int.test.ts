@@ -4,7 +4,7 @@
  * while their body is in the replacement worker pool, more big bodies than the pool has workers, a request body
  * that never comes under `slowReadKBps`, and `timeoutRate` holding connections against the connection limit.
  *
- * A probe marked `it.fails` has found a bug in a file this helper does not own: its comment says where and why.
+ * A probe whose comment says "Found ..." found a bug; the comment says what it was and how it was fixed.
  */
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -121,14 +121,12 @@ describe('the body replacement pool under hostile clients', () => {
     return fetch(url).then(async (r) => ({ status: r.status, length: (await r.arrayBuffer()).byteLength, ms: performance.now() - started }));
   }
 
-  // BUG: a body whose client hung up keeps its worker until it is done or its budget runs out: the pool has no way
-  // to cancel a job (src-main/engine/pipeline/modify-pool.ts:98, run() takes no signal) and ReplacingBody
-  // (modify-body.ts:102, finish) awaits it whatever happens to the exchange. Two abandoned 4 MiB bodies hold both
-  // workers for the whole 5 s budget, and a third client's 1 MiB body, handed over just after them, runs out of its
-  // own budget while waiting and is sent unchanged (modified.bodyReplacementTimedOut, no rule). Fix: ReplacingBody's
-  // _destroy aborts an AbortController whose signal run() takes; on abort a queued job leaves the queue and a
-  // running one's worker is terminated and replaced, as on expiry.
-  it.fails('bodies whose clients hung up give their workers back: the next client\'s body is replaced within its budget', async () => {
+  // Found keeping their workers to the end of the 5 s budget (the pool could not cancel a job, and pipe() never
+  // told ReplacingBody that its client left), so this third client's 1 MiB body, handed over just after them,
+  // ran out of its own budget waiting and went unchanged. Fixed with this probe: the stage destroys the body when
+  // the response closes unfinished, and the pool drops a destroyed body's job (out of the queue, or its worker
+  // terminated and replaced).
+  it('bodies whose clients hung up give their workers back: the next client\'s body is replaced within its budget', async () => {
     const heavy = await session({ targetUrl: textUpstream, modifications: { bodyReplacements: [slowRule, slowRule, slowRule] } });
     const light = await session({ targetUrl: textUpstream, modifications: { bodyReplacements: [slowRule] } });
     await Promise.all([abandon(`${heavy.proxyUrl}/text?size=${4 * MiB}&n=1`, 400), abandon(`${heavy.proxyUrl}/text?size=${4 * MiB}&n=2`, 400)]);

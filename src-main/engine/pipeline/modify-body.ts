@@ -44,6 +44,8 @@ export class ReplacingBody extends Transform {
   private collected: Buffer[] = [];
   private size = 0;
   private passing = false;
+  /** Aborted when the body is destroyed (its client left): a worker still replacing it is freed. */
+  private readonly abandoned = new AbortController();
 
   constructor(
     private readonly rules: readonly CompiledReplacement[],
@@ -64,6 +66,12 @@ export class ReplacingBody extends Transform {
       this.collect(chunk);
       done();
     }
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.abandoned.abort();
+    this.decoder?.destroy();
+    done(error);
   }
 
   override _flush(done: TransformCallback): void {
@@ -96,7 +104,7 @@ export class ReplacingBody extends Transform {
     this.collected = [];
     // Not UTF-8 (binary): left as it is.
     const result = isUtf8(body) ? await this.replace(body) : { kind: 'done' as const, applied: [] };
-    if (this.destroyed) return;
+    if (this.destroyed || result.kind === 'cancelled') return;
     if (result.kind === 'timeout') {
       this.push(body);
       const timedOut = result.rule === undefined ? { budgetMs: this.budgetMs } : { rule: result.rule, budgetMs: this.budgetMs };
@@ -114,7 +122,7 @@ export class ReplacingBody extends Transform {
   private async replace(body: Buffer): Promise<ReplaceResult> {
     // Each rule is a pass over the text: what stays here is bounded by the passes' total length.
     if (body.length * Math.max(1, this.rules.length) > (this.options.inlineLimit ?? INLINE_LIMIT)) {
-      return (this.options.pool ?? replacePool()).run(this.rules.map((r) => r.rule), body, this.budgetMs);
+      return (this.options.pool ?? replacePool()).run(this.rules.map((r) => r.rule), body, this.budgetMs, this.abandoned.signal);
     }
     const { text, applied } = applyReplacements(this.rules, body.toString('utf8'));
     return applied.length > 0 ? { kind: 'done', applied, body: Buffer.from(text, 'utf8') } : { kind: 'done', applied };

@@ -34,7 +34,9 @@ export type ReplaceReply = { id: number; kind: 'rule'; index: number } | { id: n
 export type ReplaceResult =
   | { kind: 'done'; applied: number[]; body?: Buffer }
   /** `rule`: the one running when time ran out (absent: the body was still waiting for a worker). */
-  | { kind: 'timeout'; rule?: number };
+  | { kind: 'timeout'; rule?: number }
+  /** Nobody wants the body any more (its client left): its worker was freed. */
+  | { kind: 'cancelled' };
 
 interface Job extends ReplaceRequest {
   resolve(result: ReplaceResult): void;
@@ -78,10 +80,16 @@ export class ReplacePool {
     this.slots = Array.from({ length: Math.max(1, size) }, () => ({}));
   }
 
-  /** The rules on `body` (UTF-8 text) in a worker; `body` is copied over and stays the caller's. */
-  run(rules: readonly BodyReplacement[], body: Buffer, budgetMs: number): Promise<ReplaceResult> {
+  /**
+   * The rules on `body` (UTF-8 text) in a worker; `body` is copied over and stays the caller's. `signal`: the body
+   * is no longer wanted (its client left), and a job nobody will read must not keep a worker, nor a place in the
+   * queue, for the rest of its budget while other bodies wait.
+   */
+  run(rules: readonly BodyReplacement[], body: Buffer, budgetMs: number, signal?: AbortSignal): Promise<ReplaceResult> {
+    if (signal?.aborted) return Promise.resolve({ kind: 'cancelled' });
     return new Promise((resolve, reject) => {
       const job: Job = { id: this.nextId++, rules, body, resolve, reject, timer: setTimeout(() => this.expire(job), budgetMs) };
+      signal?.addEventListener('abort', () => this.drop(job, { kind: 'cancelled' }), { once: true });
       this.queue.push(job);
       this.pump();
     });
@@ -142,19 +150,26 @@ export class ReplacePool {
   }
 
   private expire(job: Job): void {
+    this.drop(job, job.rule === undefined || this.queue.includes(job) ? { kind: 'timeout' } : { kind: 'timeout', rule: job.rule });
+  }
+
+  /** Ends a job that is not done (out of time, or cancelled): out of the queue, or its worker stopped and replaced. */
+  private drop(job: Job, result: ReplaceResult): void {
     const queued = this.queue.indexOf(job);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      job.resolve({ kind: 'timeout' });
+      clearTimeout(job.timer);
+      job.resolve(result);
       return;
     }
     const slot = this.slots.find((s) => s.job === job);
     if (!slot) return;
+    // Stuck inside one rule, or working for nobody: only terminating the worker stops it.
     const worker = slot.worker;
     slot.worker = undefined;
     void worker?.terminate();
     this.settle(slot, job);
-    job.resolve(job.rule === undefined ? { kind: 'timeout' } : { kind: 'timeout', rule: job.rule });
+    job.resolve(result);
   }
 
   /** The job is over: its slot takes the next one. */

@@ -97,7 +97,7 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
     responseBody(exchange) {
       const encoding = encodings.get(exchange);
       if (!encoding) return undefined;
-      return new ReplacingBody(replacements, bound, encoding, (outcome) => {
+      const body = new ReplacingBody(replacements, bound, encoding, (outcome) => {
         const modified = (exchange.modified ??= { rules: [] });
         for (const i of outcome.applied) modified.rules.push(`bodyReplacements[${i}]`);
         if (outcome.tooLarge) modified.bodyTooLarge = { limit: bound };
@@ -111,6 +111,12 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
           if (kept.length < outcome.original.length) original.bodyTruncated = true;
         }
       }, options.replace);
+      // pipe() does not pass a client's departure down the chain: without this, a body whose client left would
+      // keep its replacement worker to the end of its budget while other clients' bodies wait.
+      exchange.res.once('close', () => {
+        if (!exchange.res.writableFinished) body.destroy();
+      });
+      return body;
     },
   };
 }
