@@ -165,6 +165,36 @@ describe('bodies that break parsers', () => {
   });
 });
 
+describe('the REST derivation of rows with a prefix or a bodyField', () => {
+  it('odd query strings and bodies on /api/v1/mocks are 400s naming the field, never 500s, and change nothing', async () => {
+    const before = (await call('GET', '/api/v1/mocks?limit=1000')).json.total as number;
+    const cases: Array<[string, string, string | undefined, string]> = [
+      ['GET', '/api/v1/mocks?namespace=a&namespace=b', undefined, 'namespace'],
+      ['GET', '/api/v1/mocks?limit=-1', undefined, 'limit'],
+      ['GET', '/api/v1/mocks?limit=1001', undefined, 'limit'],
+      ['GET', '/api/v1/mocks?offset=9007199254740993', undefined, 'offset'],
+      ['GET', '/api/v1/mocks?namespace=../x', undefined, 'namespace'],
+      ['POST', '/api/v1/mocks/batch', '{"mocks":[]}', 'mocks'],
+      ['POST', '/api/v1/mocks/batch', '[]', 'mocks'],
+      ['POST', '/api/v1/mocks/batch', 'null', 'mocks'],
+      ['POST', '/api/v1/mocks/batch', '"x"', 'mocks'],
+      ['POST', '/api/v1/mocks/batch', '[{"http":{"route":"/ok"},"response":{}},{"http":{"route":"/bad"},"response":{"statusCode":0}}]', 'mocks.1.response.statusCode'],
+      ['POST', '/api/v1/mocks', '[{"http":{"route":"/x"},"response":{}}]', 'body'],
+      ['PATCH', '/api/v1/mocks/secret-mock', '{"id":"other"}', 'id'],
+      ['PATCH', '/api/v1/mocks/secret-mock', '{"http":{"route":"/x","bogus":1}}', 'http'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await call(method, path, body);
+      expect(res.status, `${method} ${path} ${body ?? ''}: ${res.text}`).toBe(400);
+      expect(`${res.json.field} ${res.json.error}`, `${method} ${path} ${body ?? ''}`).toContain(field);
+    }
+    // Query parameters a row does not know are ignored on GET; on a POST the body is what counts.
+    expect((await call('GET', '/api/v1/mocks?__proto__[x]=1&constructor=1&limit=1000')).json.total).toBe(before);
+    expect((await call('GET', '/api/v1/mocks?limit=1000')).json.total).toBe(before);
+    alive();
+  });
+});
+
 describe('mock answers that cannot go on the wire', () => {
   it('header names and values with CR, LF or NUL, and statuses outside 200-599, are 400s naming the field', async () => {
     const cases: Array<[unknown, string]> = [
