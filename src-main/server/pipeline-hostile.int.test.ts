@@ -97,6 +97,44 @@ describe('a gzip body whose Content-Length lies, under a body rule', () => {
   }
 });
 
+describe('a gzip bomb under a body rule, to a client that does not read', () => {
+  it('what the proxy holds stays near the replacement bound, not the decoded size', async () => {
+    const MiB = 1024 * 1024;
+    const gz = zlib.gzipSync(Buffer.alloc(256 * MiB, 'a'), { level: 9 });
+    const port = await listen(
+      http.createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'content-length': gz.length });
+        res.end(gz);
+      }),
+    );
+    const s = await session({ targetUrl: `http://127.0.0.1:${port}`, modifications: { bodyReplacements: [{ match: 'b', replace: 'c' }] } });
+    const base = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers - base)), 10);
+    const socket = net.connect(s.listenPort, '127.0.0.1', () => socket.write('GET /bomb HTTP/1.1\r\nHost: x\r\n\r\n'));
+    socket.on('error', () => undefined);
+    socket.pause();
+    await new Promise((r) => setTimeout(r, 2000));
+    clearInterval(sampler);
+    socket.destroy();
+    console.log(`gzip bomb (${(gz.length / 1024).toFixed(0)} KiB -> 256 MiB), client not reading: proxy ArrayBuffers grew ${(peak / MiB).toFixed(1)} MiB`);
+    // The bound (8 MiB) collected, then streamed with back-pressure: a few buffers more, never the decoded size.
+    expect(peak).toBeLessThan(8 * MiB + 16 * MiB);
+    // A client that reads gets every decoded byte, unchanged (past the bound, nothing is replaced).
+    const res = await fetch(`${s.proxyUrl}/bomb`);
+    let bytes = 0;
+    let other = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length;
+      if (chunk[0] !== 97 || chunk[chunk.length - 1] !== 97) other++;
+    }
+    expect({ bytes, other }).toEqual({ bytes: 256 * MiB, other: 0 });
+    const entries = await waitForEntries(engine.recorder, s.id, 2, 30_000);
+    expect(entries.filter((e) => e.modified?.bodyTooLarge?.limit === 8 * MiB)).toHaveLength(1);
+    await engine.recorder.stopSession({ id: s.id });
+  }, 30_000);
+});
+
 describe('the body replacement pool under hostile clients', () => {
   // (a+)+$ -> $1 keeps the text as it is and costs ~1.5 µs a character on RE2JS: work that takes long but
   // whose result is easy to check.

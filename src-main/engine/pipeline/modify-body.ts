@@ -83,16 +83,30 @@ export class ReplacingBody extends Transform {
 
   private collect(chunk: Buffer): void {
     if (this.passing) {
-      this.push(chunk);
+      this.pass(chunk);
       return;
     }
     this.collected.push(chunk);
     this.size += chunk.length;
     if (this.size > this.bound) {
       this.passing = true;
-      this.push(Buffer.concat(this.collected));
+      this.pass(Buffer.concat(this.collected));
       this.collected = [];
     }
+  }
+
+  /**
+   * A body past the bound streams on decoded, with back-pressure. One compressed chunk can decode to a thousand
+   * times its size (a gzip bomb: 255 KiB became 256 MiB, and 64 MiB of it sat here for a client that did not
+   * read), so the decoder is paused until the client takes what is pushed.
+   */
+  private pass(chunk: Buffer): void {
+    if (!this.push(chunk)) this.decoder?.pause();
+  }
+
+  override _read(size: number): void {
+    this.decoder?.resume();
+    super._read(size);
   }
 
   private async finish(): Promise<void> {
