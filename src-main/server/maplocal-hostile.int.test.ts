@@ -6,19 +6,9 @@
  * rule out, measured against as many `:param` routes in the same run.
  */
 import http from 'node:http';
-import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { mapLocalEnv } from '../engine/pipeline/map-local-test-support.js';
 import type { MockInput } from '../../src-shared/mocks.js';
-import { startEngine, type TestEngine } from '../test-support/engine.js';
-import { engineOperations, type EngineOperations } from '../engine/engine-operations.js';
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Answer {
   status: number;
@@ -52,22 +42,12 @@ describe.each([
   ['in process', 0],
   ['in two proxy workers', 2],
 ])('map local under churn, proxies %s', (_where, proxyWorkers) => {
-  let engine: TestEngine;
-  let ops: EngineOperations;
-  let target: string;
-  beforeAll(async () => {
-    engine = await startEngine({ proxyWorkers });
-    ops = engineOperations(engine.recorder);
-    target = `http://127.0.0.1:${await closedPort()}`;
-  }, 60_000);
-  afterAll(async () => {
-    await engine?.close();
-  });
+  const env = mapLocalEnv(proxyWorkers);
 
   it('upserts, patches, deletes and moves against live traffic: every answer whole, from a mock or the 502 of no mock, none failed or torn', async () => {
     const ns = `churn${proxyWorkers}`;
-    await ops.saveMocks({ mocks: [{ id: `stable-${ns}`, namespace: ns, http: { route: '/stable' }, response: { payload: STABLE } }] });
-    const { session } = await engine.recorder.startSession({ targetUrl: target, namespace: ns, mapLocal: { enabled: true } });
+    await env.ops.saveMocks({ mocks: [{ id: `stable-${ns}`, namespace: ns, http: { route: '/stable' }, response: { payload: STABLE } }] });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: env.target, namespace: ns, mapLocal: { enabled: true } });
     let stop = false;
     const failures: string[] = [];
     const seen = { stable: 0, churn: 0, noMock: 0, versions: new Set<number>() };
@@ -95,15 +75,15 @@ describe.each([
     const churner = async () => {
       for (let v = 1; !stop; v++) {
         const mock = (id: string, extra: Partial<MockInput> = {}): MockInput => ({ id, namespace: ns, http: { route: '/churn/:n' }, response: { payload: churnBody(v) }, ...extra });
-        await ops.saveMocks({ mocks: [mock('churn-a'), mock('churn-b', { priority: v % 3 })] });
+        await env.ops.saveMocks({ mocks: [mock('churn-a'), mock('churn-b', { priority: v % 3 })] });
         await new Promise((r) => setTimeout(r, 2));
-        await ops.patchMock({ id: 'churn-a', response: { payload: churnBody(v + 1_000_000) } });
+        await env.ops.patchMock({ id: 'churn-a', response: { payload: churnBody(v + 1_000_000) } });
         await new Promise((r) => setTimeout(r, 2));
-        await ops.saveMocks({ mocks: Array.from({ length: 50 }, (_, i) => ({ id: `noise-${ns}-${i}`, namespace: ns, http: { route: `^/noise/${i}/.*` }, response: { payload: 'n' } })) });
-        await ops.deleteMock({ id: 'churn-b' });
-        if (v % 2 === 0) await ops.patchMock({ id: 'churn-a', namespace: 'elsewhere' });
-        else await ops.deleteMock({ id: 'churn-a' });
-        for (let i = 0; i < 50; i += 2) await ops.deleteMock({ id: `noise-${ns}-${i}` });
+        await env.ops.saveMocks({ mocks: Array.from({ length: 50 }, (_, i) => ({ id: `noise-${ns}-${i}`, namespace: ns, http: { route: `^/noise/${i}/.*` }, response: { payload: 'n' } })) });
+        await env.ops.deleteMock({ id: 'churn-b' });
+        if (v % 2 === 0) await env.ops.patchMock({ id: 'churn-a', namespace: 'elsewhere' });
+        else await env.ops.deleteMock({ id: 'churn-a' });
+        for (let i = 0; i < 50; i += 2) await env.ops.deleteMock({ id: `noise-${ns}-${i}` });
         // This engine's store is in memory: its changes settle in microtasks, which alone would starve the clients
         // (through REST every change comes with I/O anyway).
         await new Promise((r) => setTimeout(r, 2));
@@ -122,41 +102,31 @@ describe.each([
     expect(seen.noMock).toBeGreaterThan(0);
     expect(seen.versions.size).toBeGreaterThan(3);
     console.log(`churn (${_where}): ${seen.stable} stable, ${seen.churn} mocked churn answers over ${seen.versions.size} versions, ${seen.noMock} with no mock`);
-    await engine.recorder.stopSession({ id: session.id });
+    await env.engine.recorder.stopSession({ id: session.id });
   }, 60_000);
 });
 
 describe('10,000 mocks', () => {
-  let engine: TestEngine;
-  let ops: EngineOperations;
-  let target: string;
-  beforeAll(async () => {
-    engine = await startEngine();
-    ops = engineOperations(engine.recorder);
-    target = `http://127.0.0.1:${await closedPort()}`;
-  }, 60_000);
-  afterAll(async () => {
-    await engine?.close();
-  });
+  const env = mapLocalEnv();
 
   async function fill(ns: string, count: number, route: (i: number) => string): Promise<void> {
     for (let start = 0; start < count; start += 1000) {
       const mocks = Array.from({ length: Math.min(1000, count - start) }, (_, k) => ({ id: `${ns}-${start + k}`, namespace: ns, http: { route: route(start + k) }, response: { payload: `m${start + k}` } }));
-      await ops.saveMocks({ mocks });
+      await env.ops.saveMocks({ mocks });
       await new Promise((r) => setImmediate(r));
     }
   }
 
   async function clear(ns: string, count: number): Promise<void> {
     for (let i = 0; i < count; i++) {
-      await ops.deleteMock({ id: `${ns}-${i}` });
+      await env.ops.deleteMock({ id: `${ns}-${i}` });
       if (i % 100 === 0) await new Promise((r) => setImmediate(r));
     }
   }
 
   it('the store filled to its bound while traffic flows: every answer right; one more mock is refused; the cost of an unmatched request measured', async () => {
-    await ops.saveMocks({ mocks: [{ id: 'fill-stable', namespace: 'fill', http: { route: '/stable' }, response: { payload: STABLE } }] });
-    const { session } = await engine.recorder.startSession({ targetUrl: target, namespace: 'fill', mapLocal: { enabled: true } });
+    await env.ops.saveMocks({ mocks: [{ id: 'fill-stable', namespace: 'fill', http: { route: '/stable' }, response: { payload: STABLE } }] });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: env.target, namespace: 'fill', mapLocal: { enabled: true } });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
     const wrong: string[] = [];
     const before: number[] = [];
@@ -173,7 +143,7 @@ describe('10,000 mocks', () => {
     await fill('fill', 9_999, (i) => `/items/${i}/:id`);
     stop = true;
     await traffic;
-    await expect(ops.saveMocks({ mocks: [{ id: 'one-too-many', namespace: 'fill', http: { route: '/x' }, response: {} }] })).rejects.toThrow(/at most 10000 mocks/);
+    await expect(env.ops.saveMocks({ mocks: [{ id: 'one-too-many', namespace: 'fill', http: { route: '/x' }, response: {} }] })).rejects.toThrow(/at most 10000 mocks/);
     const last = await get(`${session.proxyUrl}/items/9998/abc`, agent);
     expect(last).toMatchObject({ status: 200, body: 'm9998' });
     const after: number[] = [];
@@ -181,24 +151,24 @@ describe('10,000 mocks', () => {
     expect(wrong).toEqual([]);
     console.log(`unmatched request, 1 mock: median ${median(before).toFixed(1)} ms; 10,000 :param mocks: ${median(after).toFixed(1)} ms; /stable while filling: median ${median(during).toFixed(1)} ms, max ${Math.max(...during).toFixed(0)} ms over ${during.length}`);
     agent.destroy();
-    await engine.recorder.stopSession({ id: session.id });
+    await env.engine.recorder.stopSession({ id: session.id });
     await clear('fill', 9_999);
-    await ops.deleteMock({ id: 'fill-stable' });
+    await env.ops.deleteMock({ id: 'fill-stable' });
   }, 240_000);
 
   it('10,000 regex routes with no literal start: the right mock answers; the cost of an unmatched request against :param routes measured', async () => {
     await fill('regex', 9_999, (i) => `^.*/r${i}$`);
-    const { session } = await engine.recorder.startSession({ targetUrl: target, namespace: 'regex', mapLocal: { enabled: true } });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: env.target, namespace: 'regex', mapLocal: { enabled: true } });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     expect(await get(`${session.proxyUrl}/a/b/r9998`, agent)).toMatchObject({ status: 200, body: 'm9998' });
     const unmatched: number[] = [];
     for (let i = 0; i < 10; i++) unmatched.push((await get(`${session.proxyUrl}/none/x`, agent)).ms);
     // The API shares the proxy's event loop: what one unmatched request costs it.
     const apiStarted = performance.now();
-    await Promise.all([get(`${session.proxyUrl}/none/y`, agent), engine.recorder.listEntries({ id: session.id, limit: 1 })]);
+    await Promise.all([get(`${session.proxyUrl}/none/y`, agent), env.engine.recorder.listEntries({ id: session.id, limit: 1 })]);
     console.log(`unmatched request, 10,000 ^.* regex routes: median ${median(unmatched).toFixed(1)} ms (max ${Math.max(...unmatched).toFixed(0)} ms); alongside an API read ${(performance.now() - apiStarted).toFixed(0)} ms`);
     agent.destroy();
-    await engine.recorder.stopSession({ id: session.id });
+    await env.engine.recorder.stopSession({ id: session.id });
     await clear('regex', 9_999);
   }, 240_000);
 });

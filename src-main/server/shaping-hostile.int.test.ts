@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServe, type ServeProcess } from '../test-support/child.js';
 import { tempDir } from '../test-support/engine.js';
+import { apiCall } from '../test-support/server.js';
 import { deepJson, rawExchange, splitResponses } from './hostile-test-support.js';
 
 const TOKEN = 'hostile-token-0123456789abcdef';
@@ -30,20 +31,8 @@ afterAll(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(`${serve.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
+function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  return apiCall(serve.url, TOKEN, method, path, body, headers);
 }
 
 function alive(): void {

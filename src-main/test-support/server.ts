@@ -26,21 +26,7 @@ export async function startTestServer(options: { limits?: Partial<RecorderLimits
     headless,
     base,
     api,
-    async call(method, path, body, headers = {}) {
-      const res = await fetch(`${api}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${TEST_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text };
-    },
+    call: (method, path, body, headers = {}) => apiCall(api, TEST_TOKEN, method, path, body, headers),
     async close() {
       await headless.close();
       if (!options.dataDir) await fs.rm(dataDir, { recursive: true, force: true });
@@ -66,4 +52,28 @@ export function serverWithUpstream<U extends { close(): Promise<void> } = Upstre
     await env.upstream?.close();
   });
   return env;
+}
+
+/** One API call with the token: the status, the body as text and, when it parses, as JSON. */
+export async function apiCall(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any; text: string }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
 }

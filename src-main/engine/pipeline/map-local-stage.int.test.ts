@@ -4,13 +4,12 @@
  * mocks then travel to each worker at start and on every change).
  */
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { mapLocalEnv } from './map-local-test-support.js';
 import type { Session } from '../../../src-shared/model.js';
 import type { MockInput } from '../../../src-shared/mocks.js';
-import { closedPort } from '../../test-support/upstream.js';
 import { curl } from '../../test-support/curl.js';
-import { startEngine, waitForEntries, type TestEngine } from '../../test-support/engine.js';
-import { engineOperations, type EngineOperations } from '../engine-operations.js';
+import { waitForEntries } from '../../test-support/engine.js';
 
 /** A GET (or another method) through node:http, on `agent` when given (keep-alive tests). */
 function request(url: string, options: { method?: string; agent?: http.Agent } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; rawHeaders: string[]; body: Buffer; reused: boolean }> {
@@ -29,23 +28,12 @@ describe.each([
   ['in process', 0],
   ['in two proxy workers', 2],
 ])('map local, proxies %s', (_where, proxyWorkers) => {
-  let engine: TestEngine;
-  let ops: EngineOperations;
-  let target: string;
+  const env = mapLocalEnv(proxyWorkers);
   const started: string[] = [];
 
-  beforeAll(async () => {
-    engine = await startEngine({ proxyWorkers });
-    ops = engineOperations(engine.recorder);
-    target = `http://127.0.0.1:${await closedPort()}`;
-  }, 60_000);
-  afterAll(async () => {
-    await engine?.close();
-  });
-
-  const save = (...mocks: MockInput[]) => ops.saveMocks({ mocks });
+  const save = (...mocks: MockInput[]) => env.ops.saveMocks({ mocks });
   async function session(extra: Record<string, unknown> = {}): Promise<Session> {
-    const { session } = await engine.recorder.startSession({ targetUrl: target, mapLocal: { enabled: true }, ...extra });
+    const { session } = await env.engine.recorder.startSession({ targetUrl: env.target, mapLocal: { enabled: true }, ...extra });
     started.push(session.id);
     return session;
   }
@@ -68,11 +56,11 @@ describe.each([
     expect((await request(`${s.proxyUrl}/api/users/42`, { method: 'POST' })).status).toBe(502);
     expect((await request(`${s.proxyUrl}/api/users`)).status).toBe(502);
 
-    const entries = await waitForEntries(engine.recorder, s.id, 3);
+    const entries = await waitForEntries(env.engine.recorder, s.id, 3);
     const mapped = entries.find((e) => e.request.method === 'GET' && e.request.url.endsWith('/api/users/42?full=1'))!;
     expect(mapped).toMatchObject({ mapLocal: true, mapLocalMockId: 'user', response: { statusCode: 201 } });
     expect(mapped.error).toBeUndefined();
-    const body = await engine.recorder.readEntryBody(s.id, mapped.id, 'response', false);
+    const body = await env.engine.recorder.readEntryBody(s.id, mapped.id, 'response', false);
     expect(JSON.parse(body.bytes.toString())).toEqual({ id: 1, name: 'Ann' });
     for (const e of entries.filter((x) => x !== mapped)) expect(e).toMatchObject({ mapLocal: false, response: { statusCode: 502 } });
     expect(entries.filter((x) => x !== mapped).every((e) => e.mapLocalMockId === undefined)).toBe(true);
@@ -111,27 +99,27 @@ describe.each([
     try {
       const first = await request(`${s.proxyUrl}/thing`, { agent });
       expect(first.body.toString()).toBe('older');
-      await ops.patchMock({ id: 'newer', priority: 1 });
+      await env.ops.patchMock({ id: 'newer', priority: 1 });
       const second = await request(`${s.proxyUrl}/thing`, { agent });
       expect(second.body.toString()).toBe('newer');
       expect(second.reused).toBe(true);
       // A new mock, a changed payload and a deletion all reach the running session, nothing restarted.
-      await ops.saveMock({ id: 'newest', namespace: 'order', priority: 5, http: { route: '/thing' }, response: { payload: 'newest' } });
+      await env.ops.saveMock({ id: 'newest', namespace: 'order', priority: 5, http: { route: '/thing' }, response: { payload: 'newest' } });
       expect((await request(`${s.proxyUrl}/thing`, { agent })).body.toString()).toBe('newest');
-      await ops.patchMock({ id: 'newest', response: { payload: 'edited' } });
+      await env.ops.patchMock({ id: 'newest', response: { payload: 'edited' } });
       expect((await request(`${s.proxyUrl}/thing`, { agent })).body.toString()).toBe('edited');
-      await ops.deleteMock({ id: 'newest' });
-      await ops.deleteMock({ id: 'newer' });
+      await env.ops.deleteMock({ id: 'newest' });
+      await env.ops.deleteMock({ id: 'newer' });
       const last = await request(`${s.proxyUrl}/thing`, { agent });
       expect(last.body.toString()).toBe('older');
       expect(last.reused).toBe(true);
       // A mock moved to another namespace leaves this session.
-      await ops.patchMock({ id: 'older', namespace: 'elsewhere' });
+      await env.ops.patchMock({ id: 'older', namespace: 'elsewhere' });
       expect((await request(`${s.proxyUrl}/thing`, { agent })).status).toBe(502);
     } finally {
       agent.destroy();
     }
-    const entries = await waitForEntries(engine.recorder, s.id, 6);
+    const entries = await waitForEntries(env.engine.recorder, s.id, 6);
     expect(entries.map((e) => e.mapLocalMockId ?? null)).toEqual(['older', 'newer', 'newest', 'newest', 'older', null]);
   });
 
@@ -143,7 +131,7 @@ describe.each([
     const elapsed = performance.now() - t0;
     expect(res.body.toString()).toBe('late');
     expect(elapsed).toBeGreaterThanOrEqual(395);
-    const [entry] = await waitForEntries(engine.recorder, s.id, 1);
+    const [entry] = await waitForEntries(env.engine.recorder, s.id, 1);
     expect(entry!.durationMs).toBeGreaterThanOrEqual(395);
   });
 
@@ -187,7 +175,7 @@ describe.each([
     const own = await session({ namespace: 'team' });
     const named = await session({ namespace: 'team', mapLocal: { enabled: true, namespace: 'staging' } });
     const off = await session({ namespace: 'team', mapLocal: { enabled: false } });
-    const none = await engine.recorder.startSession({ targetUrl: target, namespace: 'team' });
+    const none = await env.engine.recorder.startSession({ targetUrl: env.target, namespace: 'team' });
     expect((await request(`${own.proxyUrl}/who`)).body.toString()).toBe('team');
     expect((await request(`${named.proxyUrl}/who`)).body.toString()).toBe('staging');
     expect((await request(`${off.proxyUrl}/who`)).status).toBe(502);
@@ -197,21 +185,21 @@ describe.each([
     expect(viaCurl).toMatchObject({ status: 200, exitCode: 0 });
     expect(viaCurl.body.toString()).toBe('staging');
     // The session keeps its mapLocal setting, and a restart serves the mocks again.
-    expect((await engine.recorder.getSession({ id: named.id })).session.mapLocal).toEqual({ enabled: true, namespace: 'staging' });
-    await engine.recorder.stopSession({ id: named.id });
-    const restarted = (await engine.recorder.restartSession({ id: named.id })).session;
+    expect((await env.engine.recorder.getSession({ id: named.id })).session.mapLocal).toEqual({ enabled: true, namespace: 'staging' });
+    await env.engine.recorder.stopSession({ id: named.id });
+    const restarted = (await env.engine.recorder.restartSession({ id: named.id })).session;
     expect((await request(`${restarted.proxyUrl}/who`)).body.toString()).toBe('staging');
   });
 
   it('maps requests a forward proxy carries, whatever their host', async () => {
     await save({ id: 'fwd', namespace: 'forward', http: { route: '/via/proxy', httpMethod: 'GET' }, response: { payload: 'forwarded' } });
-    const { session: s } = await engine.recorder.startSession({ mode: 'forward', namespace: 'forward', mapLocal: { enabled: true } });
-    const viaProxy = await curl(['-x', s.proxyUrl, `${target}/via/proxy`]);
+    const { session: s } = await env.engine.recorder.startSession({ mode: 'forward', namespace: 'forward', mapLocal: { enabled: true } });
+    const viaProxy = await curl(['-x', s.proxyUrl, `${env.target}/via/proxy`]);
     expect(viaProxy).toMatchObject({ status: 200, exitCode: 0 });
     expect(viaProxy.body.toString()).toBe('forwarded');
-    expect((await curl(['-x', s.proxyUrl, `${target}/not/mocked`])).status).toBe(502);
-    const entries = await waitForEntries(engine.recorder, s.id, 2);
-    expect(entries.find((e) => e.mapLocal)).toMatchObject({ mapLocalMockId: 'fwd', request: { url: `${target}/via/proxy` } });
+    expect((await curl(['-x', s.proxyUrl, `${env.target}/not/mocked`])).status).toBe(502);
+    const entries = await waitForEntries(env.engine.recorder, s.id, 2);
+    expect(entries.find((e) => e.mapLocal)).toMatchObject({ mapLocalMockId: 'fwd', request: { url: `${env.target}/via/proxy` } });
   });
 
   it('answers a mocked request before the toxics: an injected error never replaces a mock', async () => {
@@ -219,7 +207,7 @@ describe.each([
     const s = await session({ namespace: 'chaos', toxics: { http: { errorRate: 1, errorStatus: 500 } } });
     expect((await request(`${s.proxyUrl}/calm`)).body.toString()).toBe('calm');
     expect((await request(`${s.proxyUrl}/other`)).status).toBe(500);
-    const entries = await waitForEntries(engine.recorder, s.id, 2);
+    const entries = await waitForEntries(env.engine.recorder, s.id, 2);
     expect(entries.find((e) => e.mapLocal)).toMatchObject({ mapLocalMockId: 'calm' });
     expect(entries.find((e) => e.mapLocal)!.injected).toBeUndefined();
   });
