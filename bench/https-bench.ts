@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { ProxyAgent } from 'undici';
-import { checksTable, commonBenchOptions, exitCodeOf, machineInfo, writeResult, type Check } from './lib-report.js';
+import { commonBenchOptions, exitCodeOf, machineInfo, printReport, writeResult, type Check } from './lib-report.js';
 import { cpuMs, makeTempDir, rssKiB, startChild, stopChild, which, runMain } from './lib-procs.js';
 import {
   FILES,
@@ -426,9 +426,7 @@ async function main(): Promise<number> {
     `Our session: ${ourEntriesEnd.total} entries at the end (statuses of held entries ${JSON.stringify(ourEntriesEnd.statuses)}, entry errors ${ourEntriesEnd.errors}); ` +
       `server RSS ${((rssAfterLoadKiB ?? 0) / 1024).toFixed(0)} MiB after the load, ${((rssEndKiB ?? 0) / 1024).toFixed(0)} MiB at the end.`,
   );
-  out.push('');
-  out.push(...checksTable(checks));
-  process.stdout.write(`${out.join('\n')}\n`);
+  printReport(out, checks);
 
   const result = {
     date: new Date().toISOString(),

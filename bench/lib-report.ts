@@ -22,6 +22,11 @@ export function checksTable(checks: readonly Check[]): string[] {
   return ['| check | value | target | result |', '|---|---:|---|---|', ...rows];
 }
 
+/** Print the report's lines, then the targets' table. */
+export function printReport(lines: readonly string[], checks: readonly Check[]): void {
+  process.stdout.write(`${[...lines, '', ...checksTable(checks)].join('\n')}\n`);
+}
+
 /** The machine the run measured (the ratios are what count on a shared one). */
 export function machineInfo(): { cores: number; cpu: string; loadavgAtEnd: number[] } {
   return { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadavgAtEnd: loadavg() };

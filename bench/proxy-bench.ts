@@ -19,7 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { checksTable, commonBenchOptions, exitCodeOf, machineInfo, writeResult, type Check } from './lib-report.js';
+import { commonBenchOptions, exitCodeOf, machineInfo, printReport, writeResult, type Check } from './lib-report.js';
 import { cpuMs, rssKiB, sleep, stopChild, which, runMain } from './lib-procs.js';
 import {
   BENCH_FILTERS,
@@ -375,9 +375,7 @@ async function main(): Promise<number> {
       `after ${memTotal} requests ${((rssTotalKiB ?? 0) / 1024).toFixed(1)} MiB (${load2.rps.toFixed(0)} req/s). ` +
       `RSS after the wrk runs: ${((rssAfterWrkKiB ?? 0) / 1024).toFixed(1)} MiB.`,
   );
-  out.push('');
-  out.push(...checksTable(checks));
-  process.stdout.write(`${out.join('\n')}\n`);
+  printReport(out, checks);
 
   const result = {
     date: new Date().toISOString(),
