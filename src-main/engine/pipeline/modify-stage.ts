@@ -11,6 +11,7 @@
  *
  * What it did goes on `exchange.modified` (the entry's `modified`). No rule: no stage.
  */
+import { regexLiteralPrefix } from '../../../src-shared/mock-routes.js';
 import { RE2JS } from 're2js';
 import { isEmptyModifications, type ModifiedExchange, type SessionModifications } from '../../../src-shared/modifications.js';
 import { applyHeaderRules, headerValue, pairs, removeHeader } from './modify-headers.js';
@@ -38,7 +39,7 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
   if (!modifications || isEmptyModifications(modifications)) return undefined;
   const requestHeaders = modifications.requestHeaders ?? [];
   const responseHeaders = modifications.responseHeaders ?? [];
-  const rewrites = (modifications.urlRewrites ?? []).map((rule, index) => ({ index, regex: RE2JS.compile(rule.match), replace: rule.replace }));
+  const rewrites = (modifications.urlRewrites ?? []).map((rule, index) => ({ index, regex: RE2JS.compile(rule.match), replace: rule.replace, cannotMatch: literalCheck(rule.match) }));
   const replacements = compileReplacements(modifications.bodyReplacements ?? []);
   const bound = options.bound ?? BODY_REPLACEMENT_BOUND;
   const encodings = new WeakMap<Exchange, BodyEncoding>();
@@ -62,6 +63,8 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
         }
       }
       for (const rule of rewrites) {
+        // A string comparison first: RE2JS costs ~10 µs a call, per rule, on every request.
+        if (rule.cannotMatch(target.path)) continue;
         const matcher = rule.regex.matcher(target.path);
         if (!matcher.find()) continue;
         const path = matcher.reset().replaceAll(rule.replace);
@@ -129,4 +132,11 @@ function bodyEncoding(exchange: Exchange, head: ResponseHead): BodyEncoding | un
   const raw = (headerValue(head.headers, 'content-encoding') ?? 'identity').trim().toLowerCase();
   if (!DECODED.has(raw)) return undefined;
   return raw === 'x-gzip' ? 'gzip' : (raw as BodyEncoding);
+}
+
+/** True for a path no match of `pattern` can be in: it lacks the literal text every match starts with. */
+function literalCheck(pattern: string): (path: string) => boolean {
+  const literal = regexLiteralPrefix(pattern);
+  if (literal === '') return () => false;
+  return pattern.startsWith('^') ? (path) => !path.startsWith(literal) : (path) => !path.includes(literal);
 }
