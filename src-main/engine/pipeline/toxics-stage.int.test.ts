@@ -15,7 +15,8 @@ import { serverWithUpstream } from '../../test-support/server.js';
 import { startEngine } from '../../test-support/engine.js';
 import { entriesOf, entryFor, startSession, startToxicUpstream, timedRequest } from './toxics-test-support.js';
 
-const env = serverWithUpstream({}, startToxicUpstream);
+// The live-replacement test sends as many requests as a fast machine manages: past the default 1,000-entry cap.
+const env = serverWithUpstream({ limits: { maxEntriesPerSession: 100_000 } }, startToxicUpstream);
 
 const arrivalsAt = (path: string) => env.upstream.arrivals.filter((a) => a.path === path);
 
