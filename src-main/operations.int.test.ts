@@ -38,10 +38,13 @@ import { startApiServer, type ApiServer } from './server/api-server.js';
 import { startEngine, tempDir, waitForEntries, type TestEngine } from './test-support/engine.js';
 import { startUpstream, type Upstream } from './test-support/upstream.js';
 import { portOf } from './desktop/test-support/message-port.js';
+import type { FeatureSamples, SampleContext, Transport } from './test-support/operation-samples.js';
+import { HAR_SAMPLES } from './engine/export/har-operation-samples.js';
+import { MOCKARTY_SAMPLES } from './engine/mockarty/mockarty-operation-samples.js';
+import { SCRIPT_SAMPLES } from './engine/export/script-operation-samples.js';
 
 const TOKEN = 'operations-table-token';
 const OWN = 3;
-type Transport = 'rest' | 'ipc' | 'engine';
 type Outcome = { ok: true; value: unknown } | { ok: false; code: string; field?: string };
 
 let engine: TestEngine;
@@ -88,9 +91,11 @@ beforeAll(async () => {
   // Annotated already as patchEntry will annotate it: every transport then reads the same entry.
   await engine.recorder.patchEntry({ id: session.id, entryId: entries[0]!.id, tags: ['annotated'], notes: 'same on every transport' });
   shared = { id: session.id, entry: entries[0]! };
+  for (const feature of FEATURES) await feature.setup?.(sampleContext);
 });
 
 afterAll(async () => {
+  for (const feature of FEATURES) await feature.teardown?.();
   binding?.dispose();
   channel?.port1.close();
   await api?.close();
@@ -127,7 +132,20 @@ const own = {} as Record<Transport, string>;
 const configIds = {} as Record<Transport, { saved: string; imported: string }>;
 
 /** A valid input for every row; the record type makes a new row without a sample a compile error. */
+const FEATURES: FeatureSamples<CallName>[] = [HAR_SAMPLES, MOCKARTY_SAMPLES, SCRIPT_SAMPLES] as FeatureSamples<CallName>[];
+const sampleContext: SampleContext = { get shared() { return shared; }, own };
+/** A feature's samples and expectations with the context bound. */
+function bound(table: object | undefined): Record<string, (a: unknown, b?: unknown) => unknown> {
+  return Object.fromEntries(Object.entries(table ?? {}).map(([k, f]) => [k, (a: unknown, b?: unknown) => (f as (a: unknown, b: unknown, c: SampleContext) => unknown)(a, b, sampleContext)]));
+}
+function samplesOf<Names extends CallName>(feature: FeatureSamples<Names>): { [N in Names]: (t: Transport) => InputOf<N> } {
+  return bound(feature.samples) as unknown as { [N in Names]: (t: Transport) => InputOf<N> };
+}
+
 const SAMPLES: { [N in CallName]: (t: Transport) => InputOf<N> } = {
+  ...samplesOf(HAR_SAMPLES),
+  ...samplesOf(MOCKARTY_SAMPLES),
+  ...samplesOf(SCRIPT_SAMPLES),
   startSession: (t) => ({ name: `own-${t}`, mode: 'forward' }),
   listSessions: () => ({}),
   ports: () => ({}),
@@ -177,6 +195,7 @@ const SAMPLES: { [N in CallName]: (t: Transport) => InputOf<N> } = {
 
 /** What each successful answer must hold, whichever transport carried it. */
 const EXPECT: Partial<{ [N in CallName]: (value: any, t: Transport) => void }> = {
+  ...Object.assign({}, ...FEATURES.map((f) => bound(f.expect))),
   startSession: (v) => expect(v.session).toMatchObject({ mode: 'forward', status: 'running' }),
   listSessions: (v) => expect(v.sessions.map((s: { id: string }) => s.id)).toContain(shared.id),
   caDownload: (v) => {
@@ -211,7 +230,8 @@ const EXPECT: Partial<{ [N in CallName]: (value: any, t: Transport) => void }> =
 };
 
 /** Answers that differ between calls by nature (timestamps, ports, pids, state the calls change), left out of the comparison; `savedAt` (now) everywhere. */
-const VOLATILE = new Set(['caStatus', 'startSession', 'stopSession', 'restartSession', 'deleteSession', 'openBrowser', 'patchEntry', 'storage', 'ports', 'listSessions', 'caGenerate', 'systemProxyOn', 'listConfigs', 'saveConfig', 'importConfig', 'getConfig', 'deleteConfig']);
+const VOLATILE = new Set<string>([
+  ...FEATURES.flatMap((f) => f.volatile ?? []),'caStatus', 'startSession', 'stopSession', 'restartSession', 'deleteSession', 'openBrowser', 'patchEntry', 'storage', 'ports', 'listSessions', 'caGenerate', 'systemProxyOn', 'listConfigs', 'saveConfig', 'importConfig', 'getConfig', 'deleteConfig']);
 
 describe('the operation table', () => {
   it('has a sample for every row that answers once, and one stream row', () => {

@@ -42,6 +42,9 @@ import { toxicsUpdateSchema, type SessionToxics } from './toxics.js';
 import { entryRef, flag, id, none, row, sessionRef, type BytesResult, type HttpMethod, type OperationRow } from './operation-row.js';
 import { MOCK_OPERATIONS } from './mocks-contract.js';
 import { CONFIG_OPERATIONS } from './configs-contract.js';
+import { HAR_OPERATIONS } from './har-contract.js';
+import { MOCKARTY_OPERATIONS } from './mockarty-contract.js';
+import { SCRIPT_OPERATIONS } from './scripts-contract.js';
 
 export { API_PREFIX, WS_TOKEN_PROTOCOL_PREFIX, restPathOf } from './operation-row.js';
 export type { BytesResult, HttpMethod, OperationKind, OperationRow } from './operation-row.js';
@@ -115,7 +118,9 @@ const RECORDER_OPERATIONS = {
   }),
 } as const;
 
-export const OPERATIONS = { ...RECORDER_OPERATIONS, ...MOCK_OPERATIONS, ...CONFIG_OPERATIONS } as const;
+export const OPERATIONS = {
+  ...RECORDER_OPERATIONS, ...MOCK_OPERATIONS, ...CONFIG_OPERATIONS, ...HAR_OPERATIONS, ...MOCKARTY_OPERATIONS, ...SCRIPT_OPERATIONS,
+} as const;
 
 export type Operations = typeof OPERATIONS;
 export type OperationName = keyof Operations;

@@ -8,8 +8,11 @@ import { intArg, print } from './cli-support.js';
 import { entriesTable, sessionSummary, sessionsTable, warnStorage } from './format.js';
 import { resolveSessionId } from './session-ref.js';
 import { addConfigCommands, savedStartConfig } from './config-commands.js';
+import { addHarCommands } from './har-commands.js';
+import { addMockartyCommands } from './mockarty-commands.js';
+import { addExportCommands } from './export-commands.js';
 
-type ClientFactory = (cmd: Command) => { api: RestRecorderClient; json: boolean | undefined };
+export type ClientFactory = (cmd: Command) => { api: RestRecorderClient; json: boolean | undefined };
 
 export function addRecorderCommands(program: Command, withServer: (cmd: Command) => Command, client: ClientFactory): void {
   const recorder = withServer(program.command('recorder').description('manage recording sessions on a running server'));
@@ -17,6 +20,9 @@ export function addRecorderCommands(program: Command, withServer: (cmd: Command)
   addSessionCommands(recorder, client);
   addEntriesCommand(recorder, client);
   addConfigCommands(recorder, client);
+  addHarCommands(recorder, client);
+  addMockartyCommands(recorder, client);
+  addExportCommands(recorder, client);
 }
 
 function addStartAndList(recorder: Command, client: ClientFactory): void {

@@ -11,6 +11,9 @@ import type { StreamMessage } from '../../src-shared/model.js';
 import type { EncodedBatch } from './sessions/stream-hub.js';
 import { configOperations } from './configs/config-operations.js';
 import { mockOperations } from './mocks/mock-operations.js';
+import { harOperations } from './export/har-operations.js';
+import { scriptOperations } from './export/script-operations.js';
+import { mockartyOperations } from './mockarty/mockarty-operations.js';
 
 /** An input every field of which is optional may be left out (internal callers such as the tray). */
 type ParsedArgs<N extends CallName> = Record<never, never> extends ParsedInputOf<N> ? [input?: ParsedInputOf<N>] : [input: ParsedInputOf<N>];
@@ -71,6 +74,9 @@ export function engineOperations(recorder: Recorder, machine?: MachineServices):
     },
     ...mockOperations(recorder.mocks),
     ...configOperations(recorder),
+    ...harOperations(recorder),
+    ...mockartyOperations(recorder),
+    ...scriptOperations(recorder),
     // A refusal (no such session) is a rejection, as from every other operation.
     subscribe: ({ id, pending }, listener) => new Promise((resolve) => resolve(recorder.subscribe(id, listener, { pending }))),
   };
