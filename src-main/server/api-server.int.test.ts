@@ -190,8 +190,20 @@ describe('the reference curl examples, as written plus the token', () => {
   const port = () => server.headless.server.port;
   const withToken = (args: string[]) => [...args, '-H', `Authorization: Bearer ${TEST_TOKEN}`];
 
+  /**
+   * The example binds 8085 as written; test files running beside this one auto-assign ports from 8081 and may hold
+   * it for a moment (409 port_in_use), so a refusal for that reason alone waits and tries again.
+   */
+  async function whenPortFree(call: () => ReturnType<typeof curl>): ReturnType<typeof curl> {
+    for (let attempt = 0; ; attempt++) {
+      const result = await call();
+      if (result.status !== 409 || attempt >= 60) return result;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
   it('the start example with filters and toxics, and Example 1: start, entries, annotate, stop work', async () => {
-    const start = await curl(withToken([
+    const start = await whenPortFree(() => curl(withToken([
       '-X', 'POST', `http://localhost:${port()}/api/v1/recorder/start`,
       '-H', 'Content-Type: application/json',
       '-d', `{
@@ -211,7 +223,7 @@ describe('the reference curl examples, as written plus the token', () => {
 }
 }
 }`,
-    ]));
+    ])));
     expect(start.status).toBe(201);
     const started = JSON.parse(start.body.toString()).session;
     expect(started).toMatchObject({ listenPort: 8085, toxics: { http: { delayMs: 100, delayJitter: 50 } } });
