@@ -3,28 +3,57 @@ import type { HeaderRule } from '../../../src-shared/modifications.js';
 
 /** The list after the rules, and the indexes of the rules that changed it. The input is not changed. */
 export function applyHeaderRules(flat: readonly string[], rules: readonly HeaderRule[]): { headers: string[]; applied: number[] } {
-  let headers = flat as string[];
-  const applied: number[] = [];
-  rules.forEach((rule, index) => {
-    const name = rule.name.toLowerCase();
-    const has = headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === name);
-    if (rule.action === 'remove') {
-      if (!has) return;
-      headers = without(headers, name);
-    } else if (rule.action === 'add') {
-      headers = [...headers, rule.name, rule.value ?? ''];
-    } else {
-      // replace: the first header of that name keeps its place and takes the value; the others go.
-      const at = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === name);
-      if (at < 0) headers = [...headers, rule.name, rule.value ?? ''];
-      else {
-        const next = without(headers.slice(at + 2), name);
-        headers = [...headers.slice(0, at), headers[at]!, rule.value ?? '', ...next];
+  return compileHeaderRules(rules)(flat);
+}
+
+/**
+ * The rules compiled once per session: names lowered once, and each exchange works on one copy of its headers with
+ * their lowered names beside them (no array per rule: this runs on every exchange of a session with rules).
+ */
+export function compileHeaderRules(rules: readonly HeaderRule[]): (flat: readonly string[]) => { headers: string[]; applied: number[] } {
+  const compiled = rules.map((rule, index) => ({ action: rule.action, name: rule.name, lower: rule.name.toLowerCase(), value: rule.value ?? '', index }));
+  return (flat) => {
+    const headers = flat.slice(0, flat.length - (flat.length % 2));
+    const lower = new Array<string>(headers.length / 2);
+    for (let i = 0; i < lower.length; i++) lower[i] = headers[2 * i]!.toLowerCase();
+    const applied: number[] = [];
+    for (const rule of compiled) {
+      if (rule.action === 'add') {
+        headers.push(rule.name, rule.value);
+        lower.push(rule.lower);
+        applied.push(rule.index);
+        continue;
       }
+      const first = lower.indexOf(rule.lower);
+      if (rule.action === 'remove') {
+        if (first < 0) continue;
+        removeFrom(headers, lower, rule.lower, first);
+      } else if (first < 0) {
+        headers.push(rule.name, rule.value);
+        lower.push(rule.lower);
+      } else {
+        // replace: the first header of that name keeps its place (and its spelling) and takes the value; the others go.
+        headers[2 * first + 1] = rule.value;
+        removeFrom(headers, lower, rule.lower, first + 1);
+      }
+      applied.push(rule.index);
     }
-    applied.push(index);
-  });
-  return { headers: headers === flat ? headers.slice() : headers, applied };
+    return { headers, applied };
+  };
+}
+
+/** Removes, in place, every header named `name` from position `from` on. */
+function removeFrom(headers: string[], lower: string[], name: string, from: number): void {
+  let w = from;
+  for (let r = from; r < lower.length; r++) {
+    if (lower[r] === name) continue;
+    lower[w] = lower[r]!;
+    headers[2 * w] = headers[2 * r]!;
+    headers[2 * w + 1] = headers[2 * r + 1]!;
+    w++;
+  }
+  lower.length = w;
+  headers.length = 2 * w;
 }
 
 function without(flat: readonly string[], lowerName: string): string[] {

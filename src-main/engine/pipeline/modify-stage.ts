@@ -14,7 +14,7 @@
 import { regexLiteralPrefix } from '../../../src-shared/mock-routes.js';
 import { RE2JS } from 're2js';
 import { isEmptyModifications, type ModifiedExchange, type SessionModifications } from '../../../src-shared/modifications.js';
-import { applyHeaderRules, headerValue, pairs, removeHeader } from './modify-headers.js';
+import { compileHeaderRules, headerValue, pairs, removeHeader } from './modify-headers.js';
 import { compileReplacements, ReplacingBody, type BodyEncoding, type ReplaceOptions } from './modify-body.js';
 import type { Exchange, ResponseHead, Stage } from './stage.js';
 
@@ -39,14 +39,23 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
   if (!modifications || isEmptyModifications(modifications)) return undefined;
   const requestHeaders = modifications.requestHeaders ?? [];
   const responseHeaders = modifications.responseHeaders ?? [];
+  const onRequestHeaders = compileHeaderRules(requestHeaders);
+  const onResponseHeaders = compileHeaderRules(responseHeaders);
   const rewrites = (modifications.urlRewrites ?? []).map((rule, index) => ({ index, regex: RE2JS.compile(rule.match), replace: rule.replace, cannotMatch: literalCheck(rule.match) }));
   const replacements = compileReplacements(modifications.bodyReplacements ?? []);
   const bound = options.bound ?? BODY_REPLACEMENT_BOUND;
   const encodings = new WeakMap<Exchange, BodyEncoding>();
 
+  // The entry's labels of the rules (`requestHeaders[3]`), made once rather than on every exchange.
+  const labels: Record<RuleList, Array<`${RuleList}[${number}]`>> = {
+    requestHeaders: requestHeaders.map((_, i) => `requestHeaders[${i}]` as const),
+    responseHeaders: responseHeaders.map((_, i) => `responseHeaders[${i}]` as const),
+    urlRewrites: rewrites.map((_, i) => `urlRewrites[${i}]` as const),
+    bodyReplacements: [],
+  };
   const note = (exchange: Exchange, list: RuleList, indexes: number[]): ModifiedExchange => {
     const modified = (exchange.modified ??= { rules: [] });
-    for (const i of indexes) modified.rules.push(`${list}[${i}]`);
+    for (const i of indexes) modified.rules.push(labels[list][i] ?? `${list}[${i}]`);
     return modified;
   };
 
@@ -56,7 +65,7 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
       if (exchange.answer) return;
       const { target } = exchange;
       if (requestHeaders.length > 0) {
-        const { headers, applied } = applyHeaderRules(target.headers, requestHeaders);
+        const { headers, applied } = onRequestHeaders(target.headers);
         if (applied.length > 0) {
           target.headers = headers;
           note(exchange, 'requestHeaders', applied);
@@ -73,10 +82,11 @@ export function modifyStage(modifications: SessionModifications | undefined, opt
       }
     },
     onResponseHead(exchange, head) {
-      const before = head.headers.slice();
+      // Never changed in place below (every change makes a new list), so it is the head as it came.
+      const before = head.headers;
       let changed = false;
       if (responseHeaders.length > 0) {
-        const { headers, applied } = applyHeaderRules(head.headers, responseHeaders);
+        const { headers, applied } = onResponseHeaders(head.headers);
         if (applied.length > 0) {
           head.headers = headers;
           note(exchange, 'responseHeaders', applied);
