@@ -17,10 +17,48 @@ export type OperationKind = 'json' | 'bytes' | 'stream';
 
 /** What a `bytes` operation answers, on every transport. */
 export interface BytesResult {
+  /** The bytes; empty when `stream` carries them. */
   bytes: Uint8Array;
   contentType?: string;
   /** Suggested file name (REST sends it in Content-Disposition). */
   fileName?: string;
+  /**
+   * The bytes as they are produced (a large export), instead of `bytes`. Only inside the engine's own process: REST
+   * pipes it with back-pressure, IPC and the engine-process link collect it into `bytes` (see collectBytes).
+   */
+  stream?: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * A bytes answer with its `stream` gathered into `bytes`, for the transports that carry one message (IPC, the
+ * engine-process link). Past `maxBytes` the stream is abandoned and `tooLarge` says why.
+ */
+export async function collectBytes(result: BytesResult, maxBytes: number, tooLarge: (maxBytes: number) => Error): Promise<BytesResult> {
+  if (!result.stream) return result;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const iterator = result.stream[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      total += next.value.byteLength;
+      if (total > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(next.value);
+    }
+  } catch (e) {
+    await iterator.return?.();
+    throw e;
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  const { stream: _stream, ...rest } = result;
+  void _stream;
+  return { ...rest, bytes };
 }
 
 export interface OperationRow<S extends z.ZodType = z.ZodType, O = unknown, K extends OperationKind = OperationKind> {

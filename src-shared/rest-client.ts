@@ -4,7 +4,7 @@
  * (GET, DELETE) or the JSON body (or, for a row with `bodyField`, that field as the whole body), a JSON answer or
  * bytes. Uses the global `fetch` of browsers and Node 20.
  */
-import { API_PREFIX, CALL_NAMES, OPERATIONS, fillPath, restCarrier, restPathOf, type BytesResult, type CallName, type OperationClient, type OperationRow } from './contract.js';
+import { API_PREFIX, CALL_NAMES, OPERATIONS, fillPath, restCarrier, restPathOf, type BytesResult, type CallName, type InputOf, type OperationClient, type OperationRow } from './contract.js';
 import { isApiErrorBody } from './errors.js';
 
 /** Every error a client raises: the server's `{error, code, field}` plus the HTTP status (0: no answer at all). */
@@ -46,22 +46,34 @@ export function restRequestOf(name: CallName, input: Record<string, unknown> = {
   const row: OperationRow = OPERATIONS[name];
   const { path, used } = fillPath(restPathOf(row), input);
   if (restCarrier(row.method) === 'query') return { method: row.method, path: path + queryOf(input, used) };
-  if (row.bodyField !== undefined) return { method: row.method, path, body: input[row.bodyField] };
+  if (row.bodyField !== undefined) {
+    // The body is that one field; the row's other fields travel in the query.
+    const rest = new Set([...used, row.bodyField]);
+    return { method: row.method, path: path + queryOf(input, rest), body: input[row.bodyField] };
+  }
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) if (!used.has(k) && v !== undefined) body[k] = v;
   return { method: row.method, path, body };
 }
 
+/** Names of the rows that answer bytes. */
+export type BytesCallName = { [N in CallName]: (typeof OPERATIONS)[N]['kind'] extends 'bytes' ? N : never }[CallName];
+
 export type RestClient = OperationClient & {
   /** The API's base URL (server origin + API_PREFIX). */
   readonly base: string;
+  /**
+   * A bytes row's answer as it arrives: `stream` yields the body's chunks (`bytes` is empty), for writing a large
+   * export to a file without holding it. Errors before the body (a 4xx) reject as with the row's own method.
+   */
+  openBytes<N extends BytesCallName>(name: N, input: InputOf<N>): Promise<BytesResult>;
 };
 
 export function createRestClient(options: RestClientOptions): RestClient {
   const origin = options.server.replace(/\/+$/, '');
   const base = origin + API_PREFIX;
 
-  async function send(name: CallName, input: Record<string, unknown> | undefined): Promise<unknown> {
+  async function request(name: CallName, input: Record<string, unknown> | undefined): Promise<Response> {
     const { method, path, body } = restRequestOf(name, input ?? {});
     const token = options.token();
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -75,17 +87,42 @@ export function createRestClient(options: RestClientOptions): RestClient {
       throw new RecorderClientError(`cannot reach ${origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 'network', 0);
     }
     if (!response.ok) throw await errorOf(response, method, path, options);
-    if (OPERATIONS[name].kind === 'bytes') return bytesOf(response);
+    return response;
+  }
+
+  async function send(name: CallName, input: Record<string, unknown> | undefined): Promise<unknown> {
+    const response = await request(name, input);
+    if (OPERATIONS[name].kind === 'bytes') return bytesOf(response, new Uint8Array(await response.arrayBuffer()));
     return response.json();
   }
 
   const client: Record<string, unknown> = { base };
   for (const name of CALL_NAMES) client[name] = (input?: Record<string, unknown>) => send(name, input);
+  client.openBytes = async (name: CallName, input: Record<string, unknown>) => {
+    const response = await request(name, input);
+    const result = bytesOf(response, new Uint8Array(0));
+    if (response.body) result.stream = chunksOf(response.body);
+    return result;
+  };
   return client as RestClient;
 }
 
-async function bytesOf(response: Response): Promise<BytesResult> {
-  const result: BytesResult = { bytes: new Uint8Array(await response.arrayBuffer()) };
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    // An abandoned download stops the transfer.
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+function bytesOf(response: Response, bytes: Uint8Array): BytesResult {
+  const result: BytesResult = { bytes };
   const contentType = response.headers.get('content-type');
   if (contentType) result.contentType = contentType;
   const fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];

@@ -4,7 +4,8 @@
  * travel as `ApiErrorBody` values, like every other boundary.
  */
 import { ApiError } from '../../src-shared/errors.js';
-import { CALL_NAMES, type CallName, type ParsedInputOf } from '../../src-shared/contract.js';
+import { CALL_NAMES, OPERATIONS, type BytesResult, type CallName, type ParsedInputOf } from '../../src-shared/contract.js';
+import { collectBytes } from '../../src-shared/operation-row.js';
 import type { StreamMessage } from '../../src-shared/model.js';
 import type { IpcResult } from '../../src-shared/desktop-bridge.js';
 
@@ -40,4 +41,18 @@ export function toApiError(error: unknown): ApiError {
 
 export function failure(error: unknown): IpcResult<never> {
   return { ok: false, error: toApiError(error).toBody() };
+}
+
+/** The most a streamed bytes answer (a HAR export) may be when one message carries it: IPC, the engine-process link. */
+export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * An operation's answer as one message can carry it: a bytes answer's `stream` gathered into `bytes` (bounded);
+ * everything else as it is. REST pipes the stream instead (operation-routes.ts).
+ */
+export async function asMessageValue(name: CallName, value: unknown): Promise<unknown> {
+  if (OPERATIONS[name].kind !== 'bytes' || !(value as BytesResult | undefined)?.stream) return value;
+  return collectBytes(value as BytesResult, MAX_MESSAGE_BYTES, (max) =>
+    new ApiError('limit_reached', `${name}: the answer is larger than ${max / (1024 * 1024)} MiB, more than the app's window can be handed at once: choose fewer entries, or use the REST API or the CLI, which stream it`),
+  );
 }

@@ -4,7 +4,7 @@
  */
 import { ApiError } from '../../src-shared/errors.js';
 import type { EngineOperations } from '../engine/engine-operations.js';
-import { ENGINE_CALLS, failure, type FromEngine, type PortLike, type ToEngine } from './engine-protocol.js';
+import { ENGINE_CALLS, asMessageValue, failure, type FromEngine, type PortLike, type ToEngine } from './engine-protocol.js';
 
 export interface EngineService {
   /** Stop answering (the port stays open: its owner closes it). */
@@ -22,7 +22,7 @@ export function serveEngine(port: PortLike, engine: EngineOperations, shutdown: 
           if (!ENGINE_CALLS.has(message.method)) throw new ApiError('bad_request', `unknown engine call ${String(message.method)}`);
           // The main process validated the input at its IPC boundary, with the same row's schema.
           const fn = engine[message.method] as (input: unknown) => Promise<unknown>;
-          const value = await fn(message.input);
+          const value = await asMessageValue(message.method, await fn(message.input));
           send({ kind: 'reply', id: message.id, result: { ok: true, value } });
         } catch (e) {
           send({ kind: 'reply', id: message.id, result: failure(e) });

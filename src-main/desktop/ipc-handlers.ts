@@ -9,15 +9,15 @@ import { ApiError } from '../../src-shared/errors.js';
 import { CALL_NAMES, OPERATIONS, parseOperationInput, type CallName } from '../../src-shared/contract.js';
 import { IPC_CHANNELS, STREAM_CHANNEL, type BridgeCallName, type IpcResult, type StreamPush } from '../../src-shared/desktop-bridge.js';
 import type { EngineOperations } from '../engine/engine-operations.js';
-import { failure } from './engine-protocol.js';
+import { asMessageValue, failure } from './engine-protocol.js';
 
 export type IpcMainLike = Pick<IpcMain, 'handle' | 'removeHandler'>;
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
-/** One operation that answers once, through whichever engine serves now. */
-export function callOperation(engine: EngineOperations, name: CallName, raw: unknown): Promise<unknown> {
+/** One operation that answers once, through whichever engine serves now (a streamed answer gathered: IPC carries one message). */
+export async function callOperation(engine: EngineOperations, name: CallName, raw: unknown): Promise<unknown> {
   const input = parseOperationInput(name, raw);
-  return (engine[name] as (input: unknown) => Promise<unknown>)(input);
+  return asMessageValue(name, await (engine[name] as (input: unknown) => Promise<unknown>)(input));
 }
 
 export interface IpcBindingOptions {

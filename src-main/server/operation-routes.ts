@@ -1,10 +1,12 @@
 /**
  * The REST adapter over the operation table: one fastify route per row, all alike. The input is the row's one
  * object: path parameters, then the query (GET, DELETE) or the JSON body (the rest: its fields, or the whole body as
- * one field for a row with `bodyField`), validated once with the row's schema; the engine method answers; JSON goes
- * back as JSON, bytes with the headers that keep recorded bytes from ever running as one of our pages. The stream
+ * one field for a row with `bodyField`, whose other fields then come from the query), validated once with the row's
+ * schema; the engine method answers; JSON goes back as JSON, bytes with the headers that keep recorded bytes from
+ * ever running as one of our pages (a streamed answer piped with back-pressure). The stream
  * row is the WebSocket route (api-server.ts).
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../src-shared/errors.js';
 import {
@@ -54,6 +56,9 @@ export function restInput(name: OperationName, request: FastifyRequest): Fields 
     const known = knownFields(row);
     for (const [k, v] of Object.entries(request.query as Fields)) if (known.has(k)) input[k] = v;
   } else if (row.bodyField !== undefined) {
+    // The body is that one field; the row's other fields (a name for an imported file) come in the query.
+    const known = knownFields(row);
+    for (const [k, v] of Object.entries(request.query as Fields)) if (known.has(k) && k !== row.bodyField) input[k] = v;
     if (request.body !== undefined) input[row.bodyField] = request.body;
   } else if (request.body !== undefined) {
     const body = request.body;
@@ -73,6 +78,11 @@ function sendBytes(reply: FastifyReply, result: BytesResult, inline: boolean): F
   const headers = recordedBodyHeaders(result.contentType, inline);
   if (result.fileName && headers['content-disposition'] === 'attachment') {
     headers['content-disposition'] = `attachment; filename="${result.fileName.replace(/[^\w.-]/g, '_')}"`;
+  }
+  if (result.stream) {
+    // Pulled as the socket drains: a byte-counted buffer of ~1 MiB between the producer and the client, never more.
+    const body = Readable.from(result.stream, { objectMode: false, highWaterMark: 1024 * 1024 });
+    return reply.headers(headers).send(body);
   }
   return reply.headers(headers).send(Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength));
 }

@@ -11,7 +11,7 @@ import { isEmptyModifications, type SessionModifications } from '../../../src-sh
 import type { SessionToxics } from '../../../src-shared/toxics.js';
 import type { CapturedEntry } from '../capture/entries.js';
 import type { CapturedExchange } from '../capture/http-capture.js';
-import type { BodySide, EvictionNotice, RecorderStore, SessionRecord } from '../store/store-types.js';
+import { bodyLength, isWrittenBody, type BodySide, type EntryBodies, type EvictionNotice, type RecorderStore, type SessionRecord } from '../store/store-types.js';
 import { DEFAULT_LIMITS, connectionLimitsOf, type RecorderLimits } from './limits.js';
 import { assertListenableHost } from './port-pool.js';
 import { inProcessHost, type SessionHost, type SessionRunner } from './session-runner.js';
@@ -220,6 +220,48 @@ export class Recorder {
     this.proxies.delete(id);
     await this.store.deleteSession(id);
     return { deleted: true, id };
+  }
+
+  /**
+   * A stopped session holding entries captured elsewhere (a HAR import): a forward session with no port of its own
+   * until restarted. The entries get this session's id; they are written in batches bounded by bytes, waiting for
+   * the disk between batches, so that the store's memory budget never drops an imported body.
+   */
+  async importSession(input: { name: string; items: ReadonlyArray<{ entry: Entry; bodies: EntryBodies }> }): Promise<{ session: Session }> {
+    const nowMs = this.now();
+    const at = new Date(nowMs).toISOString();
+    const record: SessionRecord = {
+      id: randomUUID(),
+      name: input.name,
+      mode: 'forward',
+      listenPort: 0,
+      listenHost: '127.0.0.1',
+      namespace: 'default',
+      filters: {},
+      status: 'stopped',
+      createdAt: at,
+      startedAt: at,
+      stoppedAt: at,
+      expiresAt: new Date(nowMs + this.limits.sessionTtlMs).toISOString(),
+    };
+    this.store.upsertSession(record);
+    const budget = Math.max(1024 * 1024, Math.floor(this.store.storageStatus().maxPendingBytes / 4));
+    let batch: Array<{ entry: Entry; bodies: EntryBodies }> = [];
+    let bytes = 0;
+    const write = async () => {
+      if (batch.length === 0) return;
+      this.store.insertEntries(batch);
+      batch = [];
+      bytes = 0;
+      if (this.store.storageStatus().pendingBytes > budget) await this.store.flush();
+    };
+    for (const item of input.items) {
+      for (const body of [item.bodies.request, item.bodies.response]) if (body && !isWrittenBody(body)) bytes += bodyLength(body);
+      batch.push({ entry: { ...item.entry, sessionId: record.id }, bodies: item.bodies });
+      if (bytes >= budget || batch.length >= 256) await write();
+    }
+    await write();
+    return { session: this.toSession(this.record(record.id)) };
   }
 
   // ---- entries --------------------------------------------------------------------------------------------
