@@ -134,12 +134,12 @@ const configIds = {} as Record<Transport, { saved: string; imported: string }>;
 /** A valid input for every row; the record type makes a new row without a sample a compile error. */
 const FEATURES: FeatureSamples<CallName>[] = [HAR_SAMPLES, MOCKARTY_SAMPLES, SCRIPT_SAMPLES] as FeatureSamples<CallName>[];
 const sampleContext: SampleContext = { get shared() { return shared; }, own };
-/** A feature's samples and expectations with the context bound. */
-function bound(table: object | undefined): Record<string, (a: unknown, b?: unknown) => unknown> {
-  return Object.fromEntries(Object.entries(table ?? {}).map(([k, f]) => [k, (a: unknown, b?: unknown) => (f as (a: unknown, b: unknown, c: SampleContext) => unknown)(a, b, sampleContext)]));
+/** A feature's samples (`(t, ctx)`) and expectations (`(value, t, ctx)`) with the context bound as their last argument. */
+function bound(table: object | undefined, arity: 1 | 2): Record<string, (...args: unknown[]) => unknown> {
+  return Object.fromEntries(Object.entries(table ?? {}).map(([k, f]) => [k, (...args: unknown[]) => (f as (...a: unknown[]) => unknown)(...args.slice(0, arity), sampleContext)]));
 }
 function samplesOf<Names extends CallName>(feature: FeatureSamples<Names>): { [N in Names]: (t: Transport) => InputOf<N> } {
-  return bound(feature.samples) as unknown as { [N in Names]: (t: Transport) => InputOf<N> };
+  return bound(feature.samples, 1) as unknown as { [N in Names]: (t: Transport) => InputOf<N> };
 }
 
 const SAMPLES: { [N in CallName]: (t: Transport) => InputOf<N> } = {
@@ -195,7 +195,7 @@ const SAMPLES: { [N in CallName]: (t: Transport) => InputOf<N> } = {
 
 /** What each successful answer must hold, whichever transport carried it. */
 const EXPECT: Partial<{ [N in CallName]: (value: any, t: Transport) => void }> = {
-  ...Object.assign({}, ...FEATURES.map((f) => bound(f.expect))),
+  ...Object.assign({}, ...FEATURES.map((f) => bound(f.expect, 2))),
   startSession: (v) => expect(v.session).toMatchObject({ mode: 'forward', status: 'running' }),
   listSessions: (v) => expect(v.sessions.map((s: { id: string }) => s.id)).toContain(shared.id),
   caDownload: (v) => {
