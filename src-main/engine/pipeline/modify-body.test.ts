@@ -111,7 +111,9 @@ describe('ReplacingBody off the event loop', () => {
     const slow = await timed(body, rules, { pool, budgetMs: 150 });
     expect(slow.body.equals(body)).toBe(true);
     const { original, ...rest } = slow.outcome;
-    expect(rest).toEqual({ applied: [], tooLarge: false, timedOut: { rule: 1, budgetMs: 150 } });
+    // Which pathological rule the budget ends in depends on the machine's speed (a quiet one finishes the first).
+    expect(rest).toEqual({ applied: [], tooLarge: false, timedOut: { rule: expect.any(Number), budgetMs: 150 } });
+    expect([1, 2, 3]).toContain(rest.timedOut!.rule);
     expect(original!.equals(body)).toBe(true);
     // Within the budget plus a worker's start, nowhere near the rules' own time.
     expect(slow.ms).toBeLessThan(150 + 2000);
